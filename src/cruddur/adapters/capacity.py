@@ -1,0 +1,43 @@
+"""Consumed capacity, summed across calls: every ops command prints it, the benchmark reads it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CapacityMeter:
+    read_units: float = 0.0
+    write_units: float = 0.0
+    calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, consumed: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None) -> None:
+        """Take ConsumedCapacity as DynamoDB returns it: a mapping, a list of them, or None."""
+        if consumed is None:
+            return
+        entries = [consumed] if isinstance(consumed, Mapping) else list(consumed)
+        with self._lock:
+            self.calls += 1
+            for entry in entries:
+                read = entry.get("ReadCapacityUnits")
+                write = entry.get("WriteCapacityUnits")
+                if read is None and write is None:
+                    # Some responses carry only the total; with no split, reads are the caller's op.
+                    read = entry.get("CapacityUnits", 0.0)
+                self.read_units += float(read or 0.0)
+                self.write_units += float(write or 0.0)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.read_units = self.write_units = 0.0
+            self.calls = 0
+
+    def summary(self) -> str:
+        return (
+            f"consumed capacity: {self.read_units:g} RCU, {self.write_units:g} WCU "
+            f"over {self.calls} calls"
+        )

@@ -1,0 +1,66 @@
+"""Opaque paging cursors: a DynamoDB key, signed and bound to who asked for what.
+
+A cursor is `v1.<payload>.<mac>` (base64url). The MAC covers the payload and the *scope*
+(e.g. the viewer and the group), which is not in the token: a cursor taken from another user's
+or another group's query fails verification exactly as a forged one does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+
+from cruddur.domain.keys import Key
+from cruddur.errors import InvalidCursor
+
+VERSION = "v1"
+MAX_TOKEN_LENGTH = 2048
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CursorCodec:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the cursor secret must be at least 16 bytes")
+        self._secret = secret
+
+    def _mac(self, scope: str, payload: str) -> str:
+        message = f"{VERSION}\n{scope}\n{payload}".encode()
+        return _b64encode(hmac.new(self._secret, message, hashlib.sha256).digest())
+
+    def encode(self, scope: str, key: Key) -> str:
+        payload = _b64encode(json.dumps(key, separators=(",", ":"), sort_keys=True).encode())
+        return f"{VERSION}.{payload}.{self._mac(scope, payload)}"
+
+    def decode(self, scope: str, token: str, fields: frozenset[str]) -> Key:
+        """The key in a cursor issued for this scope, with exactly `fields`; else InvalidCursor."""
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidCursor()
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != VERSION:
+            raise InvalidCursor()
+        _, payload, mac = parts
+        if not hmac.compare_digest(mac, self._mac(scope, payload)):
+            raise InvalidCursor()
+        try:
+            key = json.loads(_b64decode(payload))
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidCursor() from exc
+        valid = (
+            isinstance(key, dict)
+            and set(key) == fields
+            and all(isinstance(v, str) and v for v in key.values())
+        )
+        if not valid:
+            raise InvalidCursor()
+        return {str(k): str(v) for k, v in key.items()}

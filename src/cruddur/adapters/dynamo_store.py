@@ -1,0 +1,141 @@
+"""Access patterns A–F of DESIGN §3 over one injected boto3 DynamoDB client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_errors import (
+    CONDITION_FAILED,
+    TRANSACTION_CANCELED,
+    cancellation_codes,
+)
+from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.domain import keys
+from cruddur.domain.model import InboxEntry, Message, UserRef
+from cruddur.errors import Conflict
+
+MESSAGE_KEY_FIELDS = frozenset({"pk", "sk"})
+INBOX_KEY_FIELDS = frozenset({"pk", "sk", "last_message_sk"})
+
+
+class PairExists(Conflict):
+    """Another start of this conversation won: send into its group instead."""
+
+
+class DynamoStore(InboxUpdates):
+    """Reads and writes of the API; the inbox updates of the stream come from InboxUpdates."""
+
+    # -- A: messages of a group, newest first ---------------------------------------------
+    def query_messages(
+        self, group_uuid: str, limit: int, start: keys.Key | None = None
+    ) -> tuple[list[Message], keys.Key | None]:
+        args: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": items.s(keys.message_pk(group_uuid))},
+            "ConsistentRead": True,
+        }
+        found, last = self._page(args, limit, start, MESSAGE_KEY_FIELDS)
+        return [items.message_from_item(item) for item in found], last
+
+    # -- B: a user's inbox, newest activity first -------------------------------------------
+    def query_inbox(
+        self, owner_uuid: str, limit: int, start: keys.Key | None = None
+    ) -> tuple[list[InboxEntry], keys.Key | None]:
+        args: dict[str, Any] = {
+            "IndexName": keys.INBOX_INDEX,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(owner_uuid))},
+        }
+        found, last = self._page(args, limit, start, INBOX_KEY_FIELDS)
+        return [items.inbox_from_item(item) for item in found], last
+
+    def _page(
+        self, args: dict[str, Any], limit: int, start: keys.Key | None, fields: frozenset[str]
+    ) -> tuple[list[items.Item], keys.Key | None]:
+        # Ask for one more than the page: then "there is a next page" is known, not guessed, and
+        # the last page never hands out a cursor to an empty page.
+        args = {**args, "TableName": self.table, "ScanIndexForward": False, "Limit": limit + 1}
+        args["ReturnConsumedCapacity"] = "TOTAL"
+        if start is not None:
+            args["ExclusiveStartKey"] = items.to_attrs(start)
+        response = self.call(lambda: self.client.query(**args))
+        found = list(response.get("Items", []))
+        if len(found) <= limit:
+            return found, None
+        found = found[:limit]
+        return found, {name: found[-1][name]["S"] for name in fields}
+
+    # -- C: send into a group ---------------------------------------------------------------
+    def put_message(self, message: Message) -> None:
+        try:
+            # The sort key carries the message uuid, so the key is new unless this very message is
+            # already stored (a retried request): then the write has happened and we are done.
+            self.call(
+                lambda: self.client.put_item(
+                    TableName=self.table,
+                    Item=items.message_item(message),
+                    ConditionExpression="attribute_not_exists(pk)",
+                    ReturnConsumedCapacity="TOTAL",
+                ),
+                passthrough=(CONDITION_FAILED,),
+            )
+        except ClientError:
+            stored = self.get_message(message.group_uuid, message.sort_key)
+            if stored != message:
+                raise Conflict("a different message is stored under this key") from None
+
+    def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
+        key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}
+        item = self.get(key)
+        return None if item is None else items.message_from_item(item)
+
+    # -- E: membership ----------------------------------------------------------------------
+    def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
+        item = self.get(keys.inbox_key(owner_uuid, group_uuid))
+        return None if item is None else items.inbox_from_item(item)
+
+    # -- F: start a conversation ------------------------------------------------------------
+    def find_pair(self, user_a: str, user_b: str) -> str | None:
+        item = self.get(keys.pair_key(user_a, user_b))
+        return None if item is None else str(item["message_group_uuid"]["S"])
+
+    def create_conversation(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
+        """Pair, both inbox rows and the first message, all or nothing.
+
+        Raises PairExists when the pair item is already there (someone else started it first).
+        """
+        group = first.group_uuid
+        puts = [
+            items.pair_item(sender, recipient, group),
+            items.inbox_item(sender, recipient, group, first),
+            items.inbox_item(recipient, sender, group, first),
+            items.message_item(first),
+        ]
+        transact: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for item in puts
+        ]
+        try:
+            self.call(
+                lambda: self.client.transact_write_items(
+                    TransactItems=transact,
+                    # A retried request with the same token is a no-op, not a failed condition.
+                    ClientRequestToken=first.message_uuid,
+                    ReturnConsumedCapacity="TOTAL",
+                ),
+                passthrough=(TRANSACTION_CANCELED,),
+            )
+        except ClientError as exc:
+            reasons = cancellation_codes(exc)
+            if reasons and reasons[0] == CONDITION_FAILED:
+                raise PairExists("the conversation already exists") from exc
+            raise Conflict("starting the conversation collided with another write") from exc

@@ -1,0 +1,142 @@
+"""Pattern D: the stream's conditional inbox updates, and marking a conversation read.
+
+An inbox row keeps `last_message_sk` (the newest message it shows), `read_sk` (its owner has
+read everything up to here) and `unread_sks`, the set of unread message sort keys from the other
+member. Unread count = size of that set. Both moves are idempotent and order-free:
+- last_message_* only ever moves forward (condition `last_message_sk < :new`);
+- adding to a set twice adds once, so a replayed or duplicated record never counts twice;
+- a message at or below `read_sk` is never added (it was read).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_errors import CONDITION_FAILED
+from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.domain import keys
+from cruddur.domain.model import InboxChange
+from cruddur.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 8
+
+
+class InboxRowMissing(NotFound):
+    """A message names a member without an inbox row: the record cannot be applied."""
+
+
+class InboxUpdates(DynamoTable):
+    def apply_inbox_change(self, change: InboxChange) -> bool:
+        """Apply one member's share of a batch. Returns False if it was already applied."""
+        unread = change.unread_sks
+        # Fast path, one write: the batch is newer than the row and every unread message is past
+        # the read position. Replays and late arrivals fail the condition and take the slow path.
+        condition = (
+            "attribute_exists(pk)"
+            " AND (attribute_not_exists(last_message_sk) OR last_message_sk < :last_message_sk)"
+        )
+        values: dict[str, Any] = {}
+        if unread:
+            condition += " AND (attribute_not_exists(read_sk) OR read_sk < :min_unread)"
+            values[":min_unread"] = items.s(min(unread))
+        if self._update(change, move=True, add=unread, condition=condition, values=values):
+            return True
+        for _ in range(MAX_TRIES):
+            row = self.get(
+                keys.inbox_key(change.owner_uuid, change.group_uuid),
+                projection="last_message_sk, read_sk, unread_sks",
+            )
+            if row is None:
+                raise InboxRowMissing("no inbox row for a member of this message's group")
+            current = row.get("last_message_sk", {}).get("S")
+            read = row.get("read_sk", {}).get("S")
+            have = set(row.get("unread_sks", {}).get("SS", []))
+            move = current is None or change.latest.sort_key > current
+            add = frozenset(sk for sk in unread if read is None or sk > read) - have
+            if not move and not add:
+                return False
+            # Conditional on exactly what we read: if the row moved meanwhile, read it again.
+            condition, values = _unchanged({"last_message_sk": current, "read_sk": read})
+            if self._update(change, move=move, add=add, condition=condition, values=values):
+                return True
+        raise Conflict("the inbox row kept changing under the stream processor")
+
+    def _update(
+        self,
+        change: InboxChange,
+        *,
+        move: bool,
+        add: frozenset[str],
+        condition: str,
+        values: dict[str, Any],
+    ) -> bool:
+        values = dict(values)
+        clauses = []
+        if move:
+            attrs = items.last_message_attrs(change.latest)
+            clauses.append("SET " + ", ".join(f"{name} = :{name}" for name in attrs))
+            values.update({f":{name}": value for name, value in attrs.items()})
+        if add:
+            clauses.append("ADD unread_sks :unread")
+            values[":unread"] = {"SS": sorted(add)}
+        try:
+            self.call(
+                lambda: self.client.update_item(
+                    TableName=self.table,
+                    Key=items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
+                    UpdateExpression=" ".join(clauses),
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    ReturnConsumedCapacity="TOTAL",
+                ),
+                passthrough=(CONDITION_FAILED,),
+            )
+        except ClientError:
+            return False
+        return True
+
+    def mark_read(self, owner_uuid: str, group_uuid: str) -> None:
+        """Everything up to the row's latest message is read; its unread set empties."""
+        key = keys.inbox_key(owner_uuid, group_uuid)
+        for _ in range(MAX_TRIES):
+            row = self.get(key, projection="last_message_sk, read_sk, unread_sks")
+            if row is None:
+                raise NotFound("no such conversation")
+            last = row["last_message_sk"]["S"]
+            if row.get("read_sk", {}).get("S") == last and "unread_sks" not in row:
+                return
+            try:
+                # Conditional on the newest message we saw: one that lands meanwhile stays unread.
+                self.call(
+                    lambda last=last: self.client.update_item(  # type: ignore[misc]
+                        TableName=self.table,
+                        Key=items.to_attrs(key),
+                        UpdateExpression="SET read_sk = :last REMOVE unread_sks",
+                        ConditionExpression="last_message_sk = :last",
+                        ExpressionAttributeValues={":last": items.s(last)},
+                        ReturnConsumedCapacity="TOTAL",
+                    ),
+                    passthrough=(CONDITION_FAILED,),
+                )
+                return
+            except ClientError:
+                continue
+        raise Conflict("the conversation kept changing; try again")
+
+
+def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
+    """A condition that holds only while each attribute still has the value we read."""
+    condition = "attribute_exists(pk)"
+    values: dict[str, Any] = {}
+    for name, value in seen.items():
+        if value is None:
+            condition += f" AND attribute_not_exists({name})"
+        else:
+            condition += f" AND {name} = :seen_{name}"
+            values[f":seen_{name}"] = items.s(value)
+    return condition, values

@@ -1,0 +1,97 @@
+"""What the command groups share: choosing a target explicitly, and mapping errors to exits."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cruddur.config import Settings
+from cruddur.errors import CruddurError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def target_options(func: F) -> F:
+    """--endpoint-url / --prod / --table / --region on a command that talks to DynamoDB."""
+    decorators = [
+        click.option(
+            "--endpoint-url",
+            envvar="AWS_ENDPOINT_URL",
+            metavar="URL",
+            help="DynamoDB endpoint, e.g. http://127.0.0.1:8000 [env AWS_ENDPOINT_URL].",
+        ),
+        click.option(
+            "--prod",
+            is_flag=True,
+            help="Target AWS DynamoDB (credentials and region from the AWS environment).",
+        ),
+        click.option(
+            "--table",
+            envvar="CRUDDUR_TABLE_NAME",
+            default="cruddur-messages",
+            show_default=True,
+            help="Table name [env CRUDDUR_TABLE_NAME].",
+        ),
+        click.option(
+            "--region",
+            envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+            default="us-east-1",
+            show_default=True,
+            help="AWS region.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def target_settings(
+    endpoint_url: str | None, prod: bool, table: str, region: str, **extra: Any
+) -> Settings:
+    """Settings for an explicit target; refuses to guess between DynamoDB Local and AWS."""
+    if prod and endpoint_url:
+        raise click.UsageError("choose one target: --prod (AWS) or --endpoint-url, not both")
+    if not prod and not endpoint_url:
+        raise click.UsageError(
+            "no target: pass --endpoint-url URL for DynamoDB Local (or set AWS_ENDPOINT_URL), "
+            "or --prod for AWS DynamoDB"
+        )
+    return Settings(
+        aws_endpoint_url=None if prod else endpoint_url,
+        table_name=table,
+        aws_region=region,
+        **extra,
+    )
+
+
+def describe_target(settings: Settings) -> str:
+    where = settings.aws_endpoint_url or f"AWS {settings.aws_region}"
+    return f"table {settings.table_name!r} at {where}"
+
+
+def data_dir_option(func: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="CRUDDUR_DATA_DIR",
+        default=Path(".data"),
+        show_default=True,
+        help="Where local state is kept.",
+    )(func)
+
+
+def handle_errors(func: F) -> F:
+    """Typed errors become one clear line and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CruddurError as exc:
+            raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
+
+    return wrapper  # type: ignore[return-value]

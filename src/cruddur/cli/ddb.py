@@ -1,0 +1,198 @@
+"""`cruddur ddb …`: the table's operations. Every command prints the capacity it consumed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from boto3.dynamodb.types import TypeDeserializer
+
+from cruddur import bootstrap, demo
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.capacity import CapacityMeter
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.cli.common import describe_target, handle_errors, target_options, target_settings
+from cruddur.config import Settings
+from cruddur.domain.model import parse_uuid
+
+PAGE = 100
+
+
+@click.group()
+def ddb() -> None:
+    """Operate the DynamoDB table: create, inspect, seed, drop; run DynamoDB Local."""
+
+
+def _store(settings: Settings) -> DynamoStore:
+    return bootstrap.build_store(settings, meter=CapacityMeter())
+
+
+def _report(store: DynamoStore) -> None:
+    click.echo(store.meter.summary(), err=True)
+
+
+@ddb.command("local")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".data/dynamodb"),
+    show_default=True,
+    help="Keep the database here (persistent).",
+)
+@click.option("--in-memory", is_flag=True, help="Keep nothing: the data is gone when it stops.")
+def local(port: int, data_dir: Path, in_memory: bool) -> None:
+    """Run DynamoDB Local alone in the foreground, on 127.0.0.1, until Ctrl-C."""
+    from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
+
+    server = DynamoDBLocal(port=port, data_dir=None if in_memory else data_dir)
+    try:
+        server.start()
+    except LauncherError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"DynamoDB Local at {server.endpoint_url} "
+        f"({'in memory' if in_memory else data_dir}). Ctrl-C stops it."
+    )
+    try:
+        assert server.process is not None
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@ddb.command("schema-load")
+@target_options
+@handle_errors
+def schema_load(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
+    """Create the table (keys, GSI inbox-by-recency, stream). Harmless if it exists."""
+    settings = target_settings(endpoint_url, prod, table, region)
+    definition = dynamo_schema.table_definition(
+        settings.table_name, settings.billing_mode, settings.read_capacity, settings.write_capacity
+    )
+    created = dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
+    state = "created" if created else "already exists with the expected schema"
+    click.echo(f"{describe_target(settings)}: {state}")
+
+
+@ddb.command("list-tables")
+@target_options
+@handle_errors
+def list_tables(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
+    """List the tables at the target."""
+    client = bootstrap.dynamodb_client(target_settings(endpoint_url, prod, table, region))
+    for page in client.get_paginator("list_tables").paginate():
+        for name in page.get("TableNames", []):
+            click.echo(name)
+
+
+@ddb.command("drop")
+@target_options
+@click.option("--yes", is_flag=True, help="Do not ask: drop the table.")
+@handle_errors
+def drop(endpoint_url: str | None, prod: bool, table: str, region: str, yes: bool) -> None:
+    """Delete the table and every message in it. Asks first unless --yes."""
+    settings = target_settings(endpoint_url, prod, table, region)
+    target = describe_target(settings)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.ClickException(
+                f"refusing to drop {target} without --yes: "
+                "stdin is not a terminal, so nobody can confirm"
+            )
+        click.confirm(f"Drop {target}? Every message in it is deleted.", abort=True)
+    dynamo_schema.drop_table(bootstrap.dynamodb_client(settings), settings.table_name)
+    click.echo(f"dropped {target}")
+
+
+@ddb.command("scan")
+@target_options
+@click.option(
+    "--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many items."
+)
+@handle_errors
+def scan(
+    endpoint_url: str | None, prod: bool, table: str, region: str, max_items: int | None
+) -> None:
+    """Print every item of the table, one JSON object a line."""
+    store = _store(target_settings(endpoint_url, prod, table, region))
+    deserializer = TypeDeserializer()
+    args: dict[str, Any] = {"TableName": store.table, "ReturnConsumedCapacity": "TOTAL"}
+    shown = 0
+    while max_items is None or shown < max_items:
+        page = store.call(lambda: store.client.scan(**args))
+        for item in page.get("Items", [])[: None if max_items is None else max_items - shown]:
+            plain = {k: deserializer.deserialize(v) for k, v in item.items()}
+            click.echo(json.dumps(plain, default=_jsonable, sort_keys=True))
+            shown += 1
+        if "LastEvaluatedKey" not in page:
+            break
+        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    _report(store)
+
+
+def _jsonable(value: object) -> object:
+    return sorted(value) if isinstance(value, set) else str(value)
+
+
+@ddb.command("seed")
+@target_options
+@handle_errors
+def seed(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
+    """Write the demo users' conversations (skips the ones already there)."""
+    settings = target_settings(endpoint_url, prod, table, region)
+    if prod:
+        raise click.UsageError("demo data does not go to production")
+    store = _store(settings)
+    written = demo.seed(bootstrap.build_messaging(settings, store))
+    click.echo(f"seeded {written} messages")
+    _report(store)
+
+
+@ddb.command("get-conversation")
+@click.argument("message_group_uuid")
+@target_options
+@handle_errors
+def get_conversation(
+    message_group_uuid: str, endpoint_url: str | None, prod: bool, table: str, region: str
+) -> None:
+    """Print every message of a conversation, oldest first (pages through all of it)."""
+    store = _store(target_settings(endpoint_url, prod, table, region))
+    group = parse_uuid(message_group_uuid, "message_group_uuid")
+    pages = []
+    found, start = store.query_messages(group, PAGE)
+    pages.append(found)
+    while start is not None:
+        found, start = store.query_messages(group, PAGE, start)
+        pages.append(found)
+    for message in reversed([m for page in pages for m in page]):
+        click.echo(f"{message.created_at}  @{message.sender.handle}: {message.text}")
+    _report(store)
+
+
+@ddb.command("list-conversations")
+@click.argument("user_uuid")
+@target_options
+@handle_errors
+def list_conversations(
+    user_uuid: str, endpoint_url: str | None, prod: bool, table: str, region: str
+) -> None:
+    """Print a user's inbox, newest activity first (pages through all of it)."""
+    store = _store(target_settings(endpoint_url, prod, table, region))
+    owner = parse_uuid(user_uuid, "user_uuid")
+    found, start = store.query_inbox(owner, PAGE)
+    while True:
+        for entry in found:
+            click.echo(
+                f"{entry.last_message_at}  {entry.group_uuid}  @{entry.other.handle} "
+                f"({entry.other.display_name})  unread={entry.unread_count}"
+            )
+        if start is None:
+            break
+        found, start = store.query_inbox(owner, PAGE, start)
+    _report(store)

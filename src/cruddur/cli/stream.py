@@ -1,0 +1,84 @@
+"""`cruddur stream …`: the local stream poller and its dead letters."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from cruddur.cli.common import data_dir_option, handle_errors, target_options, target_settings
+from cruddur.stream.checkpoints import DeadLetters
+from cruddur.stream.runner import build_poller, dead_letter_path
+
+
+@click.group()
+def stream() -> None:
+    """Follow the table's stream and keep every inbox current (what Lambda does on AWS)."""
+
+
+@stream.command("run")
+@target_options
+@data_dir_option
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Tries of a failing record before it goes to the dead-letter file.",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.001),
+    default=0.05,
+    show_default=True,
+    help="Seconds to wait when the stream has nothing new.",
+)
+@handle_errors
+def run(
+    endpoint_url: str | None,
+    prod: bool,
+    table: str,
+    region: str,
+    data_dir: Path,
+    max_attempts: int,
+    poll_interval: float,
+) -> None:
+    """Run the poller in the foreground until Ctrl-C or SIGTERM.
+
+    It checkpoints under DATA_DIR/stream/ after each applied batch, so a restart resumes after
+    the last record fully applied.
+    """
+    settings = target_settings(
+        endpoint_url,
+        prod,
+        table,
+        region,
+        data_dir=data_dir,
+        stream_max_attempts=max_attempts,
+        stream_poll_interval=poll_interval,
+    )
+    poller = build_poller(settings)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    poller.run(stop)
+
+
+@stream.command("dead-letters")
+@data_dir_option
+def dead_letters(data_dir: Path) -> None:
+    """List the records the poller gave up on (sequence number, shard, reason; no bodies)."""
+    for entry in DeadLetters(dead_letter_path(data_dir)).entries():
+        click.echo(
+            json.dumps(
+                {k: entry[k] for k in ("sequence_number", "shard_id", "reason", "dead_lettered_at")}
+            )
+        )

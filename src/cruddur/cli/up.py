@@ -1,0 +1,80 @@
+"""`cruddur up`: everything on one machine, with demo data, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from cruddur import bootstrap, demo
+from cruddur.adapters import dynamo_schema
+from cruddur.cli.common import data_dir_option, handle_errors
+from cruddur.config import Settings
+from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
+from cruddur.stream.runner import build_poller, start_in_thread
+
+
+@click.command()
+@data_dir_option
+@click.option(
+    "--ddb-port",
+    type=int,
+    default=None,
+    help="Port of the DynamoDB Local it starts (default: a free one).",
+)
+@click.option(
+    "--seed/--no-seed",
+    default=True,
+    show_default=True,
+    help="Load the demo conversations on first start.",
+)
+@handle_errors
+def up(data_dir: Path, ddb_port: int | None, seed: bool) -> None:
+    """Start DynamoDB Local (unless AWS_ENDPOINT_URL is set), the table and the stream poller.
+
+    Data persists under DATA_DIR; run several instances side by side with different DATA_DIRs.
+    """
+    settings = Settings(data_dir=data_dir)
+    server = None
+    if settings.aws_endpoint_url is None:
+        server = DynamoDBLocal(port=ddb_port, data_dir=data_dir / "dynamodb")
+        try:
+            server.start()
+        except LauncherError as exc:
+            raise click.ClickException(str(exc)) from exc
+        settings = settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        store = bootstrap.build_store(settings)
+        definition = dynamo_schema.table_definition(
+            settings.table_name,
+            settings.billing_mode,
+            settings.read_capacity,
+            settings.write_capacity,
+        )
+        dynamo_schema.create_table(store.client, definition)
+        if seed:
+            written = demo.seed(bootstrap.build_messaging(settings, store))
+            if written:
+                click.echo(f"loaded {written} demo messages")
+        thread, poller_stop = start_in_thread(build_poller(settings, store))
+        click.echo(
+            f"DynamoDB at {settings.aws_endpoint_url}; stream poller running. "
+            "Ctrl-C stops everything."
+        )
+        stop.wait()
+        poller_stop.set()
+        thread.join(timeout=10)
+    finally:
+        if server is not None:
+            server.stop()
+    click.echo("stopped")

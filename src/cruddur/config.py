@@ -1,0 +1,40 @@
+"""Settings: the only reader of the environment.
+
+Embedded default: DynamoDB Local started by `cruddur up`, data under `.data/`.
+Production: leave `AWS_ENDPOINT_URL` unset (AWS DynamoDB) and set the rest by environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRUDDUR_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Path(".data")
+    table_name: str = "cruddur-messages"
+    aws_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL", "CRUDDUR_AWS_ENDPOINT_URL")
+    )
+    aws_region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION", "CRUDDUR_AWS_REGION"),
+    )
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    read_capacity: int = Field(default=5, ge=1)
+    write_capacity: int = Field(default=5, ge=1)
+    # Signs paging cursors. Unset: a random secret is generated once and kept in data_dir.
+    cursor_secret: SecretStr | None = None
+    message_max_chars: int = Field(default=1024, ge=1, le=100_000)
+    page_max: int = Field(default=100, ge=1, le=1000)
+    stream_max_attempts: int = Field(default=3, ge=1)
+    stream_poll_interval: float = Field(default=0.05, gt=0, le=10)
+
+    @property
+    def is_local(self) -> bool:
+        return self.aws_endpoint_url is not None

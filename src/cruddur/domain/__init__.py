@@ -1,0 +1,1 @@
+"""Plain data and rules: imports nothing from adapters."""

@@ -1,0 +1,54 @@
+"""The one home of the table's key literals. Nothing else builds or parses a key.
+
+| item       | pk                        | sk                          |
+|------------|---------------------------|-----------------------------|
+| message    | MSG#{group}               | {created_at}#{message_uuid} |
+| inbox row  | GRP#{owner}               | GRP#{group}                 |
+| pair       | PAIR#{low_uuid}#{high_uuid} | PAIR                      |
+"""
+
+from __future__ import annotations
+
+MESSAGE_PREFIX = "MSG#"
+INBOX_PREFIX = "GRP#"
+PAIR_PREFIX = "PAIR#"
+PAIR_SK = "PAIR"
+INBOX_INDEX = "inbox-by-recency"
+
+Key = dict[str, str]
+
+
+def message_pk(group_uuid: str) -> str:
+    return f"{MESSAGE_PREFIX}{group_uuid}"
+
+
+def message_sk(created_at: str, message_uuid: str) -> str:
+    # created_at is fixed width, so string order is time order; the uuid breaks ties.
+    return f"{created_at}#{message_uuid}"
+
+
+def message_key(group_uuid: str, created_at: str, message_uuid: str) -> Key:
+    return {"pk": message_pk(group_uuid), "sk": message_sk(created_at, message_uuid)}
+
+
+def inbox_pk(owner_uuid: str) -> str:
+    return f"{INBOX_PREFIX}{owner_uuid}"
+
+
+def inbox_key(owner_uuid: str, group_uuid: str) -> Key:
+    return {"pk": inbox_pk(owner_uuid), "sk": f"{INBOX_PREFIX}{group_uuid}"}
+
+
+def pair_key(user_a: str, user_b: str) -> Key:
+    low, high = sorted((user_a, user_b))
+    return {"pk": f"{PAIR_PREFIX}{low}#{high}", "sk": PAIR_SK}
+
+
+def is_message_pk(pk: str) -> bool:
+    return pk.startswith(MESSAGE_PREFIX)
+
+
+def group_of_message_pk(pk: str) -> str:
+    if not is_message_pk(pk):
+        raise ValueError(f"not a message key: {pk!r}")
+    return pk.removeprefix(MESSAGE_PREFIX)

@@ -1,0 +1,77 @@
+"""Domain types: what a message, an inbox entry and a page are."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from cruddur.errors import Invalid
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UserRef:
+    uuid: str
+    handle: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Message:
+    group_uuid: str
+    message_uuid: str
+    text: str
+    created_at: str
+    sender: UserRef
+    member_uuids: tuple[str, str]
+
+    @property
+    def sort_key(self) -> str:
+        return f"{self.created_at}#{self.message_uuid}"
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    owner_uuid: str
+    group_uuid: str
+    other: UserRef
+    last_message: str
+    last_message_at: str
+    last_message_sk: str
+    unread_count: int
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxChange:
+    """What one batch of messages does to one member's inbox row (pattern D)."""
+
+    owner_uuid: str
+    group_uuid: str
+    latest: Message
+    unread_sks: frozenset[str] = field(default_factory=frozenset)
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """Trim and bound a message body (Cruddur's limit is 1024 characters)."""
+    trimmed = text.strip()
+    if not trimmed:
+        raise Invalid("the message is empty", field="message")
+    if len(trimmed) > max_chars:
+        raise Invalid(f"the message is longer than {max_chars} characters", field="message")
+    return trimmed
+
+
+def parse_uuid(value: str, field_name: str) -> str:
+    """Canonical lowercase form, or Invalid: a malformed uuid is bad input, not a lookup."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise Invalid(f"{field_name} is not a valid uuid", field=field_name) from exc

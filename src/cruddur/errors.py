@@ -1,0 +1,53 @@
+"""The error tree. Services raise these; one edge (CLI, HTTP) maps them to exit codes or statuses.
+
+CruddurError
+├── Invalid            bad input (field names the culprit)
+│   └── InvalidCursor  forged, truncated, expired or foreign paging cursor
+├── NotFound           absent, or present but not yours (never tell the two apart)
+├── Conflict           a write lost a race or repeats with other content
+├── Unauthorized       no or bad credentials
+└── Unavailable        a backend (DynamoDB, database) failed or is missing
+    └── TableMissing   the table does not exist at the target
+"""
+
+from __future__ import annotations
+
+
+class CruddurError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(CruddurError):
+    code = "invalid"
+
+
+class InvalidCursor(Invalid):
+    code = "invalid_cursor"
+
+    def __init__(self, message: str = "the paging cursor is not valid for this request") -> None:
+        super().__init__(message, field="cursor")
+
+
+class NotFound(CruddurError):
+    code = "not_found"
+
+
+class Conflict(CruddurError):
+    code = "conflict"
+
+
+class Unauthorized(CruddurError):
+    code = "unauthorized"
+
+
+class Unavailable(CruddurError):
+    code = "unavailable"
+
+
+class TableMissing(Unavailable):
+    code = "table_missing"

@@ -1,0 +1,1 @@
+"""Use cases as functions: they take a MessagingContext, return values, raise typed errors."""

@@ -1,0 +1,139 @@
+"""Use cases of conversations: membership on every read and write, paging, sending, starting."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from cruddur.adapters.dynamo_store import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS, PairExists
+from cruddur.domain import keys
+from cruddur.domain.clock import format_timestamp
+from cruddur.domain.model import InboxEntry, Message, Page, UserRef, clean_text, parse_uuid
+from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound
+from cruddur.services.context import MessagingContext
+
+log = logging.getLogger(__name__)
+START_TRIES = 6
+
+
+def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tuple[str, str]:
+    """Both members of the group, if `user_uuid` is one; NotFound otherwise (pattern E).
+
+    A group you are not in answers exactly as a group that does not exist.
+    """
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    cached = ctx.members.get(user_uuid, group_uuid)
+    if cached is not None:
+        return cached
+    row = ctx.store.get_inbox_row(user_uuid, group_uuid)
+    if row is None:
+        raise NotFound("no such conversation", field="message_group_uuid")
+    members = (user_uuid, row.other.uuid)
+    ctx.members.put(user_uuid, group_uuid, members)
+    return members
+
+
+def check_limit(ctx: MessagingContext, limit: int) -> int:
+    if not 1 <= limit <= ctx.page_max:
+        raise Invalid(f"limit must be between 1 and {ctx.page_max}", field="limit")
+    return limit
+
+
+def list_messages(
+    ctx: MessagingContext, viewer: str, group_uuid: str, limit: int = 20, cursor: str | None = None
+) -> Page[Message]:
+    """One page of a conversation, oldest first within the page; the cursor leads to older ones."""
+    check_limit(ctx, limit)
+    require_member(ctx, viewer, group_uuid)
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    scope = f"messages:{viewer}:{group_uuid}"
+    start = _decode(ctx, scope, cursor, MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid))
+    found, last = ctx.store.query_messages(group_uuid, limit, start)
+    found.reverse()
+    return Page(found, None if last is None else ctx.cursors.encode(scope, last))
+
+
+def list_inbox(
+    ctx: MessagingContext, owner: str, limit: int = 20, cursor: str | None = None
+) -> Page[InboxEntry]:
+    """One page of the owner's conversations, newest activity first."""
+    check_limit(ctx, limit)
+    scope = f"inbox:{owner}"
+    start = _decode(ctx, scope, cursor, INBOX_KEY_FIELDS, keys.inbox_pk(owner))
+    found, last = ctx.store.query_inbox(owner, limit, start)
+    return Page(found, None if last is None else ctx.cursors.encode(scope, last))
+
+
+def _decode(
+    ctx: MessagingContext,
+    scope: str,
+    cursor: str | None,
+    fields: frozenset[str],
+    partition: str,
+) -> keys.Key | None:
+    if cursor is None:
+        return None
+    key = ctx.cursors.decode(scope, cursor, fields)
+    if key["pk"] != partition:
+        # Signed by us for this scope but naming another partition: never query it.
+        raise InvalidCursor()
+    return key
+
+
+def send_message(
+    ctx: MessagingContext,
+    sender: UserRef,
+    group_uuid: str,
+    text: str,
+) -> Message:
+    """Pattern C, after the membership check."""
+    text = clean_text(text, ctx.max_chars)
+    members = require_member(ctx, sender.uuid, group_uuid)
+    message = _new_message(ctx, parse_uuid(group_uuid, "message_group_uuid"), sender, members, text)
+    ctx.store.put_message(message)
+    log.info("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
+    return message
+
+
+def start_conversation(
+    ctx: MessagingContext, sender: UserRef, recipient: UserRef, text: str
+) -> Message:
+    """Pattern F: the first message to a user, or the next one if the pair already talks."""
+    text = clean_text(text, ctx.max_chars)
+    if sender.uuid == recipient.uuid:
+        raise Invalid("you cannot start a conversation with yourself", field="handle")
+    for attempt in range(START_TRIES):
+        existing = ctx.store.find_pair(sender.uuid, recipient.uuid)
+        if existing is not None:
+            return send_message(ctx, sender, existing, text)
+        members = (sender.uuid, recipient.uuid)
+        first = _new_message(ctx, str(uuid.uuid4()), sender, members, text)
+        try:
+            ctx.store.create_conversation(sender, recipient, first)
+        except PairExists:
+            continue  # someone started it first: the next look finds the pair
+        except Conflict:
+            time.sleep(0.01 * 2**attempt)  # a concurrent transaction held an item: back off
+            continue
+        log.info("conversation started group=%s", first.group_uuid)
+        return first
+    raise Conflict("could not start the conversation; try again")
+
+
+def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> None:
+    require_member(ctx, owner, group_uuid)
+    ctx.store.mark_read(owner, parse_uuid(group_uuid, "message_group_uuid"))
+
+
+def _new_message(
+    ctx: MessagingContext, group_uuid: str, sender: UserRef, members: tuple[str, str], text: str
+) -> Message:
+    return Message(
+        group_uuid=group_uuid,
+        message_uuid=str(uuid.uuid4()),
+        text=text,
+        created_at=format_timestamp(ctx.clock()),
+        sender=sender,
+        member_uuids=members,
+    )

@@ -1,0 +1,159 @@
+"""Local runner: follows the table's stream like Lambda's event source mapping would.
+
+DescribeStream → shards in lineage order (a child only after its parent is drained) →
+GetShardIterator (after the checkpoint, else TRIM_HORIZON) → GetRecords → process_records.
+A failing record is retried up to `max_attempts` times, then dead-lettered so later ones flow.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from cruddur.stream.checkpoints import Checkpoints, DeadLetters
+from cruddur.stream.processor import InboxWriter, process_records
+from cruddur.stream.records import sequence_number
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+
+log = logging.getLogger(__name__)
+SHARD_REFRESH_SECONDS = 5.0
+
+
+class StreamPoller:
+    def __init__(
+        self,
+        streams: DynamoDBStreamsClient,
+        stream_arn: str,
+        inbox: InboxWriter,
+        checkpoints: Checkpoints,
+        dead_letters: DeadLetters,
+        *,
+        max_attempts: int = 3,
+        poll_interval: float = 0.05,
+        batch_limit: int = 1000,
+    ) -> None:
+        self.streams = streams
+        self.arn = stream_arn
+        self.inbox = inbox
+        self.checkpoints = checkpoints
+        self.dead_letters = dead_letters
+        self.max_attempts = max_attempts
+        self.poll_interval = poll_interval
+        self.batch_limit = batch_limit
+        self._iterators: dict[str, str] = {}
+        self._attempts: dict[str, int] = {}
+        self._shards: list[dict[str, Any]] = []
+        self._shards_at = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("stream poller following %s", self.arn)
+        while not stop.is_set():
+            if self.poll_once() == 0:
+                stop.wait(self.poll_interval)
+        log.info("stream poller stopped")
+
+    def poll_once(self) -> int:
+        """One GetRecords round over every shard that is ready; the number of records seen."""
+        seen = 0
+        for shard in self._ready_shards():
+            seen += self._read(shard["ShardId"])
+        return seen
+
+    def _ready_shards(self) -> list[dict[str, Any]]:
+        if time.monotonic() - self._shards_at > SHARD_REFRESH_SECONDS or not self._shards:
+            self._shards = self._describe()
+            self._shards_at = time.monotonic()
+        known = {shard["ShardId"] for shard in self._shards}
+
+        def done(shard_id: str) -> bool:
+            return self.checkpoints.get(self.arn, shard_id).done
+
+        return [
+            shard
+            for shard in self._shards
+            if not done(shard["ShardId"])
+            and (shard.get("ParentShardId") not in known or done(shard["ParentShardId"]))
+        ]
+
+    def _describe(self) -> list[dict[str, Any]]:
+        shards: list[dict[str, Any]] = []
+        args: dict[str, Any] = {"StreamArn": self.arn}
+        while True:
+            description = self.streams.describe_stream(**args)["StreamDescription"]
+            shards.extend(dict(shard) for shard in description.get("Shards", []))
+            last = description.get("LastEvaluatedShardId")
+            if not last:
+                return shards
+            args["ExclusiveStartShardId"] = last
+
+    def _iterator(self, shard_id: str) -> str:
+        state = self.checkpoints.get(self.arn, shard_id)
+        args: dict[str, Any] = {"StreamArn": self.arn, "ShardId": shard_id}
+        if state.sequence_number:
+            args.update(
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=state.sequence_number
+            )
+        else:
+            args["ShardIteratorType"] = "TRIM_HORIZON"
+        try:
+            return str(self.streams.get_shard_iterator(**args)["ShardIterator"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TrimmedDataAccessException":
+                raise
+            log.error(
+                "shard %s: checkpoint is past the stream's retention; records were lost "
+                "before this poller saw them; resuming at the oldest record",
+                shard_id,
+            )
+            args = {"StreamArn": self.arn, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
+            return str(self.streams.get_shard_iterator(**args)["ShardIterator"])
+
+    def _read(self, shard_id: str) -> int:
+        iterator = self._iterators.pop(shard_id, None) or self._iterator(shard_id)
+        try:
+            response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_limit)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExpiredIteratorException":
+                raise
+            log.info("shard %s: iterator expired; renewing from the checkpoint", shard_id)
+            response = self.streams.get_records(
+                ShardIterator=self._iterator(shard_id), Limit=self.batch_limit
+            )
+        records = [dict(record) for record in response.get("Records", [])]
+        if records and not self._handle(shard_id, records):
+            return len(records)  # no iterator kept: the next round restarts after the checkpoint
+        following = response.get("NextShardIterator")
+        if following is None:
+            last = self.checkpoints.get(self.arn, shard_id).sequence_number
+            self.checkpoints.set(self.arn, shard_id, last, done=True)
+            log.info("shard %s drained and closed", shard_id)
+        else:
+            self._iterators[shard_id] = following
+        return len(records)
+
+    def _handle(self, shard_id: str, records: list[dict[str, Any]]) -> bool:
+        """Apply a batch; checkpoint as far as every record is applied. True if all were."""
+        failed = set(process_records(records, self.inbox).failed)
+        if not failed:
+            self.checkpoints.set(self.arn, shard_id, sequence_number(records[-1]))
+            self._attempts.clear()
+            return True
+        first = next(i for i, record in enumerate(records) if sequence_number(record) in failed)
+        if first > 0:
+            self.checkpoints.set(self.arn, shard_id, sequence_number(records[first - 1]))
+        seq = sequence_number(records[first])
+        tries = self._attempts[seq] = self._attempts.get(seq, 0) + 1
+        if tries >= self.max_attempts:
+            self.dead_letters.put(self.arn, shard_id, records[first], f"failed {tries} times")
+            self.checkpoints.set(self.arn, shard_id, seq)
+            del self._attempts[seq]
+            log.error("shard %s: record %s dead-lettered after %d tries", shard_id, seq, tries)
+        else:
+            time.sleep(min(0.05 * 2**tries, 2.0))
+        return False

@@ -1,0 +1,92 @@
+"""process_records: a whole stream batch → conditional inbox updates (pattern D).
+
+Messages of one group in a batch are coalesced: one update per member row carries the newest
+message and every unread one. If a group's update fails, its records are retried one by one so
+only the records that really fail are reported (by sequence number) — the rest of the batch,
+and the rest of that group, still lands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cruddur.domain.model import InboxChange, Message
+from cruddur.stream.records import MalformedRecord, Record, message_of, sequence_number
+
+log = logging.getLogger(__name__)
+
+
+class InboxWriter(Protocol):
+    def apply_inbox_change(self, change: InboxChange) -> bool: ...
+
+
+@dataclass
+class BatchResult:
+    failed: list[str] = field(default_factory=list)
+    messages: int = 0
+    updates: int = 0
+
+    def batch_item_failures(self) -> dict[str, list[dict[str, str]]]:
+        return {"batchItemFailures": [{"itemIdentifier": seq} for seq in self.failed]}
+
+
+def changes_for(messages: Iterable[Message]) -> list[InboxChange]:
+    """One change per member: the newest message, and the ones the member did not send."""
+    unique = {m.message_uuid: m for m in messages}.values()
+    latest = max(unique, key=lambda m: m.sort_key)
+    return [
+        InboxChange(
+            owner_uuid=member,
+            group_uuid=latest.group_uuid,
+            latest=latest,
+            unread_sks=frozenset(m.sort_key for m in unique if m.sender.uuid != member),
+        )
+        for member in latest.member_uuids
+    ]
+
+
+def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResult:
+    result = BatchResult()
+    groups: dict[str, list[tuple[str, Message]]] = {}
+    for record in records:
+        seq = sequence_number(record)
+        try:
+            message = message_of(record)
+        except MalformedRecord as exc:
+            log.error("stream record %s unreadable: %s", seq, exc)
+            result.failed.append(seq)
+            continue
+        if message is not None:
+            groups.setdefault(message.group_uuid, []).append((seq, message))
+    for group, entries in groups.items():
+        result.messages += len(entries)
+        try:
+            result.updates += _apply(inbox, [m for _, m in entries])
+        except Exception as exc:  # noqa: BLE001 - any failure: isolate the records, report them
+            log.warning(
+                "group %s: coalesced update failed (%s); applying one by one",
+                group,
+                type(exc).__name__,
+            )
+            result.failed.extend(_apply_each(inbox, entries))
+    if result.failed:
+        log.warning("%d of %d records failed", len(result.failed), len(records))
+    return result
+
+
+def _apply(inbox: InboxWriter, messages: list[Message]) -> int:
+    return sum(inbox.apply_inbox_change(change) for change in changes_for(messages))
+
+
+def _apply_each(inbox: InboxWriter, entries: list[tuple[str, Message]]) -> list[str]:
+    failed = []
+    for seq, message in entries:
+        try:
+            _apply(inbox, [message])
+        except Exception as exc:  # noqa: BLE001
+            log.error("stream record %s failed: %s", seq, type(exc).__name__)
+            failed.append(seq)
+    return failed

@@ -1,0 +1,44 @@
+"""Stream records → messages. Records that are not new messages are ignored, not failed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from cruddur.adapters.dynamo_items import message_from_plain
+from cruddur.domain import keys
+from cruddur.domain.model import Message
+
+_deserializer = TypeDeserializer()
+Record = Mapping[str, Any]
+
+
+class MalformedRecord(ValueError):
+    """A message record we cannot read: it fails (and is retried, then dead-lettered)."""
+
+
+def sequence_number(record: Record) -> str:
+    return str(record["dynamodb"]["SequenceNumber"])
+
+
+def message_of(record: Record) -> Message | None:
+    """The message a record inserts, or None for anything else (inbox rows, pairs, removals)."""
+    if record.get("eventName") not in {"INSERT", "MODIFY"}:
+        return None
+    change = record.get("dynamodb", {})
+    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
+    if not keys.is_message_pk(pk):
+        return None
+    image = change.get("NewImage")
+    if not image:
+        raise MalformedRecord("a message record without NewImage: is the stream view NEW_IMAGE?")
+    try:
+        plain = {name: _deserializer.deserialize(value) for name, value in image.items()}
+        message = message_from_plain(plain)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedRecord(f"unreadable message image: {type(exc).__name__}") from exc
+    if keys.message_pk(message.group_uuid) != pk:
+        raise MalformedRecord("message key and group disagree")
+    return message

@@ -1,0 +1,42 @@
+"""Builds a StreamPoller for a table from Settings and runs it on a thread or in the foreground."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.config import Settings
+from cruddur.stream.checkpoints import Checkpoints, DeadLetters
+from cruddur.stream.poller import StreamPoller
+
+
+def checkpoint_path(data_dir: Path) -> Path:
+    return data_dir / "stream" / "checkpoints.json"
+
+
+def dead_letter_path(data_dir: Path) -> Path:
+    return data_dir / "stream" / "dead-letters.jsonl"
+
+
+def build_poller(settings: Settings, store: DynamoStore | None = None) -> StreamPoller:
+    store = store or bootstrap.build_store(settings)
+    arn = dynamo_schema.stream_arn(store.client, settings.table_name)
+    return StreamPoller(
+        bootstrap.streams_client(settings),
+        arn,
+        store,
+        Checkpoints(checkpoint_path(settings.data_dir)),
+        DeadLetters(dead_letter_path(settings.data_dir)),
+        max_attempts=settings.stream_max_attempts,
+        poll_interval=settings.stream_poll_interval,
+    )
+
+
+def start_in_thread(poller: StreamPoller) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=poller.run, args=(stop,), name="stream-poller", daemon=True)
+    thread.start()
+    return thread, stop

@@ -1,0 +1,77 @@
+"""Shared fixtures: one in-memory DynamoDB Local per session, a fresh table per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.capacity import CapacityMeter
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.config import Settings
+from cruddur.domain.model import UserRef
+from cruddur.local.dynamodb_local import DynamoDBLocal, processes_owned_by
+from cruddur.services.context import MessagingContext
+
+# Tests talk to loopback only: make sure no AWS default endpoint or profile leaks in.
+os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    with DynamoDBLocal() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
+    return Settings(
+        aws_endpoint_url=dynamodb_local.endpoint_url,
+        table_name=f"test-{uuid.uuid4().hex[:12]}",
+        data_dir=tmp_path / "data",
+        cursor_secret="test-cursor-secret-0123456789",
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[DynamoStore]:
+    store = bootstrap.build_store(settings, meter=CapacityMeter())
+    definition = dynamo_schema.table_definition(settings.table_name)
+    dynamo_schema.create_table(store.client, definition)
+    yield store
+    dynamo_schema.drop_table(store.client, settings.table_name)
+
+
+@pytest.fixture
+def ctx(settings: Settings, store: DynamoStore) -> MessagingContext:
+    return bootstrap.build_messaging(settings, store)
+
+
+def make_user(handle: str) -> UserRef:
+    return UserRef(str(uuid.uuid4()), handle, handle.title())
+
+
+@pytest.fixture
+def alice() -> UserRef:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob() -> UserRef:
+    return make_user("bob")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Runs after every fixture is torn down: any DynamoDB Local this session started and left
+    # running fails the session.
+    left = processes_owned_by(os.getpid())
+    if left:
+        session.exitstatus = 1
+        print(f"\nERROR: DynamoDB Local processes left running by the tests: {left}")

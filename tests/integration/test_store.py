@@ -1,0 +1,174 @@
+"""Patterns A–F against DynamoDB Local, and the defects of DESIGN §7 they must not bring back."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cruddur.domain.model import UserRef
+from cruddur.errors import Invalid, InvalidCursor, NotFound
+from cruddur.services import messaging
+from cruddur.services.context import MessagingContext
+from tests.conftest import make_user
+from tests.integration.helpers import drain
+
+
+def fixed_clock(moment: datetime):
+    return lambda: moment
+
+
+def test_two_messages_in_one_microsecond_are_both_kept(ctx: MessagingContext, alice, bob):
+    # Defect 4: a bare-timestamp sort key let the second overwrite the first.
+    ctx.clock = fixed_clock(datetime(2026, 11, 22, 3, 4, 5, 123456, tzinfo=UTC))
+    first = messaging.start_conversation(ctx, alice, bob, "one")
+    second = messaging.send_message(ctx, bob, first.group_uuid, "two")
+    assert first.created_at == second.created_at
+    page = messaging.list_messages(ctx, alice.uuid, first.group_uuid, limit=10)
+    assert sorted(m.text for m in page.items) == ["one", "two"]
+
+
+def test_conversation_from_last_year_is_listed_complete(ctx, settings, store, alice, bob):
+    # Defect 5: begins_with(sk, current year) hid everything from last year on 1 January.
+    last_year = datetime.now(UTC).replace(month=12, day=31) - timedelta(days=365)
+    ctx.clock = fixed_clock(last_year)
+    first = messaging.start_conversation(ctx, alice, bob, "old news")
+    messaging.send_message(ctx, bob, first.group_uuid, "older reply")
+    drain(settings, store)
+    page = messaging.list_messages(ctx, alice.uuid, first.group_uuid)
+    assert [m.text for m in page.items] == ["old news", "older reply"]
+    inbox = messaging.list_inbox(ctx, bob.uuid)
+    assert [e.group_uuid for e in inbox.items] == [first.group_uuid]
+    assert inbox.items[0].last_message == "older reply"
+
+
+def test_paging_250_messages_returns_each_once_in_order(ctx, alice, bob):
+    # Defect 6: a fixed limit with no cursor made older messages unreachable.
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ticks = iter(start + timedelta(seconds=i) for i in range(1000))
+    ctx.clock = lambda: next(ticks)
+    group = messaging.start_conversation(ctx, alice, bob, "m000").group_uuid
+    for i in range(1, 250):
+        messaging.send_message(ctx, alice if i % 2 else bob, group, f"m{i:03d}")
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = messaging.list_messages(ctx, bob.uuid, group, limit=23, cursor=cursor)
+        seen = [m.text for m in page.items] + seen  # each page is older than the one before
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [f"m{i:03d}" for i in range(250)]
+    assert pages == 11  # ceil(250 / 23): the last page hands out no cursor to an empty page
+
+
+def test_paging_60_conversations_returns_each_once_newest_first(ctx, settings, store, alice):
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    ticks = iter(start + timedelta(minutes=i) for i in range(1000))
+    ctx.clock = lambda: next(ticks)
+    groups = [
+        messaging.start_conversation(ctx, make_user(f"u{i}"), alice, f"hello {i}").group_uuid
+        for i in range(60)
+    ]
+    drain(settings, store)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = messaging.list_inbox(ctx, alice.uuid, limit=7, cursor=cursor)
+        seen += [e.group_uuid for e in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == list(reversed(groups))
+
+
+def test_starting_twice_reuses_the_group(ctx, alice, bob):
+    # Defect 7: every start made a new group.
+    first = messaging.start_conversation(ctx, alice, bob, "hi")
+    again = messaging.start_conversation(ctx, bob, alice, "hi back")
+    assert again.group_uuid == first.group_uuid
+
+
+def test_concurrent_starts_make_one_group(ctx, store, alice, bob):
+    results: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def start(i: int) -> None:
+        try:
+            barrier.wait()
+            sender, recipient = (alice, bob) if i % 2 else (bob, alice)
+            results.append(messaging.start_conversation(ctx, sender, recipient, f"race {i}").group_uuid)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(results)) == 1
+    page = messaging.list_messages(ctx, alice.uuid, results[0], limit=20)
+    assert sorted(m.text for m in page.items) == sorted(f"race {i}" for i in range(8))
+    assert store.find_pair(alice.uuid, bob.uuid) == results[0]
+
+
+def test_outsider_cannot_read_or_post(ctx, alice, bob):
+    # Defect 1: any signed-in user could read or post into any group by uuid.
+    group = messaging.start_conversation(ctx, alice, bob, "private").group_uuid
+    mallory = make_user("mallory")
+    with pytest.raises(NotFound):
+        messaging.list_messages(ctx, mallory.uuid, group)
+    with pytest.raises(NotFound):
+        messaging.send_message(ctx, mallory, group, "let me in")
+    with pytest.raises(NotFound):
+        messaging.mark_read(ctx, mallory.uuid, group)
+    assert [m.text for m in messaging.list_messages(ctx, alice.uuid, group).items] == ["private"]
+
+
+def test_bad_input_is_a_typed_error_and_writes_nothing(ctx, store, alice, bob):
+    # Defect 8: blank bodies, self-messages and bad ids crashed into 500s.
+    with pytest.raises(Invalid):
+        messaging.start_conversation(ctx, alice, bob, "   ")
+    with pytest.raises(Invalid):
+        messaging.start_conversation(ctx, alice, bob, "x" * 1025)
+    with pytest.raises(Invalid):
+        messaging.start_conversation(ctx, alice, alice, "me, myself")
+    with pytest.raises(Invalid):
+        messaging.list_messages(ctx, alice.uuid, "not-a-uuid")
+    with pytest.raises(Invalid):
+        messaging.list_inbox(ctx, alice.uuid, limit=0)
+    with pytest.raises(Invalid):
+        messaging.list_inbox(ctx, alice.uuid, limit=100_000)
+    assert store.find_pair(alice.uuid, bob.uuid) is None
+    assert store.client.scan(TableName=store.table)["Count"] == 0
+
+
+@pytest.mark.parametrize("mangle", ["forged", "truncated", "foreign_user", "foreign_group", "junk"])
+def test_bad_cursors_are_typed_errors(ctx, alice, bob, mangle):
+    carol: UserRef = make_user("carol")
+    group = messaging.start_conversation(ctx, alice, bob, "0").group_uuid
+    other = messaging.start_conversation(ctx, alice, carol, "0").group_uuid
+    for i in range(5):
+        messaging.send_message(ctx, alice, group, str(i))
+        messaging.send_message(ctx, alice, other, str(i))
+    cursor = messaging.list_messages(ctx, alice.uuid, group, limit=2).next_cursor
+    assert cursor is not None
+    version, payload, mac = cursor.split(".")
+    viewer, target = alice.uuid, group
+    if mangle == "forged":
+        cursor = f"{version}.{payload[:-2]}AA.{mac}"
+    elif mangle == "truncated":
+        cursor = cursor[:-5]
+    elif mangle == "foreign_user":
+        viewer = bob.uuid  # bob is a member, but the cursor was issued to alice
+    elif mangle == "foreign_group":
+        target = other  # alice's own cursor, replayed on another of her groups
+    else:
+        cursor = "%%%not a cursor%%%"
+    with pytest.raises(InvalidCursor):
+        messaging.list_messages(ctx, viewer, target, limit=2, cursor=cursor)
