@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_schema
@@ -36,7 +37,7 @@ def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
         aws_endpoint_url=dynamodb_local.endpoint_url,
         table_name=f"test-{uuid.uuid4().hex[:12]}",
         data_dir=tmp_path / "data",
-        cursor_secret="test-cursor-secret-0123456789",
+        cursor_secret=SecretStr("test-cursor-secret-0123456789"),
     )
 
 

@@ -101,7 +101,9 @@ def test_concurrent_starts_make_one_group(ctx, store, alice, bob):
         try:
             barrier.wait()
             sender, recipient = (alice, bob) if i % 2 else (bob, alice)
-            results.append(messaging.start_conversation(ctx, sender, recipient, f"race {i}").group_uuid)
+            results.append(
+                messaging.start_conversation(ctx, sender, recipient, f"race {i}").group_uuid
+            )
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 

@@ -73,6 +73,9 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
             )
             result.failed.extend(_apply_each(inbox, entries))
     if result.failed:
+        # In batch order: Lambda (and the poller) resume from the first reported record.
+        position = {sequence_number(record): i for i, record in enumerate(records)}
+        result.failed.sort(key=position.__getitem__)
         log.warning("%d of %d records failed", len(result.failed), len(records))
     return result
 

@@ -1,0 +1,99 @@
+"""The `cruddur` command against DynamoDB Local, through click's runner and a real subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from cruddur import demo
+from cruddur.cli import main
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def target(settings) -> list[str]:
+    return ["--endpoint-url", settings.aws_endpoint_url, "--table", settings.table_name]
+
+
+def test_schema_load_twice_is_harmless_and_lists(settings):
+    first = run("ddb", "schema-load", *target(settings))
+    again = run("ddb", "schema-load", *target(settings))
+    assert first.exit_code == again.exit_code == 0
+    assert "created" in first.output
+    assert "already exists" in again.output
+    listed = run("ddb", "list-tables", *target(settings))
+    assert settings.table_name in listed.output.split()
+
+
+def test_drop_refuses_without_yes_on_non_interactive_stdin(store, settings):
+    refused = subprocess.run(
+        [sys.executable, "-m", "cruddur", "ddb", "drop", *target(settings)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "refusing to drop" in refused.stderr
+    assert settings.table_name in store.client.list_tables()["TableNames"]
+    dropped = run("ddb", "drop", "--yes", *target(settings))
+    assert dropped.exit_code == 0
+    assert settings.table_name not in store.client.list_tables()["TableNames"]
+    # the fixture's teardown drops too: put it back so that teardown has a table to drop
+    run("ddb", "schema-load", *target(settings))
+
+
+def test_commands_need_an_explicit_target(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    result = CliRunner().invoke(main, ["ddb", "list-tables"])
+    assert result.exit_code == 2
+    assert "--endpoint-url" in result.output
+    assert "--prod" in result.output
+
+
+def test_seed_then_read_everything_back_with_capacity(store, settings):
+    seeded = run("ddb", "seed", *target(settings))
+    assert seeded.exit_code == 0
+    total = sum(len(script.lines) for script in demo.SCRIPTS)
+    assert f"seeded {total} messages" in seeded.output
+    assert "consumed capacity" in seeded.output
+    assert "seeded 0 messages" in run("ddb", "seed", *target(settings)).output  # idempotent
+
+    group = store.find_pair(demo.DARA.uuid, demo.BRUNO.uuid)
+    assert group is not None
+    conversation = run("ddb", "get-conversation", group, *target(settings))
+    lines = [line for line in conversation.output.splitlines() if "@" in line]
+    assert len(lines) == len(demo.SCRIPTS[2].lines)  # last year's conversation, complete
+    assert "consumed capacity" in conversation.output
+
+    inbox = run("ddb", "list-conversations", demo.ADA.uuid, *target(settings))
+    assert inbox.output.count("unread=") == 2
+    assert "consumed capacity" in inbox.output
+
+    scanned = run("ddb", "scan", "--max-items", "3", *target(settings))
+    assert scanned.output.count('"pk"') == 3
+
+
+def test_typed_errors_are_one_line_not_a_traceback(settings):
+    result = CliRunner().invoke(main, ["ddb", "get-conversation", "not-a-uuid", *target(settings)])
+    assert result.exit_code == 1
+    assert "not a valid uuid" in result.output
+    missing = CliRunner().invoke(
+        main, ["ddb", "scan", "--endpoint-url", settings.aws_endpoint_url, "--table", "absent"]
+    )
+    assert missing.exit_code == 1
+    assert "schema-load" in missing.output
+    assert "Traceback" not in missing.output + result.output
+
+
+def test_help_explains():
+    result = run("--help")
+    assert "up" in result.output
+    assert "ddb" in result.output
+    assert "stream" in result.output
+    assert "Asks first unless --yes" in run("ddb", "drop", "--help").output

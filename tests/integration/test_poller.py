@@ -1,0 +1,113 @@
+"""The local poller over DynamoDB Local's real stream: checkpoints, dead letters, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from cruddur.domain.model import Message
+from cruddur.services import messaging
+from cruddur.stream.runner import build_poller, checkpoint_path
+from tests.conftest import make_user
+
+
+def test_a_poison_record_is_dead_lettered_and_later_records_flow(ctx, settings, store, alice, bob):
+    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    # A message into a group nobody has an inbox row for: applying it always fails.
+    poison = Message(
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
+        "lost",
+        "2026-01-01T00:00:00.000000Z",
+        alice,
+        (alice.uuid, bob.uuid),
+    )
+    store.put_message(poison)
+    later = messaging.send_message(ctx, bob, group, "still delivered")
+    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store)
+    tries = 0
+    while not poller.dead_letters.entries():
+        tries += 1
+        assert tries <= 10, "the poison record was never dead-lettered"
+        poller.poll_once()
+    assert tries == 3
+    row = store.get_inbox_row(alice.uuid, group)
+    assert row is not None
+    assert row.last_message_sk == later.sort_key
+    entries = poller.dead_letters.entries()
+    assert len(entries) == 1
+    assert entries[0]["reason"] == "failed 3 times"
+    assert entries[0]["record"]["dynamodb"]["Keys"]["sk"]["S"] == poison.sort_key
+    # Once the rest is checkpointed, a restarted poller neither retries the poison nor re-reads.
+    while poller.poll_once():
+        pass
+    assert build_poller(settings, store).poll_once() == 0
+    assert len(poller.dead_letters.entries()) == 1
+
+
+def test_sigkill_mid_batch_then_restart_leaves_every_inbox_correct(ctx, settings, store, alice):
+    # Write everything first so the poller meets one long backlog, then kill it while it applies.
+    ctx.clock = lambda: datetime(2026, 5, 1, tzinfo=UTC)
+    later = datetime(2026, 5, 2, tzinfo=UTC)
+    friends = [make_user(f"f{i}") for i in range(300)]
+    sent = []
+    for friend in friends:
+        group = messaging.start_conversation(ctx, alice, friend, "first").group_uuid
+        ctx.clock = lambda: later
+        sent.append(messaging.send_message(ctx, alice, group, "second"))
+        ctx.clock = lambda: datetime(2026, 5, 1, tzinfo=UTC)
+
+    def updated(i: int) -> bool:
+        row = store.get_inbox_row(friends[i].uuid, sent[i].group_uuid)
+        return row is not None and row.last_message_sk == sent[i].sort_key
+
+    command = [
+        sys.executable,
+        "-m",
+        "cruddur",
+        "--log-level",
+        "WARNING",
+        "stream",
+        "run",
+        "--endpoint-url",
+        settings.aws_endpoint_url,
+        "--table",
+        settings.table_name,
+        "--data-dir",
+        str(settings.data_dir),
+    ]
+    first = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not updated(0):
+            assert time.monotonic() < deadline, "the poller never applied anything"
+            time.sleep(0.005)
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        first.kill()
+        first.wait()
+    done_at_kill = sum(updated(i) for i in range(len(friends)))
+    assert done_at_kill < len(friends), "killed too late to be mid-batch"
+
+    second = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not all(updated(i) for i in range(len(friends) - 1, -1, -1)):
+            assert time.monotonic() < deadline, "the restarted poller did not catch up"
+            time.sleep(0.2)
+    finally:
+        second.terminate()
+        assert second.wait(timeout=20) == 0  # SIGTERM is a clean stop
+    for friend, message in zip(friends, sent, strict=True):
+        mine = store.get_inbox_row(alice.uuid, message.group_uuid)
+        theirs = store.get_inbox_row(friend.uuid, message.group_uuid)
+        assert mine is not None
+        assert theirs is not None
+        assert mine.last_message_sk == theirs.last_message_sk == message.sort_key
+        assert (mine.unread_count, theirs.unread_count) == (0, 2)
+    assert checkpoint_path(settings.data_dir).exists()

@@ -1,0 +1,140 @@
+"""process_records against DynamoDB Local: monotonic, idempotent, exact unread counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from cruddur.domain.clock import format_timestamp
+from cruddur.domain.model import Message, UserRef
+from cruddur.services import messaging
+from cruddur.stream import lambda_handler as handler_module
+from cruddur.stream.processor import process_records
+from tests.conftest import make_user
+from tests.integration.records import insert_record
+
+BASE = datetime(2026, 3, 1, tzinfo=UTC)
+# (conversation 0 or 1, sender 0 or 1 within it, seconds after BASE)
+spec = st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 40))
+
+
+def message(group: str, members: tuple[UserRef, UserRef], sender: int, second: int) -> Message:
+    return Message(
+        group_uuid=group,
+        message_uuid=str(uuid.uuid4()),
+        text=f"at {second}",
+        created_at=format_timestamp(BASE + timedelta(seconds=second)),
+        sender=members[sender],
+        member_uuids=(members[0].uuid, members[1].uuid),
+    )
+
+
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.data(),
+    specs=st.lists(spec, min_size=1, max_size=20),
+    read_after=st.integers(0, 20),
+    reader=st.integers(0, 1),
+)
+def test_any_order_with_duplicates_converges_to_the_model(
+    ctx, store, data, specs, read_after, reader
+):
+    hub = make_user("hub")
+    pairs = [(hub, make_user("p0")), (make_user("p1"), hub)]
+    ctx.clock = lambda: BASE - timedelta(days=1)
+    groups = [messaging.start_conversation(ctx, a, b, "first") for a, b in pairs]
+    messages = [message(groups[c].group_uuid, pairs[c], s, t) for c, s, t in specs]
+    records = [insert_record(m, 1000 + i) for i, m in enumerate(messages)]
+
+    # Some records are applied first, then one member of conversation 0 reads it...
+    applied_early = records[:read_after]
+    process_records(applied_early, store)
+    messaging.mark_read(ctx, pairs[0][reader].uuid, groups[0].group_uuid)
+    read_sk = {
+        (0, reader): max(
+            [groups[0].sort_key]
+            + [m.sort_key for m in messages[:read_after] if m.group_uuid == groups[0].group_uuid]
+        )
+    }
+
+    # ...then the whole batch arrives again, shuffled, with duplicates.
+    duplicates = data.draw(st.lists(st.sampled_from(records), max_size=10))
+    batch = data.draw(st.permutations(records + duplicates))
+    assert process_records(batch, store).failed == []
+
+    for c, (group, members) in enumerate(zip(groups, pairs, strict=True)):
+        everything = [group] + [m for m in messages if m.group_uuid == group.group_uuid]
+        latest = max(everything, key=lambda m: m.sort_key)
+        for i, member in enumerate(members):
+            row = store.get_inbox_row(member.uuid, group.group_uuid)
+            assert row is not None
+            assert row.last_message_sk == latest.sort_key
+            assert row.last_message == latest.text
+            floor = read_sk.get((c, i), "")
+            expected = sum(
+                1 for m in everything if m.sender.uuid != member.uuid and m.sort_key > floor
+            )
+            assert row.unread_count == expected
+
+
+def test_a_full_batch_of_100_updates_every_group(ctx, store, settings, monkeypatch, alice):
+    # Defect 3: only Records[0] was processed.
+    others = [make_user(f"u{i}") for i in range(100)]
+    ctx.clock = lambda: BASE
+    groups = [messaging.start_conversation(ctx, alice, o, "hi").group_uuid for o in others]
+    later = [message(g, (alice, o), 1, 5) for g, o in zip(groups, others, strict=True)]
+    event = {"Records": [insert_record(m, 5000 + i) for i, m in enumerate(later)]}
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.aws_endpoint_url)
+    monkeypatch.setenv("CRUDDUR_TABLE_NAME", settings.table_name)
+    handler_module._store.cache_clear()
+    try:
+        assert handler_module.lambda_handler(event, None) == {"batchItemFailures": []}
+    finally:
+        handler_module._store.cache_clear()
+    for group, sent in zip(groups, later, strict=True):
+        row = store.get_inbox_row(alice.uuid, group)
+        assert row is not None
+        assert row.last_message_sk == sent.sort_key
+        assert row.unread_count == 1
+
+
+def test_failures_are_reported_by_sequence_number_and_the_rest_applies(ctx, store, alice, bob):
+    ctx.clock = lambda: BASE
+    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    good = message(group, (alice, bob), 1, 30)
+    stray = message(str(uuid.uuid4()), (alice, bob), 0, 31)  # a group with no inbox rows
+    broken = insert_record(good, 3)
+    del broken["dynamodb"]["NewImage"]["member_uuids"]
+    ignored = {"eventName": "REMOVE", "dynamodb": {"SequenceNumber": "4", "Keys": {}}}
+    result = process_records(
+        [insert_record(stray, 1), insert_record(good, 2), broken, ignored], store
+    )
+    assert sorted(result.failed) == ["1", "3"]
+    assert result.batch_item_failures() == {
+        "batchItemFailures": [{"itemIdentifier": "1"}, {"itemIdentifier": "3"}]
+    }
+    row = store.get_inbox_row(alice.uuid, group)
+    assert row is not None
+    assert row.last_message_sk == good.sort_key
+
+
+@pytest.mark.parametrize("replays", [1, 3])
+def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays):
+    ctx.clock = lambda: BASE
+    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    batch = [insert_record(message(group, (alice, bob), 1, s), s) for s in (1, 2, 3)]
+    process_records(batch, store)
+    first = store.get_inbox_row(alice.uuid, group)
+    for _ in range(replays):
+        assert process_records(list(reversed(batch)), store).updates == 0
+    assert store.get_inbox_row(alice.uuid, group) == first
+    assert first is not None
+    assert first.unread_count == 3

@@ -1,0 +1,35 @@
+"""Every low-level DynamoDB error becomes a typed error (never a raw ClientError at the edge)."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from cruddur.adapters.dynamo_errors import _TRANSLATIONS, translate
+from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavailable
+
+
+def client_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "m"}}, "Op")
+
+
+@pytest.mark.parametrize("code", sorted(_TRANSLATIONS))
+def test_every_known_code_is_mapped(code):
+    error = translate(client_error(code), "t")
+    assert isinstance(error, _TRANSLATIONS[code])
+    assert code in error.message or isinstance(error, TableMissing)
+
+
+def test_unknown_codes_and_transport_failures_are_unavailable():
+    assert type(translate(client_error("SomethingNew"), "t")) is Unavailable
+    transport = translate(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), "t")
+    assert type(transport) is Unavailable
+
+
+def test_specific_meanings():
+    assert isinstance(translate(client_error("ConditionalCheckFailedException"), "t"), Conflict)
+    assert isinstance(translate(client_error("ValidationException"), "t"), Invalid)
+    missing = translate(client_error("ResourceNotFoundException"), "tbl")
+    assert isinstance(missing, TableMissing)
+    assert "schema-load" in missing.message
+    assert all(issubclass(kind, CruddurError) for kind in _TRANSLATIONS.values())
