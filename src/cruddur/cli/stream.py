@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
-from cruddur.cli.common import data_dir_option, handle_errors, target_options, target_settings
+from cruddur.cli.common import (
+    data_dir_option,
+    handle_errors,
+    stop_on_signals,
+    target_options,
+    target_settings,
+)
 from cruddur.stream.checkpoints import DeadLetters
 from cruddur.stream.runner import build_poller, dead_letter_path
 
@@ -62,13 +65,7 @@ def run(
         stream_poll_interval=poll_interval,
     )
     poller = build_poller(settings)
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stop = stop_on_signals()
     poller.run(stop)
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from cruddur import bootstrap, demo
 from cruddur.adapters import dynamo_schema
-from cruddur.cli.common import data_dir_option, handle_errors
+from cruddur.cli.common import data_dir_option, handle_errors, stop_on_signals
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from cruddur.stream.runner import build_poller, start_in_thread
@@ -46,13 +43,7 @@ def up(data_dir: Path, ddb_port: int | None, seed: bool) -> None:
         except LauncherError as exc:
             raise click.ClickException(str(exc)) from exc
         settings = settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stop = stop_on_signals()
     try:
         store = bootstrap.build_store(settings)
         definition = dynamo_schema.table_definition(
