@@ -64,10 +64,13 @@ def test_any_order_with_duplicates_converges_to_the_model(
         )
     }
 
-    # ...then the whole batch arrives again, shuffled, with duplicates.
+    # ...then every record arrives again, shuffled, with duplicates, cut into consecutive
+    # batches: an older batch may land after a newer one.
     duplicates = data.draw(st.lists(st.sampled_from(records), max_size=10))
-    batch = data.draw(st.permutations(records + duplicates))
-    assert process_records(batch, store).failed == []
+    shuffled = data.draw(st.permutations(records + duplicates))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(shuffled)), max_size=4)))
+    for start, end in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
+        assert process_records(shuffled[start:end], store).failed == []
 
     for c, (group, members) in enumerate(zip(groups, pairs, strict=True)):
         everything = [group] + [m for m in messages if m.group_uuid == group.group_uuid]
