@@ -13,6 +13,7 @@ from botocore.config import Config
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
 from cruddur.services.context import MessagingContext
 
@@ -79,3 +80,8 @@ def build_messaging(settings: Settings, store: DynamoStore | None = None) -> Mes
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
     )
+
+
+def build_users(settings: Settings) -> UsersDirectory:
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    return UsersDirectory(make_engine(settings.users_database_url))

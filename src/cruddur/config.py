@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         default="us-east-1",
         validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION", "CRUDDUR_AWS_REGION"),
     )
+    # Users directory: SQLAlchemy URL, e.g. postgresql+psycopg://user@127.0.0.1:5432/cruddur.
+    # Unset: a SQLite file in data_dir.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "CRUDDUR_DATABASE_URL")
+    )
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
     read_capacity: int = Field(default=5, ge=1)
     write_capacity: int = Field(default=5, ge=1)
@@ -38,3 +43,7 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.aws_endpoint_url is not None
+
+    @property
+    def users_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'users.sqlite3'}"

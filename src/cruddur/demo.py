@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cruddur.adapters.users import UsersDirectory
 from cruddur.domain.model import UserRef
 from cruddur.services.context import MessagingContext
 from cruddur.services.messaging import send_message, start_conversation
@@ -70,6 +71,18 @@ SCRIPTS = (
         ),
     ),
 )
+
+
+def seed_users(directory: UsersDirectory) -> int:
+    """Create the demo users that are missing (same uuids as the DynamoDB demo data)."""
+    created = 0
+    for user in USERS:
+        if directory.by_login(user.handle) is None:
+            directory.create(
+                user.handle, user.display_name, f"{user.handle}@example.org", user_uuid=user.uuid
+            )
+            created += 1
+    return created
 
 
 def _clock(start: datetime) -> Iterator[datetime]:

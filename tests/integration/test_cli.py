@@ -97,3 +97,11 @@ def test_help_explains():
     assert "ddb" in result.output
     assert "stream" in result.output
     assert "Asks first unless --yes" in run("ddb", "drop", "--help").output
+
+
+def test_db_setup_is_idempotent(tmp_path):
+    first = run("db", "setup", "--data-dir", str(tmp_path))
+    again = run("db", "setup", "--data-dir", str(tmp_path))
+    assert f"created {len(demo.USERS)} demo users" in first.output
+    assert "created 0 demo users" in again.output
+    assert (tmp_path / "users.sqlite3").exists()

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from cruddur.cli.db import db
 from cruddur.cli.ddb import ddb
 from cruddur.cli.stream import stream
 from cruddur.cli.up import up
@@ -32,6 +33,7 @@ def main(log_level: str) -> None:
     logging.getLogger("botocore").setLevel(logging.WARNING)
 
 
+main.add_command(db)
 main.add_command(ddb)
 main.add_command(stream)
 main.add_command(up)

@@ -8,6 +8,7 @@ import click
 
 from cruddur import bootstrap, demo
 from cruddur.adapters import dynamo_schema
+from cruddur.adapters.migrations import upgrade
 from cruddur.cli.common import data_dir_option, handle_errors, stop_on_signals
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
@@ -30,7 +31,8 @@ from cruddur.stream.runner import build_poller, start_in_thread
 )
 @handle_errors
 def up(data_dir: Path, ddb_port: int | None, seed: bool) -> None:
-    """Start DynamoDB Local (unless AWS_ENDPOINT_URL is set), the table and the stream poller.
+    """Start DynamoDB Local (unless AWS_ENDPOINT_URL is set), the table, the users database
+    and the stream poller.
 
     Data persists under DATA_DIR; run several instances side by side with different DATA_DIRs.
     """
@@ -53,7 +55,9 @@ def up(data_dir: Path, ddb_port: int | None, seed: bool) -> None:
             settings.write_capacity,
         )
         dynamo_schema.create_table(store.client, definition)
+        upgrade(settings.users_database_url)
         if seed:
+            demo.seed_users(bootstrap.build_users(settings))
             written = demo.seed(bootstrap.build_messaging(settings, store))
             if written:
                 click.echo(f"loaded {written} demo messages")

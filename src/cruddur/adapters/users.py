@@ -1,0 +1,146 @@
+"""The users directory on SQLAlchemy 2 Core: SQLite by default, PostgreSQL via DATABASE_URL."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, func, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from cruddur.adapters.users_schema import users
+from cruddur.errors import Conflict, Invalid, NotFound, Unavailable
+
+HANDLE = re.compile(r"^[a-z0-9_]{3,32}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class User:
+    uuid: str
+    handle: str
+    display_name: str
+    email: str
+    cognito_user_id: str | None
+    password_hash: str | None
+
+
+def normalize_handle(handle: str) -> str:
+    """Lowercase, an optional leading @ dropped; letters, digits, underscore, 3 to 32 long."""
+    cleaned = handle.strip().removeprefix("@").lower()
+    if not HANDLE.match(cleaned):
+        raise Invalid("a handle is 3 to 32 letters, digits or underscores", field="handle")
+    return cleaned
+
+
+def normalize_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    if len(cleaned) > 254 or not EMAIL.match(cleaned):
+        raise Invalid("that is not an email address", field="email")
+    return cleaned
+
+
+def clean_display_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not 1 <= len(cleaned) <= 100:
+        raise Invalid("a display name is 1 to 100 characters", field="display_name")
+    return cleaned
+
+
+def make_engine(database_url: str) -> Engine:
+    # pool_pre_ping: a PostgreSQL restart must not turn the next request into an error.
+    return create_engine(database_url, pool_pre_ping=True)
+
+
+class UsersDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(
+        self,
+        handle: str,
+        display_name: str,
+        email: str,
+        *,
+        password_hash: str | None = None,
+        cognito_user_id: str | None = None,
+        user_uuid: str | None = None,
+    ) -> User:
+        row = {
+            "uuid": user_uuid or str(uuid.uuid4()),
+            "handle": normalize_handle(handle),
+            "display_name": clean_display_name(display_name),
+            "email": normalize_email(email),
+            "cognito_user_id": cognito_user_id,
+            "password_hash": password_hash,
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(users.insert().values(**row))
+        except IntegrityError as exc:
+            raise self._which_conflict(row) from exc
+        except OperationalError as exc:
+            raise Unavailable("the users database did not answer") from exc
+        return _user(row)
+
+    def _which_conflict(self, row: dict[str, Any]) -> Conflict:
+        for name in ("handle", "email", "uuid", "cognito_user_id"):
+            if row[name] is not None and self._one(users.c[name] == row[name]) is not None:
+                return Conflict(f"that {name.replace('_', ' ')} is taken", field=name)
+        return Conflict("that user already exists")
+
+    def by_uuid(self, user_uuid: str) -> User:
+        return self._require(users.c.uuid == user_uuid)
+
+    def by_handle(self, handle: str) -> User:
+        return self._require(users.c.handle == normalize_handle(handle))
+
+    def by_login(self, handle_or_email: str) -> User | None:
+        key = handle_or_email.strip().removeprefix("@").lower()
+        return self._one(or_(users.c.handle == key, users.c.email == key))
+
+    def by_cognito_sub(self, sub: str) -> User | None:
+        return self._one(users.c.cognito_user_id == sub)
+
+    def link_cognito(self, handle: str, sub: str) -> bool:
+        """Set the user's Cognito `sub`; False when no user has that handle."""
+        statement = (
+            users.update()
+            .where(users.c.handle == normalize_handle(handle))
+            .values(cognito_user_id=sub)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(users)).scalar_one())
+
+    def _require(self, condition: Any) -> User:
+        user = self._one(condition)
+        if user is None:
+            raise NotFound("no such user", field="handle")
+        return user
+
+    def _one(self, condition: Any) -> User | None:
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(users).where(condition)).mappings().first()
+        except OperationalError as exc:
+            raise Unavailable("the users database did not answer") from exc
+        return None if row is None else _user(dict(row))
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(
+        uuid=row["uuid"],
+        handle=row["handle"],
+        display_name=row["display_name"],
+        email=row["email"],
+        cognito_user_id=row["cognito_user_id"],
+        password_hash=row["password_hash"],
+    )
