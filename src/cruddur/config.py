@@ -41,9 +41,5 @@ class Settings(BaseSettings):
     stream_poll_interval: float = Field(default=0.05, gt=0, le=10)
 
     @property
-    def is_local(self) -> bool:
-        return self.aws_endpoint_url is not None
-
-    @property
     def users_database_url(self) -> str:
         return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'users.sqlite3'}"
