@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from boto3.dynamodb.types import TypeDeserializer
@@ -16,9 +17,11 @@ from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.cli.common import describe_target, handle_errors, target_options, target_settings
 from cruddur.config import Settings
+from cruddur.domain.keys import Key
 from cruddur.domain.model import parse_uuid
 
 PAGE = 100
+T = TypeVar("T")
 
 
 @click.group()
@@ -136,6 +139,16 @@ def scan(
     _report(store)
 
 
+def _every_page(fetch: Callable[[Key | None], tuple[list[T], Key | None]]) -> Iterator[T]:
+    """Every item of a paged query, following its key to the end."""
+    start: Key | None = None
+    while True:
+        found, start = fetch(start)
+        yield from found
+        if start is None:
+            return
+
+
 def _jsonable(value: object) -> object:
     return sorted(value) if isinstance(value, set) else str(value)
 
@@ -164,13 +177,8 @@ def get_conversation(
     """Print every message of a conversation, oldest first (pages through all of it)."""
     store = _store(target_settings(endpoint_url, prod, table, region))
     group = parse_uuid(message_group_uuid, "message_group_uuid")
-    pages = []
-    found, start = store.query_messages(group, PAGE)
-    pages.append(found)
-    while start is not None:
-        found, start = store.query_messages(group, PAGE, start)
-        pages.append(found)
-    for message in reversed([m for page in pages for m in page]):
+    messages = list(_every_page(lambda start: store.query_messages(group, PAGE, start)))
+    for message in reversed(messages):
         click.echo(f"{message.created_at}  @{message.sender.handle}: {message.text}")
     _report(store)
 
@@ -185,14 +193,9 @@ def list_conversations(
     """Print a user's inbox, newest activity first (pages through all of it)."""
     store = _store(target_settings(endpoint_url, prod, table, region))
     owner = parse_uuid(user_uuid, "user_uuid")
-    found, start = store.query_inbox(owner, PAGE)
-    while True:
-        for entry in found:
-            click.echo(
-                f"{entry.last_message_at}  {entry.group_uuid}  @{entry.other.handle} "
-                f"({entry.other.display_name})  unread={entry.unread_count}"
-            )
-        if start is None:
-            break
-        found, start = store.query_inbox(owner, PAGE, start)
+    for entry in _every_page(lambda start: store.query_inbox(owner, PAGE, start)):
+        click.echo(
+            f"{entry.last_message_at}  {entry.group_uuid}  @{entry.other.handle} "
+            f"({entry.other.display_name})  unread={entry.unread_count}"
+        )
     _report(store)
