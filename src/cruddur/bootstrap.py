@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import httpx
 from botocore.config import Config
 
+from cruddur.adapters import signing_key
+from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.idempotency_store import IdempotencyStore
+from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
+from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
+from cruddur.errors import Invalid
+from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext
+from cruddur.services.posting import Idempotency
 
 if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
@@ -47,6 +58,11 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 
 def streams_client(settings: Settings) -> DynamoDBStreamsClient:
     return boto3.client("dynamodbstreams", **_client_args(settings))
+
+
+def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
+    # Cognito is always AWS's: AWS_ENDPOINT_URL points at DynamoDB, so it is not passed here.
+    return boto3.client("cognito-idp", region_name=settings.aws_region, config=CLIENT_CONFIG)
 
 
 def build_store(
@@ -85,3 +101,59 @@ def build_messaging(settings: Settings, store: DynamoStore | None = None) -> Mes
 def build_users(settings: Settings) -> UsersDirectory:
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     return UsersDirectory(make_engine(settings.users_database_url))
+
+
+def build_idempotency(settings: Settings, store: DynamoStore) -> Idempotency:
+    # Same client and table as the messages: the records live beside them, with a TTL.
+    table = IdempotencyStore(store.client, settings.table_name, store.meter)
+    return Idempotency(table, settings.idempotency_ttl_hours * 3600)
+
+
+def build_accounts(settings: Settings, users: UsersDirectory) -> Accounts:
+    issuer: TokenIssuer | None = None
+    keys: KeySource
+    if settings.auth_mode == "local":
+        key = signing_key.load_or_create(Path(settings.data_dir))
+        issuer = TokenIssuer(
+            key, settings.local_issuer, settings.local_client_id, settings.access_token_ttl
+        )
+        keys = StaticKeys(key.jwks())
+        verifier = TokenVerifier(keys, settings.local_issuer, settings.local_client_id)
+    else:
+        if not settings.cognito_user_pool_id or not settings.cognito_client_id:
+            raise Invalid(
+                "Cognito sign-in needs COGNITO_USER_POOL_ID and COGNITO_USER_POOL_CLIENT_ID",
+                field="auth_mode",
+            )
+        issuer_url = settings.cognito_issuer()
+        url = settings.cognito_jwks_url or f"{issuer_url}/.well-known/jwks.json"
+        http = httpx.Client(timeout=5.0, follow_redirects=False)
+        keys = RemoteKeys(url, http, settings.jwks_min_refetch_seconds)
+        verifier = TokenVerifier(keys, issuer_url, settings.cognito_client_id)
+    return Accounts(users=users, verifier=verifier, issuer=issuer, by_sub=TtlCache(60.0))
+
+
+@dataclass
+class Runtime:
+    """Everything the API uses, built once per process (never per request)."""
+
+    settings: Settings
+    messaging: MessagingContext
+    users: UsersDirectory
+    accounts: Accounts
+    idempotency: Idempotency
+
+    def close(self) -> None:
+        self.users.engine.dispose()
+
+
+def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runtime:
+    store = store or build_store(settings)
+    users = build_users(settings)
+    return Runtime(
+        settings=settings,
+        messaging=build_messaging(settings, store),
+        users=users,
+        accounts=build_accounts(settings, users),
+        idempotency=build_idempotency(settings, store),
+    )

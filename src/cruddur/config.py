@@ -40,6 +40,30 @@ class Settings(BaseSettings):
     stream_max_attempts: int = Field(default=3, ge=1)
     stream_poll_interval: float = Field(default=0.05, gt=0, le=10)
 
+    # Sign-in. "local": accounts in the users directory, tokens signed by a key kept in data_dir.
+    # "cognito": Cognito access tokens, verified against the pool's JWKS.
+    auth_mode: Literal["local", "cognito"] = "local"
+    cognito_user_pool_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("COGNITO_USER_POOL_ID", "CRUDDUR_COGNITO_USER_POOL_ID"),
+    )
+    cognito_client_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("COGNITO_USER_POOL_CLIENT_ID", "CRUDDUR_COGNITO_CLIENT_ID"),
+    )
+    # Where the pool's keys are fetched; unset: Cognito's own address for the pool.
+    cognito_jwks_url: str | None = None
+    # Local accounts: the `iss` and `client_id` of the tokens this server issues.
+    local_issuer: str = "urn:cruddur:local"
+    local_client_id: str = "cruddur-web"
+    access_token_ttl: int = Field(default=3600, ge=60, le=86_400)
+    jwks_min_refetch_seconds: float = Field(default=5.0, ge=0)
+    idempotency_ttl_hours: int = Field(default=25, ge=24)
+
+    def cognito_issuer(self) -> str:
+        region = self.aws_region
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
+
     @property
     def users_database_url(self) -> str:
         return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'users.sqlite3'}"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cruddur.adapters.passwords import hash_password
 from cruddur.adapters.users import UsersDirectory
 from cruddur.domain.model import UserRef
 from cruddur.services.context import MessagingContext
@@ -73,15 +74,32 @@ SCRIPTS = (
 )
 
 
+def demo_sub(user: UserRef) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cruddur-demo-sub/{user.handle}"))
+
+
 def seed_users(directory: UsersDirectory) -> int:
-    """Create the demo users that are missing (same uuids as the DynamoDB demo data)."""
+    """Create the demo users that are missing (same uuids as the DynamoDB demo data), each
+    able to sign in with DEMO_PASSWORD."""
     created = 0
+    password_hash: str | None = None
     for user in USERS:
-        if directory.by_login(user.handle) is None:
+        existing = directory.by_login(user.handle)
+        if existing is not None and existing.password_hash is not None:
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        if existing is None:
             directory.create(
-                user.handle, user.display_name, f"{user.handle}@example.org", user_uuid=user.uuid
+                user.handle,
+                user.display_name,
+                f"{user.handle}@example.org",
+                user_uuid=user.uuid,
+                password_hash=password_hash,
+                cognito_user_id=demo_sub(user),
             )
             created += 1
+        else:  # made before demo users could sign in
+            directory.set_local_sign_in(existing.uuid, password_hash, demo_sub(user))
     return created
 
 

@@ -4,6 +4,7 @@ CruddurError
 ├── Invalid            bad input (field names the culprit)
 │   └── InvalidCursor  forged, truncated, expired or foreign paging cursor
 ├── NotFound           absent, or present but not yours (never tell the two apart)
+├── Forbidden          signed in, but not allowed (no linked profile, local sign-in disabled)
 ├── Conflict           a write lost a race or repeats with other content
 ├── Unauthorized       no or bad credentials
 └── Unavailable        a backend (DynamoDB, database) failed or is missing
@@ -35,6 +36,10 @@ class InvalidCursor(Invalid):
 
 class NotFound(CruddurError):
     code = "not_found"
+
+
+class Forbidden(CruddurError):
+    code = "forbidden"
 
 
 class Conflict(CruddurError):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cruddur.adapters.dynamo_errors import error_code, translate
-from cruddur.domain.keys import INBOX_INDEX
+from cruddur.domain.keys import EXPIRES_AT, INBOX_INDEX
 from cruddur.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -63,12 +63,28 @@ def create_table(client: DynamoDBClient, definition: dict[str, Any]) -> bool:
         if error_code(exc) != "ResourceInUseException":
             raise translate(exc, name) from exc
         check_existing(client, definition)
+        ensure_ttl(client, name)
         return False
     except BotoCoreError as exc:
         raise translate(exc, name) from exc
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    ensure_ttl(client, name)
     log.info("created table %s", name)
     return True
+
+
+def ensure_ttl(client: DynamoDBClient, name: str) -> None:
+    """Let DynamoDB delete expired idempotency records (no cost; reads check expiry anyway)."""
+    try:
+        described = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if described.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
+            return
+        client.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": EXPIRES_AT},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise translate(exc, name) from exc
 
 
 def check_existing(client: DynamoDBClient, definition: dict[str, Any]) -> None:

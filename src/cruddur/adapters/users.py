@@ -116,6 +116,22 @@ class UsersDirectory:
         with self.engine.begin() as connection:
             return connection.execute(statement).rowcount == 1
 
+    def set_local_sign_in(self, user_uuid: str, password_hash: str, sub: str) -> None:
+        statement = (
+            users.update()
+            .where(users.c.uuid == user_uuid)
+            .values(password_hash=password_hash, cognito_user_id=sub)
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+        except OperationalError as exc:
+            raise Unavailable("the users database did not answer") from exc
+
     def count(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(users)).scalar_one())

@@ -9,13 +9,17 @@ import click
 from cruddur import bootstrap, demo
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.migrations import upgrade
+from cruddur.api import create_app
+from cruddur.api.server import ApiServer
 from cruddur.cli.common import data_dir_option, handle_errors, stop_on_signals
+from cruddur.cli.serve import listen_options
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from cruddur.stream.runner import build_poller, start_in_thread
 
 
 @click.command()
+@listen_options
 @data_dir_option
 @click.option(
     "--ddb-port",
@@ -30,11 +34,12 @@ from cruddur.stream.runner import build_poller, start_in_thread
     help="Load the demo conversations on first start.",
 )
 @handle_errors
-def up(data_dir: Path, ddb_port: int | None, seed: bool) -> None:
-    """Start DynamoDB Local (unless AWS_ENDPOINT_URL is set), the table, the users database
-    and the stream poller.
+def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -> None:
+    """Start everything on this machine: DynamoDB Local (unless AWS_ENDPOINT_URL is set), the
+    table, the users database, the stream poller and the API (http://127.0.0.1:4567).
 
-    Data persists under DATA_DIR; run several instances side by side with different DATA_DIRs.
+    Data persists under DATA_DIR; run several instances side by side with different
+    --data-dir and --port. Ctrl-C stops everything.
     """
     settings = Settings(data_dir=data_dir)
     server = None
@@ -61,12 +66,18 @@ def up(data_dir: Path, ddb_port: int | None, seed: bool) -> None:
             written = demo.seed(bootstrap.build_messaging(settings, store))
             if written:
                 click.echo(f"loaded {written} demo messages")
+        api = ApiServer(create_app(settings, bootstrap.build_runtime(settings, store)), host, port)
         thread, poller_stop = start_in_thread(build_poller(settings, store))
-        click.echo(
-            f"DynamoDB at {settings.aws_endpoint_url}; stream poller running. "
-            "Ctrl-C stops everything."
-        )
-        stop.wait()
+        with api:
+            click.echo(f"DynamoDB at {settings.aws_endpoint_url}; stream poller running.")
+            click.echo(f"Cruddur Messages API at {api.url}  (OpenAPI: {api.url}/docs)")
+            if seed and settings.auth_mode == "local":
+                click.echo(
+                    f"Demo sign-in: handle {demo.ADA.handle!r}, password {demo.DEMO_PASSWORD!r} "
+                    f"(POST {api.url}/api/auth/login)"
+                )
+            click.echo("Ctrl-C stops everything.")
+            stop.wait()
         poller_stop.set()
         thread.join(timeout=10)
     finally:

@@ -5,6 +5,7 @@
 | message    | MSG#{group}               | {created_at}#{message_uuid} |
 | inbox row  | GRP#{owner}               | GRP#{group}                 |
 | pair       | PAIR#{low_uuid}#{high_uuid} | PAIR                      |
+| idempotency| IDEM#{user}#{sha256(key)} | IDEM                        |
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ MESSAGE_PREFIX = "MSG#"
 INBOX_PREFIX = "GRP#"
 PAIR_PREFIX = "PAIR#"
 PAIR_SK = "PAIR"
+IDEMPOTENCY_PREFIX = "IDEM#"
+IDEMPOTENCY_SK = "IDEM"
+# Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
+EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
 
 Key = dict[str, str]
@@ -42,6 +47,11 @@ def inbox_key(owner_uuid: str, group_uuid: str) -> Key:
 def pair_key(user_a: str, user_b: str) -> Key:
     low, high = sorted((user_a, user_b))
     return {"pk": f"{PAIR_PREFIX}{low}#{high}", "sk": PAIR_SK}
+
+
+def idempotency_key(user_uuid: str, key_digest: str) -> Key:
+    # The client's key is hashed: any characters, fixed length, nothing of it in the table.
+    return {"pk": f"{IDEMPOTENCY_PREFIX}{user_uuid}#{key_digest}", "sk": IDEMPOTENCY_SK}
 
 
 def is_message_pk(pk: str) -> bool:

@@ -33,6 +33,18 @@ class Message:
 
 
 @dataclass(frozen=True)
+class MessageIdentity:
+    """A message's uuid and time chosen ahead of the write, so a retry writes the same message.
+
+    `group_uuid` is the group to create if the message starts a new conversation.
+    """
+
+    message_uuid: str
+    created_at: str
+    group_uuid: str
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     owner_uuid: str
     group_uuid: str

@@ -9,7 +9,15 @@ import uuid
 from cruddur.adapters.dynamo_store import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS, PairExists
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
-from cruddur.domain.model import InboxEntry, Message, Page, UserRef, clean_text, parse_uuid
+from cruddur.domain.model import (
+    InboxEntry,
+    Message,
+    MessageIdentity,
+    Page,
+    UserRef,
+    clean_text,
+    parse_uuid,
+)
 from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound
 from cruddur.services.context import MessagingContext
 
@@ -86,18 +94,24 @@ def send_message(
     sender: UserRef,
     group_uuid: str,
     text: str,
+    identity: MessageIdentity | None = None,
 ) -> Message:
     """Pattern C, after the membership check."""
     text = clean_text(text, ctx.max_chars)
     members = require_member(ctx, sender.uuid, group_uuid)
-    message = _new_message(ctx, parse_uuid(group_uuid, "message_group_uuid"), sender, members, text)
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    message = _new_message(ctx, group_uuid, sender, members, text, identity)
     ctx.store.put_message(message)
     log.info("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
     return message
 
 
 def start_conversation(
-    ctx: MessagingContext, sender: UserRef, recipient: UserRef, text: str
+    ctx: MessagingContext,
+    sender: UserRef,
+    recipient: UserRef,
+    text: str,
+    identity: MessageIdentity | None = None,
 ) -> Message:
     """Pattern F: the first message to a user, or the next one if the pair already talks."""
     text = clean_text(text, ctx.max_chars)
@@ -106,9 +120,10 @@ def start_conversation(
     for attempt in range(START_TRIES):
         existing = ctx.store.find_pair(sender.uuid, recipient.uuid)
         if existing is not None:
-            return send_message(ctx, sender, existing, text)
+            return send_message(ctx, sender, existing, text, identity)
         members = (sender.uuid, recipient.uuid)
-        first = _new_message(ctx, str(uuid.uuid4()), sender, members, text)
+        group_uuid = identity.group_uuid if identity else str(uuid.uuid4())
+        first = _new_message(ctx, group_uuid, sender, members, text, identity)
         try:
             ctx.store.create_conversation(sender, recipient, first)
         except PairExists:
@@ -126,14 +141,28 @@ def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> None:
     ctx.store.mark_read(owner, parse_uuid(group_uuid, "message_group_uuid"))
 
 
+def new_identity(ctx: MessagingContext) -> MessageIdentity:
+    return MessageIdentity(
+        message_uuid=str(uuid.uuid4()),
+        created_at=format_timestamp(ctx.clock()),
+        group_uuid=str(uuid.uuid4()),
+    )
+
+
 def _new_message(
-    ctx: MessagingContext, group_uuid: str, sender: UserRef, members: tuple[str, str], text: str
+    ctx: MessagingContext,
+    group_uuid: str,
+    sender: UserRef,
+    members: tuple[str, str],
+    text: str,
+    identity: MessageIdentity | None,
 ) -> Message:
+    identity = identity or new_identity(ctx)
     return Message(
         group_uuid=group_uuid,
-        message_uuid=str(uuid.uuid4()),
+        message_uuid=identity.message_uuid,
         text=text,
-        created_at=format_timestamp(ctx.clock()),
+        created_at=identity.created_at,
         sender=sender,
         member_uuids=members,
     )

@@ -1,0 +1,91 @@
+"""Where token verification keys come from: a JWKS, local or fetched (Cognito's).
+
+A fetched JWKS is cached. A token naming a `kid` we do not know triggers a refetch (keys rotate),
+but at most once per `min_refetch_seconds`, so a flood of tokens with made-up kids cannot turn
+into a flood of requests to the key server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import httpx
+from jwt import PyJWK, PyJWKSet
+from jwt.exceptions import PyJWKSetError
+
+from cruddur.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+
+class KeySource(Protocol):
+    def key_for(self, kid: str) -> PyJWK | None: ...
+
+
+def parse_jwks(document: dict[str, Any]) -> dict[str, PyJWK]:
+    try:
+        key_set = PyJWKSet.from_dict(document)
+    except PyJWKSetError:
+        return {}
+    return {key.key_id: key for key in key_set.keys if key.key_id}
+
+
+class StaticKeys:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._keys = parse_jwks(document)
+
+    def key_for(self, kid: str) -> PyJWK | None:
+        return self._keys.get(kid)
+
+
+class RemoteKeys:
+    def __init__(
+        self,
+        url: str,
+        http: httpx.Client,
+        min_refetch_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self._http = http
+        self._min_refetch = min_refetch_seconds
+        self._clock = clock
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def key_for(self, kid: str) -> PyJWK | None:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        with self._lock:
+            key = self._keys.get(kid)
+            if key is None and self._may_fetch():
+                self._fetch()
+                key = self._keys.get(kid)
+            return key
+
+    def _may_fetch(self) -> bool:
+        return self._fetched_at is None or self._clock() - self._fetched_at >= self._min_refetch
+
+    def _fetch(self) -> None:
+        self._fetched_at = self._clock()
+        self.fetches += 1
+        try:
+            response = self._http.get(self.url)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("JWKS fetch from %s failed: %s", self.url, exc)
+            if not self._keys:
+                raise Unavailable("the sign-in keys could not be fetched") from exc
+            return  # keep the keys we have; the next unknown kid may try again later
+        fresh = parse_jwks(document) if isinstance(document, dict) else {}
+        if fresh:
+            self._keys = fresh
+        log.info("JWKS fetched from %s: %d keys", self.url, len(fresh))

@@ -1,0 +1,81 @@
+"""The local accounts' token signing key: RSA, kept (0600) in the data directory.
+
+Its public half is published as a JWKS at /.well-known/jwks.json, the same shape Cognito serves,
+so one verifier checks both kinds of token.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+KEY_FILE = "signing-key.pem"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        return {**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.public_jwk()]}
+
+
+def generate() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def from_private_key(private_key: rsa.RSAPrivateKey) -> SigningKey:
+    jwk = json.loads(RSAAlgorithm.to_jwk(private_key.public_key()))
+    return SigningKey(_thumbprint(jwk), private_key)
+
+
+def _thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638: the kid changes exactly when the key does."""
+    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def load_or_create(data_dir: Path) -> SigningKey:
+    path = Path(data_dir) / KEY_FILE
+    if not path.exists():
+        _create(path)
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} is not an RSA private key")
+    return from_private_key(loaded)
+
+
+def _create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # Written aside, then linked into place: two processes starting at once agree on one key,
+    # and neither ever reads a half-written file.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key.")
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp makes it 0600
+            handle.write(pem)
+        with contextlib.suppress(FileExistsError):  # another process won: its key stands
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)

@@ -1,0 +1,40 @@
+"""The app factory: `create_app(settings)` wires the runtime into the routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cruddur import __version__
+from cruddur.api import errors
+from cruddur.api.limits import BodySizeLimit
+from cruddur.api.routes import auth, health, message_groups, messages, users
+from cruddur.bootstrap import Runtime, build_runtime
+from cruddur.config import Settings
+
+MAX_BODY_BYTES = 64 * 1024  # a 1024-character message is at most 4 KiB of UTF-8
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="Cruddur Messages",
+        version=__version__,
+        description="Direct messages between two users. Sign in, then send `Authorization: "
+        "Bearer <access token>`. Errors are `{errors: [{code, message, field}]}`.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    for module in (auth, users, message_groups, messages, health):
+        app.include_router(module.router)
+    return app

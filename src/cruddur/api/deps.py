@@ -1,0 +1,38 @@
+"""Dependencies of the routes, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from cruddur.bootstrap import Runtime
+from cruddur.domain.model import UserRef
+from cruddur.errors import Unauthorized
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from POST /api/auth/login (or from Cognito in production).",
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def current_user(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> UserRef:
+    if credentials is None:
+        raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
+    user = runtime.accounts.authenticate(credentials.credentials)
+    return UserRef(user.uuid, user.handle, user.display_name)
+
+
+CurrentUser = Annotated[UserRef, Depends(current_user)]

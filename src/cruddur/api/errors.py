@@ -1,0 +1,105 @@
+"""The one place typed errors become HTTP statuses and the JSON error body of DESIGN §4."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from cruddur.api.schemas import ErrorBody, ErrorDetail
+from cruddur.errors import (
+    Conflict,
+    CruddurError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[CruddurError], int] = {
+    Invalid: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Unavailable: 503,
+}
+
+# Documented on every route, so the OpenAPI document says what errors look like.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "bad input"),
+        (401, "not signed in, or the token is not valid"),
+        (404, "no such thing, or not yours"),
+        (422, "the body or a parameter does not fit the schema"),
+    )
+}
+
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def status_of(error: CruddurError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 500
+
+
+def error_response(
+    status: int, details: list[ErrorDetail], headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorBody(errors=details).model_dump()
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def on_cruddur_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CruddurError)
+    status = status_of(exc)
+    if status >= 500:
+        log.warning("%s %s unavailable: %s", request.method, request.url.path, exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    detail = ErrorDetail(code=exc.code, message=exc.message, field=exc.field)
+    return error_response(status, [detail], headers)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for error in exc.errors():
+        # loc is ("body", "message") or ("query", "limit"): the first part says where, not what.
+        where = [str(part) for part in error.get("loc", ())[1:]]
+        code = "invalid_json" if error.get("type") == "json_invalid" else "invalid"
+        details.append(
+            ErrorDetail(code=code, message=str(error.get("msg")), field=".".join(where) or None)
+        )
+    return error_response(422, details)
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return error_response(
+        exc.status_code, [ErrorDetail(code=code, message=str(exc.detail))], exc.headers
+    )
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, [ErrorDetail(code="internal", message="something went wrong")])
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CruddurError, on_cruddur_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,51 @@
+"""Local accounts: sign up, log in, who am I, and the public keys of the tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.schemas import LoginCreate, SignupCreate, TokenPublic, UserPublic
+from cruddur.errors import NotFound
+from cruddur.services.accounts import Session
+
+router = APIRouter(responses=ERROR_RESPONSES)
+
+
+def _token(session: Session) -> TokenPublic:
+    return TokenPublic(
+        access_token=session.access_token,
+        expires_in=session.expires_in,
+        user=UserPublic.of(session.user),
+    )
+
+
+@router.post("/api/auth/signup", status_code=status.HTTP_201_CREATED, tags=["auth"])
+def signup(body: SignupCreate, runtime: RuntimeDep) -> TokenPublic:
+    """Create a local account and sign in to it."""
+    session = runtime.accounts.sign_up(body.handle, body.display_name, body.email, body.password)
+    return _token(session)
+
+
+@router.post("/api/auth/login", tags=["auth"])
+def login(body: LoginCreate, runtime: RuntimeDep) -> TokenPublic:
+    """Sign in with a handle (or email) and password."""
+    return _token(runtime.accounts.log_in(body.handle, body.password))
+
+
+@router.get("/api/me", tags=["auth"])
+def me(user: CurrentUser) -> UserPublic:
+    """The signed-in user."""
+    return UserPublic(uuid=user.uuid, handle=user.handle, display_name=user.display_name)
+
+
+@router.get("/.well-known/jwks.json", tags=["auth"])
+def jwks(runtime: RuntimeDep) -> dict[str, Any]:
+    """The public keys that verify this server's access tokens (local accounts only)."""
+    issuer = runtime.accounts.issuer
+    if issuer is None:
+        raise NotFound("this server does not issue tokens; see the Cognito pool's keys")
+    return issuer.key.jwks()

@@ -1,0 +1,38 @@
+"""The inbox: conversations, newest activity first, and marking one read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response, status
+
+from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, set_next_cursor
+from cruddur.api.schemas import ConversationPublic
+from cruddur.services import messaging
+
+router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
+
+
+@router.get("/api/message_groups", responses=PAGED)
+def list_message_groups(
+    response: Response,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    limit: Annotated[int, LIMIT_QUERY] = 20,
+    cursor: Annotated[str | None, CURSOR_QUERY] = None,
+) -> list[ConversationPublic]:
+    """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
+    page = messaging.list_inbox(runtime.messaging, user.uuid, limit, cursor)
+    set_next_cursor(response, page.next_cursor)
+    return [ConversationPublic.of(entry) for entry in page.items]
+
+
+@router.post(
+    "/api/message_groups/{message_group_uuid}/read", status_code=status.HTTP_204_NO_CONTENT
+)
+def mark_read(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Mark every message of the conversation read."""
+    messaging.mark_read(runtime.messaging, user.uuid, message_group_uuid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,115 @@
+"""Request and response bodies of the HTTP API, kept apart from the domain types."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cruddur.adapters.users import User
+from cruddur.domain.model import InboxEntry, Message
+
+
+class RequestBody(BaseModel):
+    # Unknown fields are refused: a client sending `user_uuid` learns it is not how this works,
+    # and nothing it sends beyond the documented fields is ever read.
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignupCreate(RequestBody):
+    handle: str = Field(max_length=64, examples=["ada"])
+    display_name: str = Field(max_length=200, examples=["Ada Quill"])
+    email: str = Field(max_length=254, examples=["ada@example.org"])
+    password: str = Field(max_length=256)
+
+
+class LoginCreate(RequestBody):
+    handle: str = Field(max_length=254, description="handle or email")
+    password: str = Field(max_length=256)
+
+
+class MessageCreate(RequestBody):
+    message: str = Field(max_length=100_000, description="1 to 1024 characters after trimming")
+    message_group_uuid: str | None = Field(
+        default=None, max_length=64, description="send into this conversation"
+    )
+    handle: str | None = Field(
+        default=None, max_length=64, description="or start (or reuse) the one with this user"
+    )
+
+
+class UserPublic(BaseModel):
+    uuid: str
+    handle: str
+    display_name: str
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(uuid=user.uuid, handle=user.handle, display_name=user.display_name)
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    user: UserPublic
+
+
+class MessagePublic(BaseModel):
+    uuid: str
+    display_name: str
+    handle: str
+    message: str
+    created_at: str
+
+    @classmethod
+    def of(cls, message: Message) -> MessagePublic:
+        return cls(
+            uuid=message.message_uuid,
+            display_name=message.sender.display_name,
+            handle=message.sender.handle,
+            message=message.text,
+            created_at=message.created_at,
+        )
+
+
+class MessageCreatedPublic(MessagePublic):
+    message_group_uuid: str
+
+    @classmethod
+    def created(cls, message: Message) -> MessageCreatedPublic:
+        return cls(**MessagePublic.of(message).model_dump(), message_group_uuid=message.group_uuid)
+
+
+class ConversationPublic(BaseModel):
+    """One inbox row: the other member, the last message and how many are unread."""
+
+    uuid: str
+    display_name: str
+    handle: str
+    message: str
+    created_at: str
+    unread_count: int
+
+    @classmethod
+    def of(cls, entry: InboxEntry) -> ConversationPublic:
+        return cls(
+            uuid=entry.group_uuid,
+            display_name=entry.other.display_name,
+            handle=entry.other.handle,
+            message=entry.last_message,
+            created_at=entry.last_message_at,
+            unread_count=entry.unread_count,
+        )
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    errors: list[ErrorDetail]
+
+
+class HealthPublic(BaseModel):
+    status: str

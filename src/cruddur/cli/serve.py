@@ -1,0 +1,64 @@
+"""`cruddur serve`: the HTTP API alone, against an explicit DynamoDB target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cruddur.api import create_app
+from cruddur.api.server import ApiServer
+from cruddur.cli.common import (
+    data_dir_option,
+    describe_target,
+    handle_errors,
+    stop_on_signals,
+    target_options,
+    target_settings,
+)
+
+
+def listen_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        envvar="CRUDDUR_PORT",
+        default=4567,
+        show_default=True,
+        help="Port of the API (0 picks a free one) [env CRUDDUR_PORT].",
+    )(func)
+    return click.option(
+        "--host",
+        envvar="CRUDDUR_HOST",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address to listen on. Loopback by default; 0.0.0.0 exposes it to the network.",
+    )(func)
+
+
+@click.command()
+@target_options
+@listen_options
+@data_dir_option
+@handle_errors
+def serve(
+    endpoint_url: str | None,
+    prod: bool,
+    table: str,
+    region: str,
+    host: str,
+    port: int,
+    data_dir: Path,
+) -> None:
+    """Run the HTTP API (no DynamoDB Local, no stream poller: see `cruddur up` for those).
+
+    Everything else comes from the environment: DATABASE_URL, CRUDDUR_AUTH_MODE=cognito with
+    COGNITO_USER_POOL_ID and COGNITO_USER_POOL_CLIENT_ID, CRUDDUR_CURSOR_SECRET (shared by all
+    API processes behind one load balancer).
+    """
+    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    stop = stop_on_signals()
+    with ApiServer(create_app(settings), host, port) as server:
+        click.echo(f"API at {server.url} ({describe_target(settings)}). Ctrl-C stops it.")
+        stop.wait()
+    click.echo("stopped")

@@ -1,0 +1,75 @@
+"""Use cases of signing in: local sign-up and log-in, and who a bearer token belongs to."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from cruddur.adapters.cache import TtlCache
+from cruddur.adapters.passwords import check_new_password, hash_password, verify_password
+from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
+from cruddur.adapters.users import User, UsersDirectory
+from cruddur.errors import Forbidden, Unauthorized
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    access_token: str
+    expires_in: int
+
+
+@dataclass
+class Accounts:
+    users: UsersDirectory
+    verifier: TokenVerifier
+    issuer: TokenIssuer | None  # None when sign-in is Cognito's
+    # sub -> user: profiles change rarely, and a lookup per request would double its latency.
+    by_sub: TtlCache[str, User]
+
+    def _issuer(self) -> TokenIssuer:
+        if self.issuer is None:
+            raise Forbidden("local accounts are disabled here: sign in with Cognito")
+        return self.issuer
+
+    def sign_up(self, handle: str, display_name: str, email: str, password: str) -> Session:
+        issuer = self._issuer()
+        check_new_password(password)
+        user = self.users.create(
+            handle,
+            display_name,
+            email,
+            password_hash=hash_password(password),
+            # Local tokens carry their own `sub`, as Cognito's do, so one lookup serves both.
+            cognito_user_id=str(uuid.uuid4()),
+        )
+        log.info("account created user=%s", user.uuid)
+        return self._session(issuer, user)
+
+    def log_in(self, login: str, password: str) -> Session:
+        issuer = self._issuer()
+        user = self.users.by_login(login)
+        # verify_password runs even for an unknown login, so timing does not tell which it was.
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            raise Unauthorized("wrong handle or password")
+        return self._session(issuer, user)
+
+    def _session(self, issuer: TokenIssuer, user: User) -> Session:
+        if user.cognito_user_id is None:
+            raise Unauthorized("this account cannot sign in locally")
+        token = issuer.issue(user.cognito_user_id, user.handle)
+        return Session(user, token, issuer.ttl_seconds)
+
+    def authenticate(self, token: str) -> User:
+        claims = self.verifier.verify(token)
+        user = self.by_sub.get(claims.sub)
+        if user is None:
+            user = self.users.by_cognito_sub(claims.sub)
+            if user is None:
+                # A valid sign-in with no Cruddur profile: `cruddur db update-cognito-user-ids`.
+                raise Forbidden("no Cruddur user is linked to this sign-in")
+            self.by_sub.put(claims.sub, user)
+        return user

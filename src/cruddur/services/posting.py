@@ -1,0 +1,92 @@
+"""`POST /api/messages` as a use case: into a group or to a handle, optionally idempotent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cruddur.adapters.idempotency_store import Claim, IdempotencyStore, digest
+from cruddur.adapters.users import UsersDirectory, normalize_handle
+from cruddur.domain.model import Message, MessageIdentity, UserRef, clean_text, parse_uuid
+from cruddur.errors import Conflict, Invalid
+from cruddur.services.context import MessagingContext
+from cruddur.services.messaging import (
+    new_identity,
+    require_member,
+    send_message,
+    start_conversation,
+)
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    store: IdempotencyStore
+    ttl_seconds: int
+
+
+def post_message(
+    ctx: MessagingContext,
+    users: UsersDirectory,
+    sender: UserRef,
+    text: str,
+    *,
+    group_uuid: str | None = None,
+    handle: str | None = None,
+    idempotency: Idempotency | None = None,
+    key: str | None = None,
+) -> Message:
+    """Every check runs before anything is written, so bad input leaves nothing behind."""
+    if (group_uuid is None) == (handle is None):
+        raise Invalid("give either message_group_uuid or handle", field="message_group_uuid")
+    text = clean_text(text, ctx.max_chars)
+    recipient: UserRef | None = None
+    if group_uuid is not None:
+        group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+        require_member(ctx, sender.uuid, group_uuid)
+    else:
+        assert handle is not None
+        found = users.by_handle(handle)
+        if found.uuid == sender.uuid:
+            raise Invalid("you cannot send a message to yourself", field="handle")
+        recipient = UserRef(found.uuid, found.handle, found.display_name)
+    identity = None
+    if key is not None:
+        if idempotency is None:
+            raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
+        identity = _claim(ctx, idempotency, sender, key, text, group_uuid, handle)
+    if recipient is not None:
+        return start_conversation(ctx, sender, recipient, text, identity)
+    assert group_uuid is not None
+    return send_message(ctx, sender, group_uuid, text, identity)
+
+
+def _claim(
+    ctx: MessagingContext,
+    idempotency: Idempotency,
+    sender: UserRef,
+    key: str,
+    text: str,
+    group_uuid: str | None,
+    handle: str | None,
+) -> MessageIdentity:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise Invalid(
+            f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
+            field="Idempotency-Key",
+        )
+    request = {
+        "message": text,
+        "message_group_uuid": group_uuid,
+        "handle": None if handle is None else normalize_handle(handle),
+    }
+    fingerprint = digest(json.dumps(request, sort_keys=True))
+    held = idempotency.store.claim(
+        sender.uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
+    )
+    if held.fingerprint != fingerprint:
+        raise Conflict(
+            "this Idempotency-Key was used with another request", field="Idempotency-Key"
+        )
+    return held.identity
