@@ -132,6 +132,9 @@ class DynamoDBLocal:
             stdout=self._output,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
+            # Its own session: Ctrl-C in the terminal reaches `cruddur up`, which stops the poller
+            # and the API first and this server last, instead of killing it under them.
+            start_new_session=True,
         )
         atexit.register(self.stop)
         self._wait_until_ready()

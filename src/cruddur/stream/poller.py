@@ -12,8 +12,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from cruddur.errors import CruddurError
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
 from cruddur.stream.processor import InboxWriter, process_records
 from cruddur.stream.records import sequence_number
@@ -53,8 +54,18 @@ class StreamPoller:
 
     def run(self, stop: threading.Event) -> None:
         log.info("stream poller following %s", self.arn)
+        failures = 0
         while not stop.is_set():
-            if self.poll_once() == 0:
+            try:
+                seen = self.poll_once()
+                failures = 0
+            except (BotoCoreError, ClientError, CruddurError) as exc:
+                # DynamoDB away for a moment must not end inbox updates for good: back off, retry.
+                failures += 1
+                log.warning("stream poll failed (%d in a row): %s", failures, exc)
+                stop.wait(min(5.0, self.poll_interval * 2**failures))
+                continue
+            if seen == 0:
                 stop.wait(self.poll_interval)
         log.info("stream poller stopped")
 

@@ -1,0 +1,99 @@
+"""The app over real HTTP: uvicorn on a loopback port, DynamoDB Local, SQLite users."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from cruddur import bootstrap
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.migrations import upgrade
+from cruddur.api import create_app
+from cruddur.api.server import ApiServer
+from cruddur.bootstrap import Runtime
+from cruddur.config import Settings
+from cruddur.stream.runner import build_poller, start_in_thread
+
+T = TypeVar("T")
+
+
+@dataclass
+class Member:
+    uuid: str
+    handle: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Api:
+    url: str
+    http: httpx.Client
+    runtime: Runtime
+    store: DynamoStore
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def signup(self, handle: str | None = None) -> Member:
+        handle = handle or f"u{uuid.uuid4().hex[:10]}"
+        body = {
+            "handle": handle,
+            "display_name": handle.title(),
+            "email": f"{handle}@example.org",
+            "password": "correct horse battery",
+        }
+        response = self.http.post("/api/auth/signup", json=body)
+        assert response.status_code == 201, response.text
+        data = response.json()
+        return Member(data["user"]["uuid"], data["user"]["handle"], data["access_token"])
+
+    def send(self, sender: Member, **body: Any) -> dict[str, Any]:
+        response = self.http.post("/api/messages", json=body, headers=sender.auth)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def table_items(self) -> int:
+        """How many items the table holds: bad input must leave this unchanged."""
+        scan = self.store.client.scan(TableName=self.store.table, Select="COUNT")
+        return int(scan["Count"])
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
+    """Poll until `check` returns something truthy (the stream processor runs on its own)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
+    upgrade(settings.users_database_url)
+    runtime = bootstrap.build_runtime(settings, store)
+    poller_thread, poller_stop = start_in_thread(build_poller(settings, store))
+    try:
+        with (
+            ApiServer(create_app(settings, runtime), "127.0.0.1", 0) as server,
+            httpx.Client(base_url=server.url, timeout=30) as http,
+        ):
+            yield Api(server.url, http, runtime, store)
+    finally:
+        poller_stop.set()
+        poller_thread.join(timeout=10)
+
+
+@pytest.fixture
+def api(settings: Settings, store: DynamoStore) -> Iterator[Api]:
+    yield from serve(settings, store)

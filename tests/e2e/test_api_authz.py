@@ -1,0 +1,83 @@
+"""Only members read or post: an outsider gets 404 on every route naming another pair's group,
+exactly as for a group that does not exist, and nothing is written."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Api, Member, eventually
+
+
+@pytest.fixture
+def pair_and_outsider(api: Api) -> tuple[Member, Member, Member, str, str]:
+    ada, bob, eve = api.signup(), api.signup(), api.signup()
+    group = api.send(ada, message="just us", handle=bob.handle)["message_group_uuid"]
+    for index in range(3):
+        api.send(bob, message=f"reply {index}", message_group_uuid=group)
+    page = api.http.get(f"/api/messages/{group}", params={"limit": 2}, headers=ada.auth)
+    cursor = page.headers["X-Next-Cursor"]
+    return ada, bob, eve, group, cursor
+
+
+def _requests(group: str, cursor: str) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        ("GET", f"/api/messages/{group}", {}),
+        ("GET", f"/api/messages/{group}", {"params": {"cursor": cursor}}),
+        ("POST", "/api/messages", {"json": {"message": "let me in", "message_group_uuid": group}}),
+        (
+            "POST",
+            "/api/messages",
+            {
+                "json": {"message": "retry", "message_group_uuid": group},
+                "headers": {"Idempotency-Key": "k1"},
+            },
+        ),
+        ("POST", f"/api/message_groups/{group}/read", {}),
+    ]
+
+
+def test_an_outsider_gets_404_everywhere_and_writes_nothing(api: Api, pair_and_outsider):
+    ada, bob, eve, group, cursor = pair_and_outsider
+    eventually(lambda: api.http.get("/api/message_groups", headers=bob.auth).json())
+    before = api.table_items()
+    missing = str(uuid.uuid4())
+    for method, path, extra in _requests(group, cursor):
+        headers = {**eve.auth, **extra.pop("headers", {})}
+        response = api.http.request(method, path, headers=headers, **extra)
+        assert response.status_code == 404, (method, path, response.text)
+        # Indistinguishable from a group that does not exist at all.
+        twin = api.http.request(
+            method, path.replace(group, missing), headers=headers, **_swap(extra, group, missing)
+        )
+        assert twin.status_code == 404
+        assert response.json() == twin.json()
+    assert api.table_items() == before
+    assert api.http.get("/api/message_groups", headers=eve.auth).json() == []
+    # The members still see their conversation untouched.
+    messages = api.http.get(f"/api/messages/{group}", headers=ada.auth).json()
+    assert [m["message"] for m in messages] == ["just us", "reply 0", "reply 1", "reply 2"]
+
+
+def _swap(extra: dict[str, Any], group: str, missing: str) -> dict[str, Any]:
+    if "json" in extra:
+        return {**extra, "json": {**extra["json"], "message_group_uuid": missing}}
+    return extra
+
+
+def test_an_outsiders_own_cursor_does_not_open_another_group(api: Api, pair_and_outsider):
+    ada, _, eve, group, _ = pair_and_outsider
+    carl = api.signup()
+    own = api.send(eve, message="mine", handle=carl.handle)["message_group_uuid"]
+    for index in range(3):
+        api.send(eve, message=f"more {index}", message_group_uuid=own)
+    page = api.http.get(f"/api/messages/{own}", params={"limit": 1}, headers=eve.auth)
+    eve_cursor = page.headers["X-Next-Cursor"]
+    # Eve's valid cursor for her group, replayed by Ada against Ada's group: refused, not served.
+    response = api.http.get(
+        f"/api/messages/{group}", params={"cursor": eve_cursor}, headers=ada.auth
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_cursor"

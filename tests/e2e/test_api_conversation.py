@@ -1,0 +1,102 @@
+"""End to end over HTTP: sign up, start by handle, talk, read the inboxes, mark read, page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import Api, Member, eventually
+
+
+def test_two_users_talk_and_their_inboxes_follow(api: Api):
+    ada, bob = api.signup("ada_e2e"), api.signup("bob_e2e")
+    first = api.send(ada, message="hello bob", handle="BOB_E2E")
+    group = first["message_group_uuid"]
+    sent = [first]
+    for index in range(1, 30):
+        sender = bob if index % 2 else ada
+        sent.append(api.send(sender, message=f"message {index}", message_group_uuid=group))
+    assert {message["message_group_uuid"] for message in sent} == {group}
+
+    def inbox_of(member: Member) -> list[dict[str, Any]] | None:
+        response = api.http.get("/api/message_groups", headers=member.auth)
+        assert response.status_code == 200
+        rows: list[dict[str, Any]] = response.json()
+        return rows if rows and rows[0]["message"] == "message 29" else None
+
+    ada_rows = eventually(lambda: inbox_of(ada))
+    bob_rows = eventually(lambda: inbox_of(bob))
+    assert [(row["uuid"], row["handle"]) for row in ada_rows] == [(group, "bob_e2e")]
+    assert [(row["uuid"], row["handle"]) for row in bob_rows] == [(group, "ada_e2e")]
+    # Bob sent the odd ones (15 messages), Ada the even ones (15); nobody has read anything.
+    assert ada_rows[0]["unread_count"] == 15
+    assert bob_rows[0]["unread_count"] == 15
+
+    read = api.http.post(f"/api/message_groups/{group}/read", headers=bob.auth)
+    assert read.status_code == 204
+    assert api.http.get("/api/message_groups", headers=bob.auth).json()[0]["unread_count"] == 0
+    assert api.http.get("/api/message_groups", headers=ada.auth).json()[0]["unread_count"] == 15
+
+
+def test_paging_over_http_returns_every_message_once_with_the_cursor_header(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, message="m0", handle=bob.handle)["message_group_uuid"]
+    for index in range(1, 25):
+        api.send(ada, message=f"m{index}", message_group_uuid=group)
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 10} | ({"cursor": cursor} if cursor else {})
+        response = api.http.get(f"/api/messages/{group}", params=params, headers=bob.auth)
+        assert response.status_code == 200
+        pages.append([message["message"] for message in response.json()])
+        cursor = response.headers.get("X-Next-Cursor")
+        if cursor is None:
+            break
+    assert [len(page) for page in pages] == [10, 10, 5]
+    # Newest page first; oldest first within a page.
+    assert pages[0] == [f"m{index}" for index in range(15, 25)]
+    assert [text for page in reversed(pages) for text in page] == [f"m{i}" for i in range(25)]
+
+
+def test_starting_again_by_handle_reuses_the_conversation(api: Api):
+    ada, bob = api.signup(), api.signup()
+    first = api.send(ada, message="one", handle=bob.handle)
+    again = api.send(bob, message="two", handle=f"@{ada.handle.upper()}")
+    assert again["message_group_uuid"] == first["message_group_uuid"]
+
+
+def test_me_and_user_short_and_login(api: Api):
+    ada = api.signup("ada_login")
+    me = api.http.get("/api/me", headers=ada.auth).json()
+    assert me == {"uuid": ada.uuid, "handle": "ada_login", "display_name": "Ada_Login"}
+    short = api.http.get("/api/users/@ADA_LOGIN/short", headers=ada.auth)
+    assert short.json() == me
+    by_email = {"handle": "ada_login@example.org", "password": "correct horse battery"}
+    login = api.http.post("/api/auth/login", json=by_email)
+    assert login.status_code == 200
+    assert login.json()["user"] == me
+    token = login.json()["access_token"]
+    assert api.http.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json() == me
+    wrong = api.http.post("/api/auth/login", json={**by_email, "password": "not the password"})
+    assert wrong.status_code == 401
+    assert wrong.json()["errors"][0]["code"] == "unauthorized"
+    nobody = api.http.post("/api/auth/login", json={"handle": "nobody", "password": "x" * 10})
+    assert nobody.status_code == 401
+
+
+def test_health_and_readiness(api: Api):
+    assert api.http.get("/healthz").json() == {"status": "ok"}
+    assert api.http.get("/readyz").json() == {"status": "ready"}
+    assert api.http.get("/openapi.json").json()["info"]["title"] == "Cruddur Messages"
+
+
+def test_readiness_fails_when_the_table_is_gone(api: Api):
+    api.store.client.delete_table(TableName=api.store.table)
+    api.store.client.get_waiter("table_not_exists").wait(TableName=api.store.table)
+    response = api.http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["field"] == "dynamodb"
+    # The fixture's teardown drops the table: give it one back.
+    from cruddur.adapters import dynamo_schema
+
+    definition = dynamo_schema.table_definition(api.store.table)
+    dynamo_schema.create_table(api.store.client, definition)

@@ -1,0 +1,90 @@
+"""Idempotency-Key on POST /api/messages: concurrent retries store one message."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from tests.e2e.conftest import Api
+
+
+def _post_concurrently(
+    api: Api, auth: dict[str, str], body: dict[str, Any], key: str, times: int = 8
+):
+    headers = {**auth, "Idempotency-Key": key}
+    with ThreadPoolExecutor(times) as pool:
+        futures = [
+            pool.submit(api.http.post, "/api/messages", json=body, headers=headers)
+            for _ in range(times)
+        ]
+        return [future.result() for future in futures]
+
+
+def _messages(api: Api, auth: dict[str, str], group: str) -> list[dict[str, Any]]:
+    response = api.http.get(f"/api/messages/{group}", params={"limit": 100}, headers=auth)
+    assert response.status_code == 200
+    return list(response.json())
+
+
+def test_eight_concurrent_posts_with_one_key_store_one_message(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, message="first", handle=bob.handle)["message_group_uuid"]
+    body = {"message": "only once", "message_group_uuid": group}
+    responses = _post_concurrently(api, ada.auth, body, "retry-1")
+    assert {response.status_code for response in responses} == {201}
+    assert len({response.json()["uuid"] for response in responses}) == 1
+    assert [m["message"] for m in _messages(api, ada.auth, group)] == ["first", "only once"]
+    # Later, the same retry again: the first result, nothing new.
+    later = api.http.post(
+        "/api/messages", json=body, headers={**ada.auth, "Idempotency-Key": "retry-1"}
+    )
+    assert later.json() == responses[0].json()
+    assert len(_messages(api, ada.auth, group)) == 2
+
+
+def test_eight_concurrent_starts_with_one_key_make_one_group_and_one_message(api: Api):
+    ada, bob = api.signup(), api.signup()
+    body = {"message": "hello, new conversation", "handle": bob.handle}
+    responses = _post_concurrently(api, ada.auth, body, "start-1")
+    assert {response.status_code for response in responses} == {201}
+    assert len({response.json()["uuid"] for response in responses}) == 1
+    groups = {response.json()["message_group_uuid"] for response in responses}
+    assert len(groups) == 1
+    assert len(_messages(api, bob.auth, groups.pop())) == 1
+
+
+def test_the_same_key_with_another_body_is_a_conflict(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, message="first", handle=bob.handle)["message_group_uuid"]
+    headers = {**ada.auth, "Idempotency-Key": "k"}
+    first = api.http.post(
+        "/api/messages", json={"message": "one", "message_group_uuid": group}, headers=headers
+    )
+    other = api.http.post(
+        "/api/messages", json={"message": "two", "message_group_uuid": group}, headers=headers
+    )
+    assert first.status_code == 201
+    assert other.status_code == 409
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert [m["message"] for m in _messages(api, ada.auth, group)] == ["first", "one"]
+
+
+def test_keys_belong_to_their_user(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, message="first", handle=bob.handle)["message_group_uuid"]
+    for member, text in ((ada, "from ada"), (bob, "from bob")):
+        response = api.http.post(
+            "/api/messages",
+            json={"message": text, "message_group_uuid": group},
+            headers={**member.auth, "Idempotency-Key": "same-key"},
+        )
+        assert response.status_code == 201
+    texts = [m["message"] for m in _messages(api, ada.auth, group)]
+    assert texts == ["first", "from ada", "from bob"]
+
+
+def test_without_a_key_each_post_is_a_new_message(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, message="same", handle=bob.handle)["message_group_uuid"]
+    api.send(ada, message="same", message_group_uuid=group)
+    assert len(_messages(api, ada.auth, group)) == 2
