@@ -39,8 +39,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in (
         (400, "bad input"),
         (401, "not signed in, or the token is not valid"),
+        (403, "signed in, but not allowed (no linked profile, local sign-in disabled)"),
         (404, "no such thing, or not yours"),
+        (413, "the request body is too large"),
         (422, "the body or a parameter does not fit the schema"),
+        (503, "a backend (DynamoDB, the users database) is unavailable"),
     )
 }
 

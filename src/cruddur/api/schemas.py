@@ -14,25 +14,42 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The documented rules are the ones the services enforce (adapters/users.py, passwords.py), so
+# clients and schema-driven tools learn them from /openapi.json.
+HANDLE_PATTERN = r"^@?[A-Za-z0-9_]{3,32}$"
+
+
 class SignupCreate(RequestBody):
-    handle: str = Field(max_length=64, examples=["ada"])
-    display_name: str = Field(max_length=200, examples=["Ada Quill"])
-    email: str = Field(max_length=254, examples=["ada@example.org"])
-    password: str = Field(max_length=256)
+    handle: str = Field(
+        pattern=HANDLE_PATTERN,
+        description="3 to 32 letters, digits or underscores; case-insensitive",
+        examples=["ada"],
+    )
+    display_name: str = Field(min_length=1, max_length=100, pattern=r"\S", examples=["Ada Quill"])
+    email: str = Field(
+        max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", examples=["ada@example.org"]
+    )
+    password: str = Field(min_length=8, max_length=256)
 
 
 class LoginCreate(RequestBody):
-    handle: str = Field(max_length=254, description="handle or email")
-    password: str = Field(max_length=256)
+    handle: str = Field(min_length=1, max_length=254, description="handle or email")
+    password: str = Field(min_length=1, max_length=256)
 
 
 class MessageCreate(RequestBody):
-    message: str = Field(max_length=100_000, description="1 to 1024 characters after trimming")
+    message: str = Field(
+        min_length=1,
+        max_length=100_000,
+        description="1 to 1024 characters after trimming (the server's limit applies)",
+    )
     message_group_uuid: str | None = Field(
         default=None, max_length=64, description="send into this conversation"
     )
     handle: str | None = Field(
-        default=None, max_length=64, description="or start (or reuse) the one with this user"
+        default=None,
+        pattern=HANDLE_PATTERN,
+        description="or start (or reuse) the conversation with this user",
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
-from cruddur.api.schemas import LoginCreate, SignupCreate, TokenPublic, UserPublic
+from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
 from cruddur.errors import NotFound
 from cruddur.services.accounts import Session
 
@@ -23,7 +23,12 @@ def _token(session: Session) -> TokenPublic:
     )
 
 
-@router.post("/api/auth/signup", status_code=status.HTTP_201_CREATED, tags=["auth"])
+@router.post(
+    "/api/auth/signup",
+    status_code=status.HTTP_201_CREATED,
+    tags=["auth"],
+    responses={409: {"model": ErrorBody, "description": "handle or email taken"}},
+)
 def signup(body: SignupCreate, runtime: RuntimeDep) -> TokenPublic:
     """Create a local account and sign in to it."""
     session = runtime.accounts.sign_up(body.handle, body.display_name, body.email, body.password)
