@@ -113,8 +113,11 @@ class UsersDirectory:
             .where(users.c.handle == normalize_handle(handle))
             .values(cognito_user_id=sub)
         )
-        with self.engine.begin() as connection:
-            return connection.execute(statement).rowcount == 1
+        try:
+            with self.engine.begin() as connection:
+                return connection.execute(statement).rowcount == 1
+        except IntegrityError as exc:
+            raise Conflict("that sign-in is linked to another user", field="cognito_user_id") from exc
 
     def set_local_sign_in(self, user_uuid: str, password_hash: str, sub: str) -> None:
         statement = (

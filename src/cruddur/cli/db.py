@@ -10,6 +10,7 @@ from cruddur import bootstrap, demo
 from cruddur.adapters.migrations import upgrade
 from cruddur.cli.common import data_dir_option, handle_errors
 from cruddur.config import Settings
+from cruddur.services.cognito_link import link_cognito_users
 
 
 @click.group()
@@ -52,3 +53,39 @@ def setup(ctx: click.Context, data_dir: Path) -> None:
     """schema-load, then seed."""
     ctx.invoke(schema_load, data_dir=data_dir)
     ctx.invoke(seed, data_dir=data_dir)
+
+
+@db.command("update-cognito-user-ids")
+@click.option(
+    "--user-pool-id",
+    envvar="COGNITO_USER_POOL_ID",
+    required=True,
+    help="The Cognito user pool [env COGNITO_USER_POOL_ID].",
+)
+@click.option(
+    "--region",
+    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+    default="us-east-1",
+    show_default=True,
+    help="AWS region of the pool.",
+)
+@data_dir_option
+@handle_errors
+def update_cognito_user_ids(user_pool_id: str, region: str, data_dir: Path) -> None:
+    """Link every Cognito user to the Cruddur user whose handle is its preferred_username.
+
+    Pages through the pool's ListUsers and stores each `sub` in users.cognito_user_id, so
+    Cognito access tokens resolve to Cruddur users. Safe to run again.
+    """
+    settings = Settings(data_dir=data_dir, aws_region=region)
+    report = link_cognito_users(
+        bootstrap.cognito_client(settings), user_pool_id, bootstrap.build_users(settings)
+    )
+    click.echo(f"linked {report.linked} users")
+    if report.unmatched:
+        click.echo(
+            f"{len(report.unmatched)} Cognito users match no Cruddur handle: "
+            + ", ".join(sorted(report.unmatched)[:20])
+        )
+    if report.no_username:
+        click.echo(f"{report.no_username} Cognito users have no preferred_username (skipped)")
