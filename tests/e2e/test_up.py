@@ -1,0 +1,96 @@
+"""`cruddur up` as a user runs it: two instances side by side, demo sign-in, Ctrl-C, restart."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from cruddur import demo
+from cruddur.local.dynamodb_local import processes_owned_by
+
+
+def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cruddur", "up", "--port", "0", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        found = re.search(r"API at (http://127\.0\.0\.1:\d+)", line)
+        if found:
+            return process, found.group(1), lines
+    process.kill()
+    raise AssertionError(f"cruddur up did not start: {lines}")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)  # what Ctrl-C does
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert not processes_owned_by(process.pid), "DynamoDB Local outlived cruddur up"
+    return out
+
+
+def _sign_in(url: str) -> dict[str, str]:
+    login = {"handle": demo.ADA.handle, "password": demo.DEMO_PASSWORD}
+    token = httpx.post(f"{url}/api/auth/login", json=login).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
+    first, first_url, first_lines = _start(tmp_path / "one")
+    try:
+        second, second_url, _ = _start(tmp_path / "two")
+    except BaseException:
+        first.kill()
+        raise
+    try:
+        assert first_url != second_url
+        for url in (first_url, second_url):
+            assert httpx.get(f"{url}/readyz").json() == {"status": "ready"}
+        auth = _sign_in(first_url)
+        inbox = httpx.get(f"{first_url}/api/message_groups", headers=auth).json()
+        assert sorted(row["handle"] for row in inbox) == ["bruno", "chen"]
+        sent = httpx.post(
+            f"{first_url}/api/messages",
+            json={"message": "kept across restarts", "handle": "dara"},
+            headers=auth,
+        )
+        assert sent.status_code == 201
+        group = sent.json()["message_group_uuid"]
+        # The other instance has its own data: that conversation is not there.
+        other = httpx.get(f"{second_url}/api/messages/{group}", headers=_sign_in(second_url))
+        assert other.status_code == 404
+    finally:
+        second_out = _stop(second)
+        first_out = _stop(first)
+    assert "stopped" in first_out
+    assert f"Demo sign-in: handle 'ada', password '{demo.DEMO_PASSWORD}'" in first_out
+    assert "stopped" in second_out
+
+    again, again_url, lines = _start(tmp_path / "one")
+    try:
+        assert not any("loaded" in line for line in lines)  # demo data is loaded once
+        messages = httpx.get(f"{again_url}/api/messages/{group}", headers=_sign_in(again_url))
+        assert [m["message"] for m in messages.json()] == ["kept across restarts"]
+    finally:
+        _stop(again)
