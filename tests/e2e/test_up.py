@@ -45,7 +45,8 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
 def _stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGINT)  # what Ctrl-C does
     assert process.stdout is not None
-    out = process.stdout.read()  # through the buffer readline() filled: no line is lost
+    with process.stdout:
+        out = process.stdout.read()  # through the buffer readline() filled: no line is lost
     assert process.wait(timeout=60) == 0
     assert not processes_owned_by(process.pid), "DynamoDB Local outlived cruddur up"
     return out
