@@ -117,7 +117,9 @@ class UsersDirectory:
             with self.engine.begin() as connection:
                 return connection.execute(statement).rowcount == 1
         except IntegrityError as exc:
-            raise Conflict("that sign-in is linked to another user", field="cognito_user_id") from exc
+            raise Conflict(
+                "that sign-in is linked to another user", field="cognito_user_id"
+            ) from exc
 
     def set_local_sign_in(self, user_uuid: str, password_hash: str, sub: str) -> None:
         statement = (
