@@ -175,3 +175,13 @@ def test_bad_cursors_are_typed_errors(ctx, alice, bob, mangle):
         cursor = "%%%not a cursor%%%"
     with pytest.raises(InvalidCursor):
         messaging.list_messages(ctx, viewer, target, limit=2, cursor=cursor)
+
+
+def test_writes_are_metered_as_writes_and_reads_as_reads(ctx, store, alice, bob):
+    store.meter.reset()
+    first = messaging.start_conversation(ctx, alice, bob, "hello")
+    assert store.meter.write_units >= 4  # pair, two inbox rows (+ their index), message
+    written, read = store.meter.write_units, store.meter.read_units
+    messaging.list_messages(ctx, bob.uuid, first.group_uuid)
+    assert store.meter.write_units == written
+    assert store.meter.read_units > read

@@ -67,3 +67,6 @@ def test_capacity_meter_sums_every_shape():
     meter.add(None)
     assert (meter.read_units, meter.write_units, meter.calls) == (0.5, 3.0, 2)
     assert "0.5 RCU" in meter.summary()
+    # A write answered with a bare total (as DynamoDB Local answers) counts as writes.
+    meter.add({"CapacityUnits": 3.0}, write=True)
+    assert (meter.read_units, meter.write_units) == (0.5, 6.0)

@@ -15,8 +15,16 @@ class CapacityMeter:
     calls: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, consumed: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None) -> None:
-        """Take ConsumedCapacity as DynamoDB returns it: a mapping, a list of them, or None."""
+    def add(
+        self,
+        consumed: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None,
+        write: bool = False,
+    ) -> None:
+        """Take ConsumedCapacity as DynamoDB returns it: a mapping, a list of them, or None.
+
+        `write` says what the call was, for responses that give only a total (DynamoDB Local
+        reports `CapacityUnits` alone, index writes included).
+        """
         if consumed is None:
             return
         entries = [consumed] if isinstance(consumed, Mapping) else list(consumed)
@@ -24,12 +32,12 @@ class CapacityMeter:
             self.calls += 1
             for entry in entries:
                 read = entry.get("ReadCapacityUnits")
-                write = entry.get("WriteCapacityUnits")
-                if read is None and write is None:
-                    # Some responses carry only the total; with no split, reads are the caller's op.
-                    read = entry.get("CapacityUnits", 0.0)
+                written = entry.get("WriteCapacityUnits")
+                if read is None and written is None:
+                    total = entry.get("CapacityUnits", 0.0)
+                    read, written = (0.0, total) if write else (total, 0.0)
                 self.read_units += float(read or 0.0)
-                self.write_units += float(write or 0.0)
+                self.write_units += float(written or 0.0)
 
     def reset(self) -> None:
         with self._lock:

@@ -81,6 +81,7 @@ class DynamoStore(InboxUpdates):
                     ReturnConsumedCapacity="TOTAL",
                 ),
                 passthrough=(CONDITION_FAILED,),
+                write=True,
             )
         except ClientError:
             stored = self.get_message(message.group_uuid, message.sort_key)
@@ -133,6 +134,7 @@ class DynamoStore(InboxUpdates):
                     ReturnConsumedCapacity="TOTAL",
                 ),
                 passthrough=(TRANSACTION_CANCELED,),
+                write=True,
             )
         except ClientError as exc:
             reasons = cancellation_codes(exc)

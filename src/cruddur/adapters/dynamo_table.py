@@ -25,7 +25,11 @@ class DynamoTable:
         self.meter = meter if meter is not None else CapacityMeter()
 
     def call(
-        self, operation: Callable[[], Any], passthrough: tuple[str, ...] = ()
+        self,
+        operation: Callable[[], Any],
+        passthrough: tuple[str, ...] = (),
+        *,
+        write: bool = False,
     ) -> dict[str, Any]:
         """Run one DynamoDB call. Codes in `passthrough` stay ClientError for the caller to read;
         every other failure becomes a typed error."""
@@ -37,7 +41,7 @@ class DynamoTable:
             raise translate(exc, self.table) from exc
         except BotoCoreError as exc:
             raise translate(exc, self.table) from exc
-        self.meter.add(response.get("ConsumedCapacity"))
+        self.meter.add(response.get("ConsumedCapacity"), write=write)
         return response
 
     def get(self, key: Key, projection: str | None = None) -> items.Item | None:

@@ -56,6 +56,7 @@ class IdempotencyStore(DynamoTable):
                     ReturnConsumedCapacity="TOTAL",
                 ),
                 passthrough=(CONDITION_FAILED,),
+                write=True,
             )
         except ClientError as exc:
             response: dict[str, Any] = dict(exc.response)

@@ -95,6 +95,7 @@ class InboxUpdates(DynamoTable):
                     ReturnConsumedCapacity="TOTAL",
                 ),
                 passthrough=(CONDITION_FAILED,),
+                write=True,
             )
         except ClientError:
             return False
@@ -122,6 +123,7 @@ class InboxUpdates(DynamoTable):
                         ReturnConsumedCapacity="TOTAL",
                     ),
                     passthrough=(CONDITION_FAILED,),
+                    write=True,
                 )
                 return
             except ClientError:
