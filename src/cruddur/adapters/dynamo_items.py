@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,14 @@ from cruddur.domain.model import InboxEntry, Message, UserRef
 
 Item = dict[str, Any]
 PREVIEW_CHARS = 120
+# Unread messages of an inbox row: a binary set of 8-byte tokens, one per message. A token is
+# an eighth of a sort key's size, so a row stays under 1 KB (one write unit) with ~50 unread.
+UNREAD = "unread"
+LEGACY_UNREAD = "unread_sks"  # string set of whole sort keys, as rows made before 0.1 hold
+
+
+def unread_token(sort_key: str) -> bytes:
+    return hashlib.sha256(sort_key.encode()).digest()[:8]
 
 
 def s(value: str) -> dict[str, str]:
@@ -78,7 +87,7 @@ def inbox_item(owner: UserRef, other: UserRef, group_uuid: str, first: Message) 
         **last_message_attrs(first),
     }
     if first.sender.uuid != owner.uuid:
-        item["unread_sks"] = {"SS": [first.sort_key]}
+        item[UNREAD] = {"BS": [unread_token(first.sort_key)]}
     return item
 
 
@@ -103,7 +112,8 @@ def inbox_from_item(item: Mapping[str, Any]) -> InboxEntry:
         last_message=item["last_message"]["S"],
         last_message_at=item["last_message_at"]["S"],
         last_message_sk=item["last_message_sk"]["S"],
-        unread_count=len(item.get("unread_sks", {}).get("SS", [])),
+        unread_count=len(item.get(UNREAD, {}).get("BS", []))
+        + len(item.get(LEGACY_UNREAD, {}).get("SS", [])),
     )
 
 

@@ -1,8 +1,9 @@
 """Pattern D: the stream's conditional inbox updates, and marking a conversation read.
 
 An inbox row keeps `last_message_sk` (the newest message it shows), `read_sk` (its owner has
-read everything up to here) and `unread_sks`, the set of unread message sort keys from the other
-member. Unread count = size of that set. Both moves are idempotent and order-free:
+read everything up to here) and `unread`, a set with a token (a short hash of the sort key) of
+each unread message from the other member. Unread count = size of that set. Both moves are
+idempotent and order-free:
 - last_message_* only ever moves forward (condition `last_message_sk < :new`);
 - adding to a set twice adds once, so a replayed or duplicated record never counts twice;
 - a message at or below `read_sk` is never added (it was read).
@@ -49,15 +50,19 @@ class InboxUpdates(DynamoTable):
         for _ in range(MAX_TRIES):
             row = self.get(
                 keys.inbox_key(change.owner_uuid, change.group_uuid),
-                projection="last_message_sk, read_sk, unread_sks",
+                projection=f"last_message_sk, read_sk, {items.UNREAD}",
             )
             if row is None:
                 raise InboxRowMissing("no inbox row for a member of this message's group")
             current = row.get("last_message_sk", {}).get("S")
             read = row.get("read_sk", {}).get("S")
-            have = set(row.get("unread_sks", {}).get("SS", []))
+            have = {bytes(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
             move = current is None or change.latest.sort_key > current
-            add = frozenset(sk for sk in unread if read is None or sk > read) - have
+            add = frozenset(
+                sk
+                for sk in unread
+                if (read is None or sk > read) and items.unread_token(sk) not in have
+            )
             if not move and not add:
                 return False
             # Conditional on exactly what we read: if the row moved meanwhile, read it again.
@@ -82,8 +87,8 @@ class InboxUpdates(DynamoTable):
             clauses.append("SET " + ", ".join(f"{name} = :{name}" for name in attrs))
             values.update({f":{name}": value for name, value in attrs.items()})
         if add:
-            clauses.append("ADD unread_sks :unread")
-            values[":unread"] = {"SS": sorted(add)}
+            clauses.append(f"ADD {items.UNREAD} :unread")
+            values[":unread"] = {"BS": sorted({items.unread_token(sk) for sk in add})}
         try:
             self.call(
                 lambda: self.client.update_item(
@@ -105,11 +110,14 @@ class InboxUpdates(DynamoTable):
         """Everything up to the row's latest message is read; its unread set empties."""
         key = keys.inbox_key(owner_uuid, group_uuid)
         for _ in range(MAX_TRIES):
-            row = self.get(key, projection="last_message_sk, read_sk, unread_sks")
+            row = self.get(
+                key, projection=f"last_message_sk, read_sk, {items.UNREAD}, {items.LEGACY_UNREAD}"
+            )
             if row is None:
                 raise NotFound("no such conversation")
             last = row["last_message_sk"]["S"]
-            if row.get("read_sk", {}).get("S") == last and "unread_sks" not in row:
+            unread = items.UNREAD in row or items.LEGACY_UNREAD in row
+            if row.get("read_sk", {}).get("S") == last and not unread:
                 return
             try:
                 # Conditional on the newest message we saw: one that lands meanwhile stays unread.
@@ -117,7 +125,9 @@ class InboxUpdates(DynamoTable):
                     lambda last=last: self.client.update_item(  # type: ignore[misc]
                         TableName=self.table,
                         Key=items.to_attrs(key),
-                        UpdateExpression="SET read_sk = :last REMOVE unread_sks",
+                        UpdateExpression=(
+                            f"SET read_sk = :last REMOVE {items.UNREAD}, {items.LEGACY_UNREAD}"
+                        ),
                         ConditionExpression="last_message_sk = :last",
                         ExpressionAttributeValues={":last": items.s(last)},
                         ReturnConsumedCapacity="TOTAL",

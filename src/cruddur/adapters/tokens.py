@@ -28,6 +28,7 @@ LEEWAY_SECONDS = 5
 class AccessClaims:
     sub: str
     username: str | None
+    expires_at: float
 
 
 class TokenVerifier:
@@ -66,7 +67,9 @@ class TokenVerifier:
         if claims["client_id"] != self.client_id:
             raise Unauthorized("the token was issued to another client")
         username = claims.get("username")
-        return AccessClaims(sub=str(claims["sub"]), username=username)
+        return AccessClaims(
+            sub=str(claims["sub"]), username=username, expires_at=float(claims["exp"])
+        )
 
 
 class TokenIssuer:

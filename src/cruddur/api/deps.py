@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
@@ -17,7 +18,9 @@ bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are async on purpose: a sync one costs a hop through the thread pool on every
+# request. Only the slow path (first sight of a token) goes to a thread.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -25,13 +28,17 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def current_user(
+async def current_user(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> UserRef:
     if credentials is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
-    user = runtime.accounts.authenticate(credentials.credentials)
+    token = credentials.credentials
+    accounts = runtime.accounts
+    user = accounts.recently_verified(token)
+    if user is None:
+        user = await run_in_threadpool(accounts.authenticate, token)
     return UserRef(user.uuid, user.handle, user.display_name)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Query, Response
+from pydantic import BaseModel, TypeAdapter
 
 NEXT_CURSOR = "X-Next-Cursor"
 
@@ -26,3 +28,16 @@ PAGED: dict[int | str, dict[str, Any]] = {
 def set_next_cursor(response: Response, cursor: str | None) -> None:
     if cursor is not None:
         response.headers[NEXT_CURSOR] = cursor
+
+
+_PAGE = TypeAdapter(Sequence[BaseModel])
+
+
+def page_response(items: Sequence[BaseModel], cursor: str | None) -> Response:
+    """The page as a ready JSON response. The items are already our validated response models,
+    so FastAPI's second validation pass is skipped: on the hottest routes it costs more than the
+    rest of the HTTP layer. The route still declares response_model for the OpenAPI document."""
+    body = _PAGE.dump_json(items, serialize_as_any=True)
+    response = Response(content=body, media_type="application/json")
+    set_next_cursor(response, cursor)
+    return response

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from cruddur.cli.bench import bench
 from cruddur.cli.db import db
 from cruddur.cli.ddb import ddb
 from cruddur.cli.serve import serve
@@ -31,9 +32,11 @@ def main(log_level: str) -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    for noisy in ("botocore", "httpx", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+main.add_command(bench)
 main.add_command(db)
 main.add_command(ddb)
 main.add_command(serve)

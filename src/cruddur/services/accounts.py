@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.passwords import check_new_password, hash_password, verify_password
@@ -29,6 +30,10 @@ class Accounts:
     issuer: TokenIssuer | None  # None when sign-in is Cognito's
     # sub -> user: profiles change rarely, and a lookup per request would double its latency.
     by_sub: TtlCache[str, User]
+    # token -> (user, exp): a token seen and verified a moment ago needs no second verification.
+    by_token: TtlCache[str, tuple[User, float]] = field(
+        default_factory=lambda: TtlCache[str, tuple[User, float]](30.0)
+    )
 
     def _issuer(self) -> TokenIssuer:
         if self.issuer is None:
@@ -63,7 +68,15 @@ class Accounts:
         token = issuer.issue(user.cognito_user_id, user.handle)
         return Session(user, token, issuer.ttl_seconds)
 
+    def recently_verified(self, token: str) -> User | None:
+        """The token's user if it was verified moments ago and has not expired since: no I/O."""
+        seen = self.by_token.get(token)
+        if seen is None or seen[1] <= time.time():
+            return None
+        return seen[0]
+
     def authenticate(self, token: str) -> User:
+        """Verify the token and find its user (may fetch keys or query the users database)."""
         claims = self.verifier.verify(token)
         user = self.by_sub.get(claims.sub)
         if user is None:
@@ -72,4 +85,5 @@ class Accounts:
                 # A valid sign-in with no Cruddur profile: `cruddur db update-cognito-user-ids`.
                 raise Forbidden("no Cruddur user is linked to this sign-in")
             self.by_sub.put(claims.sub, user)
+        self.by_token.put(token, (user, claims.expires_at))
         return user

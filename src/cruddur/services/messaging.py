@@ -102,7 +102,7 @@ def send_message(
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message = _new_message(ctx, group_uuid, sender, members, text, identity)
     ctx.store.put_message(message)
-    log.info("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
+    log.debug("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
     return message
 
 

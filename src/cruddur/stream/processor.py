@@ -3,13 +3,15 @@
 Messages of one group in a batch are coalesced: one update per member row carries the newest
 message and every unread one. If a group's update fails, its records are retried one by one so
 only the records that really fail are reported (by sequence number) — the rest of the batch,
-and the rest of that group, still lands.
+and the rest of that group, still lands. Groups are independent rows, so they are written
+concurrently: a batch costs about one round trip per group, not one per row in sequence.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +19,9 @@ from cruddur.domain.model import InboxChange, Message
 from cruddur.stream.records import MalformedRecord, Record, message_of, sequence_number
 
 log = logging.getLogger(__name__)
+# One pool for the process (a Lambda container keeps it between invocations); boto3 clients are
+# safe to share between threads.
+_WRITERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="inbox-writer")
 
 
 class InboxWriter(Protocol):
@@ -61,23 +66,32 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
             continue
         if message is not None:
             groups.setdefault(message.group_uuid, []).append((seq, message))
-    for group, entries in groups.items():
+    outcomes = _WRITERS.map(lambda item: _apply_group(inbox, *item), groups.items())
+    for (_, entries), (updates, failed) in zip(groups.items(), outcomes, strict=True):
         result.messages += len(entries)
-        try:
-            result.updates += _apply(inbox, [m for _, m in entries])
-        except Exception as exc:  # noqa: BLE001 - any failure: isolate the records, report them
-            log.warning(
-                "group %s: coalesced update failed (%s); applying one by one",
-                group,
-                type(exc).__name__,
-            )
-            result.failed.extend(_apply_each(inbox, entries))
+        result.updates += updates
+        result.failed.extend(failed)
     if result.failed:
         # In batch order: Lambda (and the poller) resume from the first reported record.
         position = {sequence_number(record): i for i, record in enumerate(records)}
         result.failed.sort(key=position.__getitem__)
         log.warning("%d of %d records failed", len(result.failed), len(records))
     return result
+
+
+def _apply_group(
+    inbox: InboxWriter, group: str, entries: list[tuple[str, Message]]
+) -> tuple[int, list[str]]:
+    """(rows updated, sequence numbers that failed) for one group's records."""
+    try:
+        return _apply(inbox, [m for _, m in entries]), []
+    except Exception as exc:  # noqa: BLE001 - any failure: isolate the records, report them
+        log.warning(
+            "group %s: coalesced update failed (%s); applying one by one",
+            group,
+            type(exc).__name__,
+        )
+        return 0, _apply_each(inbox, entries)
 
 
 def _apply(inbox: InboxWriter, messages: list[Message]) -> int:

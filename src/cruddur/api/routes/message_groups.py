@@ -8,25 +8,23 @@ from fastapi import APIRouter, Response, status
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
-from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, set_next_cursor
+from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.schemas import ConversationPublic
 from cruddur.services import messaging
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
 
 
-@router.get("/api/message_groups", responses=PAGED)
+@router.get("/api/message_groups", response_model=list[ConversationPublic], responses=PAGED)
 def list_message_groups(
-    response: Response,
     user: CurrentUser,
     runtime: RuntimeDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
-) -> list[ConversationPublic]:
+) -> Response:
     """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
     page = messaging.list_inbox(runtime.messaging, user.uuid, limit, cursor)
-    set_next_cursor(response, page.next_cursor)
-    return [ConversationPublic.of(entry) for entry in page.items]
+    return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 
 @router.post(

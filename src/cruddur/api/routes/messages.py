@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Response, status
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
-from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, set_next_cursor
+from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.schemas import ErrorBody, MessageCreate, MessageCreatedPublic, MessagePublic
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
@@ -16,19 +16,19 @@ from cruddur.services.posting import post_message
 router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
 
 
-@router.get("/api/messages/{message_group_uuid}", responses=PAGED)
+@router.get(
+    "/api/messages/{message_group_uuid}", response_model=list[MessagePublic], responses=PAGED
+)
 def list_messages(
     message_group_uuid: str,
-    response: Response,
     user: CurrentUser,
     runtime: RuntimeDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
-) -> list[MessagePublic]:
+) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older."""
     page = messaging.list_messages(runtime.messaging, user.uuid, message_group_uuid, limit, cursor)
-    set_next_cursor(response, page.next_cursor)
-    return [MessagePublic.of(message) for message in page.items]
+    return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
 
 
 @router.post(

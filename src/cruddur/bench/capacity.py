@@ -1,0 +1,169 @@
+"""(3) Capacity per message, inbox updates included, from ReturnConsumedCapacity: our design
+(single sends, and a burst the processor coalesces) and the course's design on the same endpoint.
+
+The course's design, emulated here from DESIGN §7 item 2: a GSI on message_group_uuid; per
+message, the stream function queries that index for the group's inbox rows, then deletes each
+row and puts it back with the new sort key.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.capacity import CapacityMeter
+from cruddur.bench.workload import stranger
+from cruddur.config import Settings
+from cruddur.domain.clock import format_timestamp, utc_now
+from cruddur.services import messaging
+from cruddur.stream.poller import StreamPoller
+from cruddur.stream.runner import build_poller
+
+COURSE_INDEX = "message-group-sk-index"
+
+
+def prices() -> dict[str, Any]:
+    text = resources.files("cruddur.bench").joinpath("prices.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]:
+    ours = settings.model_copy(
+        update={"table_name": "bench-capacity-ours", "data_dir": work_dir / "capacity"}
+    )
+    meter = CapacityMeter()
+    store = bootstrap.build_store(ours, meter=meter)
+    dynamo_schema.create_table(store.client, dynamo_schema.table_definition(ours.table_name))
+    ctx = bootstrap.build_messaging(ours, store)
+    poller = build_poller(ours, store)
+    a, b = stranger(), stranger()
+    group = messaging.start_conversation(ctx, a, b, "first").group_uuid
+    # Each member's first send in a process reads its membership once (then it is cached):
+    # warm that up, so the figures are the steady state of a long-running API.
+    for member in (a, b):
+        messaging.send_message(ctx, member, group, "warm-up")
+    _drain(poller, 3)
+    meter.reset()
+    for index in range(messages):
+        messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100)
+        _drain(poller, 1)
+    single = _per_message(meter, messages)
+    meter.reset()
+    for index in range(messages):
+        messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100)
+    _drain(poller, messages)
+    burst = _per_message(meter, messages)
+    course = _course(settings, messages)
+    price = prices()
+    return {
+        "ours_single": single | _cost(single, price),
+        "ours_burst": burst | _cost(burst, price),
+        "course": course | _cost(course, price),
+        "prices": price,
+    }
+
+
+def _drain(poller: StreamPoller, expected: int) -> None:
+    seen, deadline = 0, time.monotonic() + 30
+    while seen < expected and time.monotonic() < deadline:
+        seen += poller.poll_once()
+
+
+def _per_message(meter: CapacityMeter, messages: int) -> dict[str, float]:
+    return {
+        "wcu_per_message": round(meter.write_units / messages, 3),
+        "rcu_per_message": round(meter.read_units / messages, 3),
+    }
+
+
+def _cost(per_message: dict[str, float], price: dict[str, Any]) -> dict[str, float]:
+    usd = (
+        per_message["wcu_per_message"] * price["usd_per_million_write_request_units"]
+        + per_message["rcu_per_message"] * price["usd_per_million_read_request_units"]
+    )
+    return {"usd_per_million_messages": round(usd, 3)}
+
+
+def _course(settings: Settings, messages: int) -> dict[str, float]:
+    client = bootstrap.dynamodb_client(settings)
+    table = "bench-capacity-course"
+    client.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("pk", "sk", "message_group_uuid")
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": COURSE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "message_group_uuid", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1})
+    meter = CapacityMeter()
+    a, b, group = stranger(), stranger(), "course-group"
+    for owner, other in ((a, b), (b, a)):
+        client.put_item(TableName=table, Item=_course_row(owner.uuid, other, group, "0", "hi"))
+    for index in range(messages):
+        created_at = format_timestamp(utc_now())
+        sender = a if index % 2 else b
+        message = {
+            "pk": items.s(f"MSG#{group}"),  # the course's own key shapes, emulated
+            "sk": items.s(created_at),
+            "message_uuid": items.s(f"m{index}"),
+            "message": items.s("x" * 100),
+            "user_uuid": items.s(sender.uuid),
+            "user_handle": items.s(sender.handle),
+            "user_display_name": items.s(sender.display_name),
+        }
+        put = client.put_item(TableName=table, Item=message, ReturnConsumedCapacity="TOTAL")
+        meter.add(put["ConsumedCapacity"], write=True)
+        rows = client.query(
+            TableName=table,
+            IndexName=COURSE_INDEX,
+            KeyConditionExpression="message_group_uuid = :g",
+            ExpressionAttributeValues={":g": items.s(group)},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        meter.add(rows["ConsumedCapacity"])
+        for row in rows["Items"]:
+            key = {"pk": row["pk"], "sk": row["sk"]}
+            gone = client.delete_item(TableName=table, Key=key, ReturnConsumedCapacity="TOTAL")
+            meter.add(gone["ConsumedCapacity"], write=True)
+            moved: dict[str, Any] = {
+                **row,
+                "sk": items.s(created_at),
+                "message": items.s("x" * 100),
+            }
+            back = client.put_item(TableName=table, Item=moved, ReturnConsumedCapacity="TOTAL")
+            meter.add(back["ConsumedCapacity"], write=True)
+    return _per_message(meter, messages)
+
+
+def _course_row(owner: str, other: Any, group: str, sk: str, text: str) -> dict[str, Any]:
+    return {
+        "pk": items.s(f"GRP#{owner}"),
+        "sk": items.s(sk),
+        "message_group_uuid": items.s(group),
+        "message": items.s(text),
+        "user_uuid": items.s(other.uuid),
+        "user_handle": items.s(other.handle),
+        "user_display_name": items.s(other.display_name),
+    }

@@ -1,0 +1,121 @@
+"""(1) Overhead over the floor: the raw boto3 call, the service layer and HTTP, for patterns A,
+B, C and E. The three layers are measured in turns inside one loop, so whatever else the machine
+is doing lands on all of them alike and the ratios hold."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.bench.rig import Rig
+from cruddur.bench.stats import Summary, ratio, timed
+from cruddur.bench.workload import KeepAliveClient, sign_up, start, stranger
+from cruddur.domain import keys
+from cruddur.domain.clock import format_timestamp, utc_now
+from cruddur.domain.model import Message
+from cruddur.services import messaging
+from cruddur.services.context import MessagingContext
+
+LAYERS = ("raw", "service", "http")
+WARMUP = 10
+
+
+def measure(rig: Rig, ctx: MessagingContext, iterations: int) -> dict[str, Any]:
+    with httpx.Client(base_url=rig.api_url, timeout=30) as setup:
+        ada, bob = sign_up(setup), sign_up(setup)
+        group = start(setup, ada, bob.user.handle, "first")
+    http = KeepAliveClient(rig.api_url)
+    for index in range(40):
+        messaging.send_message(ctx, ada.user, group, f"page filler {index}")
+    for _ in range(25):  # a full inbox page, and then some
+        messaging.start_conversation(ctx, ada.user, stranger(), "hello")
+    client, table = rig.store.client, rig.store.table
+    members = (ada.user.uuid, bob.user.uuid)
+
+    def raw_message() -> None:
+        message = Message(
+            group, str(uuid.uuid4()), "raw", format_timestamp(utc_now()), ada.user, members
+        )
+        client.put_item(
+            TableName=table,
+            Item=items.message_item(message),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    message_pk = {":pk": items.s(keys.message_pk(group))}
+    inbox_pk = {":pk": items.s(keys.inbox_pk(ada.user.uuid))}
+    operations: dict[str, dict[str, Callable[[], object] | None]] = {
+        "A": {
+            "raw": lambda: client.query(
+                TableName=table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=message_pk,
+                ScanIndexForward=False,
+                Limit=21,
+                ConsistentRead=True,
+            ),
+            "service": lambda: messaging.list_messages(ctx, ada.user.uuid, group, 20),
+            "http": lambda: http.get(f"/api/messages/{group}?limit=20", ada.auth),
+        },
+        "B": {
+            "raw": lambda: client.query(
+                TableName=table,
+                IndexName=keys.INBOX_INDEX,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=inbox_pk,
+                ScanIndexForward=False,
+                Limit=21,
+            ),
+            "service": lambda: messaging.list_inbox(ctx, ada.user.uuid, 20),
+            "http": lambda: http.get("/api/message_groups?limit=20", ada.auth),
+        },
+        "C": {
+            "raw": raw_message,
+            "service": lambda: messaging.send_message(ctx, ada.user, group, "service"),
+            "http": lambda: http.post(
+                "/api/messages", {"message": "http", "message_group_uuid": group}, ada.auth
+            ),
+        },
+        "E": {
+            "raw": lambda: client.get_item(
+                TableName=table,
+                Key=items.to_attrs(keys.inbox_key(ada.user.uuid, group)),
+                ConsistentRead=True,
+            ),
+            "service": lambda: messaging.require_member(ctx, ada.user.uuid, group),
+            "http": None,  # membership is not a route of its own: it is inside A, B and C
+        },
+    }
+    samples: dict[str, dict[str, list[float]]] = {
+        p: {layer: [] for layer in LAYERS} for p in operations
+    }
+    for iteration in range(WARMUP + iterations):
+        shift = iteration % len(LAYERS)
+        order = LAYERS[shift:] + LAYERS[:shift]
+        for pattern, by_layer in operations.items():
+            for layer in order:
+                operation = by_layer[layer]
+                if operation is None:
+                    continue
+                elapsed = timed(operation)
+                if iteration >= WARMUP:
+                    samples[pattern][layer].append(elapsed)
+    http.close()
+    return _report(samples)
+
+
+def _report(samples: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    for pattern, by_layer in samples.items():
+        summaries = {layer: Summary.of(values) for layer, values in by_layer.items() if values}
+        entry: dict[str, Any] = {layer: s.as_dict() for layer, s in summaries.items()}
+        raw = summaries["raw"].p50_ms
+        for layer in ("service", "http"):
+            if layer in summaries:
+                entry[f"{layer}_over_raw_p50"] = round(ratio(summaries[layer].p50_ms, raw), 3)
+        report[pattern] = entry
+    return report

@@ -1,0 +1,136 @@
+"""The benchmark's outputs: a table on stdout, results.json and results.png, and the targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TARGETS: list[tuple[str, str, float, str]] = [
+    # (name, path into the results, limit, "max" or "min")
+    ("A: HTTP p50 / raw p50", "overhead.A.http_over_raw_p50", 1.3, "max"),
+    ("B: HTTP p50 / raw p50", "overhead.B.http_over_raw_p50", 1.3, "max"),
+    ("WCU per message (single sends)", "capacity.ours_single.wcu_per_message", 7.0, "max"),
+    ("RCU per message (single sends)", "capacity.ours_single.rcu_per_message", 0.0, "max"),
+    ("stream lag p99 (ms)", "throughput.stream_lag.p99_ms", 300.0, "max"),
+    ("A: page at large / at small", "scaling.A.large_over_small_p50", 1.2, "max"),
+    ("B: page at large / at small", "scaling.B.large_over_small_p50", 1.2, "max"),
+]
+
+
+def lookup(results: dict[str, Any], path: str) -> float:
+    value: Any = results
+    for part in path.split("."):
+        value = value[part]
+    return float(value)
+
+
+def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    checked = []
+    for name, path, limit, kind in TARGETS:
+        value = lookup(results, path)
+        met = value <= limit if kind == "max" else value >= limit
+        checked.append({"target": name, "value": value, "limit": limit, "met": met})
+    capacity = results["capacity"]
+    ours, course = capacity["ours_single"], capacity["course"]
+    burst = capacity["ours_burst"]
+    for name, value, limit in (
+        ("WCU per message: ours / course", ours["wcu_per_message"], course["wcu_per_message"]),
+        ("WCU per message: burst / single", burst["wcu_per_message"], ours["wcu_per_message"]),
+    ):
+        checked.append({"target": name, "value": value, "limit": limit, "met": value < limit})
+    return checked
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        "",
+        "Overhead over the floor (ms)",
+        f"{'':4}{'layer':9}{'p50':>9}{'p99':>9}{'/raw p50':>10}",
+    ]
+    for pattern, entry in results["overhead"].items():
+        for layer in ("raw", "service", "http"):
+            if layer in entry:
+                over = entry.get(f"{layer}_over_raw_p50", 1.0)
+                stats = entry[layer]
+                lines.append(
+                    f"{pattern:4}{layer:9}{stats['p50_ms']:9.2f}{stats['p99_ms']:9.2f}{over:10.2f}"
+                )
+    t = results["throughput"]
+    lines += [
+        "",
+        f"Send throughput: {t['messages']} messages from {t['clients']} clients over HTTP: "
+        f"{t['messages_per_second']} msg/s; stream lag p50 {t['stream_lag']['p50_ms']:.1f} ms, "
+        f"p99 {t['stream_lag']['p99_ms']:.1f} ms (n={t['stream_lag']['n']}); "
+        f"API peak RSS {t['api_peak_rss_mib']} MiB",
+        "",
+        "Capacity per message          WCU      RCU   $ per million messages",
+    ]
+    for name in ("ours_single", "ours_burst", "course"):
+        c = results["capacity"][name]
+        lines.append(
+            f"  {name:26}{c['wcu_per_message']:7.2f}{c['rcu_per_message']:9.2f}"
+            f"{c['usd_per_million_messages']:12.3f}"
+        )
+    price = results["capacity"]["prices"]
+    lines.append(f"  (on-demand prices, {price['region']}, as of {price['as_of']})")
+    lines += ["", "Scaling (service layer, p50 ms)"]
+    for pattern, entry in results["scaling"].items():
+        lines.append(
+            f"  {pattern}: {entry['small']['size']:>7} → {entry['small']['p50_ms']:.2f}   "
+            f"{entry['large']['size']:>7} → {entry['large']['p50_ms']:.2f}   "
+            f"ratio {entry['large_over_small_p50']:.2f}"
+        )
+    lines += ["", "Targets"]
+    for target in results["targets"]:
+        mark = "met " if target["met"] else "MISSED"
+        lines.append(
+            f"  [{mark}] {target['target']}: {target['value']:g} (limit {target['limit']:g})"
+        )
+    return "\n".join(lines)
+
+
+def write(results: dict[str, Any], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / "results.json"
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    return [json_path, plot(results, out / "results.png")]
+
+
+def plot(results: dict[str, Any], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, 2, figsize=(12, 8))
+    overhead = results["overhead"]
+    patterns = list(overhead)
+    for offset, layer in enumerate(("raw", "service", "http")):
+        values = [overhead[p].get(layer, {}).get("p50_ms", 0) for p in patterns]
+        axes[0][0].bar([i + offset * 0.27 for i in range(len(patterns))], values, 0.27, label=layer)
+    axes[0][0].set_xticks([i + 0.27 for i in range(len(patterns))], patterns)
+    axes[0][0].set_ylabel("p50 ms")
+    axes[0][0].set_title("Overhead over the raw call")
+    axes[0][0].legend()
+    lags = sorted(results["throughput"]["lag_samples_ms"])
+    axes[0][1].plot(lags, [(i + 1) / len(lags) for i in range(len(lags))])
+    axes[0][1].set_xlabel("ms from send response to both inbox rows")
+    axes[0][1].set_title("Stream lag (CDF)")
+    capacity = results["capacity"]
+    names = ["ours_single", "ours_burst", "course"]
+    axes[1][0].bar(names, [capacity[n]["wcu_per_message"] for n in names])
+    axes[1][0].set_ylabel("WCU per message")
+    axes[1][0].set_title("Capacity per message")
+    scaling = results["scaling"]
+    for offset, size in enumerate(("small", "large")):
+        values = [scaling[p][size]["p50_ms"] for p in scaling]
+        axes[1][1].bar([i + offset * 0.4 for i in range(len(scaling))], values, 0.4, label=size)
+    axes[1][1].set_xticks([i + 0.2 for i in range(len(scaling))], list(scaling))
+    axes[1][1].set_ylabel("p50 ms")
+    axes[1][1].set_title("Page latency: small vs large")
+    axes[1][1].legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path

@@ -1,0 +1,97 @@
+"""The system under measurement: a fresh in-memory DynamoDB Local, the API (`cruddur serve`) and
+the stream poller (`cruddur stream run`) as their own processes, as in production."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.capacity import CapacityMeter
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.migrations import upgrade
+from cruddur.config import Settings
+from cruddur.errors import Unavailable
+from cruddur.local.dynamodb_local import DynamoDBLocal
+
+
+@dataclass
+class Rig:
+    settings: Settings
+    store: DynamoStore
+    api_url: str
+    api_pid: int
+
+
+def _target(settings: Settings) -> list[str]:
+    assert settings.aws_endpoint_url is not None
+    return [
+        "--endpoint-url",
+        settings.aws_endpoint_url,
+        "--table",
+        settings.table_name,
+        "--data-dir",
+        str(settings.data_dir),
+    ]
+
+
+def _child(args: list[str]) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "cruddur", "--log-level", "WARNING", *args]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(  # noqa: S603 - our own command
+        command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env
+    )
+
+
+def _api_url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        found = re.search(r"API at (http://\S+?) ", line)
+        if found:
+            return found.group(1)
+    raise Unavailable("the API process did not start")
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@contextmanager
+def rig(work_dir: Path) -> Iterator[Rig]:
+    with DynamoDBLocal() as server:
+        settings = Settings(
+            aws_endpoint_url=server.endpoint_url,
+            data_dir=work_dir / "data",
+            table_name="cruddur-messages",
+        )
+        store = bootstrap.build_store(settings, meter=CapacityMeter())
+        definition = dynamo_schema.table_definition(settings.table_name)
+        dynamo_schema.create_table(store.client, definition)
+        upgrade(settings.users_database_url)
+        bootstrap.cursor_secret(settings)  # made once here, shared with the API process
+        api = _child(["serve", *_target(settings), "--port", "0"])
+        poller = _child(["stream", "run", *_target(settings)])
+        try:
+            yield Rig(settings, store, _api_url(api), api.pid)
+        finally:
+            _stop(poller)
+            _stop(api)

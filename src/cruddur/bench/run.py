@@ -1,0 +1,50 @@
+"""Runs every measurement in one go, on one fresh in-memory DynamoDB Local."""
+
+from __future__ import annotations
+
+import platform
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cruddur import bootstrap
+from cruddur.bench import capacity, overhead, report, scaling, throughput
+from cruddur.bench.rig import rig
+
+
+@dataclass(frozen=True)
+class Plan:
+    iterations: int = 300
+    clients: int = 8
+    messages: int = 800
+    capacity_messages: int = 50
+    small: tuple[int, int] = (100, 10)
+    large: tuple[int, int] = (100_000, 5_000)
+
+
+TINY = Plan(iterations=15, clients=2, messages=20, capacity_messages=5, large=(300, 40))
+
+
+def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as work, rig(Path(work)) as system:
+        ctx = bootstrap.build_messaging(system.settings, system.store)
+        results: dict[str, Any] = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {platform.python_implementation()} "
+            f"{platform.python_version()}",
+            "plan": plan.__dict__,
+        }
+        progress("(1) overhead over the raw calls …")
+        results["overhead"] = overhead.measure(system, ctx, plan.iterations)
+        progress("(2) send throughput and stream lag …")
+        results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
+        progress("(3) capacity per message …")
+        results["capacity"] = capacity.measure(system.settings, Path(work), plan.capacity_messages)
+        progress(f"(4) scaling: writing {plan.large[0]} messages and {plan.large[1]} inbox rows …")
+        results["scaling"] = scaling.measure(
+            system.settings, plan.small, plan.large, plan.iterations
+        )
+    results["targets"] = report.check_targets(results)
+    return results

@@ -1,0 +1,93 @@
+"""(4) Does a page cost the same however much is behind it? Pattern A with a small and a large
+conversation, pattern B with a small and a large inbox, measured in turns (service layer)."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.bench.stats import Summary, ratio, timed
+from cruddur.bench.workload import stranger
+from cruddur.config import Settings
+from cruddur.domain.clock import format_timestamp, utc_now
+from cruddur.domain.model import Message, UserRef
+
+BATCH = 25  # BatchWriteItem's limit
+
+
+def measure(
+    settings: Settings, small: tuple[int, int], large: tuple[int, int], iterations: int
+) -> dict[str, Any]:
+    """small/large: (messages in the conversation, conversations in the inbox)."""
+    scaled = settings.model_copy(update={"table_name": "bench-scaling"})
+    store = bootstrap.build_store(scaled)
+    dynamo_schema.create_table(store.client, dynamo_schema.table_definition(scaled.table_name))
+    owner_small, owner_large = stranger(), stranger()
+    group_small = _conversation(store, owner_small, small[0])
+    group_large = _conversation(store, owner_large, large[0])
+    _inbox(store, owner_small, small[1])
+    _inbox(store, owner_large, large[1])
+    operations = {
+        ("A", "small"): lambda: store.query_messages(group_small, 20),
+        ("A", "large"): lambda: store.query_messages(group_large, 20),
+        ("B", "small"): lambda: store.query_inbox(owner_small.uuid, 20),
+        ("B", "large"): lambda: store.query_inbox(owner_large.uuid, 20),
+    }
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key in operations}
+    for iteration in range(iterations + 10):
+        for key, operation in operations.items():
+            elapsed = timed(operation)
+            if iteration >= 10:
+                samples[key].append(elapsed)
+    report: dict[str, Any] = {}
+    for pattern, (size_small, size_large) in (
+        ("A", (small[0], large[0])),
+        ("B", (small[1], large[1])),
+    ):
+        low, high = Summary.of(samples[(pattern, "small")]), Summary.of(samples[(pattern, "large")])
+        report[pattern] = {
+            "small": {"size": size_small, **low.as_dict()},
+            "large": {"size": size_large, **high.as_dict()},
+            "large_over_small_p50": round(ratio(high.p50_ms, low.p50_ms), 3),
+        }
+    return report
+
+
+def _write_all(store: DynamoStore, all_items: list[dict[str, Any]]) -> None:
+    def write(chunk: list[dict[str, Any]]) -> None:
+        requests: list[Any] = [{"PutRequest": {"Item": item}} for item in chunk]
+        while requests:
+            response = store.client.batch_write_item(RequestItems={store.table: requests})
+            requests = list(response.get("UnprocessedItems", {}).get(store.table, []))
+
+    chunks = [all_items[i : i + BATCH] for i in range(0, len(all_items), BATCH)]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, chunks))
+
+
+def _conversation(store: DynamoStore, owner: UserRef, size: int) -> str:
+    group, other = str(uuid.uuid4()), stranger()
+    now = format_timestamp(utc_now())
+    messages = [
+        items.message_item(
+            Message(group, str(uuid.uuid4()), f"m{i}", now, owner, (owner.uuid, other.uuid))
+        )
+        for i in range(size)
+    ]
+    _write_all(store, messages)
+    return group
+
+
+def _inbox(store: DynamoStore, owner: UserRef, size: int) -> None:
+    rows = []
+    for index in range(size):
+        other, group = stranger(), str(uuid.uuid4())
+        at = format_timestamp(utc_now())
+        first = Message(group, str(uuid.uuid4()), f"c{index}", at, other, (owner.uuid, other.uuid))
+        rows.append(items.inbox_item(owner, other, group, first))
+    _write_all(store, rows)

@@ -1,0 +1,140 @@
+"""(2) Send throughput and stream lag over HTTP, with (5) the API process's peak memory.
+
+Each client sends into its own conversation. A watcher reads both inbox rows of every
+conversation with a pending message (one BatchGetItem) and notes when both show it: the lag is
+from the send's response to that moment.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.bench.rig import Rig
+from cruddur.bench.stats import Summary
+from cruddur.bench.workload import Account, send, sign_up, start
+from cruddur.domain import keys
+
+
+@dataclass
+class Pending:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_group: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    lags: list[float] = field(default_factory=list)
+
+    def add(self, group: str, sort_key: str, answered_at: float) -> None:
+        with self.lock:
+            self.by_group.setdefault(group, []).append((sort_key, answered_at))
+
+
+def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure(rig: Rig, clients: int, messages: int) -> dict[str, Any]:
+    pairs: list[tuple[Account, Account, str]] = []
+    with httpx.Client(base_url=rig.api_url, timeout=30) as http:
+        for _ in range(clients):
+            sender, receiver = sign_up(http), sign_up(http)
+            pairs.append((sender, receiver, start(http, sender, receiver.user.handle, "hi")))
+    pending, done = Pending(), threading.Event()
+    peak = [rss_kib(rig.api_pid)]
+    watcher = threading.Thread(target=_watch, args=(rig, pairs, pending, done, peak))
+    watcher.start()
+    per_client = max(1, messages // clients)
+
+    def client_run(pair: tuple[Account, Account, str]) -> None:
+        sender, _, group = pair
+        with httpx.Client(base_url=rig.api_url, timeout=30) as http:
+            for index in range(per_client):
+                sent = send(http, sender, group, f"throughput {index}")
+                pending.add(group, f"{sent['created_at']}#{sent['uuid']}", time.perf_counter())
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client_run, pairs))
+    elapsed = time.perf_counter() - started
+    done.set()
+    watcher.join(timeout=60)
+    lag = Summary.of(pending.lags)
+    return {
+        "clients": clients,
+        "messages": per_client * clients,
+        "seconds": round(elapsed, 3),
+        "messages_per_second": round(per_client * clients / elapsed, 1),
+        "stream_lag": lag.as_dict(),
+        "lag_samples_ms": [round(x * 1000, 2) for x in pending.lags],
+        "api_peak_rss_mib": round(max(peak[0], rss_kib(rig.api_pid, "VmHWM")) / 1024, 1),
+    }
+
+
+def _watch(
+    rig: Rig,
+    pairs: list[tuple[Account, Account, str]],
+    pending: Pending,
+    done: threading.Event,
+    peak: list[int],
+) -> None:
+    deadline: float | None = None
+    while True:
+        peak[0] = max(peak[0], rss_kib(rig.api_pid))
+        with pending.lock:
+            waiting = {
+                group: list(entries) for group, entries in pending.by_group.items() if entries
+            }
+        if not waiting:
+            if done.is_set():
+                return
+            time.sleep(0.002)
+            continue
+        if done.is_set():
+            deadline = deadline or time.monotonic() + 30
+            if time.monotonic() > deadline:
+                return  # what never showed stays out of the lag figures (and shows in n)
+        time.sleep(0.05)  # a read every 10 ms: fine resolution without crowding DynamoDB Local
+        latest = _latest_both_rows(rig, pairs, set(waiting))
+        seen_at = time.perf_counter()
+        with pending.lock:
+            for group, entries in pending.by_group.items():
+                shown = latest.get(group)
+                if shown is None:
+                    continue
+                keep = [(sk, at) for sk, at in entries if sk > shown]
+                pending.lags.extend(seen_at - at for sk, at in entries if sk <= shown)
+                pending.by_group[group] = keep
+
+
+def _latest_both_rows(
+    rig: Rig, pairs: list[tuple[Account, Account, str]], groups: set[str]
+) -> dict[str, str]:
+    """Per group, the older of its two inbox rows' last_message_sk: what both rows show."""
+    wanted = [
+        items.to_attrs(keys.inbox_key(member.user.uuid, group))
+        for sender, receiver, group in pairs
+        if group in groups
+        for member in (sender, receiver)
+    ]
+    response = rig.store.client.batch_get_item(
+        RequestItems={
+            rig.store.table: {
+                "Keys": wanted,
+                "ConsistentRead": True,
+                "ProjectionExpression": "message_group_uuid, last_message_sk",
+            }
+        }
+    )
+    shown: dict[str, list[str]] = {}
+    for item in response["Responses"].get(rig.store.table, []):
+        group = item["message_group_uuid"]["S"]
+        shown.setdefault(group, []).append(item["last_message_sk"]["S"])
+    return {group: min(values) for group, values in shown.items() if len(values) == 2}
