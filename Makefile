@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 
-.PHONY: setup run test lint typecheck unit clean help
+.PHONY: setup run test bench lint typecheck unit clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +27,9 @@ $(STAMP)/node: package.json package-lock.json
 
 run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
 	$(BIN)/cruddur up
+
+bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} (a few minutes)
+	$(BIN)/cruddur bench --out bench/results
 
 lint: setup ## ruff (lint and format check)
 	$(BIN)/ruff check src tests
