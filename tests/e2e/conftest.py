@@ -82,7 +82,7 @@ def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
 def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
     upgrade(settings.users_database_url)
     runtime = bootstrap.build_runtime(settings, store)
-    poller_thread, poller_stop = start_in_thread(build_poller(settings, store))
+    poller_thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
     try:
         with (
             ApiServer(create_app(settings, runtime), "127.0.0.1", 0) as server,

@@ -130,6 +130,24 @@ class UsersDirectory:
         with self.engine.begin() as connection:
             connection.execute(statement)
 
+    def search(self, query: str, limit: int = 8) -> list[User]:
+        """Users whose handle starts with, or whose display name contains, `query`."""
+        text = query.strip().removeprefix("@").lower()
+        if not text:
+            return []
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        condition = or_(
+            users.c.handle.like(f"{escaped}%", escape="\\"),
+            func.lower(users.c.display_name).like(f"%{escaped}%", escape="\\"),
+        )
+        statement = select(users).where(condition).order_by(users.c.handle).limit(limit)
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(statement).mappings().all()
+        except OperationalError as exc:
+            raise Unavailable("the users database did not answer") from exc
+        return [_user(dict(row)) for row in rows]
+
     def ping(self) -> None:
         try:
             with self.engine.connect() as connection:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from cruddur import __version__
 from cruddur.api import errors
@@ -13,6 +14,8 @@ from cruddur.api.limits import BodySizeLimit
 from cruddur.api.routes import auth, health, message_groups, messages, users
 from cruddur.bootstrap import Runtime, build_runtime
 from cruddur.config import Settings
+from cruddur.web import live, pages
+from cruddur.web.pages import STATIC
 
 MAX_BODY_BYTES = 64 * 1024  # a 1024-character message is at most 4 KiB of UTF-8
 
@@ -37,4 +40,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     for module in (auth, users, message_groups, messages, health):
         app.include_router(module.router)
+    # The web pages ride on the same app: one process serves the JSON API and the browser.
+    app.include_router(live.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

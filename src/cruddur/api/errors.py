@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from cruddur.api.schemas import ErrorBody, ErrorDetail
@@ -88,8 +88,12 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, details)
 
 
-async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    from cruddur.web.pages import html_error, wants_html  # the web layer sits on top of this
+
+    if exc.status_code in (404, 405) and wants_html(request):
+        return html_error(request, exc.status_code)
     code = HTTP_CODES.get(exc.status_code, "error")
     return error_response(
         exc.status_code, [ErrorDetail(code=code, message=str(exc.detail))], exc.headers

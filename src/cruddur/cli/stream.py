@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cruddur import bootstrap
 from cruddur.cli.common import (
     data_dir_option,
     handle_errors,
@@ -64,7 +65,9 @@ def run(
         stream_max_attempts=max_attempts,
         stream_poll_interval=poll_interval,
     )
-    poller = build_poller(settings)
+    # With REDIS_URL, every API process hears about each applied change (live browser updates).
+    hub = bootstrap.build_hub(settings) if settings.redis_url else None
+    poller = build_poller(settings, hub=hub)
     stop = stop_on_signals()
     poller.run(stop)
 

@@ -66,8 +66,9 @@ def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -
             written = demo.seed(bootstrap.build_messaging(settings, store))
             if written:
                 click.echo(f"loaded {written} demo messages")
-        api = ApiServer(create_app(settings, bootstrap.build_runtime(settings, store)), host, port)
-        thread, poller_stop = start_in_thread(build_poller(settings, store))
+        runtime = bootstrap.build_runtime(settings, store)
+        api = ApiServer(create_app(settings, runtime), host, port)
+        thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
         with api:
             click.echo(f"DynamoDB at {settings.aws_endpoint_url}; stream poller running.")
             click.echo(f"Cruddur Messages API at {api.url}  (OpenAPI: {api.url}/docs)")

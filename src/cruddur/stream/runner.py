@@ -9,8 +9,11 @@ from cruddur import bootstrap
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.config import Settings
+from cruddur.events.hub import EventHub
+from cruddur.events.publishing import PublishingInbox
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
 from cruddur.stream.poller import StreamPoller
+from cruddur.stream.processor import InboxWriter
 
 
 def checkpoint_path(data_dir: Path) -> Path:
@@ -21,13 +24,17 @@ def dead_letter_path(data_dir: Path) -> Path:
     return data_dir / "stream" / "dead-letters.jsonl"
 
 
-def build_poller(settings: Settings, store: DynamoStore | None = None) -> StreamPoller:
+def build_poller(
+    settings: Settings, store: DynamoStore | None = None, hub: EventHub | None = None
+) -> StreamPoller:
+    """The poller; with a hub, each applied inbox change is also announced to live browsers."""
     store = store or bootstrap.build_store(settings)
     arn = dynamo_schema.stream_arn(store.client, settings.table_name)
+    inbox: InboxWriter = store if hub is None else PublishingInbox(store, hub)
     return StreamPoller(
         bootstrap.streams_client(settings),
         arn,
-        store,
+        inbox,
         Checkpoints(checkpoint_path(settings.data_dir)),
         DeadLetters(dead_letter_path(settings.data_dir)),
         max_attempts=settings.stream_max_attempts,

@@ -1,0 +1,1 @@
+"""Live events: the stream processor tells each member's browsers that their inbox moved."""

@@ -1,0 +1,28 @@
+"""An inbox writer that also announces each applied change to the member's browsers."""
+
+from __future__ import annotations
+
+from cruddur.domain.model import InboxChange
+from cruddur.events.hub import EventHub
+from cruddur.stream.processor import InboxWriter
+
+
+class PublishingInbox:
+    def __init__(self, inbox: InboxWriter, hub: EventHub) -> None:
+        self.inbox = inbox
+        self.hub = hub
+
+    def apply_inbox_change(self, change: InboxChange) -> bool:
+        applied = self.inbox.apply_inbox_change(change)
+        # Announced even when the row already showed it: a new conversation's rows are written
+        # with its first message, so its record changes nothing, yet the browsers must hear of
+        # it. An event only says "refresh"; a replayed one costs a browser one cheap read.
+        self.hub.publish(
+            change.owner_uuid,
+            {
+                "type": "inbox",
+                "group": change.group_uuid,
+                "message_uuid": change.latest.message_uuid,
+            },
+        )
+        return applied

@@ -1,0 +1,1 @@
+"""The web app: server-rendered pages, a little JavaScript, live updates over SSE."""

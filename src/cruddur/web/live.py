@@ -1,0 +1,122 @@
+"""What the page scripts call with the session cookie: pages of JSON, sending, marking read,
+user suggestions, and the Server-Sent Events stream of live updates."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from cruddur.api.deps import RuntimeDep
+from cruddur.bootstrap import Runtime
+from cruddur.domain.model import UserRef
+from cruddur.errors import Unauthorized
+from cruddur.events.hub import Event
+from cruddur.services import messaging
+from cruddur.web import session
+from cruddur.web.pages import page_user
+from cruddur.web.views import conversation_view, message_view
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+KEEP_ALIVE_SECONDS = 15.0
+
+
+class SendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(max_length=100_000)
+
+
+def signed_in(request: Request, runtime: Runtime) -> UserRef:
+    user = page_user(request, runtime)
+    if user is None:
+        raise Unauthorized("your session has ended; sign in again")
+    return user
+
+
+@router.get("/inbox")
+def inbox(request: Request, runtime: RuntimeDep, cursor: str | None = None) -> dict[str, Any]:
+    user = signed_in(request, runtime)
+    page = messaging.list_inbox(runtime.messaging, user.uuid, 20, cursor)
+    return {"rows": [conversation_view(e) for e in page.items], "next": page.next_cursor}
+
+
+@router.get("/messages/{group}")
+def messages_page(
+    group: str, request: Request, runtime: RuntimeDep, cursor: str | None = None, limit: int = 30
+) -> dict[str, Any]:
+    user = signed_in(request, runtime)
+    page = messaging.list_messages(runtime.messaging, user.uuid, group, limit, cursor)
+    return {"messages": [message_view(m) for m in page.items], "next": page.next_cursor}
+
+
+@router.post("/messages/{group}", status_code=201)
+def send(
+    group: str,
+    body: SendBody,
+    request: Request,
+    runtime: RuntimeDep,
+    csrf: Annotated[str | None, Header(alias=session.CSRF_HEADER)] = None,
+) -> dict[str, Any]:
+    session.check_csrf(request, csrf)
+    user = signed_in(request, runtime)
+    return message_view(messaging.send_message(runtime.messaging, user, group, body.message))
+
+
+@router.post("/messages/{group}/read", status_code=204)
+def read(
+    group: str,
+    request: Request,
+    runtime: RuntimeDep,
+    csrf: Annotated[str | None, Header(alias=session.CSRF_HEADER)] = None,
+) -> None:
+    session.check_csrf(request, csrf)
+    messaging.mark_read(runtime.messaging, signed_in(request, runtime).uuid, group)
+
+
+@router.get("/users")
+def users(request: Request, runtime: RuntimeDep, q: str = "") -> list[dict[str, str]]:
+    user = signed_in(request, runtime)
+    found = runtime.users.search(q[:64]) if q.strip() else []
+    return [
+        {"handle": u.handle, "display_name": u.display_name} for u in found if u.uuid != user.uuid
+    ]
+
+
+@router.get("/events")
+async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
+    user = await run_in_threadpool(signed_in, request, runtime)
+    return StreamingResponse(
+        _stream(runtime, user.uuid),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _stream(runtime: Runtime, user_uuid: str) -> AsyncIterator[str]:
+    queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
+
+    async def pump() -> None:
+        async for event in runtime.hub.subscribe(user_uuid):
+            await queue.put(event)
+
+    task = asyncio.create_task(pump())
+    try:
+        yield "retry: 2000\n: connected\n\n"
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            yield f"data: {json.dumps(event)}\n\n"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

@@ -1,0 +1,181 @@
+"""The pages: sign up, sign in, inbox, conversation, new conversation, and the errors between."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from cruddur.api.deps import RuntimeDep
+from cruddur.bootstrap import Runtime
+from cruddur.domain.model import UserRef
+from cruddur.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from cruddur.services import messaging
+from cruddur.services.posting import post_message
+from cruddur.web import session
+from cruddur.web.views import conversation_view, message_view
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+PAGE = 30
+
+
+def page_user(request: Request, runtime: Runtime) -> UserRef | None:
+    token = request.cookies.get(session.SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        user = runtime.accounts.recently_verified(token) or runtime.accounts.authenticate(token)
+    except (Unauthorized, Forbidden):
+        return None
+    return UserRef(user.uuid, user.handle, user.display_name)
+
+
+def render(
+    request: Request, name: str, user: UserRef | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    context.update(user=user, csrf=session.csrf_token(request))
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    session.set_cookies(request, response)
+    return response
+
+
+def not_found(request: Request, user: UserRef | None) -> HTMLResponse:
+    # A conversation you are not in looks exactly like one that does not exist.
+    return render(request, "error.html", user, 404, title="Not found",
+                  text="There is nothing here, or it is not yours to see.")  # fmt: skip
+
+
+def to_signin() -> RedirectResponse:
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.get("/signin")
+def signin_page(request: Request, runtime: RuntimeDep) -> Response:
+    return render(request, "signin.html", page_user(request, runtime))
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    runtime: RuntimeDep,
+    handle: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    session.check_csrf(request, csrf)
+    try:
+        signed = runtime.accounts.log_in(handle, password)
+    except Unauthorized as exc:
+        return render(request, "signin.html", None, 401, error=exc.message, handle=handle)
+    response = RedirectResponse("/", status_code=303)
+    session.start_session(request, response, signed.access_token, signed.expires_in)
+    return response
+
+
+@router.get("/signup")
+def signup_page(request: Request, runtime: RuntimeDep) -> Response:
+    return render(request, "signup.html", page_user(request, runtime), form={})
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    runtime: RuntimeDep,
+    handle: Annotated[str, Form(max_length=64)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    session.check_csrf(request, csrf)
+    form = {"handle": handle, "display_name": display_name, "email": email}
+    try:
+        signed = runtime.accounts.sign_up(handle, display_name, email, password)
+    except (Invalid, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        return render(request, "signup.html", None, status, error=exc.message, form=form)
+    response = RedirectResponse("/", status_code=303)
+    session.start_session(request, response, signed.access_token, signed.expires_in)
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
+    session.check_csrf(request, csrf)
+    response = to_signin()
+    session.end_session(response)
+    return response
+
+
+@router.get("/")
+def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
+    user = page_user(request, runtime)
+    if user is None:
+        return to_signin()
+    page = messaging.list_inbox(runtime.messaging, user.uuid, 20)
+    rows = [conversation_view(entry) for entry in page.items]
+    return render(request, "inbox.html", user, rows=rows, next_cursor=page.next_cursor)
+
+
+@router.get("/messages/new")
+def new_page(request: Request, runtime: RuntimeDep, to: str = "") -> Response:
+    user = page_user(request, runtime)
+    if user is None:
+        return to_signin()
+    return render(request, "new.html", user, handle=to, message="")
+
+
+@router.post("/messages/new")
+def start(
+    request: Request,
+    runtime: RuntimeDep,
+    handle: Annotated[str, Form(max_length=64)] = "",
+    message: Annotated[str, Form(max_length=100_000)] = "",
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    session.check_csrf(request, csrf)
+    user = page_user(request, runtime)
+    if user is None:
+        return to_signin()
+    try:
+        sent = post_message(runtime.messaging, runtime.users, user, message, handle=handle)
+    except (Invalid, NotFound) as exc:
+        return render(request, "new.html", user, 400, error=exc.message, handle=handle,
+                      message=message)  # fmt: skip
+    return RedirectResponse(f"/messages/{sent.group_uuid}", status_code=303)
+
+
+@router.get("/messages/{group}")
+def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Response:
+    user = page_user(request, runtime)
+    if user is None:
+        return to_signin()
+    try:
+        page = messaging.list_messages(runtime.messaging, user.uuid, group, PAGE)
+        row = runtime.messaging.store.get_inbox_row(user.uuid, group)
+        messaging.mark_read(runtime.messaging, user.uuid, group)
+    except (NotFound, Invalid):
+        return not_found(request, user)
+    assert row is not None
+    return render(request, "conversation.html", user, group=row.group_uuid, other=row.other,
+                  messages=[message_view(m) for m in page.items], next_cursor=page.next_cursor,
+                  max_chars=runtime.messaging.max_chars)  # fmt: skip
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    api = path.startswith(("/api/", "/web/", "/.well-known/", "/static/"))
+    return not api and "text/html" in request.headers.get("accept", "")
+
+
+def html_error(request: Request, status: int) -> HTMLResponse:
+    """The page for an unknown address, for browsers (API clients keep the JSON body)."""
+    if status == 404:
+        return not_found(request, None)
+    return render(request, "error.html", None, status, title="Something went wrong",
+                  text="That did not work. Go back and try again.")  # fmt: skip

@@ -1,0 +1,45 @@
+"""Browser tests: Playwright driving Debian's Chromium (headless) against the app on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.config import Settings
+from tests.e2e.conftest import Api, serve
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make setup` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(settings: Settings, store: DynamoStore) -> Iterator[Api]:
+    yield from serve(settings, store)
+
+
+def sign_up(browser: Browser, site: Api, handle: str) -> Page:
+    """A new browser context (its own cookies) with a freshly signed-up user on the inbox page."""
+    context = browser.new_context(base_url=site.url, viewport={"width": 900, "height": 800})
+    page = context.new_page()
+    page.goto("/signup")
+    page.get_by_label("Handle").fill(handle)
+    page.get_by_label("Name").fill(handle.replace("_", " ").title())
+    page.get_by_label("Email").fill(f"{handle}@example.org")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"{site.url}/")
+    return page

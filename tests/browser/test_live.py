@@ -1,0 +1,123 @@
+"""Two people in two browsers: a conversation appears and updates live, with no reload."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import SCREENSHOTS, sign_up
+from tests.e2e.conftest import Api
+
+
+def _mark(page: Page) -> None:
+    # Survives only as long as the document: a reload would wipe it.
+    page.evaluate("window.__noReload = true")
+
+
+def _not_reloaded(page: Page) -> bool:
+    return bool(page.evaluate("window.__noReload === true"))
+
+
+def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Browser, site: Api):
+    ada = sign_up(browser, site, "ada_live")
+    bob = sign_up(browser, site, "bob_live")
+    _mark(bob)
+
+    ada.goto("/messages/new")
+    ada.get_by_label("To (handle or name)").fill("bob_live")
+    ada.get_by_label("Message").fill("Hello Bob, are you there?")
+    ada.get_by_role("button", name="Send").click()
+    ada.wait_for_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
+    group = ada.url.rsplit("/", 1)[1]
+    _mark(ada)
+
+    row = bob.locator(f'#inbox li[data-group="{group}"]')
+    expect(row).to_contain_text("Hello Bob, are you there?")
+    expect(row.locator(".badge")).to_have_text("1")
+    assert _not_reloaded(bob)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    bob.screenshot(path=str(SCREENSHOTS / "inbox.png"))
+
+    row.get_by_role("link").click()
+    bob.wait_for_url(f"{site.url}/messages/{group}")
+    expect(bob.locator("#messages li")).to_have_count(1)
+    inbox = bob.request.get("/web/inbox").json()
+    assert inbox["rows"][0]["unread_count"] == 0  # opening it read it
+
+    composer = bob.get_by_label("Message")
+    composer.fill("Here! Typing from the other browser.")
+    expect(bob.locator("#counter")).to_have_text("36 / 1024")
+    composer.press("Enter")
+    expect(ada.locator("#messages li")).to_have_count(2)
+    expect(ada.locator("#messages li").last).to_contain_text("Typing from the other browser")
+    assert _not_reloaded(ada)
+    ada.screenshot(path=str(SCREENSHOTS / "conversation.png"))
+
+
+def test_scrolling_up_loads_every_older_message_once(browser: Browser, site: Api):
+    ada, bob = site.signup("ada_scroll"), site.signup("bob_scroll")
+    group = site.send(ada, message="message 0", handle=bob.handle)["message_group_uuid"]
+    for index in range(1, 120):
+        site.send(ada, message=f"message {index}", message_group_uuid=group)
+    page = sign_in(browser, site, "bob_scroll")
+    page.goto(f"/messages/{group}")
+    items = page.locator("#messages li")
+    expect(items).to_have_count(30)
+    for expected in (60, 90, 120):
+        page.locator("#messages").evaluate("list => list.scrollTop = 0")
+        expect(items).to_have_count(expected)
+    texts = items.all_inner_texts()
+    bodies = [t for text in texts for t in text.splitlines() if t.startswith("message ")]
+    assert bodies == [f"message {index}" for index in range(120)]
+
+
+def sign_in(browser: Browser, site: Api, handle: str) -> Page:
+    page = browser.new_context(base_url=site.url).new_page()
+    page.goto("/signin")
+    page.get_by_label("Handle or email").fill(handle)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.url}/")
+    return page
+
+
+def test_someone_elses_conversation_is_the_not_found_page(browser: Browser, site: Api):
+    ada, bob = site.signup("ada_priv"), site.signup("bob_priv")
+    site.signup("eve_priv")
+    group = site.send(ada, message="private", handle=bob.handle)["message_group_uuid"]
+    eve = sign_in(browser, site, "eve_priv")
+    response = eve.goto(f"/messages/{group}")
+    assert response is not None
+    assert response.status == 404
+    expect(eve.get_by_role("heading")).to_have_text("Not found")
+    expect(eve.locator("body")).not_to_contain_text("private")
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(site: Api):
+    member = site.signup("csrf_user")
+    with httpx.Client(base_url=site.url) as http:
+        http.get("/signin")  # gets a CSRF cookie
+        refused = http.post("/signin", data={"handle": "csrf_user", "password": "x" * 10})
+        assert refused.status_code == 403
+        assert refused.json()["errors"][0]["code"] == "csrf"
+        token = http.cookies["cruddur_csrf"]
+        forged = http.post("/signin", data={"handle": "a", "password": "b", "csrf": "forged" * 8})
+        assert forged.status_code == 403
+        good = http.post(
+            "/signin",
+            data={"handle": "csrf_user", "password": "correct horse battery", "csrf": token},
+        )
+        assert good.status_code == 303
+        # Signed in now; a script post without the header is refused and writes nothing.
+        other = site.signup("csrf_peer")
+        group = site.send(member, message="hi", handle=other.handle)["message_group_uuid"]
+        before = site.table_items()
+        blocked = http.post(f"/web/messages/{group}", json={"message": "sneaky"})
+        assert blocked.status_code == 403
+        assert site.table_items() == before
+        sent = http.post(
+            f"/web/messages/{group}", json={"message": "legit"}, headers={"X-CSRF-Token": token}
+        )
+        assert sent.status_code == 201
