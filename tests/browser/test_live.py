@@ -36,13 +36,24 @@ def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Brows
     row = bob.locator(f'#inbox li[data-group="{group}"]')
     expect(row).to_contain_text("Hello Bob, are you there?")
     expect(row.locator(".badge")).to_have_text("1")
+
+    # Someone else writes: their conversation goes on top. Then Ada again: hers is back on top.
+    carl = site.signup("carl_live")
+    site.send(carl, message="Bob! Lunch?", handle="bob_live")
+    rows = bob.locator("#inbox li")
+    expect(rows.first).to_contain_text("Bob! Lunch?")
+    ada.get_by_label("Message").fill("Ping again")
+    ada.get_by_label("Message").press("Enter")
+    expect(rows.first).to_contain_text("Ping again")
+    expect(rows.first.locator(".badge")).to_have_text("2")
+    expect(rows).to_have_count(2)
     assert _not_reloaded(bob)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     bob.screenshot(path=str(SCREENSHOTS / "inbox.png"))
 
     row.get_by_role("link").click()
     bob.wait_for_url(f"{site.url}/messages/{group}")
-    expect(bob.locator("#messages li")).to_have_count(1)
+    expect(bob.locator("#messages li")).to_have_count(2)
     inbox = bob.request.get("/web/inbox").json()
     assert inbox["rows"][0]["unread_count"] == 0  # opening it read it
 
@@ -50,7 +61,7 @@ def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Brows
     composer.fill("Here! Typing from the other browser.")
     expect(bob.locator("#counter")).to_have_text("36 / 1024")
     composer.press("Enter")
-    expect(ada.locator("#messages li")).to_have_count(2)
+    expect(ada.locator("#messages li")).to_have_count(3)
     expect(ada.locator("#messages li").last).to_contain_text("Typing from the other browser")
     assert _not_reloaded(ada)
     ada.screenshot(path=str(SCREENSHOTS / "conversation.png"))
@@ -121,3 +132,25 @@ def test_a_form_post_without_the_csrf_token_is_refused(site: Api):
             f"/web/messages/{group}", json={"message": "legit"}, headers={"X-CSRF-Token": token}
         )
         assert sent.status_code == 201
+
+
+def test_phone_width_fits_and_every_control_has_a_label(browser: Browser, site: Api):
+    ada, bob = site.signup("ada_phone"), site.signup("bob_phone")
+    text = "a rather long message " * 12
+    group = site.send(ada, message=text, handle=bob.handle)["message_group_uuid"]
+    context = browser.new_context(base_url=site.url, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto("/signin")
+    page.get_by_label("Handle or email").fill("bob_phone")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.keyboard.press("Enter")  # keyboard only
+    page.wait_for_url(f"{site.url}/")
+    for path in ("/", f"/messages/{group}", "/messages/new"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        unlabeled = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), textarea')]
+                 .filter(e => !e.labels || e.labels.length === 0).map(e => e.id || e.name)"""
+        )
+        assert unlabeled == [], path
+    page.screenshot(path=str(SCREENSHOTS / "phone-new.png"))
