@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from cruddur.domain.model import UserRef
+from cruddur.services import messaging
 from tests.browser.conftest import SCREENSHOTS, sign_up
 from tests.e2e.conftest import Api
 
@@ -154,3 +157,23 @@ def test_phone_width_fits_and_every_control_has_a_label(browser: Browser, site: 
         )
         assert unlabeled == [], path
     page.screenshot(path=str(SCREENSHOTS / "phone-new.png"))
+
+
+def test_the_inbox_loads_more_on_scroll_and_suggests_people(browser: Browser, site: Api):
+    bob = site.signup("bob_many")
+    me = UserRef(bob.uuid, bob.handle, "Bob")
+    for index in range(25):
+        other = UserRef(str(uuid.uuid4()), f"friend_{index:02d}", f"Friend {index}")
+        messaging.start_conversation(site.runtime.messaging, other, me, f"hello {index}")
+    site.signup("zora_suggest")
+    page = sign_in(browser, site, "bob_many")
+    rows = page.locator("#inbox li")
+    expect(rows).to_have_count(20)
+    page.mouse.wheel(0, 10_000)
+    expect(rows).to_have_count(25)
+    groups = page.locator("#inbox li").evaluate_all("items => items.map(i => i.dataset.group)")
+    assert len(set(groups)) == 25
+    page.goto("/messages/new")
+    page.get_by_label("To (handle or name)").press_sequentially("zor")
+    expect(page.locator("#suggestions option")).to_have_count(1)
+    expect(page.locator("#suggestions option")).to_have_attribute("value", "zora_suggest")

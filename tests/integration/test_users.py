@@ -108,3 +108,17 @@ def test_cognito_link(directory):
     assert linked.uuid == user.uuid
     with pytest.raises(NotFound):
         directory.by_handle("ghost_user")
+
+
+def test_search_finds_by_handle_prefix_or_name_and_treats_wildcards_literally(directory):
+    directory.create("ada_q", "Ada Quill", "adaq@example.org")
+    directory.create("adam", "Adam Stone", "adam@example.org")
+    directory.create("zed", "Zed Adair", "zed@example.org")
+    directory.create("a_b_c", "Percent 100%", "abc@example.org")
+    assert [u.handle for u in directory.search("ada")] == ["ada_q", "adam", "zed"]
+    assert [u.handle for u in directory.search("@ADAM")] == ["adam"]
+    assert [u.handle for u in directory.search("quill")] == ["ada_q"]
+    assert [u.handle for u in directory.search("a_b")] == ["a_b_c"]  # "_" is not a wildcard
+    assert [u.handle for u in directory.search("100%")] == ["a_b_c"]
+    assert directory.search("%") == [u for u in directory.search("%") if "%" in u.display_name]
+    assert directory.search("   ") == []

@@ -8,6 +8,7 @@ so nothing private crosses Redis that the browser would not fetch anyway with it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -36,7 +37,7 @@ class LocalHub:
         with self._lock:
             targets = list(self._queues.get(user_uuid, ()))
         for loop, queue in targets:
-            loop.call_soon_threadsafe(queue.put_nowait, event)
+            loop.call_soon_threadsafe(_offer, queue, event)
 
     async def subscribe(self, user_uuid: str) -> AsyncIterator[Event]:
         entry = (asyncio.get_running_loop(), asyncio.Queue[Event](maxsize=1000))
@@ -48,6 +49,13 @@ class LocalHub:
         finally:
             with self._lock:
                 self._queues.get(user_uuid, set()).discard(entry)
+
+
+def _offer(queue: asyncio.Queue[Event], event: Event) -> None:
+    # A browser that stopped reading loses events rather than growing memory; its next
+    # (re)connect refreshes everything anyway.
+    with contextlib.suppress(asyncio.QueueFull):
+        queue.put_nowait(event)
 
 
 def channel(user_uuid: str) -> str:
