@@ -177,3 +177,24 @@ def test_the_inbox_loads_more_on_scroll_and_suggests_people(browser: Browser, si
     page.get_by_label("To (handle or name)").press_sequentially("zor")
     expect(page.locator("#suggestions option")).to_have_count(1)
     expect(page.locator("#suggestions option")).to_have_attribute("value", "zora_suggest")
+
+
+def test_session_cookies_are_httponly_lax_and_secure_when_configured(site: Api):
+    site.signup("cookie_user")
+    with httpx.Client(base_url=site.url) as http:
+        http.get("/signin")
+        token = http.cookies["cruddur_csrf"]
+        signed = http.post(
+            "/signin",
+            data={"handle": "cookie_user", "password": "correct horse battery", "csrf": token},
+        )
+    cookie = next(h for h in signed.headers.get_list("set-cookie") if "cruddur_session" in h)
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http on loopback, nothing configured
+    site.runtime.settings.cookie_secure = True
+    with httpx.Client(base_url=site.url) as http:
+        page = http.get("/signin")
+    csrf_cookie = next(h for h in page.headers.get_list("set-cookie") if "cruddur_csrf" in h)
+    assert "Secure" in csrf_cookie
+    assert "HttpOnly" in csrf_cookie

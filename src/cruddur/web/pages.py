@@ -70,8 +70,9 @@ def signin(
     session.check_csrf(request, csrf)
     try:
         signed = runtime.accounts.log_in(handle, password)
-    except Unauthorized as exc:
-        return render(request, "signin.html", None, 401, error=exc.message, handle=handle)
+    except (Unauthorized, Forbidden) as exc:  # Forbidden: local sign-in is off (Cognito mode)
+        status = 403 if isinstance(exc, Forbidden) else 401
+        return render(request, "signin.html", None, status, error=exc.message, handle=handle)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)
     return response
@@ -96,8 +97,8 @@ def signup(
     form = {"handle": handle, "display_name": display_name, "email": email}
     try:
         signed = runtime.accounts.sign_up(handle, display_name, email, password)
-    except (Invalid, Conflict) as exc:
-        status = 409 if isinstance(exc, Conflict) else 400
+    except (Invalid, Conflict, Forbidden) as exc:
+        status = {Conflict: 409, Forbidden: 403}.get(type(exc), 400)
         return render(request, "signup.html", None, status, error=exc.message, form=form)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)

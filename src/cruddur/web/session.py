@@ -44,7 +44,10 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    # Behind a TLS-terminating load balancer the app sees plain http: CRUDDUR_COOKIE_SECURE=true
+    # marks the cookies Secure regardless. Unset: Secure exactly when the request came over https.
+    configured: bool | None = request.app.state.runtime.settings.cookie_secure
+    return request.url.scheme == "https" if configured is None else configured
 
 
 def set_cookies(request: Request, response: Response) -> None:
