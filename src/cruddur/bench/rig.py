@@ -29,6 +29,14 @@ class Rig:
     store: DynamoStore
     api_url: str
     api_pid: int
+    poller: subprocess.Popen[str] | None = None
+
+    def start_poller(self) -> None:
+        """The stream poller joins for the measurements that need it (throughput and lag). In
+        production it runs elsewhere (Lambda); here it would only share the API's two cores
+        while request latencies are measured."""
+        if self.poller is None:
+            self.poller = _child(["stream", "run", *_target(self.settings)])
 
 
 def _target(settings: Settings) -> list[str]:
@@ -89,9 +97,10 @@ def rig(work_dir: Path) -> Iterator[Rig]:
         upgrade(settings.users_database_url)
         bootstrap.cursor_secret(settings)  # made once here, shared with the API process
         api = _child(["serve", *_target(settings), "--port", "0"])
-        poller = _child(["stream", "run", *_target(settings)])
+        system = Rig(settings, store, _api_url(api), api.pid)
         try:
-            yield Rig(settings, store, _api_url(api), api.pid)
+            yield system
         finally:
-            _stop(poller)
+            if system.poller is not None:
+                _stop(system.poller)
             _stop(api)

@@ -39,6 +39,7 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         progress("(1) overhead over the raw calls …")
         results["overhead"] = overhead.measure(system, ctx, plan.iterations)
         progress("(2) send throughput and stream lag …")
+        system.start_poller()
         results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
         progress("(3) capacity per message …")
         results["capacity"] = capacity.measure(system.settings, Path(work), plan.capacity_messages)
