@@ -80,6 +80,8 @@ def measure(rig: Rig, ctx: MessagingContext, iterations: int) -> dict[str, Any]:
                 "/api/messages", {"message": "http", "message_group_uuid": group}, ada.auth
             ),
         },
+        # The HTTP floor in the same conditions: a round trip that does no work at all.
+        "floor": {"raw": None, "service": None, "http": lambda: http.get("/healthz", {})},
         "E": {
             "raw": lambda: client.get_item(
                 TableName=table,
@@ -95,7 +97,7 @@ def measure(rig: Rig, ctx: MessagingContext, iterations: int) -> dict[str, Any]:
     }
     # Reads first, then sends: each send wakes the stream poller, whose work would otherwise land
     # on whichever read happens to run next.
-    for patterns in (("A", "B", "E"), ("C",)):
+    for patterns in (("A", "B", "E", "floor"), ("C",)):
         _interleaved({p: operations[p] for p in patterns}, samples, iterations)
     http.close()
     return _report(samples)
@@ -124,6 +126,9 @@ def _report(samples: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
     for pattern, by_layer in samples.items():
         summaries = {layer: Summary.of(values) for layer, values in by_layer.items() if values}
         entry: dict[str, Any] = {layer: s.as_dict() for layer, s in summaries.items()}
+        if "raw" not in summaries:
+            report[pattern] = entry
+            continue
         raw = summaries["raw"].p50_ms
         for layer in ("service", "http"):
             if layer in summaries:

@@ -48,8 +48,16 @@ def table(results: dict[str, Any]) -> str:
         "Overhead over the floor (ms)",
         f"{'':4}{'layer':9}{'p50':>9}{'p99':>9}{'/raw p50':>10}",
     ]
-    for pattern, entry in results["overhead"].items():
+    overhead = results["overhead"]
+    for pattern in sorted(overhead, key=lambda name: name == "floor"):  # the floor last
+        entry = overhead[pattern]
         for layer in ("raw", "service", "http"):
+            if pattern == "floor" and layer == "http":
+                stats = entry[layer]
+                lines.append(
+                    f"{'HTTP floor (GET /healthz)':22}{stats['p50_ms']:8.2f}{stats['p99_ms']:9.2f}"
+                )
+                continue
             if layer in entry:
                 over = entry.get(f"{layer}_over_raw_p50", 1.0)
                 stats = entry[layer]
@@ -105,7 +113,7 @@ def plot(results: dict[str, Any], path: Path) -> Path:
 
     figure, axes = plt.subplots(2, 2, figsize=(12, 8))
     overhead = results["overhead"]
-    patterns = list(overhead)
+    patterns = [p for p in overhead if p != "floor"]
     for offset, layer in enumerate(("raw", "service", "http")):
         values = [overhead[p].get(layer, {}).get("p50_ms", 0) for p in patterns]
         axes[0][0].bar([i + offset * 0.27 for i in range(len(patterns))], values, 0.27, label=layer)
