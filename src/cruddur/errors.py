@@ -7,6 +7,7 @@ CruddurError
 ├── Forbidden          signed in, but not allowed (no linked profile, local sign-in disabled)
 ├── Conflict           a write lost a race or repeats with other content
 ├── Unauthorized       no or bad credentials
+├── TooManyAttempts    slow down (failed sign-ins)
 └── Unavailable        a backend (DynamoDB, database) failed or is missing
     └── TableMissing   the table does not exist at the target
 """
@@ -48,6 +49,14 @@ class Conflict(CruddurError):
 
 class Unauthorized(CruddurError):
     code = "unauthorized"
+
+
+class TooManyAttempts(CruddurError):
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unavailable(CruddurError):

@@ -100,3 +100,18 @@ def test_readiness_fails_when_the_table_is_gone(api: Api):
 
     definition = dynamo_schema.table_definition(api.store.table)
     dynamo_schema.create_table(api.store.client, definition)
+
+
+def test_repeated_failed_logins_are_slowed_down_per_account(api: Api):
+    api.signup("guarded")
+    api.signup("bystander")
+    wrong = {"handle": "guarded", "password": "not the password"}
+    for _ in range(10):
+        assert api.http.post("/api/auth/login", json=wrong).status_code == 401
+    right = {"handle": "GUARDED", "password": "correct horse battery"}
+    throttled = api.http.post("/api/auth/login", json=right)
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "300"
+    assert throttled.json()["errors"][0]["code"] == "too_many_attempts"
+    other = {"handle": "bystander", "password": "correct horse battery"}
+    assert api.http.post("/api/auth/login", json=other).status_code == 200

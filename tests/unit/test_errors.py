@@ -33,3 +33,21 @@ def test_specific_meanings():
     assert isinstance(missing, TableMissing)
     assert "schema-load" in missing.message
     assert all(issubclass(kind, CruddurError) for kind in _TRANSLATIONS.values())
+
+
+def _subclasses(kind: type) -> list[type]:
+    found = []
+    for sub in kind.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def test_every_typed_error_has_an_http_status_below_500_or_is_unavailable():
+    from cruddur.api.errors import status_of
+    from cruddur.errors import CruddurError, Unavailable
+
+    for kind in _subclasses(CruddurError):
+        error = kind.__new__(kind)
+        status = status_of(error)
+        expected_5xx = issubclass(kind, Unavailable)
+        assert (status == 503) if expected_5xx else (400 <= status < 500), kind

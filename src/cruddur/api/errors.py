@@ -18,6 +18,7 @@ from cruddur.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooManyAttempts,
     Unauthorized,
     Unavailable,
 )
@@ -30,6 +31,7 @@ STATUS: dict[type[CruddurError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyAttempts: 429,
     Unavailable: 503,
 }
 
@@ -71,6 +73,8 @@ async def on_cruddur_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("%s %s unavailable: %s", request.method, request.url.path, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     detail = ErrorDetail(code=exc.code, message=exc.message, field=exc.field)
     return error_response(status, [detail], headers)
 

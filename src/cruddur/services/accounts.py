@@ -11,9 +11,11 @@ from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.passwords import check_new_password, hash_password, verify_password
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import User, UsersDirectory
-from cruddur.errors import Forbidden, Unauthorized
+from cruddur.errors import Forbidden, TooManyAttempts, Unauthorized
 
 log = logging.getLogger(__name__)
+MAX_FAILED_LOGINS = 10
+FAILED_LOGIN_WINDOW = 300.0  # seconds, counted from the latest failure
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,10 @@ class Accounts:
     # token -> (user, exp): a token seen and verified a moment ago needs no second verification.
     by_token: TtlCache[str, tuple[User, float]] = field(
         default_factory=lambda: TtlCache[str, tuple[User, float]](30.0)
+    )
+    # login -> failed attempts in the current window
+    failed_logins: TtlCache[str, int] = field(
+        default_factory=lambda: TtlCache[str, int](FAILED_LOGIN_WINDOW)
     )
 
     def _issuer(self) -> TokenIssuer:
@@ -56,9 +62,19 @@ class Accounts:
 
     def log_in(self, login: str, password: str) -> Session:
         issuer = self._issuer()
+        key = login.strip().removeprefix("@").lower()
+        failures = self.failed_logins.get(key) or 0
+        if failures >= MAX_FAILED_LOGINS:
+            # Per account name, so guessing one account's password is slow; in-process (each API
+            # process keeps its own count), which bounds guessing without any shared state.
+            raise TooManyAttempts(
+                "too many failed sign-ins for this account; wait a few minutes",
+                retry_after=int(FAILED_LOGIN_WINDOW),
+            )
         user = self.users.by_login(login)
         # verify_password runs even for an unknown login, so timing does not tell which it was.
         if not verify_password(user.password_hash if user else None, password) or user is None:
+            self.failed_logins.put(key, failures + 1)
             raise Unauthorized("wrong handle or password")
         return self._session(issuer, user)
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from cruddur.api.deps import RuntimeDep
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
-from cruddur.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from cruddur.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
 from cruddur.web import session
@@ -70,8 +70,8 @@ def signin(
     session.check_csrf(request, csrf)
     try:
         signed = runtime.accounts.log_in(handle, password)
-    except (Unauthorized, Forbidden) as exc:  # Forbidden: local sign-in is off (Cognito mode)
-        status = 403 if isinstance(exc, Forbidden) else 401
+    except (Unauthorized, Forbidden, TooManyAttempts) as exc:  # Forbidden: Cognito mode
+        status = {Forbidden: 403, TooManyAttempts: 429}.get(type(exc), 401)
         return render(request, "signin.html", None, status, error=exc.message, handle=handle)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)

@@ -35,7 +35,11 @@ def signup(body: SignupCreate, runtime: RuntimeDep) -> TokenPublic:
     return _token(session)
 
 
-@router.post("/api/auth/login", tags=["auth"])
+@router.post(
+    "/api/auth/login",
+    tags=["auth"],
+    responses={429: {"model": ErrorBody, "description": "too many failed sign-ins"}},
+)
 def login(body: LoginCreate, runtime: RuntimeDep) -> TokenPublic:
     """Sign in with a handle (or email) and password."""
     return _token(runtime.accounts.log_in(body.handle, body.password))
