@@ -35,8 +35,8 @@ def test_specific_meanings():
     assert all(issubclass(kind, CruddurError) for kind in _TRANSLATIONS.values())
 
 
-def _subclasses(kind: type) -> list[type]:
-    found = []
+def _subclasses(kind: type[CruddurError]) -> list[type[CruddurError]]:
+    found: list[type[CruddurError]] = []
     for sub in kind.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
@@ -44,7 +44,6 @@ def _subclasses(kind: type) -> list[type]:
 
 def test_every_typed_error_has_an_http_status_below_500_or_is_unavailable():
     from cruddur.api.errors import status_of
-    from cruddur.errors import CruddurError, Unavailable
 
     for kind in _subclasses(CruddurError):
         error = kind.__new__(kind)
