@@ -75,7 +75,7 @@ def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -
             if seed and settings.auth_mode == "local":
                 click.echo(
                     f"Demo sign-in: handle {demo.ADA.handle!r}, password {demo.DEMO_PASSWORD!r} "
-                    f"(POST {api.url}/api/auth/login)"
+                    f"— open {api.url}/ in a browser, or POST {api.url}/api/auth/login"
                 )
             click.echo("Ctrl-C stops everything.")
             stop.wait()
