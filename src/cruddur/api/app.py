@@ -44,4 +44,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.error_page = pages.error_page
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -94,10 +94,12 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    from cruddur.web.pages import html_error, wants_html  # the web layer sits on top of this
-
-    if exc.status_code in (404, 405) and wants_html(request):
-        return html_error(request, exc.status_code)
+    # Browsers asking for a page get the web app's error page, if the app has one.
+    page: Callable[[Request, int], Response | None] | None = getattr(
+        request.app.state, "error_page", None
+    )
+    if page is not None and (rendered := page(request, exc.status_code)) is not None:
+        return rendered
     code = HTTP_CODES.get(exc.status_code, "error")
     return error_response(
         exc.status_code, [ErrorDetail(code=code, message=str(exc.detail))], exc.headers

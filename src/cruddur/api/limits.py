@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cruddur.api.errors import error_response
+from cruddur.api.schemas import ErrorDetail
 
 
 class BodyTooLarge(HTTPException):
@@ -25,7 +26,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         seen = 0
 
@@ -41,28 +42,10 @@ class BodySizeLimit:
         try:
             await self.app(scope, counted, send)
         except BodyTooLarge:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "errors": [
-                    {
-                        "code": "too_large",
-                        "message": f"the request body is over {self.max_bytes} bytes",
-                        "field": None,
-                    }
-                ]
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = ErrorDetail(
+            code="too_large", message=f"the request body is over {self.max_bytes} bytes"
         )
-        await send({"type": "http.response.body", "body": body})
+        await error_response(413, [detail])(scope, receive, send)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from cruddur.api.deps import RuntimeDep
+from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
 from cruddur.errors import Unauthorized
@@ -22,7 +23,6 @@ from cruddur.events.hub import Event
 from cruddur.services import messaging
 from cruddur.web import session
 from cruddur.web.pages import page_user
-from cruddur.web.views import conversation_view, message_view
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 KEEP_ALIVE_SECONDS = 15.0
@@ -44,7 +44,8 @@ def signed_in(request: Request, runtime: Runtime) -> UserRef:
 def inbox(request: Request, runtime: RuntimeDep, cursor: str | None = None) -> dict[str, Any]:
     user = signed_in(request, runtime)
     page = messaging.list_inbox(runtime.messaging, user.uuid, 20, cursor)
-    return {"rows": [conversation_view(e) for e in page.items], "next": page.next_cursor}
+    rows = [ConversationPublic.of(e).model_dump() for e in page.items]
+    return {"rows": rows, "next": page.next_cursor}
 
 
 @router.get("/messages/{group}")
@@ -53,7 +54,8 @@ def messages_page(
 ) -> dict[str, Any]:
     user = signed_in(request, runtime)
     page = messaging.list_messages(runtime.messaging, user.uuid, group, limit, cursor)
-    return {"messages": [message_view(m) for m in page.items], "next": page.next_cursor}
+    found = [MessagePublic.of(m).model_dump() for m in page.items]
+    return {"messages": found, "next": page.next_cursor}
 
 
 @router.post("/messages/{group}", status_code=201)
@@ -66,7 +68,8 @@ def send(
 ) -> dict[str, Any]:
     session.check_csrf(request, csrf)
     user = signed_in(request, runtime)
-    return message_view(messaging.send_message(runtime.messaging, user, group, body.message))
+    sent = messaging.send_message(runtime.messaging, user, group, body.message)
+    return MessagePublic.of(sent).model_dump()
 
 
 @router.post("/messages/{group}/read", status_code=204)

@@ -10,13 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from cruddur.api.deps import RuntimeDep
+from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
 from cruddur.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
 from cruddur.web import session
-from cruddur.web.views import conversation_view, message_view
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC = Path(__file__).parent / "static"
@@ -119,7 +119,7 @@ def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
     if user is None:
         return to_signin()
     page = messaging.list_inbox(runtime.messaging, user.uuid, 20)
-    rows = [conversation_view(entry) for entry in page.items]
+    rows = [ConversationPublic.of(entry) for entry in page.items]
     return render(request, "inbox.html", user, rows=rows, next_cursor=page.next_cursor)
 
 
@@ -164,7 +164,7 @@ def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Resp
         return not_found(request, user)
     assert row is not None
     return render(request, "conversation.html", user, group=row.group_uuid, other=row.other,
-                  messages=[message_view(m) for m in page.items], next_cursor=page.next_cursor,
+                  messages=[MessagePublic.of(m) for m in page.items], next_cursor=page.next_cursor,
                   max_chars=runtime.messaging.max_chars)  # fmt: skip
 
 
@@ -174,8 +174,10 @@ def wants_html(request: Request) -> bool:
     return not api and "text/html" in request.headers.get("accept", "")
 
 
-def html_error(request: Request, status: int) -> HTMLResponse:
+def error_page(request: Request, status: int) -> HTMLResponse | None:
     """The page for an unknown address, for browsers (API clients keep the JSON body)."""
+    if status not in (404, 405) or not wants_html(request):
+        return None
     if status == 404:
         return not_found(request, None)
     return render(request, "error.html", None, status, title="Something went wrong",
