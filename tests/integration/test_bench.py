@@ -19,6 +19,12 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     for pattern in ("A", "B", "C"):
         assert set(results["overhead"][pattern]) >= {"raw", "service", "http", "http_over_raw_p50"}
     assert results["throughput"]["stream_lag"]["n"] == results["throughput"]["messages"]
+    paced = results["throughput_paced"]
+    assert paced["stream_lag"]["n"] == paced["messages"] > 0
+    assert 0 < paced["paced_rate"] < results["throughput"]["messages_per_second"]
+    # A page the small side can fill: ten conversations give a page of nine plus the look-ahead.
+    assert results["scaling"]["B"]["page"] == 9
+    assert results["scaling"]["A"]["page"] == 20
     capacity = results["capacity"]
     # Exact on any machine: capacity is counted, not timed.
     assert capacity["ours_single"]["wcu_per_message"] <= 7

@@ -71,6 +71,15 @@ def table(results: dict[str, Any]) -> str:
         f"{t['messages_per_second']} msg/s; stream lag p50 {t['stream_lag']['p50_ms']:.1f} ms, "
         f"p99 {t['stream_lag']['p99_ms']:.1f} ms (n={t['stream_lag']['n']}); "
         f"API peak RSS {t['api_peak_rss_mib']} MiB",
+    ]
+    paced = results.get("throughput_paced")
+    if paced:
+        lines.append(
+            f"Paced at {paced['paced_rate']:.0f} msg/s (half of that): stream lag p50 "
+            f"{paced['stream_lag']['p50_ms']:.1f} ms, p99 {paced['stream_lag']['p99_ms']:.1f} ms "
+            f"(n={paced['stream_lag']['n']})"
+        )
+    lines += [
         "",
         "Capacity per message          WCU      RCU   $ per million messages",
     ]
@@ -85,7 +94,8 @@ def table(results: dict[str, Any]) -> str:
     lines += ["", "Scaling (service layer, p50 ms)"]
     for pattern, entry in results["scaling"].items():
         lines.append(
-            f"  {pattern}: {entry['small']['size']:>7} → {entry['small']['p50_ms']:.2f}   "
+            f"  {pattern} (page of {entry['page']}): "
+            f"{entry['small']['size']:>7} → {entry['small']['p50_ms']:.2f}   "
             f"{entry['large']['size']:>7} → {entry['large']['p50_ms']:.2f}   "
             f"ratio {entry['large_over_small_p50']:.2f}"
         )
@@ -121,8 +131,12 @@ def plot(results: dict[str, Any], path: Path) -> Path:
     axes[0][0].set_ylabel("p50 ms")
     axes[0][0].set_title("Overhead over the raw call")
     axes[0][0].legend()
-    lags = sorted(results["throughput"]["lag_samples_ms"])
-    axes[0][1].plot(lags, [(i + 1) / len(lags) for i in range(len(lags))])
+    for key, label in (("throughput", "as fast as they can"), ("throughput_paced", "paced")):
+        if key not in results:
+            continue
+        lags = sorted(results[key]["lag_samples_ms"])
+        axes[0][1].plot(lags, [(i + 1) / len(lags) for i in range(len(lags))], label=label)
+    axes[0][1].legend()
     axes[0][1].set_xlabel("ms from send response to both inbox rows")
     axes[0][1].set_title("Stream lag (CDF)")
     capacity = results["capacity"]

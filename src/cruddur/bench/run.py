@@ -41,6 +41,10 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         progress("(2) send throughput and stream lag …")
         system.start_poller()
         results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
+        half = results["throughput"]["messages_per_second"] / 2
+        progress(f"    … and again paced at {half:.0f} msg/s (half the rate just measured) …")
+        paced = throughput.measure(system, plan.clients, plan.messages // 2, rate=half)
+        results["throughput_paced"] = paced
         progress("(3) capacity per message …")
         results["capacity"] = capacity.measure(system.settings, Path(work), plan.capacity_messages)
         progress(f"(4) scaling: writing {plan.large[0]} messages and {plan.large[1]} inbox rows …")
