@@ -24,14 +24,20 @@ from cruddur.cli.common import handle_errors
 )
 @click.option("--iterations", type=click.IntRange(1), help="Samples per latency figure [300].")
 @click.option("--clients", type=click.IntRange(1, 64), help="Concurrent HTTP senders [8].")
-@click.option("--messages", type=click.IntRange(1), help="Messages sent for throughput [800].")
+@click.option(
+    "--messages",
+    type=click.IntRange(1),
+    help="Messages sent for throughput as fast as the clients can [800]; half as many are then "
+    "sent paced at half the measured rate.",
+)
 @handle_errors
 def bench(
     tiny: bool, out: Path, iterations: int | None, clients: int | None, messages: int | None
 ) -> None:
-    """Measure latency over the raw calls, send throughput, stream lag, capacity per message
-    (ours and the course's design) and page latency at scale, on a fresh in-memory DynamoDB
-    Local with the API and the stream poller in their own processes.
+    """Measure latency over the raw calls, send throughput, stream lag (at saturation, then
+    paced at half that rate), capacity per message (ours and the course's design) and page
+    latency at scale, on a fresh in-memory DynamoDB Local with the API and the stream poller in
+    their own processes.
 
     Prints a table and the targets of issue 5; writes OUT/results.json and OUT/results.png.
     The full run takes a few minutes (most of it writing 100,000 messages).
