@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
 from botocore.config import Config
 
 from cruddur.adapters import signing_key
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
+from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
-from cruddur.errors import Invalid
+from cruddur.errors import Invalid, Unavailable
 from cruddur.events.hub import EventHub, LocalHub, RedisHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext
@@ -33,13 +38,14 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
-    connect_timeout=3,
-    read_timeout=20,
-    max_pool_connections=64,
-    tcp_keepalive=True,
-)
+_CLIENT_OPTIONS: dict[str, Any] = {
+    "retries": {"mode": "standard", "max_attempts": 5},
+    "connect_timeout": 3,
+    "read_timeout": 20,
+    "max_pool_connections": 64,
+    "tcp_keepalive": True,
+}
+CLIENT_CONFIG = Config(**_CLIENT_OPTIONS)
 
 
 def _client_args(settings: Settings) -> dict[str, Any]:
@@ -55,6 +61,15 @@ def _client_args(settings: Settings) -> dict[str, Any]:
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
     return boto3.client("dynamodb", **_client_args(settings))
+
+
+@asynccontextmanager
+async def async_reads(settings: Settings, meter: CapacityMeter) -> AsyncIterator[AsyncReads]:
+    """The event loop's DynamoDB client, open while the block runs (the API's lifespan): its
+    connection pool belongs to the loop that opened it."""
+    args = {**_client_args(settings), "config": AioConfig(**_CLIENT_OPTIONS)}
+    async with get_session().create_client("dynamodb", **args) as client:
+        yield AsyncReads(client, settings.table_name, meter)
 
 
 def streams_client(settings: Settings) -> DynamoDBStreamsClient:
@@ -144,6 +159,13 @@ class Runtime:
     accounts: Accounts
     idempotency: Idempotency
     hub: EventHub
+    # Opened by the app's lifespan, in its event loop (bootstrap.async_reads).
+    reads: AsyncReads | None = None
+
+    def open_reads(self) -> AsyncReads:
+        if self.reads is None:
+            raise Unavailable("the API is starting or stopping; try again in a moment")
+        return self.reads
 
     def close(self) -> None:
         self.users.engine.dispose()

@@ -89,12 +89,25 @@ def test_health_and_readiness(api: Api):
     assert api.http.get("/openapi.json").json()["info"]["title"] == "Cruddur Messages"
 
 
-def test_readiness_fails_when_the_table_is_gone(api: Api):
+def test_readiness_and_reads_fail_cleanly_when_the_table_is_gone(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, message="hello", handle=bob.handle)["message_group_uuid"]
+    assert api.http.get(f"/api/messages/{group}", headers=ada.auth).status_code == 200
     api.store.client.delete_table(TableName=api.store.table)
     api.store.client.get_waiter("table_not_exists").wait(TableName=api.store.table)
     response = api.http.get("/readyz")
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "dynamodb"
+    # The page reads run on the event loop's client (aiobotocore): its failures are the same
+    # typed errors as boto3's, whether membership is cached (ada) or must be read (bob).
+    for path, who in (
+        (f"/api/messages/{group}", ada),
+        (f"/api/messages/{group}", bob),
+        ("/api/message_groups", ada),
+    ):
+        failed = api.http.get(path, headers=who.auth)
+        assert failed.status_code == 503, (path, failed.text)
+        assert failed.json()["errors"][0]["code"] == "table_missing"
     # The fixture's teardown drops the table: give it one back.
     from cruddur.adapters import dynamo_schema
 

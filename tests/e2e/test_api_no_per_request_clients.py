@@ -8,6 +8,7 @@ import boto3
 import httpx
 import pytest
 import sqlalchemy
+from aiobotocore.session import AioSession
 
 from cruddur.adapters import signing_key
 from tests.e2e.conftest import Api
@@ -27,6 +28,9 @@ def test_requests_build_no_clients_engines_or_keys(api: Api, monkeypatch: pytest
 
     monkeypatch.setattr(boto3, "client", counting("boto3.client", boto3.client))
     monkeypatch.setattr(boto3.Session, "client", counting("Session.client", boto3.Session.client))
+    monkeypatch.setattr(
+        AioSession, "create_client", counting("AioSession.create_client", AioSession.create_client)
+    )
     monkeypatch.setattr(sqlalchemy, "create_engine", counting("engine", sqlalchemy.create_engine))
     monkeypatch.setattr(httpx.Client, "__init__", counting("httpx", httpx.Client.__init__))
     monkeypatch.setattr(signing_key, "load_or_create", counting("key", signing_key.load_or_create))

@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cruddur.adapters import dynamo_items as items
+from cruddur.adapters import dynamo_queries as queries
 from cruddur.adapters.dynamo_errors import (
     CONDITION_FAILED,
     TRANSACTION_CANCELED,
@@ -17,8 +18,9 @@ from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message, UserRef
 from cruddur.errors import Conflict
 
-MESSAGE_KEY_FIELDS = frozenset({"pk", "sk"})
-INBOX_KEY_FIELDS = frozenset({"pk", "sk", "last_message_sk"})
+# Re-exported: the services read the cursor fields from here.
+MESSAGE_KEY_FIELDS = queries.MESSAGE_KEY_FIELDS
+INBOX_KEY_FIELDS = queries.INBOX_KEY_FIELDS
 
 
 class PairExists(Conflict):
@@ -32,41 +34,15 @@ class DynamoStore(InboxUpdates):
     def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
-        args: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": items.s(keys.message_pk(group_uuid))},
-            "ConsistentRead": True,
-        }
-        found, last = self._page(args, limit, start, MESSAGE_KEY_FIELDS)
-        return [items.message_from_item(item) for item in found], last
+        args = queries.messages_query(self.table, group_uuid, limit, start)
+        return queries.messages_page(self.call(lambda: self.client.query(**args)), limit)
 
     # -- B: a user's inbox, newest activity first -------------------------------------------
     def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
-        args: dict[str, Any] = {
-            "IndexName": keys.INBOX_INDEX,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(owner_uuid))},
-        }
-        found, last = self._page(args, limit, start, INBOX_KEY_FIELDS)
-        return [items.inbox_from_item(item) for item in found], last
-
-    def _page(
-        self, args: dict[str, Any], limit: int, start: keys.Key | None, fields: frozenset[str]
-    ) -> tuple[list[items.Item], keys.Key | None]:
-        # Ask for one more than the page: then "there is a next page" is known, not guessed, and
-        # the last page never hands out a cursor to an empty page.
-        args = {**args, "TableName": self.table, "ScanIndexForward": False, "Limit": limit + 1}
-        args["ReturnConsumedCapacity"] = "TOTAL"
-        if start is not None:
-            args["ExclusiveStartKey"] = items.to_attrs(start)
-        response = self.call(lambda: self.client.query(**args))
-        found = list(response.get("Items", []))
-        if len(found) <= limit:
-            return found, None
-        found = found[:limit]
-        return found, {name: found[-1][name]["S"] for name in fields}
+        args = queries.inbox_query(self.table, owner_uuid, limit, start)
+        return queries.inbox_page(self.call(lambda: self.client.query(**args)), limit)
 
     # -- C: send into a group ---------------------------------------------------------------
     def put_message(self, message: Message) -> None:

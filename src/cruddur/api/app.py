@@ -12,7 +12,7 @@ from cruddur import __version__
 from cruddur.api import errors
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.routes import auth, health, message_groups, messages, users
-from cruddur.bootstrap import Runtime, build_runtime
+from cruddur.bootstrap import Runtime, async_reads, build_runtime
 from cruddur.config import Settings
 from cruddur.web import live, pages
 from cruddur.web.pages import STATIC
@@ -25,8 +25,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        runtime.close()
+        meter = runtime.messaging.store.meter
+        async with async_reads(runtime.settings, meter) as runtime.reads:
+            try:
+                yield
+            finally:
+                runtime.reads = None
+                runtime.close()
 
     app = FastAPI(
         title="Cruddur Messages",

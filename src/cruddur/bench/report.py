@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cruddur.bench.overhead import LAYERS
+
 TARGETS: list[tuple[str, str, float, str]] = [
     # (name, path into the results, limit, "max" or "min")
     ("A: HTTP p50 / raw p50", "overhead.A.http_over_raw_p50", 1.3, "max"),
@@ -51,7 +53,7 @@ def table(results: dict[str, Any]) -> str:
     overhead = results["overhead"]
     for pattern in sorted(overhead, key=lambda name: name == "floor"):  # the floor last
         entry = overhead[pattern]
-        for layer in ("raw", "service", "http"):
+        for layer in LAYERS:
             if pattern == "floor" and layer == "http":
                 stats = entry[layer]
                 lines.append(
@@ -121,10 +123,14 @@ def plot(results: dict[str, Any], path: Path) -> Path:
     figure, axes = plt.subplots(2, 2, figsize=(12, 8))
     overhead = results["overhead"]
     patterns = [p for p in overhead if p != "floor"]
-    for offset, layer in enumerate(("raw", "service", "http")):
+    width = 0.8 / len(LAYERS)
+    for offset, layer in enumerate(LAYERS):
         values = [overhead[p].get(layer, {}).get("p50_ms", 0) for p in patterns]
-        axes[0][0].bar([i + offset * 0.27 for i in range(len(patterns))], values, 0.27, label=layer)
-    axes[0][0].set_xticks([i + 0.27 for i in range(len(patterns))], patterns)
+        axes[0][0].bar(
+            [i + offset * width for i in range(len(patterns))], values, width, label=layer
+        )
+    middle = (len(LAYERS) - 1) * width / 2
+    axes[0][0].set_xticks([i + middle for i in range(len(patterns))], patterns)
     axes[0][0].set_ylabel("p50 ms")
     axes[0][0].set_title("Overhead over the raw call")
     axes[0][0].legend()

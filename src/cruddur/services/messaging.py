@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 
+from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_store import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS, PairExists
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
@@ -34,7 +35,24 @@ def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tu
     cached = ctx.members.get(user_uuid, group_uuid)
     if cached is not None:
         return cached
-    row = ctx.store.get_inbox_row(user_uuid, group_uuid)
+    return _remember(ctx, user_uuid, group_uuid, ctx.store.get_inbox_row(user_uuid, group_uuid))
+
+
+async def require_member_async(
+    ctx: MessagingContext, reads: AsyncReads, user_uuid: str, group_uuid: str
+) -> tuple[str, str]:
+    """require_member on the event loop."""
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    cached = ctx.members.get(user_uuid, group_uuid)
+    if cached is not None:
+        return cached
+    row = await reads.get_inbox_row(user_uuid, group_uuid)
+    return _remember(ctx, user_uuid, group_uuid, row)
+
+
+def _remember(
+    ctx: MessagingContext, user_uuid: str, group_uuid: str, row: InboxEntry | None
+) -> tuple[str, str]:
     if row is None:
         raise NotFound("no such conversation", field="message_group_uuid")
     members = (user_uuid, row.other.uuid)
@@ -54,10 +72,40 @@ def list_messages(
     """One page of a conversation, oldest first within the page; the cursor leads to older ones."""
     check_limit(ctx, limit)
     require_member(ctx, viewer, group_uuid)
+    group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
+    return _messages_page(ctx, scope, *ctx.store.query_messages(group_uuid, limit, start))
+
+
+async def list_messages_async(
+    ctx: MessagingContext,
+    reads: AsyncReads,
+    viewer: str,
+    group_uuid: str,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> Page[Message]:
+    """list_messages on the event loop (the API's route)."""
+    check_limit(ctx, limit)
+    await require_member_async(ctx, reads, viewer, group_uuid)
+    group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
+    return _messages_page(ctx, scope, *await reads.query_messages(group_uuid, limit, start))
+
+
+def _messages_start(
+    ctx: MessagingContext, viewer: str, group_uuid: str, cursor: str | None
+) -> tuple[str, str, keys.Key | None]:
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     scope = f"messages:{viewer}:{group_uuid}"
-    start = _decode(ctx, scope, cursor, MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid))
-    found, last = ctx.store.query_messages(group_uuid, limit, start)
+    return (
+        group_uuid,
+        scope,
+        _decode(ctx, scope, cursor, MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid)),
+    )
+
+
+def _messages_page(
+    ctx: MessagingContext, scope: str, found: list[Message], last: keys.Key | None
+) -> Page[Message]:
     found.reverse()
     return Page(found, None if last is None else ctx.cursors.encode(scope, last))
 
@@ -66,10 +114,33 @@ def list_inbox(
     ctx: MessagingContext, owner: str, limit: int = 20, cursor: str | None = None
 ) -> Page[InboxEntry]:
     """One page of the owner's conversations, newest activity first."""
+    scope, start = _inbox_start(ctx, owner, limit, cursor)
+    return _inbox_page(ctx, scope, *ctx.store.query_inbox(owner, limit, start))
+
+
+async def list_inbox_async(
+    ctx: MessagingContext,
+    reads: AsyncReads,
+    owner: str,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> Page[InboxEntry]:
+    """list_inbox on the event loop (the API's route)."""
+    scope, start = _inbox_start(ctx, owner, limit, cursor)
+    return _inbox_page(ctx, scope, *await reads.query_inbox(owner, limit, start))
+
+
+def _inbox_start(
+    ctx: MessagingContext, owner: str, limit: int, cursor: str | None
+) -> tuple[str, keys.Key | None]:
     check_limit(ctx, limit)
     scope = f"inbox:{owner}"
-    start = _decode(ctx, scope, cursor, INBOX_KEY_FIELDS, keys.inbox_pk(owner))
-    found, last = ctx.store.query_inbox(owner, limit, start)
+    return scope, _decode(ctx, scope, cursor, INBOX_KEY_FIELDS, keys.inbox_pk(owner))
+
+
+def _inbox_page(
+    ctx: MessagingContext, scope: str, found: list[InboxEntry], last: keys.Key | None
+) -> Page[InboxEntry]:
     return Page(found, None if last is None else ctx.cursors.encode(scope, last))
 
 

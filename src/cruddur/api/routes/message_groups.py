@@ -16,14 +16,17 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
 
 
 @router.get("/api/message_groups", response_model=list[ConversationPublic], responses=PAGED)
-def list_message_groups(
+async def list_message_groups(
     user: CurrentUser,
     runtime: RuntimeDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
-    page = messaging.list_inbox(runtime.messaging, user.uuid, limit, cursor)
+    # async: the read is awaited on the event loop (aiobotocore), no hop through a thread.
+    page = await messaging.list_inbox_async(
+        runtime.messaging, runtime.open_reads(), user.uuid, limit, cursor
+    )
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 

@@ -19,7 +19,7 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
 @router.get(
     "/api/messages/{message_group_uuid}", response_model=list[MessagePublic], responses=PAGED
 )
-def list_messages(
+async def list_messages(
     message_group_uuid: str,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -27,7 +27,10 @@ def list_messages(
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older."""
-    page = messaging.list_messages(runtime.messaging, user.uuid, message_group_uuid, limit, cursor)
+    # async: the read is awaited on the event loop (aiobotocore), no hop through a thread.
+    page = await messaging.list_messages_async(
+        runtime.messaging, runtime.open_reads(), user.uuid, message_group_uuid, limit, cursor
+    )
     return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
 
 

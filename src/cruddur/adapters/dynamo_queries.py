@@ -1,0 +1,82 @@
+"""The requests of the reads (patterns A, B and E) and how a response becomes a page.
+
+One definition for both clients: the store runs them with boto3 (CLI, web pages, tests), the
+API's JSON routes with aiobotocore on the event loop (`dynamo_async.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.domain import keys
+from cruddur.domain.model import InboxEntry, Message
+
+MESSAGE_KEY_FIELDS = frozenset({"pk", "sk"})
+INBOX_KEY_FIELDS = frozenset({"pk", "sk", "last_message_sk"})
+
+
+def get_args(table: str, key: keys.Key, projection: str | None = None) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "TableName": table,
+        "Key": items.to_attrs(key),
+        "ConsistentRead": True,
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    if projection:
+        args["ProjectionExpression"] = projection
+    return args
+
+
+def messages_query(
+    table: str, group_uuid: str, limit: int, start: keys.Key | None
+) -> dict[str, Any]:
+    """A: messages of a group, newest first."""
+    args = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": items.s(keys.message_pk(group_uuid))},
+        "ConsistentRead": True,
+    }
+    return _page_args(table, args, limit, start)
+
+
+def inbox_query(table: str, owner_uuid: str, limit: int, start: keys.Key | None) -> dict[str, Any]:
+    """B: a user's inbox, newest activity first (the index is eventually consistent)."""
+    args = {
+        "IndexName": keys.INBOX_INDEX,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(owner_uuid))},
+    }
+    return _page_args(table, args, limit, start)
+
+
+def _page_args(
+    table: str, args: dict[str, Any], limit: int, start: keys.Key | None
+) -> dict[str, Any]:
+    # Ask for one more than the page: then "there is a next page" is known, not guessed, and
+    # the last page never hands out a cursor to an empty page.
+    args = {**args, "TableName": table, "ScanIndexForward": False, "Limit": limit + 1}
+    args["ReturnConsumedCapacity"] = "TOTAL"
+    if start is not None:
+        args["ExclusiveStartKey"] = items.to_attrs(start)
+    return args
+
+
+def messages_page(response: dict[str, Any], limit: int) -> tuple[list[Message], keys.Key | None]:
+    found, last = _page(response, limit, MESSAGE_KEY_FIELDS)
+    return [items.message_from_item(item) for item in found], last
+
+
+def inbox_page(response: dict[str, Any], limit: int) -> tuple[list[InboxEntry], keys.Key | None]:
+    found, last = _page(response, limit, INBOX_KEY_FIELDS)
+    return [items.inbox_from_item(item) for item in found], last
+
+
+def _page(
+    response: dict[str, Any], limit: int, fields: frozenset[str]
+) -> tuple[list[items.Item], keys.Key | None]:
+    found = list(response.get("Items", []))
+    if len(found) <= limit:
+        return found, None
+    found = found[:limit]
+    return found, {name: found[-1][name]["S"] for name in fields}
