@@ -162,7 +162,7 @@ class Runtime:
     # Opened by the app's lifespan, in its event loop (bootstrap.async_reads).
     reads: AsyncReads | None = None
 
-    def open_reads(self) -> AsyncReads:
+    def require_reads(self) -> AsyncReads:
         if self.reads is None:
             raise Unavailable("the API is starting or stopping; try again in a moment")
         return self.reads

@@ -9,6 +9,7 @@ the CLI share them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cruddur.adapters import dynamo_items as items
@@ -32,24 +33,22 @@ class AsyncReads:
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
         args = queries.messages_query(self.table, group_uuid, limit, start)
-        return queries.messages_page(await self._query(args), limit)
+        return queries.messages_page(await self._call(self.client.query(**args)), limit)
 
     async def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
         args = queries.inbox_query(self.table, owner_uuid, limit, start)
-        return queries.inbox_page(await self._query(args), limit)
+        return queries.inbox_page(await self._call(self.client.query(**args)), limit)
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         args = queries.get_args(self.table, keys.inbox_key(owner_uuid, group_uuid))
-        with translated(self.table):
-            response: dict[str, Any] = dict(await self.client.get_item(**args))
-        self.meter.add(response.get("ConsumedCapacity"))
-        item = response.get("Item")
+        item = (await self._call(self.client.get_item(**args))).get("Item")
         return None if item is None else items.inbox_from_item(item)
 
-    async def _query(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, operation: Awaitable[Mapping[str, Any]]) -> dict[str, Any]:
+        """DynamoTable.call for an awaited call: typed errors, metered capacity."""
         with translated(self.table):
-            response: dict[str, Any] = dict(await self.client.query(**args))
+            response = dict(await operation)
         self.meter.add(response.get("ConsumedCapacity"))
         return response

@@ -25,7 +25,7 @@ async def list_message_groups(
     """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
     # async: the read is awaited on the event loop (aiobotocore), no hop through a thread.
     page = await messaging.list_inbox_async(
-        runtime.messaging, runtime.open_reads(), user.uuid, limit, cursor
+        runtime.messaging, runtime.require_reads(), user.uuid, limit, cursor
     )
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 

@@ -29,7 +29,7 @@ async def list_messages(
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older."""
     # async: the read is awaited on the event loop (aiobotocore), no hop through a thread.
     page = await messaging.list_messages_async(
-        runtime.messaging, runtime.open_reads(), user.uuid, message_group_uuid, limit, cursor
+        runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid, limit, cursor
     )
     return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
 
