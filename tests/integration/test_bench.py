@@ -26,6 +26,9 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     for pattern in ("A", "B", "C"):
         assert set(results["overhead"][pattern]) >= {"raw", "service", "http", "http_over_raw_p50"}
     assert results["throughput"]["stream_lag"]["n"] == results["throughput"]["messages"]
+    warm_up = results["throughput_warm_up"]
+    assert len(warm_up) == 2  # the tiny plan's most; a settled round needs one before it
+    assert all(r["emulator_cpu_seconds"] > 0 for r in warm_up)
     paced = results["throughput_paced"]
     assert paced["stream_lag"]["n"] == paced["messages"] > 0
     assert 0 < paced["paced_rate"] < results["throughput"]["messages_per_second"]

@@ -67,8 +67,14 @@ def table(results: dict[str, Any]) -> str:
                     f"{pattern:4}{layer:9}{stats['p50_ms']:9.2f}{stats['p99_ms']:9.2f}{over:10.2f}"
                 )
     t = results["throughput"]
+    warm = results["throughput_warm_up"]
     lines += [
         "",
+        f"Warm-up (not counted): {len(warm)} rounds of {warm[0]['messages']} messages; "
+        "DynamoDB Local CPU s per round "
+        + " → ".join(f"{r['emulator_cpu_seconds']:.1f}" for r in warm)
+        + "; lag p99 ms "
+        + " → ".join(f"{r['stream_lag_p99_ms']:.0f}" for r in warm),
         f"Send throughput: {t['messages']} messages from {t['clients']} clients over HTTP: "
         f"{t['messages_per_second']} msg/s; stream lag p50 {t['stream_lag']['p50_ms']:.1f} ms, "
         f"p99 {t['stream_lag']['p99_ms']:.1f} ms (n={t['stream_lag']['n']}); "

@@ -29,6 +29,7 @@ class Rig:
     store: DynamoStore
     api_url: str
     api_pid: int
+    emulator_pid: int
     poller: subprocess.Popen[str] | None = None
 
     def start_poller(self) -> None:
@@ -97,7 +98,8 @@ def rig(work_dir: Path) -> Iterator[Rig]:
         upgrade(settings.users_database_url)
         bootstrap.cursor_secret(settings)  # made once here, shared with the API process
         api = _child(["serve", *_target(settings), "--port", "0"])
-        system = Rig(settings, store, _api_url(api), api.pid)
+        assert server.process is not None
+        system = Rig(settings, store, _api_url(api), api.pid, server.process.pid)
         try:
             yield system
         finally:

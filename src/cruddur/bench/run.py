@@ -20,11 +20,14 @@ class Plan:
     clients: int = 8
     messages: int = 800
     capacity_messages: int = 50
+    warm_up_rounds: int = 8  # at most; fewer once DynamoDB Local's JIT has settled
     small: tuple[int, int] = (100, 10)
     large: tuple[int, int] = (100_000, 5_000)
 
 
-TINY = Plan(iterations=15, clients=2, messages=20, capacity_messages=5, large=(300, 40))
+TINY = Plan(
+    iterations=15, clients=2, messages=20, capacity_messages=5, warm_up_rounds=2, large=(300, 40)
+)
 
 
 def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
@@ -38,8 +41,12 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         }
         progress("(1) overhead over the raw calls …")
         results["overhead"] = overhead.measure(system, ctx, plan.iterations)
-        progress("(2) send throughput and stream lag …")
         system.start_poller()
+        progress("(2) send throughput and stream lag: warming DynamoDB Local up first …")
+        results["throughput_warm_up"] = throughput.warm_up(
+            system, plan.clients, plan.messages, plan.warm_up_rounds
+        )
+        progress("    … measuring …")
         results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
         half = results["throughput"]["messages_per_second"] / 2
         progress(f"    … and again paced at {half:.0f} msg/s (half the rate just measured) …")

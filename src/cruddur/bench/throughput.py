@@ -7,6 +7,7 @@ from the send's response to that moment.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,38 @@ def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def warm_up(rig: Rig, clients: int, messages: int, max_rounds: int) -> list[dict[str, Any]]:
+    """Saturating rounds, not counted, until DynamoDB Local's CPU per message settles (within
+    10 % of the round before) or `max_rounds` have run.
+
+    DynamoDB Local is a JVM: its JIT compiles the send and stream paths over the first few
+    thousand messages. Measured here, its CPU per 800 messages fell from ~10 s to ~3.2 s over
+    six rounds, and the stream lag with it; a cold run measures the emulator's compiler, not
+    our design. Each round's figures are kept in the results, so the trend stays visible."""
+    rounds: list[dict[str, Any]] = []
+    for _ in range(max_rounds):
+        result = measure(rig, clients, messages)
+        rounds.append(
+            {
+                "messages": result["messages"],
+                "messages_per_second": result["messages_per_second"],
+                "stream_lag_p99_ms": result["stream_lag"]["p99_ms"],
+                "emulator_cpu_seconds": result["emulator_cpu_seconds"],
+            }
+        )
+        if len(rounds) >= 2:
+            before, now = (r["emulator_cpu_seconds"] for r in rounds[-2:])
+            if abs(now - before) <= 0.1 * before:
+                break
+    return rounds
+
+
 def measure(rig: Rig, clients: int, messages: int, rate: float | None = None) -> dict[str, Any]:
     """Clients send as fast as they can, or together at `rate` messages per second (paced: lag
     under a load the machine sustains, rather than the queue that builds at saturation)."""
@@ -66,12 +99,14 @@ def measure(rig: Rig, clients: int, messages: int, rate: float | None = None) ->
                 sent = send(http, sender, group, f"throughput {index}")
                 pending.add(group, f"{sent['created_at']}#{sent['uuid']}", time.perf_counter())
 
+    emulator_before = cpu_seconds(rig.emulator_pid)
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client_run, range(clients), pairs))
     elapsed = time.perf_counter() - started
     done.set()
     watcher.join(timeout=60)
+    emulator_cpu = cpu_seconds(rig.emulator_pid) - emulator_before
     lag = Summary.of(pending.lags)
     return {
         "clients": clients,
@@ -82,6 +117,8 @@ def measure(rig: Rig, clients: int, messages: int, rate: float | None = None) ->
         "stream_lag": lag.as_dict(),
         "lag_samples_ms": [round(x * 1000, 2) for x in pending.lags],
         "api_peak_rss_mib": round(max(peak[0], rss_kib(rig.api_pid, "VmHWM")) / 1024, 1),
+        # Until every inbox row shows the last message: the emulator's share of the whole job.
+        "emulator_cpu_seconds": round(emulator_cpu, 2),
     }
 
 

@@ -34,10 +34,10 @@ from cruddur.cli.common import handle_errors
 def bench(
     tiny: bool, out: Path, iterations: int | None, clients: int | None, messages: int | None
 ) -> None:
-    """Measure latency over the raw calls, send throughput, stream lag (at saturation, then
-    paced at half that rate), capacity per message (ours and the course's design) and page
-    latency at scale, on a fresh in-memory DynamoDB Local with the API and the stream poller in
-    their own processes.
+    """Measure latency over the raw calls, send throughput, stream lag (at saturation, after
+    warm-up rounds that let DynamoDB Local's JIT settle; then paced at half that rate),
+    capacity per message (ours and the course's design) and page latency at scale, on a fresh
+    in-memory DynamoDB Local with the API and the stream poller in their own processes.
 
     Prints a table and the targets of issue 5; writes OUT/results.json and OUT/results.png.
     The full run takes a few minutes (most of it writing 100,000 messages).
