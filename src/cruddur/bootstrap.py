@@ -10,13 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import boto3
 import httpx
-from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+from aiodynamo.client import Client as AsyncDynamoClient
+from aiodynamo.http.aiohttp import AIOHTTP
+from aiodynamo.models import DecorelatedJitterRetry
 from botocore.config import Config
+from botocore.credentials import Credentials
+from yarl import URL
 
 from cruddur.adapters import signing_key
+from cruddur.adapters.aws_credentials import SharedCredentials
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
@@ -52,11 +57,17 @@ def _client_args(settings: Settings) -> dict[str, Any]:
     args: dict[str, Any] = {"region_name": settings.aws_region, "config": CLIENT_CONFIG}
     if settings.aws_endpoint_url:
         args["endpoint_url"] = settings.aws_endpoint_url
-        # DynamoDB Local accepts any credentials but boto3 insists on having some.
-        if boto3.Session().get_credentials() is None:
+        if _local_credentials(settings) is not None:
             args["aws_access_key_id"] = "local"
             args["aws_secret_access_key"] = "local"  # noqa: S105 - not a secret: DynamoDB Local
     return args
+
+
+def _local_credentials(settings: Settings) -> Credentials | None:
+    """DynamoDB Local accepts any credentials but the clients insist on having some."""
+    if settings.aws_endpoint_url and boto3.Session().get_credentials() is None:
+        return Credentials("local", "local")
+    return None
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
@@ -66,9 +77,23 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 @asynccontextmanager
 async def async_reads(settings: Settings, meter: CapacityMeter) -> AsyncIterator[AsyncReads]:
     """The event loop's DynamoDB client, open while the block runs (the API's lifespan): its
-    connection pool belongs to the loop that opened it."""
-    args = {**_client_args(settings), "config": AioConfig(**_CLIENT_OPTIONS)}
-    async with get_session().create_client("dynamodb", **args) as client:
+    connection pool belongs to the loop that opened it. Same pool size, timeouts and
+    credentials as the boto3 clients."""
+    credentials = _local_credentials(settings) or boto3.Session().get_credentials()
+    timeout = aiohttp.ClientTimeout(
+        connect=_CLIENT_OPTIONS["connect_timeout"], sock_read=_CLIENT_OPTIONS["read_timeout"]
+    )
+    connector = aiohttp.TCPConnector(limit=_CLIENT_OPTIONS["max_pool_connections"])
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        client = AsyncDynamoClient(
+            AIOHTTP(session),
+            SharedCredentials(credentials),
+            settings.aws_region,
+            URL(settings.aws_endpoint_url) if settings.aws_endpoint_url else None,
+            # Throttling and unreachable endpoints are retried for a few seconds, as boto3's
+            # standard mode would; a page read then answers 503 rather than hang.
+            throttle_config=DecorelatedJitterRetry(time_limit_secs=5),
+        )
         yield AsyncReads(client, settings.table_name, meter)
 
 

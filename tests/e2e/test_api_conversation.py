@@ -98,7 +98,7 @@ def test_readiness_and_reads_fail_cleanly_when_the_table_is_gone(api: Api):
     response = api.http.get("/readyz")
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "dynamodb"
-    # The page reads run on the event loop's client (aiobotocore): its failures are the same
+    # The page reads run on the event loop's client (aiodynamo): its failures are the same
     # typed errors as boto3's, whether membership is cached (ada) or must be read (bob).
     for path, who in (
         (f"/api/messages/{group}", ada),

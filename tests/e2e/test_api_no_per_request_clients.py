@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import boto3
 import httpx
 import pytest
 import sqlalchemy
-from aiobotocore.session import AioSession
 
 from cruddur.adapters import signing_key
 from tests.e2e.conftest import Api
@@ -28,9 +28,9 @@ def test_requests_build_no_clients_engines_or_keys(api: Api, monkeypatch: pytest
 
     monkeypatch.setattr(boto3, "client", counting("boto3.client", boto3.client))
     monkeypatch.setattr(boto3.Session, "client", counting("Session.client", boto3.Session.client))
-    monkeypatch.setattr(
-        AioSession, "create_client", counting("AioSession.create_client", AioSession.create_client)
-    )
+    # The page reads' client (aiodynamo over aiohttp) and its connection pool.
+    for kind in (aiohttp.ClientSession, aiohttp.TCPConnector):
+        monkeypatch.setattr(kind, "__init__", counting(kind.__name__, kind.__init__))
     monkeypatch.setattr(sqlalchemy, "create_engine", counting("engine", sqlalchemy.create_engine))
     monkeypatch.setattr(httpx.Client, "__init__", counting("httpx", httpx.Client.__init__))
     monkeypatch.setattr(signing_key, "load_or_create", counting("key", signing_key.load_or_create))

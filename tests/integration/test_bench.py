@@ -25,6 +25,8 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     assert (tmp_path / "results.png").stat().st_size > 10_000
     for pattern in ("A", "B", "C"):
         assert set(results["overhead"][pattern]) >= {"raw", "service", "http", "http_over_raw_p50"}
+    for pattern in ("A", "B"):  # the same request on the API's own client
+        assert set(results["overhead"][pattern]) >= {"raw_api", "http_over_raw_api_p50"}
     assert results["throughput"]["stream_lag"]["n"] == results["throughput"]["messages"]
     warm_up = results["throughput_warm_up"]
     assert len(warm_up) == 2  # the tiny plan's most; a settled round needs one before it

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
+from aiodynamo.errors import ERRORS
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from cruddur.adapters.dynamo_async import translated
 from cruddur.adapters.dynamo_errors import _TRANSLATIONS, translate
 from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavailable
 
@@ -50,3 +53,18 @@ def test_every_typed_error_has_an_http_status_below_500_or_is_unavailable():
         status = status_of(error)
         expected_5xx = issubclass(kind, Unavailable)
         assert (status == 503) if expected_5xx else (400 <= status < 500), kind
+
+
+@pytest.mark.parametrize("code", sorted(set(_TRANSLATIONS) & set(ERRORS)))
+def test_the_async_reads_map_aiodynamos_errors_the_same_way(code):
+    with pytest.raises(CruddurError) as raised, translated("t"):
+        raise ERRORS[code]({"__type": code, "message": "m", "CancellationReasons": []})
+    assert type(raised.value) is type(translate(client_error(code), "t"))
+
+
+@pytest.mark.parametrize(
+    "failure", [TimeoutError(), aiohttp.ClientConnectionError(), aiohttp.ServerDisconnectedError()]
+)
+def test_the_async_reads_turn_transport_failures_into_unavailable(failure):
+    with pytest.raises(Unavailable, match="did not answer"), translated("t"):
+        raise failure

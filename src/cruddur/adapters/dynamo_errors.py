@@ -1,4 +1,4 @@
-"""Translate botocore's ClientError into the error tree, once, at the adapter boundary."""
+"""Translate DynamoDB's errors into the error tree, once, at the adapter boundary."""
 
 from __future__ import annotations
 
@@ -37,7 +37,11 @@ def translate(exc: ClientError | BotoCoreError, table: str) -> CruddurError:
     """The typed error for a low-level one; callers `raise translate(exc, table) from exc`."""
     if isinstance(exc, BotoCoreError):
         return Unavailable(f"DynamoDB did not answer: {type(exc).__name__}")
-    code = error_code(exc)
+    return translate_code(error_code(exc), table)
+
+
+def translate_code(code: str, table: str) -> CruddurError:
+    """The typed error for DynamoDB's error code (its `__type`), whichever client saw it."""
     kind = _TRANSLATIONS.get(code, Unavailable)
     if kind is TableMissing:
         return TableMissing(

@@ -1,7 +1,7 @@
 """The requests of the reads (patterns A, B and E) and how a response becomes a page.
 
 One definition for both clients: the store runs them with boto3 (CLI, web pages, tests), the
-API's JSON routes with aiobotocore on the event loop (`dynamo_async.py`).
+API's JSON routes with aiodynamo on the event loop (`dynamo_async.py`).
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 B, C and E. The layers are measured in turns inside one loop, so whatever else the machine is
 doing lands on all of them alike and the ratios hold.
 
-The API reads pages (A, B) with aiobotocore on its event loop. For those, the service layer is
-the async use case, run to completion on a loop here (which adds that loop's turn); the raw call
-stays boto3's, as the issue defines the floor."""
+The API reads pages (A, B) with aiodynamo on its event loop. For those, the service layer is the
+async use case, run to completion on a loop here (which adds that loop's turn); the raw call
+stays boto3's, as the issue defines the floor. A fourth layer, `raw_api`, is the same request on
+the API's own client: HTTP over it is what the HTTP layer itself costs.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from cruddur.domain.model import Message
 from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
 
-LAYERS = ("raw", "service", "http")
+LAYERS = ("raw", "raw_api", "service", "http")
 WARMUP = 10
 
 
@@ -96,9 +98,14 @@ def _measure(
         "ScanIndexForward": False,
         "Limit": 21,
     }
+
+    def raw_api(args: dict[str, Any]) -> Callable[[], object]:
+        return lambda: loop.run(reads.client.send_request(action="Query", payload=args))
+
     operations: dict[str, dict[str, Callable[[], object] | None]] = {
         "A": {
             "raw": lambda: client.query(**raw_a),
+            "raw_api": raw_api(raw_a),
             "service": lambda: loop.run(
                 messaging.list_messages_async(ctx, reads, ada.user.uuid, group, 20)
             ),
@@ -106,6 +113,7 @@ def _measure(
         },
         "B": {
             "raw": lambda: client.query(**raw_b),
+            "raw_api": raw_api(raw_b),
             "service": lambda: loop.run(messaging.list_inbox_async(ctx, reads, ada.user.uuid, 20)),
             "http": lambda: http.get("/api/message_groups?limit=20", ada.auth),
         },
@@ -166,8 +174,11 @@ def _report(samples: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
             report[pattern] = entry
             continue
         raw = summaries["raw"].p50_ms
-        for layer in ("service", "http"):
+        for layer in ("raw_api", "service", "http"):
             if layer in summaries:
                 entry[f"{layer}_over_raw_p50"] = round(ratio(summaries[layer].p50_ms, raw), 3)
+        if "raw_api" in summaries:
+            http, raw_api = summaries["http"].p50_ms, summaries["raw_api"].p50_ms
+            entry["http_over_raw_api_p50"] = round(ratio(http, raw_api), 3)
         report[pattern] = entry
     return report

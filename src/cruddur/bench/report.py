@@ -66,6 +66,9 @@ def table(results: dict[str, Any]) -> str:
                 lines.append(
                     f"{pattern:4}{layer:9}{stats['p50_ms']:9.2f}{stats['p99_ms']:9.2f}{over:10.2f}"
                 )
+        if "http_over_raw_api_p50" in entry:
+            alone = entry["http_over_raw_api_p50"]
+            lines.append(f"{'':4}HTTP / raw_api p50 (the HTTP layer alone): {alone:.2f}")
     t = results["throughput"]
     warm = results["throughput_warm_up"]
     lines += [

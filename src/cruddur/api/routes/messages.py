@@ -27,7 +27,7 @@ async def list_messages(
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older."""
-    # async: the read is awaited on the event loop (aiobotocore), no hop through a thread.
+    # async: the read is awaited on the event loop (aiodynamo), no hop through a thread.
     page = await messaging.list_messages_async(
         runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid, limit, cursor
     )
