@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from cruddur import bootstrap
 from cruddur.bench import capacity, overhead, report, scaling, throughput
 from cruddur.bench.rig import rig
+from cruddur.heap import freeze_startup_heap
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ TINY = Plan(
 
 
 def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
+    started = time.monotonic()
+
+    def step(line: str) -> None:  # how long each part takes shows in the progress lines
+        progress(f"[{time.monotonic() - started:4.0f} s] {line}")
+
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as work, rig(Path(work)) as system:
         ctx = bootstrap.build_messaging(system.settings, system.store)
         results: dict[str, Any] = {
@@ -39,24 +46,27 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
             f"{platform.python_version()}",
             "plan": plan.__dict__,
         }
-        progress("(1) overhead over the raw calls …")
+        # The measuring process is long-running too: its collector must not stall the clients.
+        freeze_startup_heap()
+        step("(1) overhead over the raw calls …")
         results["overhead"] = overhead.measure(system, ctx, plan.iterations)
         system.start_poller()
-        progress("(2) send throughput and stream lag: warming DynamoDB Local up first …")
+        step("(2) send throughput and stream lag: warming DynamoDB Local up first …")
         results["throughput_warm_up"] = throughput.warm_up(
-            system, plan.clients, plan.messages, plan.warm_up_rounds
+            system, plan.clients, plan.messages, plan.warm_up_rounds, min(4, plan.warm_up_rounds)
         )
-        progress("    … measuring …")
+        step("    … measuring …")
         results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
         half = results["throughput"]["messages_per_second"] / 2
-        progress(f"    … and again paced at {half:.0f} msg/s (half the rate just measured) …")
+        step(f"    … and again paced at {half:.0f} msg/s (half the rate just measured) …")
         paced = throughput.measure(system, plan.clients, plan.messages // 2, rate=half)
         results["throughput_paced"] = paced
-        progress("(3) capacity per message …")
+        step("(3) capacity per message …")
         results["capacity"] = capacity.measure(system.settings, Path(work), plan.capacity_messages)
-        progress(f"(4) scaling: writing {plan.large[0]} messages and {plan.large[1]} inbox rows …")
+        step(f"(4) scaling: writing {plan.large[0]} messages and {plan.large[1]} inbox rows …")
         results["scaling"] = scaling.measure(
             system.settings, plan.small, plan.large, plan.iterations
         )
+    step("done")
     results["targets"] = report.check_targets(results)
     return results

@@ -16,6 +16,7 @@ from cruddur.cli.common import (
     target_options,
     target_settings,
 )
+from cruddur.heap import freeze_startup_heap
 
 
 def listen_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -59,6 +60,7 @@ def serve(
     settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     stop = stop_on_signals()
     with ApiServer(create_app(settings), host, port) as server:
+        freeze_startup_heap()  # the app and its clients are built: started means built
         click.echo(f"API at {server.url} ({describe_target(settings)}). Ctrl-C stops it.")
         stop.wait()
     click.echo("stopped")

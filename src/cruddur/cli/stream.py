@@ -15,6 +15,7 @@ from cruddur.cli.common import (
     target_options,
     target_settings,
 )
+from cruddur.heap import freeze_startup_heap
 from cruddur.stream.checkpoints import DeadLetters
 from cruddur.stream.runner import build_poller, dead_letter_path
 
@@ -68,6 +69,7 @@ def run(
     # With REDIS_URL, every API process hears about each applied change (live browser updates).
     hub = bootstrap.build_hub(settings) if settings.redis_url else None
     poller = build_poller(settings, hub=hub)
+    freeze_startup_heap()
     stop = stop_on_signals()
     poller.run(stop)
 

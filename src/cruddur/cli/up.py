@@ -14,6 +14,7 @@ from cruddur.api.server import ApiServer
 from cruddur.cli.common import data_dir_option, handle_errors, stop_on_signals
 from cruddur.cli.serve import listen_options
 from cruddur.config import Settings
+from cruddur.heap import freeze_startup_heap
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from cruddur.stream.runner import build_poller, start_in_thread
 
@@ -70,6 +71,7 @@ def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -
         api = ApiServer(create_app(settings, runtime), host, port)
         thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
         with api:
+            freeze_startup_heap()
             click.echo(f"DynamoDB at {settings.aws_endpoint_url}; stream poller running.")
             click.echo(f"Cruddur Messages API at {api.url}  (OpenAPI: {api.url}/docs)")
             if seed and settings.auth_mode == "local":
