@@ -22,7 +22,7 @@ class Plan:
     clients: int = 8
     messages: int = 800
     capacity_messages: int = 50
-    warm_up_rounds: int = 8  # at most; fewer once DynamoDB Local's JIT has settled
+    warm_up_rounds: int = 10  # at most; fewer once DynamoDB Local's JIT has settled
     small: tuple[int, int] = (100, 10)
     large: tuple[int, int] = (100_000, 5_000)
 
@@ -53,7 +53,7 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         system.start_poller()
         step("(2) send throughput and stream lag: warming DynamoDB Local up first …")
         results["throughput_warm_up"] = throughput.warm_up(
-            system, plan.clients, plan.messages, plan.warm_up_rounds, min(4, plan.warm_up_rounds)
+            system, plan.clients, plan.messages, plan.warm_up_rounds, min(6, plan.warm_up_rounds)
         )
         step("    … measuring …")
         results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
