@@ -53,7 +53,7 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         system.start_poller()
         step("(2) send throughput and stream lag: warming DynamoDB Local up first …")
         results["throughput_warm_up"] = throughput.warm_up(
-            system, plan.clients, plan.messages, plan.warm_up_rounds, min(6, plan.warm_up_rounds)
+            system, plan.clients, plan.messages, plan.warm_up_rounds
         )
         step("    … measuring …")
         results["throughput"] = throughput.measure(system, plan.clients, plan.messages)

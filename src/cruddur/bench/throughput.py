@@ -72,7 +72,7 @@ def warm_up(
                 "emulator_cpu_seconds": result["emulator_cpu_seconds"],
             }
         )
-        if len(rounds) >= max(2, min_rounds):
+        if len(rounds) >= max(2, min(min_rounds, max_rounds)):
             before, now = (r["emulator_cpu_seconds"] for r in rounds[-2:])
             if abs(now - before) <= 0.1 * before:
                 break

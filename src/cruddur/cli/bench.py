@@ -40,7 +40,7 @@ def bench(
     in-memory DynamoDB Local with the API and the stream poller in their own processes.
 
     Prints a table and the targets of issue 5; writes OUT/results.json and OUT/results.png.
-    The full run takes a few minutes (most of it writing 100,000 messages).
+    The full run takes about ten minutes on two cores (most of it writing 100,000 messages).
     """
     # Progress goes to stderr line by line; per-step INFO logs would bury it.
     logging.getLogger("cruddur").setLevel(max(logging.WARNING, logging.getLogger().level))
