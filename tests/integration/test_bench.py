@@ -27,13 +27,17 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
         assert set(results["overhead"][pattern]) >= {"raw", "service", "http", "http_over_raw_p50"}
     for pattern in ("A", "B"):  # the same request on the API's own client
         assert set(results["overhead"][pattern]) >= {"raw_api", "http_over_raw_api_p50"}
-    assert results["throughput"]["stream_lag"]["n"] == results["throughput"]["messages"]
+    sweep = results["throughput_sweep"]
+    assert [point["clients"] for point in sweep] == [1, 2]  # the tiny plan's counts
+    assert all(point["stream_lag"]["n"] == point["messages"] > 0 for point in sweep)
+    assert results["throughput"] in sweep  # the knee is one of the measured points
     warm_up = results["throughput_warm_up"]
     assert len(warm_up) == 2  # the tiny plan's most; a settled round needs one before it
     assert all(r["emulator_cpu_seconds"] > 0 for r in warm_up)
     paced = results["throughput_paced"]
     assert paced["stream_lag"]["n"] == paced["messages"] > 0
-    assert 0 < paced["paced_rate"] < results["throughput"]["messages_per_second"]
+    best = max(point["messages_per_second"] for point in sweep)
+    assert paced["paced_rate"] == best / 2
     # A page the small side can fill: ten conversations give a page of nine plus the look-ahead.
     assert results["scaling"]["B"]["page"] == 9
     assert results["scaling"]["A"]["page"] == 20

@@ -19,7 +19,7 @@ from cruddur.heap import freeze_startup_heap
 @dataclass(frozen=True)
 class Plan:
     iterations: int = 300
-    clients: int = 8
+    client_counts: tuple[int, ...] = (1, 2, 4, 8)
     messages: int = 800
     capacity_messages: int = 50
     warm_up_rounds: int = 10  # at most; fewer once DynamoDB Local's JIT has settled
@@ -28,7 +28,12 @@ class Plan:
 
 
 TINY = Plan(
-    iterations=15, clients=2, messages=20, capacity_messages=5, warm_up_rounds=2, large=(300, 40)
+    iterations=15,
+    client_counts=(1, 2),
+    messages=20,
+    capacity_messages=5,
+    warm_up_rounds=2,
+    large=(300, 40),
 )
 
 
@@ -52,14 +57,17 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         results["overhead"] = overhead.measure(system, ctx, plan.iterations)
         system.start_poller()
         step("(2) send throughput and stream lag: warming DynamoDB Local up first …")
+        most = max(plan.client_counts)
         results["throughput_warm_up"] = throughput.warm_up(
-            system, plan.clients, plan.messages, plan.warm_up_rounds
+            system, most, plan.messages, plan.warm_up_rounds
         )
-        step("    … measuring …")
-        results["throughput"] = throughput.measure(system, plan.clients, plan.messages)
-        half = results["throughput"]["messages_per_second"] / 2
-        step(f"    … and again paced at {half:.0f} msg/s (half the rate just measured) …")
-        paced = throughput.measure(system, plan.clients, plan.messages // 2, rate=half)
+        step(f"    … measuring with {', '.join(map(str, plan.client_counts))} clients …")
+        points = throughput.sweep(system, plan.client_counts, plan.messages)
+        results["throughput_sweep"] = points
+        results["throughput"] = throughput.knee(points)
+        half = max(point["messages_per_second"] for point in points) / 2
+        step(f"    … and {most} clients paced at {half:.0f} msg/s (half the best rate) …")
+        paced = throughput.measure(system, most, plan.messages // 2, rate=half)
         results["throughput_paced"] = paced
         step("(3) capacity per message …")
         results["capacity"] = capacity.measure(system.settings, Path(work), plan.capacity_messages)

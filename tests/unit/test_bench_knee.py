@@ -1,0 +1,33 @@
+"""The throughput sweep's knee: pure logic over measured points (no timing here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cruddur.bench.throughput import knee
+
+
+def point(clients: int, rate: float) -> dict[str, Any]:
+    return {"clients": clients, "messages_per_second": rate}
+
+
+def test_the_knee_is_the_fewest_clients_near_the_best_throughput():
+    # As measured on the 2-core machine: past two clients, more clients add only queue.
+    points = [point(1, 89.7), point(2, 115.4), point(4, 118.0), point(8, 105.4)]
+    assert knee(points)["clients"] == 2
+
+
+def test_a_point_just_below_the_share_is_not_the_knee():
+    points = [point(1, 89.9), point(2, 100.0)]
+    assert knee(points)["clients"] == 2
+    assert knee(points, share=0.899)["clients"] == 1
+
+
+def test_still_rising_at_the_end_means_the_most_clients():
+    points = [point(1, 20.0), point(2, 40.0), point(4, 80.0), point(8, 160.0)]
+    assert knee(points)["clients"] == 8
+
+
+def test_the_order_of_the_points_does_not_matter():
+    points = [point(8, 105.4), point(2, 115.4), point(1, 89.7), point(4, 118.0)]
+    assert knee(points)["clients"] == 2
