@@ -28,6 +28,7 @@ from tests.e2e.conftest import Api, serve
 from tests.e2e.jwks_server import JwksServer
 
 POOL = "us-east-1_Cruddur1"
+REFETCH_SECONDS = 1.0  # the API under test refetches an unknown kid's JWKS at most this often
 CLIENT = "cruddur-test-client"
 
 
@@ -96,7 +97,7 @@ def _cognito(settings: Settings, store: DynamoStore) -> Iterator[Target]:
                 "cognito_user_pool_id": POOL,
                 "cognito_client_id": CLIENT,
                 "cognito_jwks_url": keys.url,
-                "jwks_min_refetch_seconds": 1.0,
+                "jwks_min_refetch_seconds": REFETCH_SECONDS,
             }
         )
         for api in serve(cognito, store):
@@ -208,10 +209,14 @@ def test_cognito_mode_refuses_local_sign_up(cognito: Target):
 def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(cognito: Target):
     assert cognito.jwks is not None
     assert cognito.me(cognito.token()).status_code == 200
-    fetched = cognito.jwks.hits
-    for _ in range(20):
-        assert cognito.me(cognito.token(key=_stranger_key())).status_code == 401
-    assert cognito.jwks.hits - fetched <= 1
+    # Keys made first: RSA key generation took over a second for twenty on a slow day here,
+    # and a refetch after the interval is allowed.
+    strangers = [_stranger_key() for _ in range(20)]
+    fetched, started = cognito.jwks.hits, time.monotonic()
+    for stranger in strangers:
+        assert cognito.me(cognito.token(key=stranger)).status_code == 401
+    intervals = int((time.monotonic() - started) / REFETCH_SECONDS)
+    assert cognito.jwks.hits - fetched <= 1 + intervals  # not one per token
 
 
 def test_a_rotated_key_is_picked_up_by_refetching(cognito: Target):
@@ -219,7 +224,7 @@ def test_a_rotated_key_is_picked_up_by_refetching(cognito: Target):
     assert cognito.me(cognito.token()).status_code == 200
     rotated = _stranger_key()
     cognito.jwks.document = {"keys": [cognito.key.public_jwk(), rotated.public_jwk()]}
-    time.sleep(1.1)  # past the refetch interval
+    time.sleep(REFETCH_SECONDS + 0.1)  # past the refetch interval
     assert cognito.me(cognito.token(key=rotated)).status_code == 200
 
 
