@@ -34,7 +34,7 @@ $(STAMP)/chromium:
 run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
 	$(BIN)/cruddur up
 
-bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} (a few minutes)
+bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} (10–30 minutes)
 	$(BIN)/cruddur bench --out bench/results
 
 lint: setup ## ruff (lint and format check)

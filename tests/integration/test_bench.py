@@ -13,8 +13,9 @@ from cruddur.bench import report
 def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     # Its own process, as it is run: the benchmark drives an event loop of its own, which must not
     # meet whatever loop an earlier test left in this one (Playwright's sync API keeps one).
+    command = [sys.executable, "-m", "cruddur", "bench", "--tiny", "--out", str(tmp_path)]
     result = subprocess.run(
-        [sys.executable, "-m", "cruddur", "bench", "--tiny", "--out", str(tmp_path)],
+        [*command, "--clients", "3", "--clients", "1"],
         capture_output=True,
         text=True,
         timeout=240,
@@ -28,7 +29,7 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     for pattern in ("A", "B"):  # the same request on the API's own client
         assert set(results["overhead"][pattern]) >= {"raw_api", "http_over_raw_api_p50"}
     sweep = results["throughput_sweep"]
-    assert [point["clients"] for point in sweep] == [1, 2]  # the tiny plan's counts
+    assert [point["clients"] for point in sweep] == [1, 3]  # as asked, fewest first
     assert all(point["stream_lag"]["n"] == point["messages"] > 0 for point in sweep)
     assert results["throughput"] in sweep  # the knee is one of the measured points
     warm_up = results["throughput_warm_up"]
