@@ -153,7 +153,10 @@ def plot(results: dict[str, Any], path: Path) -> Path:
     axes[0][0].set_ylabel("p50 ms")
     axes[0][0].set_title("Overhead over the raw call")
     axes[0][0].legend()
-    runs = [(point, f"{point['clients']} clients") for point in results["throughput_sweep"]]
+    runs = [
+        (point, f"{point['clients']} client{'s' if point['clients'] > 1 else ''}")
+        for point in results["throughput_sweep"]
+    ]
     runs.append((results["throughput_paced"], "paced, half the best rate"))
     for run, label in runs:
         lags = sorted(run["lag_samples_ms"])
