@@ -63,13 +63,14 @@ def stranger() -> UserRef:
 
 
 class KeepAliveClient:
-    """HTTP for the latency figures, on urllib3 — the library under boto3's raw calls — so the
-    client's own cost is the same on both sides of the HTTP/raw ratio."""
+    """HTTP for the latency figures and the load generator, on urllib3 — the library under
+    boto3's raw calls — so the client's own cost is the same on both sides of the HTTP/raw
+    ratio, and small beside the system it shares the machine with."""
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
         self._pool = urllib3.HTTPConnectionPool(
-            parts.hostname or "127.0.0.1", parts.port, maxsize=4
+            parts.hostname or "127.0.0.1", parts.port, maxsize=4, timeout=30.0
         )
 
     def get(self, path: str, headers: dict[str, str]) -> Any:
