@@ -50,8 +50,9 @@ def bench(
     DynamoDB Local with the API and the stream poller in their own processes.
 
     Throughput and lag: after warm-up rounds that let DynamoDB Local's JIT settle, closed-loop
-    clients in growing numbers; the lag is judged at the knee, the fewest clients within 90 %
-    of the best throughput (past it more clients only queue); then paced at half the best rate.
+    clients in growing numbers; the lag is judged at the knee, where doubling the clients
+    raises the throughput by less than 10 % (past it they only queue); then paced at half the
+    best rate.
 
     Prints a table and the targets of issue 5; writes OUT/results.json and OUT/results.png.
     The full run takes 10 to 30 minutes on two cores (most of it writing 100,000 messages).
