@@ -131,8 +131,7 @@ def measure(rig: Rig, clients: int, messages: int, rate: float | None = None) ->
                 if rate is not None:  # client k sends its i-th at (i * clients + k) / rate
                     due = started + (index * clients + number) / rate
                     time.sleep(max(0.0, due - time.perf_counter()))
-                body = {"message": f"throughput {index}", "message_group_uuid": group}
-                sent = http.post("/api/messages", body, sender.auth)
+                sent = send(http, sender, group, f"throughput {index}")
                 pending.add(group, f"{sent['created_at']}#{sent['uuid']}", time.perf_counter())
         finally:
             http.close()
