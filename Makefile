@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 
-.PHONY: setup run test bench lint typecheck unit clean help
+.PHONY: setup run test bench lint typecheck unit clean help lambda infra
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,9 +37,12 @@ run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops i
 bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} (10–30 minutes)
 	$(BIN)/cruddur bench --out bench/results
 
+lambda: setup ## dist/lambda.zip: the stream processor for AWS Lambda; prints its size and cold import time
+	cd infra && ../$(BIN)/python -m cruddur_infra.lambda_package
+
 lint: setup ## ruff (lint and format check)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests infra
+	$(BIN)/ruff format --check src tests infra
 
 typecheck: setup ## mypy --strict
 	$(BIN)/mypy
@@ -48,4 +51,4 @@ test: lint typecheck ## lint, types, then every test (DynamoDB Local, SQLite, Po
 	$(BIN)/pytest
 
 clean: ## remove installed tooling and local data
-	rm -rf $(VENV) node_modules $(STAMP) .data .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules $(STAMP) .data dist infra/cdk.out .mypy_cache .ruff_cache .pytest_cache

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 import boto3
@@ -16,11 +16,9 @@ import httpx
 from aiodynamo.client import Client as AsyncDynamoClient
 from aiodynamo.http.aiohttp import AIOHTTP
 from aiodynamo.models import DecorelatedJitterRetry
-from botocore.config import Config
-from botocore.credentials import Credentials
 from yarl import URL
 
-from cruddur.adapters import signing_key
+from cruddur.adapters import aws_clients, signing_key
 from cruddur.adapters.aws_credentials import SharedCredentials
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
@@ -33,7 +31,9 @@ from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
 from cruddur.errors import Invalid, Unavailable
-from cruddur.events.hub import EventHub, LocalHub, RedisHub
+from cruddur.events.hub import EventHub
+from cruddur.events.local_hub import LocalHub
+from cruddur.events.redis_hub import RedisHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext
 from cruddur.services.posting import Idempotency
@@ -43,35 +43,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
-_CLIENT_OPTIONS: dict[str, Any] = {
-    "retries": {"mode": "standard", "max_attempts": 5},
-    "connect_timeout": 3,
-    "read_timeout": 20,
-    "max_pool_connections": 64,
-    "tcp_keepalive": True,
-}
-CLIENT_CONFIG = Config(**_CLIENT_OPTIONS)
-
-
-def _client_args(settings: Settings) -> dict[str, Any]:
-    args: dict[str, Any] = {"region_name": settings.aws_region, "config": CLIENT_CONFIG}
-    if settings.aws_endpoint_url:
-        args["endpoint_url"] = settings.aws_endpoint_url
-        if _local_credentials(settings) is not None:
-            args["aws_access_key_id"] = "local"
-            args["aws_secret_access_key"] = "local"  # noqa: S105 - not a secret: DynamoDB Local
-    return args
-
-
-def _local_credentials(settings: Settings) -> Credentials | None:
-    """DynamoDB Local accepts any credentials but the clients insist on having some."""
-    if settings.aws_endpoint_url and boto3.Session().get_credentials() is None:
-        return Credentials("local", "local")
-    return None
-
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
-    return boto3.client("dynamodb", **_client_args(settings))
+    return aws_clients.dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
 
 
 @asynccontextmanager
@@ -79,11 +53,15 @@ async def async_reads(settings: Settings, meter: CapacityMeter) -> AsyncIterator
     """The event loop's DynamoDB client, open while the block runs (the API's lifespan): its
     connection pool belongs to the loop that opened it. Same pool size, timeouts and
     credentials as the boto3 clients."""
-    credentials = _local_credentials(settings) or boto3.Session().get_credentials()
-    timeout = aiohttp.ClientTimeout(
-        connect=_CLIENT_OPTIONS["connect_timeout"], sock_read=_CLIENT_OPTIONS["read_timeout"]
+    credentials = (
+        aws_clients.local_credentials(settings.aws_endpoint_url)
+        or boto3.Session().get_credentials()
     )
-    connector = aiohttp.TCPConnector(limit=_CLIENT_OPTIONS["max_pool_connections"])
+    timeout = aiohttp.ClientTimeout(
+        connect=aws_clients.CLIENT_OPTIONS["connect_timeout"],
+        sock_read=aws_clients.CLIENT_OPTIONS["read_timeout"],
+    )
+    connector = aiohttp.TCPConnector(limit=aws_clients.CLIENT_OPTIONS["max_pool_connections"])
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         client = AsyncDynamoClient(
             AIOHTTP(session),
@@ -98,12 +76,14 @@ async def async_reads(settings: Settings, meter: CapacityMeter) -> AsyncIterator
 
 
 def streams_client(settings: Settings) -> DynamoDBStreamsClient:
-    return boto3.client("dynamodbstreams", **_client_args(settings))
+    return aws_clients.streams_client(settings.aws_region, settings.aws_endpoint_url)
 
 
 def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
     # Cognito is always AWS's: AWS_ENDPOINT_URL points at DynamoDB, so it is not passed here.
-    return boto3.client("cognito-idp", region_name=settings.aws_region, config=CLIENT_CONFIG)
+    return boto3.client(
+        "cognito-idp", region_name=settings.aws_region, config=aws_clients.CLIENT_CONFIG
+    )
 
 
 def build_store(

@@ -97,11 +97,11 @@ def test_a_full_batch_of_100_updates_every_group(ctx, store, settings, monkeypat
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", settings.aws_endpoint_url)
     monkeypatch.setenv("CRUDDUR_TABLE_NAME", settings.table_name)
-    handler_module._store.cache_clear()
+    handler_module._inbox.cache_clear()
     try:
         assert handler_module.lambda_handler(event, None) == {"batchItemFailures": []}
     finally:
-        handler_module._store.cache_clear()
+        handler_module._inbox.cache_clear()
     for group, sent in zip(groups, later, strict=True):
         row = store.get_inbox_row(alice.uuid, group)
         assert row is not None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from cruddur.domain.model import InboxChange
-from cruddur.events.hub import EventHub
+from cruddur.events.hub import Publisher
 from cruddur.stream.processor import InboxWriter
 
 
 class PublishingInbox:
-    def __init__(self, inbox: InboxWriter, hub: EventHub) -> None:
+    def __init__(self, inbox: InboxWriter, hub: Publisher) -> None:
         self.inbox = inbox
         self.hub = hub
 

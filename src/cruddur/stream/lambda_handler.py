@@ -1,26 +1,44 @@
 """AWS Lambda runner: an event source mapping with ReportBatchItemFailures on.
 
-Configure the mapping with a bounded MaximumRetryAttempts, BisectBatchOnFunctionError and an
-on-failure destination (SQS) so a poison record reaches a dead-letter queue and later ones flow.
+The mapping (infra/, stream stack) filters to message inserts, bisects a failing batch, retries
+a bounded number of times and sends what still fails to an SQS on-failure destination, so a
+poison record never holds back later ones.
+
+Lean on purpose: this module imports the processor, the inbox writer, the RESP publisher and
+boto3 (which the runtime provides), and nothing of the web app, SQL or password hashing.
+`make lambda` packages exactly what importing it loads.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.bootstrap import build_store
-from cruddur.config import Settings
-from cruddur.stream.processor import process_records
+from cruddur.adapters.aws_clients import dynamodb_client
+from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.events.publishing import PublishingInbox
+from cruddur.events.resp import RedisPublisher
+from cruddur.heap import freeze_startup_heap
+from cruddur.stream.processor import InboxWriter, process_records
+from cruddur.stream.settings import StreamSettings
 
 
 @cache
-def _store() -> DynamoStore:
-    # Built once per container, reused by every invocation it serves.
-    return build_store(Settings())
+def _inbox() -> InboxWriter:
+    # Built once per container, on its first invocation, and reused by every later one.
+    settings = StreamSettings.from_environ(os.environ)
+    client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+    store = InboxUpdates(client, settings.table_name)
+    if settings.redis_url is None:
+        return store
+    # With a cache in the VPC, open pages hear of their inbox changes as with the local poller.
+    return PublishingInbox(store, RedisPublisher(settings.redis_url))
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    result = process_records(event.get("Records", []), _store())
+    result = process_records(event.get("Records", []), _inbox())
     return result.batch_item_failures()
+
+
+freeze_startup_heap()

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-from cruddur.adapters.dynamo_items import message_from_plain
+from cruddur.adapters.dynamo_items import message_from_item
 from cruddur.domain import keys
 from cruddur.domain.model import Message
 
-_deserializer = TypeDeserializer()
 Record = Mapping[str, Any]
 
 
@@ -35,8 +32,8 @@ def message_of(record: Record) -> Message | None:
     if not image:
         raise MalformedRecord("a message record without NewImage: is the stream view NEW_IMAGE?")
     try:
-        plain = {name: _deserializer.deserialize(value) for name, value in image.items()}
-        message = message_from_plain(plain)
+        # The image is in DynamoDB's JSON, as GetItem returns it: no (de)serializer needed.
+        message = message_from_item(image)
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedRecord(f"unreadable message image: {type(exc).__name__}") from exc
     if keys.message_pk(message.group_uuid) != pk:

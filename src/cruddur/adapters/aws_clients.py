@@ -1,0 +1,51 @@
+"""How every boto3 client is configured: the API's, the ops CLI's, the poller's and the Lambda's.
+
+Kept apart from bootstrap.py (which builds the whole app) so the stream Lambda can build its one
+client without importing the app. Plain arguments, not Settings: the Lambda reads no pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+
+CLIENT_OPTIONS: dict[str, Any] = {
+    "retries": {"mode": "standard", "max_attempts": 5},
+    "connect_timeout": 3,
+    "read_timeout": 20,
+    "max_pool_connections": 64,
+    "tcp_keepalive": True,
+}
+CLIENT_CONFIG = Config(**CLIENT_OPTIONS)
+
+
+def local_credentials(endpoint_url: str | None) -> Credentials | None:
+    """DynamoDB Local accepts any credentials but the clients insist on having some."""
+    if endpoint_url and boto3.Session().get_credentials() is None:
+        return Credentials("local", "local")
+    return None
+
+
+def client_args(region: str, endpoint_url: str | None) -> dict[str, Any]:
+    args: dict[str, Any] = {"region_name": region, "config": CLIENT_CONFIG}
+    if endpoint_url:
+        args["endpoint_url"] = endpoint_url
+        if local_credentials(endpoint_url) is not None:
+            args["aws_access_key_id"] = "local"
+            args["aws_secret_access_key"] = "local"  # noqa: S105 - not a secret: DynamoDB Local
+    return args
+
+
+def dynamodb_client(region: str, endpoint_url: str | None) -> DynamoDBClient:
+    return boto3.client("dynamodb", **client_args(region, endpoint_url))
+
+
+def streams_client(region: str, endpoint_url: str | None) -> DynamoDBStreamsClient:
+    return boto3.client("dynamodbstreams", **client_args(region, endpoint_url))

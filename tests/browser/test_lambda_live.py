@@ -1,0 +1,82 @@
+"""With the Lambda runner instead of the local poller, open pages still update live: the packaged
+zip, run as the Lambda runtime would, publishes to Redis; `cruddur serve` relays it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from playwright.sync_api import Browser, expect
+
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.migrations import upgrade
+from cruddur.config import Settings
+from tests.browser.test_redis_fanout import REDIS_URL, _signup, _start, _url
+from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+
+
+@pytest.fixture
+def api_without_poller(settings: Settings, store: DynamoStore) -> Iterator[str]:
+    redis.Redis.from_url(REDIS_URL).ping()
+    upgrade(settings.users_database_url)
+    assert settings.aws_endpoint_url is not None
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"}
+    target = ["--endpoint-url", settings.aws_endpoint_url, "--table", settings.table_name]
+    process = _start(
+        ["serve", *target, "--data-dir", str(Path(settings.data_dir)), "--port", "0"], env
+    )
+    try:
+        yield _url(process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_an_inbox_updates_live_from_the_packaged_lambda(
+    browser: Browser, api_without_poller: str, settings: Settings, tmp_path: Path
+):
+    url = api_without_poller
+    ada_token = _signup(url, "ada_lambda")
+    _signup(url, "bob_lambda")
+    page = browser.new_context(base_url=url).new_page()
+    page.goto("/signin")
+    page.get_by_label("Handle or email").fill("bob_lambda")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/")
+    page.evaluate("window.__noReload = true")
+    auth = {"Authorization": f"Bearer {ada_token}"}
+    first = httpx.post(
+        f"{url}/api/messages", json={"message": "hello", "handle": "bob_lambda"}, headers=auth
+    ).json()
+    group = first["message_group_uuid"]
+    sent = httpx.post(
+        f"{url}/api/messages",
+        json={"message": "from the lambda", "message_group_uuid": group},
+        headers=auth,
+    )
+    assert sent.status_code == 201
+    row = page.locator(f'#inbox li[data-group="{group}"]')
+
+    env = {
+        "AWS_ENDPOINT_URL": str(settings.aws_endpoint_url),
+        "CRUDDUR_TABLE_NAME": settings.table_name,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "REDIS_URL": REDIS_URL,
+    }
+    result, _ = invoke(
+        unpack(build_zip(tmp_path), tmp_path), runtime_folder(tmp_path), stream_event(settings), env
+    )
+
+    assert result == {"batchItemFailures": []}
+    expect(row).to_contain_text("from the lambda")
+    expect(row.locator(".badge")).to_have_text("2")
+    assert page.evaluate("window.__noReload === true")

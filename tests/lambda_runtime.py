@@ -1,0 +1,106 @@
+"""The packaged Lambda, run as the runtime runs it: the zip unpacked into a task folder, boto3's
+family beside it, nothing else on sys.path, and the stream's own records shaped as Lambda
+delivers them (JSON: binary values in base64, times as epoch seconds, eventSourceARN added)."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import importlib.metadata
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_schema
+from cruddur.config import Settings
+from cruddur_infra import lambda_package
+
+_RUN = """
+import json, sys
+sys.path[:0] = [{task!r}, {runtime!r}]
+from cruddur.stream.lambda_handler import lambda_handler
+print(json.dumps(lambda_handler(json.load(sys.stdin), None)))
+stdlib = sys.stdlib_module_names
+print(json.dumps(sorted(m for m in sys.modules if m.partition(".")[0] not in stdlib)))
+"""
+
+
+def build_zip(folder: Path) -> Path:
+    scanned = lambda_package.scan()
+    out = folder / "lambda.zip"
+    lambda_package.write_zip(scanned.own_files, out)
+    return out
+
+
+def runtime_folder(folder: Path) -> Path:
+    """boto3 and its dependencies only, linked from this environment (the runtime ships them)."""
+    runtime = folder / "runtime"
+    runtime.mkdir(exist_ok=True)
+    for top, dists in importlib.metadata.packages_distributions().items():
+        if not set(dists) <= lambda_package.RUNTIME_DISTRIBUTIONS or top.startswith("_"):
+            continue
+        source = Path(importlib.import_module(top).__file__ or "")
+        source = source.parent if source.name == "__init__.py" else source
+        link = runtime / source.name
+        if not link.exists():
+            link.symlink_to(source)
+    return runtime
+
+
+def unpack(zip_path: Path, folder: Path) -> Path:
+    task = folder / "task"
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(task)
+    return task
+
+
+def invoke(
+    task: Path, runtime: Path, event: dict[str, Any], env: dict[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """One invocation in a fresh interpreter: -S (no site-packages) and -E (no PYTHON* vars)."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-E", "-c", _RUN.format(task=str(task), runtime=str(runtime))],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **env},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result, modules = done.stdout.strip().splitlines()[-2:]
+    return json.loads(result), json.loads(modules)
+
+
+def stream_event(settings: Settings) -> dict[str, Any]:
+    """Every record the table's stream holds now, as one Lambda event."""
+    client = bootstrap.dynamodb_client(settings)
+    streams = bootstrap.streams_client(settings)
+    arn = dynamo_schema.stream_arn(client, settings.table_name)
+    records: list[dict[str, Any]] = []
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    for shard in shards:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        ).get("ShardIterator")
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += [{**r, "eventSourceARN": arn} for r in page["Records"]]
+            if not page["Records"]:
+                break
+            iterator = page.get("NextShardIterator")
+    event: dict[str, Any] = json.loads(json.dumps({"Records": records}, default=_as_lambda_json))
+    return event
+
+
+def _as_lambda_json(value: object) -> object:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    raise TypeError(type(value).__name__)
