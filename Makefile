@@ -16,7 +16,7 @@ $(STAMP)/python: pyproject.toml
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,infra]'
 	@touch $@
 
 $(STAMP)/node: package.json package-lock.json
@@ -40,6 +40,9 @@ bench: setup ## the benchmark: prints a table, writes bench/results/results.{jso
 lambda: setup ## dist/lambda.zip: the stream processor for AWS Lambda; prints its size and cold import time
 	cd infra && ../$(BIN)/python -m cruddur_infra.lambda_package
 
+infra: lambda ## synthesize the CDK app offline (infra/cdk.out), check it with cdk-nag and cfn-lint
+	cd infra && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python -m cruddur_infra.check
+
 lint: setup ## ruff (lint and format check)
 	$(BIN)/ruff check src tests infra
 	$(BIN)/ruff format --check src tests infra
@@ -47,7 +50,7 @@ lint: setup ## ruff (lint and format check)
 typecheck: setup ## mypy --strict
 	$(BIN)/mypy
 
-test: lint typecheck ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
+test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
 	$(BIN)/pytest
 
 clean: ## remove installed tooling and local data

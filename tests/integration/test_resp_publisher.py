@@ -16,7 +16,7 @@ URL = "redis://127.0.0.1:6379/0"
 
 
 def _listen(user: str) -> redis.client.PubSub:
-    pubsub = redis.Redis.from_url(URL).pubsub()  # type: ignore[no-untyped-call]
+    pubsub: redis.client.PubSub = redis.Redis.from_url(URL).pubsub()  # type: ignore[no-untyped-call]
     pubsub.subscribe(f"cruddur:events:{user}")
     assert pubsub.get_message(timeout=2)["type"] == "subscribe"
     return pubsub
@@ -38,7 +38,7 @@ def test_a_subscriber_on_redis_py_hears_every_event_from_many_threads():
         thread.start()
     for thread in threads:
         thread.join()
-    heard = []
+    heard: list[int] = []
     while len(heard) < 20:
         message = pubsub.get_message(timeout=2)
         assert message is not None

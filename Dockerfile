@@ -1,0 +1,24 @@
+# The API's image: `cruddur serve --prod`. Built by `cdk deploy` (CruddurApi) or by hand:
+#   docker build -t cruddur-api . && docker run -p 4567:4567 --env-file prod.env cruddur-api
+# Two stages: the first installs the package into a virtualenv; the final one copies that
+# virtualenv onto a slim base with no compiler, no pip cache and a non-root user.
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/cruddur
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN /opt/cruddur/bin/pip install .
+
+FROM python:3.11-slim-bookworm
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cruddur
+COPY --from=build /opt/cruddur /opt/cruddur
+ENV PATH=/opt/cruddur/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    CRUDDUR_DATA_DIR=/tmp/cruddur
+USER 10001:10001
+EXPOSE 4567
+ENTRYPOINT ["cruddur"]
+# 0.0.0.0 inside the container only: the task's security group admits the load balancer alone.
+CMD ["serve", "--prod", "--host", "0.0.0.0", "--port", "4567"]

@@ -1,0 +1,79 @@
+"""CruddurData: the table (its definition is the app's own) and the key that encrypts it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cruddur.adapters.dynamo_schema import table_definition
+from cruddur.domain.keys import EXPIRES_AT
+from cruddur_infra.settings import DeploySettings
+
+_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
+_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
+_VIEWS = {"NEW_IMAGE": dynamodb.StreamViewType.NEW_IMAGE}
+
+
+class DataStack(cdk.Stack):
+    def __init__(self, scope: Construct, id: str, deploy: DeploySettings, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        # The same CreateTable arguments `cruddur ddb schema-load` sends: the two cannot drift.
+        definition = table_definition(
+            deploy.table_name, deploy.billing_mode, deploy.read_capacity, deploy.write_capacity
+        )
+        types = {a["AttributeName"]: a["AttributeType"] for a in definition["AttributeDefinitions"]}
+
+        def attribute(key_schema: list[dict[str, str]], kind: str) -> dynamodb.Attribute:
+            name = next(k["AttributeName"] for k in key_schema if k["KeyType"] == kind)
+            return dynamodb.Attribute(name=name, type=_TYPES[types[name]])
+
+        provisioned = definition["BillingMode"] == "PROVISIONED"
+        self.key = kms.Key(
+            self,
+            "TableKey",
+            description="Encrypts the Cruddur messages table at rest",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            table_name=definition["TableName"],
+            partition_key=attribute(definition["KeySchema"], "HASH"),
+            sort_key=attribute(definition["KeySchema"], "RANGE"),
+            billing_mode=(
+                dynamodb.BillingMode.PROVISIONED
+                if provisioned
+                else dynamodb.BillingMode.PAY_PER_REQUEST
+            ),
+            read_capacity=deploy.read_capacity if provisioned else None,
+            write_capacity=deploy.write_capacity if provisioned else None,
+            stream=_VIEWS[definition["StreamSpecification"]["StreamViewType"]],
+            time_to_live_attribute=EXPIRES_AT,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for index in definition["GlobalSecondaryIndexes"]:
+            self.table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                partition_key=attribute(index["KeySchema"], "HASH"),
+                sort_key=attribute(index["KeySchema"], "RANGE"),
+                projection_type=_PROJECTIONS[index["Projection"]["ProjectionType"]],
+                read_capacity=deploy.read_capacity if provisioned else None,
+                write_capacity=deploy.write_capacity if provisioned else None,
+            )
+        self.index_names = [index["IndexName"] for index in definition["GlobalSecondaryIndexes"]]
+        cdk.CfnOutput(self, "TableName", value=self.table.table_name)
+        cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
+
+    def index_arns(self) -> list[str]:
+        return [f"{self.table.table_arn}/index/{name}" for name in self.index_names]

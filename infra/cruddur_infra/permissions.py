@@ -1,0 +1,31 @@
+"""Exactly what each component calls on the table: the stacks grant these and nothing more.
+
+`tests/infra/test_permissions.py` records the calls each component really makes (on the wire, in
+front of DynamoDB Local) and compares them with these lists, so a new call fails a test until it
+is granted here, and a grant the code no longer needs fails too.
+"""
+
+from __future__ import annotations
+
+# The API (Fargate task role). TransactWriteItems needs the actions of its items: all are Puts.
+API_TABLE_ACTIONS = (
+    "dynamodb:DescribeTable",  # /readyz
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+API_INDEX_ACTIONS = ("dynamodb:Query",)
+
+# The stream processor (Lambda execution role): the inbox updates, and reading a row on replay.
+STREAM_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+# What the event source mapping does with the function's role to read the stream.
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+
+# DynamoDB uses the table's key on the caller's behalf (kms:ViaService); nothing else may.
+TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")

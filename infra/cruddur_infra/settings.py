@@ -1,0 +1,61 @@
+"""The app's deploy-time choices, read from CDK context (`cdk deploy -c name=value`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from constructs import Node
+
+DEFAULT_AZS = ("a", "b")  # suffixes: the region's zones a and b
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    region: str = "us-east-1"
+    account: str | None = None  # unset: the account of the credentials `cdk deploy` runs with
+    table_name: str = "cruddur-messages"
+    billing_mode: str = "PAY_PER_REQUEST"  # or PROVISIONED
+    read_capacity: int = 5
+    write_capacity: int = 5
+    availability_zones: tuple[str, ...] = DEFAULT_AZS
+    certificate_arn: str | None = None  # HTTPS on the load balancer; required by the API stack
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    config_rules: bool = False  # many organisations run AWS Config centrally
+    image_tag: str = "latest"
+
+    @property
+    def zones(self) -> list[str]:
+        return [z if z[:-1] else f"{self.region}{z}" for z in self.availability_zones]
+
+    @property
+    def env(self) -> cdk.Environment:
+        return cdk.Environment(account=self.account, region=self.region)
+
+    @classmethod
+    def from_context(cls, node: Node) -> DeploySettings:
+        def get(name: str, default: object) -> object:
+            value = node.try_get_context(name)
+            return default if value is None else value
+
+        zones = get("availability_zones", ",".join(DEFAULT_AZS))
+        return cls(
+            region=str(get("region", os.environ.get("CDK_DEFAULT_REGION") or cls.region)),
+            account=_optional(get("account", os.environ.get("CDK_DEFAULT_ACCOUNT"))),
+            table_name=str(get("table_name", cls.table_name)),
+            billing_mode=str(get("billing_mode", cls.billing_mode)).upper(),
+            read_capacity=int(str(get("read_capacity", cls.read_capacity))),
+            write_capacity=int(str(get("write_capacity", cls.write_capacity))),
+            availability_zones=tuple(str(zones).split(",")),
+            certificate_arn=_optional(get("certificate_arn", None)),
+            cognito_user_pool_id=str(get("cognito_user_pool_id", "")),
+            cognito_client_id=str(get("cognito_client_id", "")),
+            config_rules=str(get("config_rules", "false")).lower() in {"1", "true", "yes"},
+            image_tag=str(get("image_tag", cls.image_tag)),
+        )
+
+
+def _optional(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
