@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 
@@ -30,7 +31,7 @@ def build(app: cdk.App, deploy: DeploySettings | None = None) -> Stacks:
     deploy = deploy or DeploySettings.from_context(app.node)
     # No bootstrap version rule: templates deploy on any CloudFormation (moto's, in the tests).
     synthesizer = cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
-    common = {"synthesizer": synthesizer, "env": deploy.env}
+    common: dict[str, Any] = {"synthesizer": synthesizer, "env": deploy.env}
     data = DataStack(app, "CruddurData", deploy, **common)
     network = NetworkStack(
         app,

@@ -1,0 +1,75 @@
+"""The CDK app synthesized once per session (offline), and moto's server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from cruddur_infra import lambda_package
+from cruddur_infra.check import synth
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+REGION = "us-east-1"
+MOTO_ACCOUNT = "123456789012"
+
+
+@pytest.fixture(scope="session")
+def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cdk.out")
+    if not lambda_package.DEFAULT_OUT.exists():
+        lambda_package.write_zip(lambda_package.scan().own_files, lambda_package.DEFAULT_OUT)
+    synth(out)
+    return out
+
+
+def template(cdk_out: Path, stack: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((cdk_out / f"{stack}.template.json").read_text())
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/moto-api/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def aws(service: str, url: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )

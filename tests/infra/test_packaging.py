@@ -1,0 +1,50 @@
+"""The Lambda zip holds only the stream processor; the API image is multi-stage and non-root."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cruddur_infra import lambda_package
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_zip_holds_the_processor_and_nothing_of_the_web_sql_or_passwords(tmp_path: Path):
+    scanned = lambda_package.scan()
+    out = tmp_path / "lambda.zip"
+    size = lambda_package.write_zip(scanned.own_files, out)
+    names = set(zipfile.ZipFile(out).namelist())
+    assert "cruddur/stream/lambda_handler.py" in names
+    assert "cruddur/events/resp.py" in names
+    forbidden = ("cruddur/api/", "cruddur/web/", "cruddur/adapters/users", "passwords", "bench")
+    assert not [n for n in names if any(part in n for part in forbidden)]
+    assert size < lambda_package.MAX_ZIP_BYTES
+    assert scanned.runtime <= lambda_package.RUNTIME_DISTRIBUTIONS
+
+
+def test_the_same_sources_give_the_same_zip(tmp_path: Path):
+    files = lambda_package.scan().own_files
+    lambda_package.write_zip(files, tmp_path / "a.zip")
+    lambda_package.write_zip(files, tmp_path / "b.zip")
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+def test_a_handler_that_imports_a_third_party_library_is_refused():
+    with pytest.raises(lambda_package.PackagingError, match="sqlalchemy"):
+        lambda_package.scan("sqlalchemy")
+
+
+def test_the_dockerfile_builds_in_one_stage_and_runs_as_a_non_root_user_in_another():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    stages = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    assert len(stages) == 2
+    final = lines[stages[1] :]
+    assert any(line.startswith("COPY --from=build") for line in final)
+    users = [line for line in final if line.startswith("USER ")]
+    assert users
+    assert not users[-1].split()[1].startswith(("0", "root"))
+    assert not [line for line in final if "pip install" in line or "apt-get" in line]
+    assert '"serve", "--prod"' in final[-1]

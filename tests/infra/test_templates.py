@@ -1,0 +1,266 @@
+"""What the synthesized templates promise, property by property (aws_cdk.assertions reads them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from cruddur.adapters.dynamo_schema import table_definition
+from cruddur.domain.keys import EXPIRES_AT, MESSAGE_PREFIX
+from cruddur_infra.permissions import (
+    API_INDEX_ACTIONS,
+    API_TABLE_ACTIONS,
+    STREAM_READ_ACTIONS,
+    STREAM_TABLE_ACTIONS,
+)
+from tests.infra.conftest import template
+
+
+def _one(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
+        r["Properties"] for r in body["Resources"].values() if r["Type"] == kind
+    ]
+    assert len(found) == 1, kind
+    return found[0]
+
+
+def test_the_table_is_the_one_schema_load_creates(cdk_out: Path):
+    table = _one(template(cdk_out, "CruddurData"), "AWS::DynamoDB::Table")
+    expected = table_definition("cruddur-messages")
+    assert table["TableName"] == expected["TableName"]
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(
+        expected["AttributeDefinitions"], key=str
+    )
+    assert table["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": EXPIRES_AT, "Enabled": True}
+
+
+def test_the_table_is_protected_encrypted_with_its_own_key_and_retained(cdk_out: Path):
+    data = Template.from_json(template(cdk_out, "CruddurData"))
+    data.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": Match.object_like(
+                {
+                    "DeletionProtectionEnabled": True,
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                    "SSESpecification": {
+                        "SSEEnabled": True,
+                        "SSEType": "KMS",
+                        "KMSMasterKeyId": Match.any_value(),
+                    },
+                }
+            ),
+        },
+    )
+    data.has_resource(
+        "AWS::KMS::Key",
+        {"DeletionPolicy": "Retain", "Properties": Match.object_like({"EnableKeyRotation": True})},
+    )
+
+
+def test_provisioned_capacity_comes_from_context(tmp_path: Path):
+    from cruddur_infra.check import synth
+
+    synth(tmp_path, {"billing_mode": "PROVISIONED", "read_capacity": "7", "write_capacity": "3"})
+    table = _one(template(tmp_path, "CruddurData"), "AWS::DynamoDB::Table")
+    assert table["ProvisionedThroughput"] == {"ReadCapacityUnits": 7, "WriteCapacityUnits": 3}
+    assert "BillingMode" not in table or table["BillingMode"] == "PROVISIONED"
+
+
+def test_the_mapping_filters_to_message_inserts_bisects_retries_and_dead_letters(cdk_out: Path):
+    body = template(cdk_out, "CruddurStream")
+    mapping = _one(body, "AWS::Lambda::EventSourceMapping")
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600
+    assert "OnFailure" in mapping["DestinationConfig"]
+    [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {"pk": {"S": [{"prefix": MESSAGE_PREFIX}]}}},
+    }
+    queue = _one(body, "AWS::SQS::Queue")
+    assert queue["KmsMasterKeyId"] == "alias/aws/sqs"
+
+
+def test_the_lambda_runs_the_packaged_handler_in_isolated_subnets(cdk_out: Path):
+    function = _one(template(cdk_out, "CruddurStream"), "AWS::Lambda::Function")
+    assert function["Handler"] == "cruddur.stream.lambda_handler.lambda_handler"
+    assert function["Runtime"].startswith("python3.")
+    subnets = json.dumps(function["VpcConfig"]["SubnetIds"])
+    assert "isolated" in subnets
+    assert "app" not in subnets
+    assert "public" not in subnets
+    network = template(cdk_out, "CruddurNetwork")
+    isolated = [
+        name
+        for name, r in network["Resources"].items()
+        if r["Type"] == "AWS::EC2::Route" and "isolated" in name
+    ]
+    assert isolated == []  # no route at all out of the isolated subnets: no NAT, no internet
+
+
+def test_dynamodb_traffic_stays_in_the_vpc_through_an_endpoint_for_this_table_only(cdk_out: Path):
+    endpoint = _one(template(cdk_out, "CruddurNetwork"), "AWS::EC2::VPCEndpoint")
+    assert endpoint["VpcEndpointType"] == "Gateway"
+    assert "dynamodb" in json.dumps(endpoint["ServiceName"])
+    [statement] = endpoint["PolicyDocument"]["Statement"]
+    resources = json.dumps(statement["Resource"])
+    assert "Table" in resources
+    assert "index/inbox-by-recency" in resources
+    assert "*" not in json.dumps(statement["Action"])
+
+
+def test_the_cache_is_serverless_valkey_reachable_only_from_the_lambda_and_the_api(cdk_out: Path):
+    cache = _one(template(cdk_out, "CruddurCache"), "AWS::ElastiCache::ServerlessCache")
+    assert cache["Engine"] == "valkey"
+    ingress = [
+        r["Properties"]
+        for stack in ("CruddurNetwork", "CruddurApi")
+        for r in template(cdk_out, stack)["Resources"].values()
+        if r["Type"] == "AWS::EC2::SecurityGroupIngress" and r["Properties"].get("FromPort") == 6379
+    ]
+    assert len(ingress) == 2
+    assert all("SourceSecurityGroupId" in rule and "CidrIp" not in rule for rule in ingress)
+    stream_env = _one(template(cdk_out, "CruddurStream"), "AWS::Lambda::Function")["Environment"]
+    assert "rediss://" in json.dumps(stream_env["Variables"]["REDIS_URL"])
+
+
+def _policies(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in body["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+
+
+def _touches_table(policy: dict[str, Any]) -> bool:
+    return "dynamodb:" in json.dumps(policy["PolicyDocument"])
+
+
+def test_no_policy_that_touches_the_table_has_a_wildcard(cdk_out: Path):
+    for stack in ("CruddurStream", "CruddurApi"):
+        touching = [p for p in _policies(template(cdk_out, stack)) if _touches_table(p)]
+        assert touching, stack
+        for policy in touching:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert "*" not in json.dumps(statement["Action"]), statement
+                assert '"*"' not in json.dumps(statement["Resource"]), statement
+
+
+def _dynamodb_actions(body: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for policy in _policies(body):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            listed = statement["Action"]
+            listed = [listed] if isinstance(listed, str) else listed
+            actions |= {a for a in listed if a.startswith("dynamodb:")}
+    return actions
+
+
+def test_each_role_has_exactly_the_actions_its_component_calls(cdk_out: Path):
+    assert _dynamodb_actions(template(cdk_out, "CruddurStream")) == set(STREAM_TABLE_ACTIONS) | set(
+        STREAM_READ_ACTIONS
+    )
+    assert _dynamodb_actions(template(cdk_out, "CruddurApi")) == set(API_TABLE_ACTIONS) | set(
+        API_INDEX_ACTIONS
+    )
+
+
+def test_no_iam_users_or_access_keys_anywhere(cdk_out: Path):
+    for path in cdk_out.glob("*.template.json"):
+        kinds = {r["Type"] for r in json.loads(path.read_text())["Resources"].values()}
+        assert not kinds & {"AWS::IAM::User", "AWS::IAM::AccessKey"}, path.name
+
+
+def test_the_api_runs_behind_https_with_readyz_checks_autoscaling_and_secrets(cdk_out: Path):
+    api = Template.from_json(template(cdk_out, "CruddurApi"))
+    api.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Protocol": "HTTPS", "Port": 443}
+    )
+    api.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/readyz"}
+    )
+    api.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        Match.object_like(
+            {
+                "TargetTrackingScalingPolicyConfiguration": Match.object_like(
+                    {
+                        "PredefinedMetricSpecification": {
+                            "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+                        }
+                    }
+                )
+            }
+        ),
+    )
+    task = _one(template(cdk_out, "CruddurApi"), "AWS::ECS::TaskDefinition")
+    [container] = task["ContainerDefinitions"]
+    assert container["Command"][:2] == ["serve", "--prod"]
+    assert {s["Name"] for s in container["Secrets"]} == {"CRUDDUR_CURSOR_SECRET", "DATABASE_URL"}
+    assert container["Environment"]  # Cognito and table settings, no secret among them
+    names = {e["Name"] for e in container["Environment"]}
+    assert "CRUDDUR_CURSOR_SECRET" not in names
+    assert "COGNITO_USER_POOL_ID" in names
+
+
+def test_the_trail_records_the_table_data_events_into_a_locked_down_bucket(cdk_out: Path):
+    body = template(cdk_out, "CruddurAudit")
+    trail = _one(body, "AWS::CloudTrail::Trail")
+    assert trail["EnableLogFileValidation"] is True
+    assert "KMSKeyId" in trail
+    selectors = json.dumps(trail["AdvancedEventSelectors"])
+    assert "AWS::DynamoDB::Table" in selectors
+    assert '"Data"' in selectors
+    audit = Template.from_json(body)
+    audit.has_resource_properties(
+        "AWS::S3::Bucket",
+        Match.object_like(
+            {
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": Match.object_like(
+                    {
+                        "ServerSideEncryptionConfiguration": [
+                            Match.object_like(
+                                {
+                                    "ServerSideEncryptionByDefault": Match.object_like(
+                                        {"SSEAlgorithm": "aws:kms"}
+                                    )
+                                }
+                            )
+                        ]
+                    }
+                ),
+            }
+        ),
+    )
+    assert not [r for r in body["Resources"].values() if r["Type"] == "AWS::Config::ConfigRule"]
+
+
+def test_config_rules_for_the_table_come_with_a_context_flag(tmp_path: Path):
+    from cruddur_infra.check import synth
+
+    synth(tmp_path, {"config_rules": "true"})
+    rules = [
+        r["Properties"]["Source"]["SourceIdentifier"]
+        for r in template(tmp_path, "CruddurAudit")["Resources"].values()
+        if r["Type"] == "AWS::Config::ConfigRule"
+    ]
+    assert sorted(rules) == [
+        "DYNAMODB_PITR_ENABLED",
+        "DYNAMODB_TABLE_DELETION_PROTECTION_ENABLED",
+        "DYNAMODB_TABLE_ENCRYPTED_KMS",
+    ]
