@@ -12,15 +12,15 @@ from aws_cdk import aws_ecs_patterns as patterns
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cruddur_infra import nag
+from cruddur_infra.buckets import access_log_bucket
 from cruddur_infra.data import DataStack
 from cruddur_infra.lambda_package import ROOT
 from cruddur_infra.network import NetworkStack, admit_to_cache
-from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS, TABLE_KEY_ACTIONS
+from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS
 from cruddur_infra.settings import DeploySettings
 
 PORT = 4567
@@ -79,15 +79,7 @@ class ApiStack(cdk.Stack):
                     iam.PolicyStatement(
                         actions=list(API_INDEX_ACTIONS), resources=data.index_arns()
                     ),
-                    iam.PolicyStatement(
-                        actions=list(TABLE_KEY_ACTIONS),
-                        resources=[data.key.key_arn],
-                        conditions={
-                            "StringEquals": {
-                                "kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"
-                            }
-                        },
-                    ),
+                    data.key_statement(),
                 ],
             )
         )
@@ -127,21 +119,7 @@ class ApiStack(cdk.Stack):
             },
             readonly_root_filesystem=False,
         )
-        access_logs = s3.Bucket(
-            self,
-            "LoadBalancerLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        nag.acknowledge(
-            access_logs,
-            "AwsSolutions-S1",
-            "this bucket holds the load balancer's access logs;"
-            " logging its own access would recurse",
-        )
+        access_logs = access_log_bucket(self, "LoadBalancerLogs", "load balancer")
         service = patterns.ApplicationLoadBalancedFargateService(
             self,
             "Service",

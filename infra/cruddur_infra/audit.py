@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cruddur_infra import nag
+from cruddur_infra.buckets import access_log_bucket
 from cruddur_infra.data import DataStack
 from cruddur_infra.settings import DeploySettings
 
@@ -35,21 +35,7 @@ class AuditStack(cdk.Stack):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        access_logs = s3.Bucket(
-            self,
-            "TrailAccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        nag.acknowledge(
-            access_logs,
-            "AwsSolutions-S1",
-            "this bucket holds the trail bucket's access logs;"
-            " logging its own access would recurse",
-        )
+        access_logs = access_log_bucket(self, "TrailAccessLogs", "trail bucket")
         bucket = s3.Bucket(
             self,
             "TrailBucket",

@@ -6,11 +6,13 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cruddur.adapters.dynamo_schema import table_definition
 from cruddur.domain.keys import EXPIRES_AT
+from cruddur_infra.permissions import TABLE_KEY_ACTIONS
 from cruddur_infra.settings import DeploySettings
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
@@ -74,6 +76,16 @@ class DataStack(cdk.Stack):
         self.index_names = [index["IndexName"] for index in definition["GlobalSecondaryIndexes"]]
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
+
+    def key_statement(self) -> iam.PolicyStatement:
+        """Use of the table's key, only through DynamoDB on this table's behalf."""
+        return iam.PolicyStatement(
+            actions=list(TABLE_KEY_ACTIONS),
+            resources=[self.key.key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}
+            },
+        )
 
     def index_arns(self) -> list[str]:
         return [f"{self.table.table_arn}/index/{name}" for name in self.index_names]

@@ -18,7 +18,7 @@ from cruddur_infra import nag
 from cruddur_infra.data import DataStack
 from cruddur_infra.lambda_package import DEFAULT_OUT, HANDLER
 from cruddur_infra.network import NetworkStack
-from cruddur_infra.permissions import STREAM_READ_ACTIONS, STREAM_TABLE_ACTIONS, TABLE_KEY_ACTIONS
+from cruddur_infra.permissions import STREAM_READ_ACTIONS, STREAM_TABLE_ACTIONS
 
 MAX_RETRIES = 5
 MAX_RECORD_AGE = cdk.Duration.hours(6)
@@ -73,15 +73,7 @@ class StreamStack(cdk.Stack):
                         actions=list(STREAM_READ_ACTIONS),
                         resources=[stream_arn],
                     ),
-                    iam.PolicyStatement(
-                        actions=list(TABLE_KEY_ACTIONS),
-                        resources=[data.key.key_arn],
-                        conditions={
-                            "StringEquals": {
-                                "kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"
-                            }
-                        },
-                    ),
+                    data.key_statement(),
                 ],
             )
         )

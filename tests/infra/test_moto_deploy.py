@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ import pytest
 
 from cruddur.adapters.migrations import upgrade
 from cruddur.config import Settings
+from tests.browser.test_redis_fanout import _url
 from tests.infra.conftest import MOTO_ACCOUNT, REGION, aws, template
 
 pytestmark = pytest.mark.slow
@@ -132,7 +132,7 @@ def test_the_cli_finds_the_table_conforming_seeds_it_and_serve_sends_through_it(
         env={**env, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        url = _api_url(server)
+        url = _url(server)
         with httpx.Client(base_url=url, timeout=30) as http:
             tokens = [_signup(http, handle) for handle in ("ada_moto", "bob_moto")]
             auth = {"Authorization": f"Bearer {tokens[0]}"}
@@ -167,16 +167,6 @@ def test_the_stream_stack_wires_the_lambda_to_the_table_stream(deployed, moto_ur
         FunctionName=processor["FunctionName"]
     )["EventSourceMappings"]
     assert [m["EventSourceArn"] for m in mappings] == [table["LatestStreamArn"]]
-
-
-def _api_url(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = re.search(r"API at (http://\S+?) ", process.stdout.readline())
-        if found:
-            return found.group(1)
-    raise AssertionError("cruddur serve did not start")
 
 
 def _signup(http: httpx.Client, handle: str) -> str:
