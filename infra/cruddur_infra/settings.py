@@ -24,7 +24,6 @@ class DeploySettings:
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
     config_rules: bool = False  # many organisations run AWS Config centrally
-    image_tag: str = "latest"
 
     @property
     def zones(self) -> list[str]:
@@ -53,7 +52,6 @@ class DeploySettings:
             cognito_user_pool_id=str(get("cognito_user_pool_id", "")),
             cognito_client_id=str(get("cognito_client_id", "")),
             config_rules=str(get("config_rules", "false")).lower() in {"1", "true", "yes"},
-            image_tag=str(get("image_tag", cls.image_tag)),
         )
 
 
