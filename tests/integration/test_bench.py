@@ -48,6 +48,29 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     assert capacity["ours_single"]["rcu_per_message"] == 0
     assert capacity["course"]["wcu_per_message"] > capacity["ours_single"]["wcu_per_message"]
     assert capacity["ours_burst"]["wcu_per_message"] < capacity["ours_single"]["wcu_per_message"]
+    # What `cruddur cost` prices besides sends: a start writes its pair and rows, a visit reads.
+    assert capacity["ours_start"]["wcu_per_start"] > 0
+    assert capacity["ours_visit"]["rcu_per_visit"] > 0
+    assert capacity["ours_single"]["calls_per_message"] >= 3  # the put and both inbox rows
+    workload = ["--messages-per-day", "100000", "--active-users", "5000"]
+    workload += ["--messages-per-conversation", "20"]
+    priced = subprocess.run(
+        [
+            *command[:3],
+            "cost",
+            "--bench-results",
+            str(tmp_path / "results.json"),
+            *workload,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert priced.returncode == 0, priced.stderr
+    estimate = json.loads(priced.stdout)
+    assert estimate["total_on_demand"] > estimate["on_demand"]["usd"] > 0
     assert {target["target"] for target in results["targets"]} >= {
         name for name, *_ in report.TARGETS
     }

@@ -1,5 +1,7 @@
 """(3) Capacity per message, inbox updates included, from ReturnConsumedCapacity: our design
 (single sends, and a burst the processor coalesces) and the course's design on the same endpoint.
+Also what `cruddur cost` prices besides sends: a conversation start (its first message and both
+inbox rows included) and a reader's visit (an inbox page, a page of the conversation, mark read).
 
 The course's design, emulated here from DESIGN §7 item 2: a GSI on message_group_uuid; per
 message, the stream function queries that index for the group's inbox rows, then deletes each
@@ -8,9 +10,7 @@ row and puts it back with the new sort key.
 
 from __future__ import annotations
 
-import json
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,15 @@ from cruddur.adapters import dynamo_schema
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.bench.workload import stranger
 from cruddur.config import Settings
+from cruddur.costs import prices
 from cruddur.domain.clock import format_timestamp, utc_now
+from cruddur.domain.model import UserRef
 from cruddur.services import messaging
+from cruddur.services.context import MessagingContext
 from cruddur.stream.poller import StreamPoller
 from cruddur.stream.runner import build_poller
 
 COURSE_INDEX = "message-group-sk-index"
-
-
-def prices() -> dict[str, Any]:
-    text = resources.files("cruddur.bench").joinpath("prices.json").read_text()
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
 
 
 def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]:
@@ -60,13 +57,54 @@ def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]
         messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100)
     _drain(poller, messages)
     burst = _per_message(meter, messages)
+    start, visit = _start_and_visit(ctx, poller, meter, a, messages)
     course = _course(settings, messages)
-    price = prices()
+    price = prices.load()
     return {
         "ours_single": single | _cost(single, price),
         "ours_burst": burst | _cost(burst, price),
+        "ours_start": start,
+        "ours_visit": visit,
         "course": course | _cost(course, price),
-        "prices": price,
+        "prices": {"region": price["region"], "as_of": price["as_of"]},
+    }
+
+
+def _start_and_visit(
+    ctx: MessagingContext,
+    poller: StreamPoller,
+    meter: CapacityMeter,
+    sender: UserRef,
+    count: int,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per conversation start, and per visit of a reader who has one unread message."""
+    start = {"read": 0.0, "write": 0.0, "calls": 0.0}
+    visit = {"read": 0.0, "write": 0.0, "calls": 0.0}
+    for _ in range(count):
+        reader = stranger()
+        meter.reset()
+        group = messaging.start_conversation(ctx, sender, reader, "x" * 100).group_uuid
+        _drain(poller, 1)
+        _add(start, meter)
+        meter.reset()
+        messaging.list_inbox(ctx, reader.uuid)
+        messaging.list_messages(ctx, reader.uuid, group)
+        messaging.mark_read(ctx, reader.uuid, group)
+        _add(visit, meter)
+    return _per(start, count, "start"), _per(visit, count, "visit")
+
+
+def _add(total: dict[str, float], meter: CapacityMeter) -> None:
+    total["read"] += meter.read_units
+    total["write"] += meter.write_units
+    total["calls"] += meter.calls
+
+
+def _per(total: dict[str, float], count: int, what: str) -> dict[str, float]:
+    return {
+        f"wcu_per_{what}": round(total["write"] / count, 3),
+        f"rcu_per_{what}": round(total["read"] / count, 3),
+        f"calls_per_{what}": round(total["calls"] / count, 3),
     }
 
 
@@ -77,16 +115,15 @@ def _drain(poller: StreamPoller, expected: int) -> None:
 
 
 def _per_message(meter: CapacityMeter, messages: int) -> dict[str, float]:
-    return {
-        "wcu_per_message": round(meter.write_units / messages, 3),
-        "rcu_per_message": round(meter.read_units / messages, 3),
-    }
+    total = {"read": meter.read_units, "write": meter.write_units, "calls": float(meter.calls)}
+    return _per(total, messages, "message")
 
 
 def _cost(per_message: dict[str, float], price: dict[str, Any]) -> dict[str, float]:
+    ddb = price["dynamodb"]
     usd = (
-        per_message["wcu_per_message"] * price["usd_per_million_write_request_units"]
-        + per_message["rcu_per_message"] * price["usd_per_million_read_request_units"]
+        per_message["wcu_per_message"] * ddb["usd_per_million_write_request_units"]
+        + per_message["rcu_per_message"] * ddb["usd_per_million_read_request_units"]
     )
     return {"usd_per_million_messages": round(usd, 3)}
 

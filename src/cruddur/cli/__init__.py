@@ -7,6 +7,7 @@ import logging
 import click
 
 from cruddur.cli.bench import bench
+from cruddur.cli.cost import cost
 from cruddur.cli.db import db
 from cruddur.cli.ddb import ddb
 from cruddur.cli.serve import serve
@@ -37,6 +38,7 @@ def main(log_level: str) -> None:
 
 
 main.add_command(bench)
+main.add_command(cost)
 main.add_command(db)
 main.add_command(ddb)
 main.add_command(serve)

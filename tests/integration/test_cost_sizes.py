@@ -1,0 +1,41 @@
+"""The cost model sizes items as DynamoDB does: checked against the write units it charges."""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.costs.model import item_bytes
+from cruddur.domain.model import Message, UserRef
+
+
+def _message(chars: int) -> items.Item:
+    a, b = UserRef(str(uuid.uuid4()), "ann", "Ann"), UserRef(str(uuid.uuid4()), "bo", "Bo")
+    return items.message_item(
+        Message(
+            group_uuid=str(uuid.uuid4()),
+            message_uuid=str(uuid.uuid4()),
+            text="é" * (chars // 2) + "x" * (chars % 2),  # two UTF-8 bytes per é
+            created_at="2026-01-01T00:00:00.000000+00:00",
+            sender=a,
+            member_uuids=(a.uuid, b.uuid),
+        )
+    )
+
+
+def test_item_bytes_crosses_each_write_unit_where_dynamodb_does(store: DynamoStore):
+    # The message item's own attributes take a few hundred bytes: vary the text so the
+    # computed size lands just under and just over each kilobyte boundary.
+    base = item_bytes(_message(0))
+    for boundary in (1024, 2048):
+        for target in (boundary - 1, boundary, boundary + 1):
+            item = _message(target - base)
+            size = item_bytes(item)
+            assert size == target
+            # No table index covers message items: their write units are the item's alone.
+            put = store.client.put_item(
+                TableName=store.table, Item=item, ReturnConsumedCapacity="TOTAL"
+            )
+            assert put["ConsumedCapacity"]["CapacityUnits"] == math.ceil(size / 1024), size
