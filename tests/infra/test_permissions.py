@@ -1,0 +1,152 @@
+"""Each role's table actions are exactly the calls its code makes, recorded on the wire.
+
+The API runs as it does on Fargate (HTTP in front, no poller in its process) and the stream
+processor as Lambda runs it (the packaged zip in a clean interpreter, on the stream's real
+records, twice: the second run is a replay). Every DynamoDB call both make crosses a recording
+proxy in front of DynamoDB Local; the actions seen must equal the lists the stacks grant
+(`cruddur_infra.permissions`), both ways: nothing called that is not granted, nothing granted
+that is not called. The event source mapping's stream reads are Lambda's own calls, not the
+function's; `test_templates` checks those grants.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from cruddur import bootstrap
+from cruddur.adapters import dynamo_schema
+from cruddur.adapters.migrations import upgrade
+from cruddur.api import create_app
+from cruddur.api.server import ApiServer
+from cruddur.config import Settings
+from cruddur.local.dynamodb_local import DynamoDBLocal
+from cruddur.services import messaging
+from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS, STREAM_TABLE_ACTIONS
+from tests.conftest import make_user
+from tests.e2e.conftest import Api, Member
+from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+from tests.wire_recorder import Call, Recorder, calls_of, recording
+
+
+@pytest.fixture
+def wire(dynamodb_local: DynamoDBLocal) -> Iterator[Recorder]:
+    with recording(dynamodb_local.endpoint_url) as recorder:
+        yield recorder
+
+
+def _settings(endpoint: str, table: str, folder: Path) -> Settings:
+    return Settings(
+        aws_endpoint_url=endpoint,
+        table_name=table,
+        data_dir=folder / "data",
+        cursor_secret=SecretStr("test-cursor-secret-0123456789"),
+    )
+
+
+def _actions(calls: list[Call], table: str, *, index: bool) -> set[str]:
+    assert {call.table for call in calls} == {table}  # this table only, never another
+    return {call.action for call in calls if call.index is index}
+
+
+def _use_the_api_as_a_user_would(api: Api) -> None:
+    ada, bob = api.signup(), api.signup()
+    started = api.send(ada, handle=bob.handle, message="first")
+    group = started["message_group_uuid"]
+    api.send(ada, handle=bob.handle, message="to the pair that exists now")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    for _ in range(2):  # the second is a retry: it replays the first result
+        sent = api.http.post(
+            "/api/messages",
+            json={"message_group_uuid": group, "message": "keyed"},
+            headers=ada.auth | key,
+        )
+        assert sent.status_code == 201, sent.text
+    _page_through(api, bob, f"/api/messages/{group}")
+    _page_through(api, bob, "/api/message_groups")
+    read = api.http.post(f"/api/message_groups/{group}/read", headers=bob.auth)
+    assert read.status_code == 204, read.text
+    assert api.http.get("/readyz").status_code == 200
+
+
+def _page_through(api: Api, member: Member, path: str) -> None:
+    params: dict[str, str] = {"limit": "1"}
+    for _ in range(10):
+        page = api.http.get(path, params=params, headers=member.auth)
+        assert page.status_code == 200, page.text
+        cursor = page.headers.get("X-Next-Cursor")
+        if cursor is None:
+            return
+        params["cursor"] = cursor
+    raise AssertionError("more pages than the test wrote")
+
+
+def test_the_api_role_grants_exactly_the_calls_the_api_makes(
+    wire: Recorder, dynamodb_local: DynamoDBLocal, tmp_path: Path
+):
+    table = f"perm-{uuid.uuid4().hex[:10]}"
+    direct = _settings(dynamodb_local.endpoint_url, table, tmp_path)
+    dynamo_schema.create_table(
+        bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
+    )
+    settings = _settings(wire.url, table, tmp_path)
+    upgrade(settings.users_database_url)
+    store = bootstrap.build_store(settings)
+    runtime = bootstrap.build_runtime(settings, store)
+    with (
+        ApiServer(create_app(settings, runtime), "127.0.0.1", 0) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        _use_the_api_as_a_user_would(Api(server.url, http, runtime, store))
+    calls = wire.take()
+    assert _actions(calls, table, index=False) == set(API_TABLE_ACTIONS)
+    assert _actions(calls, table, index=True) == set(API_INDEX_ACTIONS)
+
+
+def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
+    wire: Recorder, dynamodb_local: DynamoDBLocal, tmp_path: Path
+):
+    table = f"perm-{uuid.uuid4().hex[:10]}"
+    direct = _settings(dynamodb_local.endpoint_url, table, tmp_path)
+    dynamo_schema.create_table(
+        bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
+    )
+    ctx = bootstrap.build_messaging(direct, bootstrap.build_store(direct))
+    ada, bob = make_user("ada"), make_user("bob")
+    group = messaging.start_conversation(ctx, ada, bob, "first").group_uuid
+    messaging.send_message(ctx, bob, group, "second")
+    event = stream_event(direct)
+    task, runtime = unpack(build_zip(tmp_path), tmp_path), runtime_folder(tmp_path)
+    env = {
+        "AWS_ENDPOINT_URL": wire.url,
+        "CRUDDUR_TABLE_NAME": table,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
+    for _ in range(2):  # the second delivery replays records already applied
+        result, _modules = invoke(task, runtime, event, env)
+        assert result == {"batchItemFailures": []}
+    calls = wire.take()
+    assert _actions(calls, table, index=False) == set(STREAM_TABLE_ACTIONS)
+    assert _actions(calls, table, index=True) == set()
+
+
+def test_a_transaction_counts_as_the_actions_of_its_items():
+    body = {
+        "TransactItems": [
+            {"Put": {"TableName": "t", "Item": {}}},
+            {"ConditionCheck": {"TableName": "t", "Key": {}}},
+        ]
+    }
+    assert calls_of("DynamoDB_20120810.TransactWriteItems", body) == [
+        Call("dynamodb:PutItem", "t", False),
+        Call("dynamodb:ConditionCheckItem", "t", False),
+    ]
+    query = {"TableName": "t", "IndexName": "i"}
+    assert calls_of("DynamoDB_20120810.Query", query) == [Call("dynamodb:Query", "t", True)]
