@@ -70,7 +70,7 @@ def recording(upstream: str) -> Iterator[Recorder]:
             if amz_target.startswith("DynamoDB_"):  # streams calls are the event source's
                 with recorder.lock:
                     recorder.calls.extend(calls_of(amz_target, json.loads(body or b"{}")))
-            upstream_conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            upstream_conn = http.client.HTTPConnection(target.netloc, timeout=30)
             try:
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 upstream_conn.request("POST", self.path, body=body, headers=headers)

@@ -55,12 +55,41 @@ class ApiStack(cdk.Stack):
         database_url = secretsmanager.Secret(
             self, "DatabaseUrl", description="DATABASE_URL of the users directory (PostgreSQL)"
         )
-        for secret in (cursor_secret, database_url):
+        secrets = {
+            "CRUDDUR_CURSOR_SECRET": ecs.Secret.from_secrets_manager(cursor_secret),
+            "DATABASE_URL": ecs.Secret.from_secrets_manager(database_url),
+        }
+        environment = {
+            "CRUDDUR_TABLE_NAME": data.table.table_name,
+            "CRUDDUR_AUTH_MODE": deploy.auth_mode,
+            "CRUDDUR_COOKIE_SECURE": "true",
+            "REDIS_URL": redis_url,
+        }
+        stored = [cursor_secret, database_url]
+        if deploy.auth_mode == "local":
+            # One RSA key for every task, or a token one task issued fails on the next. Secrets
+            # Manager cannot generate an RSA key: the operator stores one (see README).
+            key = secretsmanager.Secret(
+                self, "SigningKey", description="PEM of the local accounts' token signing key"
+            )
+            secrets["CRUDDUR_SIGNING_KEY"] = ecs.Secret.from_secrets_manager(key)
+            stored.append(key)
+        elif deploy.auth_mode == "cognito":
+            if not deploy.cognito_user_pool_id or not deploy.cognito_client_id:
+                raise ValueError(
+                    "Cognito sign-in needs -c cognito_user_pool_id=… -c cognito_client_id=…"
+                    " (or -c auth_mode=local for the app's own accounts)"
+                )
+            environment["COGNITO_USER_POOL_ID"] = deploy.cognito_user_pool_id
+            environment["COGNITO_USER_POOL_CLIENT_ID"] = deploy.cognito_client_id
+        else:
+            raise ValueError(f"auth_mode must be cognito or local, not {deploy.auth_mode!r}")
+        for secret in stored:
             nag.acknowledge(
                 secret,
                 "AwsSolutions-SMG4",
-                "a signing secret and a connection URL: rotating them needs an app-specific"
-                " rotation function (cursor rotation would end every open page's paging)",
+                "signing secrets and a connection URL: rotating them needs an app-specific"
+                " rotation function (rotation would end every open page's paging and session)",
             )
         self.task_role = iam.Role(
             self,
@@ -105,18 +134,8 @@ class ApiStack(cdk.Stack):
                 stream_prefix="api",
                 log_group=logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH),
             ),
-            environment={
-                "CRUDDUR_TABLE_NAME": data.table.table_name,
-                "CRUDDUR_AUTH_MODE": "cognito",
-                "COGNITO_USER_POOL_ID": deploy.cognito_user_pool_id,
-                "COGNITO_USER_POOL_CLIENT_ID": deploy.cognito_client_id,
-                "CRUDDUR_COOKIE_SECURE": "true",
-                "REDIS_URL": redis_url,
-            },
-            secrets={
-                "CRUDDUR_CURSOR_SECRET": ecs.Secret.from_secrets_manager(cursor_secret),
-                "DATABASE_URL": ecs.Secret.from_secrets_manager(database_url),
-            },
+            environment=environment,
+            secrets=secrets,
             readonly_root_filesystem=False,
         )
         access_logs = access_log_bucket(self, "LoadBalancerLogs", "load balancer")

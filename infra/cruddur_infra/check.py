@@ -20,11 +20,16 @@ OUT = INFRA / "cdk.out"
 PLACEHOLDER_CERTIFICATE = (
     "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
 )
+# … and some Cognito pool for the default sign-in (a deploy passes its own, or auth_mode=local).
+PLACEHOLDER_COGNITO = {
+    "cognito_user_pool_id": "us-east-1_placehold",
+    "cognito_client_id": "placeholderclientid0000000",
+}
 CFN_LINT_ERROR = 2  # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational
 
 
 def synth(out: Path = OUT, context: dict[str, str] | None = None) -> list[Path]:
-    context = {"certificate_arn": PLACEHOLDER_CERTIFICATE, **(context or {})}
+    context = {"certificate_arn": PLACEHOLDER_CERTIFICATE, **PLACEHOLDER_COGNITO, **(context or {})}
     app = cdk.App(outdir=str(out), context=context)
     build(app)
     app.synth()

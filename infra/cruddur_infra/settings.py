@@ -21,6 +21,9 @@ class DeploySettings:
     write_capacity: int = 5
     availability_zones: tuple[str, ...] = DEFAULT_AZS
     certificate_arn: str | None = None  # HTTPS on the load balancer; required by the API stack
+    # "cognito": the pool's tokens; "local": accounts in the users database, their tokens signed
+    # by a key every task reads from Secrets Manager.
+    auth_mode: str = "cognito"
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
     config_rules: bool = False  # many organisations run AWS Config centrally
@@ -49,6 +52,7 @@ class DeploySettings:
             write_capacity=int(str(get("write_capacity", cls.write_capacity))),
             availability_zones=tuple(str(zones).split(",")),
             certificate_arn=_optional(get("certificate_arn", None)),
+            auth_mode=str(get("auth_mode", cls.auth_mode)).lower(),
             cognito_user_pool_id=str(get("cognito_user_pool_id", "")),
             cognito_client_id=str(get("cognito_client_id", "")),
             config_rules=str(get("config_rules", "false")).lower() in {"1", "true", "yes"},

@@ -134,7 +134,13 @@ def build_accounts(settings: Settings, users: UsersDirectory) -> Accounts:
     issuer: TokenIssuer | None = None
     keys: KeySource
     if settings.auth_mode == "local":
-        key = signing_key.load_or_create(Path(settings.data_dir))
+        key = (
+            signing_key.from_pem(
+                settings.signing_key.get_secret_value().encode(), "CRUDDUR_SIGNING_KEY"
+            )
+            if settings.signing_key
+            else signing_key.load_or_create(Path(settings.data_dir))
+        )
         issuer = TokenIssuer(
             key, settings.local_issuer, settings.local_client_id, settings.access_token_ttl
         )

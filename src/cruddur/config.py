@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     )
     # Where the pool's keys are fetched; unset: Cognito's own address for the pool.
     cognito_jwks_url: str | None = None
+    # Local accounts: the PEM of the RSA key that signs their tokens. Every API process of one
+    # deployment must share it (on AWS it comes from Secrets Manager). Unset: one is generated
+    # once and kept in data_dir, which suits a single machine.
+    signing_key: SecretStr | None = None
     # Local accounts: the `iss` and `client_id` of the tokens this server issues.
     local_issuer: str = "urn:cruddur:local"
     local_client_id: str = "cruddur-web"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from cruddur.adapters.dynamo_schema import table_definition
@@ -264,3 +265,33 @@ def test_config_rules_for_the_table_come_with_a_context_flag(tmp_path: Path):
         "DYNAMODB_TABLE_DELETION_PROTECTION_ENABLED",
         "DYNAMODB_TABLE_ENCRYPTED_KMS",
     ]
+
+
+def _container(out: Path) -> dict[str, Any]:
+    task = _one(template(out, "CruddurApi"), "AWS::ECS::TaskDefinition")
+    container: dict[str, Any] = task["ContainerDefinitions"][0]
+    return container
+
+
+def test_local_accounts_share_one_signing_key_from_secrets_manager(tmp_path: Path, cdk_out: Path):
+    from cruddur_infra.check import synth
+
+    synth(tmp_path, {"auth_mode": "local", "cognito_user_pool_id": "", "cognito_client_id": ""})
+    local = _container(tmp_path)
+    assert {s["Name"] for s in local["Secrets"]} == {
+        "CRUDDUR_CURSOR_SECRET",
+        "DATABASE_URL",
+        "CRUDDUR_SIGNING_KEY",
+    }
+    environment = {e["Name"]: e["Value"] for e in local["Environment"]}
+    assert environment["CRUDDUR_AUTH_MODE"] == "local"
+    assert "COGNITO_USER_POOL_ID" not in environment
+    default = {e["Name"]: e["Value"] for e in _container(cdk_out)["Environment"]}
+    assert default["CRUDDUR_AUTH_MODE"] == "cognito"
+
+
+def test_cognito_sign_in_without_a_pool_is_refused_at_synth(tmp_path: Path):
+    from cruddur_infra.check import synth
+
+    with pytest.raises(ValueError, match="cognito_user_pool_id"):
+        synth(tmp_path, {"cognito_user_pool_id": ""})

@@ -1,4 +1,5 @@
-"""The local accounts' token signing key: RSA, kept (0600) in the data directory.
+"""The local accounts' token signing key: RSA, given as PEM (CRUDDUR_SIGNING_KEY, shared by
+every process of a deployment) or generated once and kept (0600) in the data directory.
 
 Its public half is published as a JWKS at /.well-known/jwks.json, the same shape Cognito serves,
 so one verifier checks both kinds of token.
@@ -20,7 +21,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from cruddur.errors import Invalid
+
 KEY_FILE = "signing-key.pem"
+MIN_BITS = 2048
 
 
 @dataclass(frozen=True)
@@ -52,14 +56,26 @@ def _thumbprint(jwk: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def from_pem(pem: bytes, source: str) -> SigningKey:
+    """An unencrypted RSA private key in PEM; anything else is refused naming `source`."""
+    try:
+        loaded = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            f"{source} is not an unencrypted PEM private key", field="signing_key"
+        ) from exc
+    if not isinstance(loaded, rsa.RSAPrivateKey) or loaded.key_size < MIN_BITS:
+        raise Invalid(
+            f"{source} must be an RSA key of {MIN_BITS} bits or more", field="signing_key"
+        )
+    return from_private_key(loaded)
+
+
 def load_or_create(data_dir: Path) -> SigningKey:
     path = Path(data_dir) / KEY_FILE
     if not path.exists():
         _create(path)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(loaded, rsa.RSAPrivateKey):
-        raise ValueError(f"{path} is not an RSA private key")
-    return from_private_key(loaded)
+    return from_pem(path.read_bytes(), str(path))
 
 
 def _create(path: Path) -> None:
