@@ -8,10 +8,10 @@ import uuid
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from cruddur.domain.model import UserRef
+from cruddur.domain.model import UNREAD_CAP, UserRef
 from cruddur.services import messaging
 from tests.browser.conftest import SCREENSHOTS, sign_up
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, eventually
 
 
 def _mark(page: Page) -> None:
@@ -198,3 +198,25 @@ def test_session_cookies_are_httponly_lax_and_secure_when_configured(site: Api):
     csrf_cookie = next(h for h in page.headers.get_list("set-cookie") if "cruddur_csrf" in h)
     assert "Secure" in csrf_cookie
     assert "HttpOnly" in csrf_cookie
+
+
+def test_past_the_cap_the_unread_badge_says_99_plus(browser: Browser, site: Api):
+    bob = sign_up(browser, site, "bob_capped")
+    bob_uuid = site.runtime.users.by_handle("bob_capped").uuid
+    ada = site.signup("ada_capped")
+    group = site.send(ada, handle="bob_capped", message="0")["message_group_uuid"]
+    for n in range(1, UNREAD_CAP + 5):
+        site.send(ada, message_group_uuid=group, message=str(n))
+
+    def capped() -> bool:
+        row = site.store.get_inbox_row(bob_uuid, group)
+        return row is not None and row.last_message == str(UNREAD_CAP + 4)
+
+    eventually(capped)
+    bob.reload()  # the server's rendering
+    row = bob.locator(f'#inbox li[data-group="{group}"]')
+    expect(row.locator(".badge")).to_have_text(f"{UNREAD_CAP - 1}+")
+    site.send(ada, message_group_uuid=group, message="live one")  # the script's rendering
+    expect(row).to_contain_text("live one")
+    expect(row.locator(".badge")).to_have_text(f"{UNREAD_CAP - 1}+")
+    expect(row.locator(".badge")).to_have_attribute("aria-label", f"{UNREAD_CAP - 1}+ unread")

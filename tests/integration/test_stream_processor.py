@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from cruddur.costs.model import item_bytes
+from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
-from cruddur.domain.model import Message, UserRef
+from cruddur.domain.model import UNREAD_CAP, Message, UserRef
 from cruddur.services import messaging
 from cruddur.stream import lambda_handler as handler_module
 from cruddur.stream.processor import process_records
@@ -141,3 +143,33 @@ def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays):
     assert store.get_inbox_row(alice.uuid, group) == first
     assert first is not None
     assert first.unread_count == 3
+
+
+@pytest.mark.parametrize("batch", [1, 37, 300])
+def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(ctx, store, alice, bob, batch):
+    # Defect (issue 14): the unread set grew without bound until the row passed 400 KB and every
+    # later update of it failed. Past the cap the count shows "99+"; the row's size is bounded.
+    ctx.clock = lambda: BASE
+    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    records = [
+        insert_record(message(group, (alice, bob), 0, second), second) for second in range(1, 301)
+    ]
+    for start in range(0, len(records), batch):
+        assert process_records(records[start : start + batch], store).failed == []
+    row = store.get_inbox_row(bob.uuid, group)
+    assert row is not None
+    assert row.unread_count == UNREAD_CAP
+    assert row.last_message_sk == max(r["dynamodb"]["NewImage"]["sk"]["S"] for r in records)
+    [inbox_row] = store.client.query(
+        TableName=store.table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.inbox_pk(bob.uuid)}},
+    )["Items"]
+    assert item_bytes(inbox_row) < 2048  # two write units at most, however many were sent
+    assert process_records(records, store).updates == 0  # a replay past the cap adds nothing
+    messaging.mark_read(ctx, bob.uuid, group)
+    later = [message(group, (alice, bob), 0, second) for second in (400, 401, 402)]
+    process_records([insert_record(m, 1000 + i) for i, m in enumerate(later)], store)
+    row = store.get_inbox_row(bob.uuid, group)
+    assert row is not None
+    assert row.unread_count == 3  # counting is exact again once read

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cruddur.domain import keys
-from cruddur.domain.model import InboxEntry, Message, UserRef
+from cruddur.domain.model import UNREAD_CAP, InboxEntry, Message, UserRef
 
 Item = dict[str, Any]
 PREVIEW_CHARS = 120
@@ -112,8 +112,11 @@ def inbox_from_item(item: Mapping[str, Any]) -> InboxEntry:
         last_message=item["last_message"]["S"],
         last_message_at=item["last_message_at"]["S"],
         last_message_sk=item["last_message_sk"]["S"],
-        unread_count=len(item.get(UNREAD, {}).get("BS", []))
-        + len(item.get(LEGACY_UNREAD, {}).get("SS", [])),
+        unread_count=min(
+            UNREAD_CAP,
+            len(item.get(UNREAD, {}).get("BS", []))
+            + len(item.get(LEGACY_UNREAD, {}).get("SS", [])),
+        ),
     )
 
 

@@ -6,7 +6,10 @@ each unread message from the other member. Unread count = size of that set. Both
 idempotent and order-free:
 - last_message_* only ever moves forward (condition `last_message_sk < :new`);
 - adding to a set twice adds once, so a replayed or duplicated record never counts twice;
-- a message at or below `read_sk` is never added (it was read).
+- a message at or below `read_sk` is never added (it was read);
+- the set never holds more than UNREAD_CAP tokens: past it the count shows "99+", and the row's
+  size stays bounded however many messages one sender sends (an unbounded set once grew a row
+  past DynamoDB's 400 KB limit, and every later update of it failed).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.domain import keys
-from cruddur.domain.model import InboxChange
+from cruddur.domain.model import UNREAD_CAP, InboxChange
 from cruddur.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -34,17 +37,22 @@ class InboxRowMissing(NotFound):
 class InboxUpdates(DynamoTable):
     def apply_inbox_change(self, change: InboxChange) -> bool:
         """Apply one member's share of a batch. Returns False if it was already applied."""
-        unread = change.unread_sks
-        # Fast path, one write: the batch is newer than the row and every unread message is past
-        # the read position. Replays and late arrivals fail the condition and take the slow path.
+        unread = _newest(change.unread_sks, UNREAD_CAP)
+        # Fast path, one write: the batch is newer than the row, every unread message is past
+        # the read position, and the set has room for them. Replays, late arrivals and full sets
+        # fail the condition and take the slow path.
         condition = (
             "attribute_exists(pk)"
             " AND (attribute_not_exists(last_message_sk) OR last_message_sk < :last_message_sk)"
         )
         values: dict[str, Any] = {}
         if unread:
-            condition += " AND (attribute_not_exists(read_sk) OR read_sk < :min_unread)"
+            condition += (
+                " AND (attribute_not_exists(read_sk) OR read_sk < :min_unread)"
+                f" AND (attribute_not_exists({items.UNREAD}) OR size({items.UNREAD}) <= :room)"
+            )
             values[":min_unread"] = items.s(min(unread))
+            values[":room"] = {"N": str(UNREAD_CAP - len(unread))}
         if self._update(change, move=True, add=unread, condition=condition, values=values):
             return True
         for _ in range(MAX_TRIES):
@@ -58,15 +66,23 @@ class InboxUpdates(DynamoTable):
             read = row.get("read_sk", {}).get("S")
             have = {bytes(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
             move = current is None or change.latest.sort_key > current
-            add = frozenset(
+            candidates = frozenset(
                 sk
                 for sk in unread
                 if (read is None or sk > read) and items.unread_token(sk) not in have
             )
+            add = _newest(candidates, max(0, UNREAD_CAP - len(have)))
             if not move and not add:
                 return False
             # Conditional on exactly what we read: if the row moved meanwhile, read it again.
             condition, values = _unchanged({"last_message_sk": current, "read_sk": read})
+            condition += (
+                f" AND size({items.UNREAD}) = :seen_size"
+                if have
+                else f" AND attribute_not_exists({items.UNREAD})"
+            )
+            if have:
+                values[":seen_size"] = {"N": str(len(have))}
             if self._update(change, move=move, add=add, condition=condition, values=values):
                 return True
         raise Conflict("the inbox row kept changing under the stream processor")
@@ -139,6 +155,13 @@ class InboxUpdates(DynamoTable):
             except ClientError:
                 continue
         raise Conflict("the conversation kept changing; try again")
+
+
+def _newest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
+    """The `most` newest: past the cap, the count shows "99+" whichever ones are kept."""
+    if len(sort_keys) <= most:
+        return sort_keys
+    return frozenset(sorted(sort_keys, reverse=True)[:most])
 
 
 def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from cruddur.adapters.users import User
-from cruddur.domain.model import InboxEntry, Message
+from cruddur.domain.model import UNREAD_CAP, InboxEntry, Message
 
 
 class RequestBody(BaseModel):
@@ -106,7 +106,10 @@ class ConversationPublic(BaseModel):
     handle: str
     message: str
     created_at: str
-    unread_count: int
+    unread_count: int = Field(
+        description=f"exact below {UNREAD_CAP}; {UNREAD_CAP} means that many or more (show"
+        f" {UNREAD_CAP - 1}+)"
+    )
 
     @classmethod
     def of(cls, entry: InboxEntry) -> ConversationPublic:

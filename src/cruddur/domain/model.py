@@ -44,6 +44,11 @@ class MessageIdentity:
     group_uuid: str
 
 
+# An inbox row counts unread messages exactly up to this many; past it, it shows "99+". The cap
+# keeps every row's size bounded whatever one sender does (DynamoDB refuses items over 400 KB).
+UNREAD_CAP = 100
+
+
 @dataclass(frozen=True)
 class InboxEntry:
     owner_uuid: str

@@ -12,13 +12,14 @@ from fastapi.templating import Jinja2Templates
 from cruddur.api.deps import RuntimeDep
 from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
-from cruddur.domain.model import UserRef
+from cruddur.domain.model import UNREAD_CAP, UserRef
 from cruddur.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
 from cruddur.web import session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["unread_cap"] = UNREAD_CAP
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 PAGE = 30

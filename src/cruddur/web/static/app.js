@@ -2,6 +2,7 @@
 "use strict";
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const page = document.body.dataset.page;
+const UNREAD_CAP = Number(document.body.dataset.unreadCap);
 
 function relative(iso) {
   const seconds = (Date.now() - Date.parse(iso)) / 1000;
@@ -53,8 +54,9 @@ function inboxRow(row) {
     el("time", { datetime: row.created_at }, row.created_at),
     el("span", { class: "preview" }, row.message));
   if (row.unread_count) {
-    link.append(el("span", { class: "badge", "aria-label": `${row.unread_count} unread` },
-                   String(row.unread_count)));
+    // The server counts exactly up to its cap (100); at the cap it means "that many or more".
+    const shown = row.unread_count >= UNREAD_CAP ? `${UNREAD_CAP - 1}+` : String(row.unread_count);
+    link.append(el("span", { class: "badge", "aria-label": `${shown} unread` }, shown));
   }
   return el("li", { "data-group": row.uuid }, link);
 }
