@@ -10,44 +10,87 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from cruddur.domain.model import Message
+from cruddur.domain.model import InboxChange, Message, UserRef
+from cruddur.errors import Unavailable
 from cruddur.services import messaging
+from cruddur.stream.processor import InboxWriter
 from cruddur.stream.runner import build_poller, checkpoint_path
 from tests.conftest import make_user
 
 
-def test_a_poison_record_is_dead_lettered_and_later_records_flow(ctx, settings, store, alice, bob):
-    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
-    # A message into a group nobody has an inbox row for: applying it always fails.
-    poison = Message(
+def _stray(alice: UserRef, bob: UserRef, second: int) -> Message:
+    """A message into a group nobody has an inbox row for: applying it can never succeed."""
+    return Message(
         str(uuid.uuid4()),
         str(uuid.uuid4()),
         "lost",
-        "2026-01-01T00:00:00.000000Z",
+        f"2026-01-01T00:00:{second:02d}.000000Z",
         alice,
         (alice.uuid, bob.uuid),
     )
-    store.put_message(poison)
+
+
+def test_records_that_can_never_apply_are_dead_lettered_at_once_and_the_rest_flows(
+    ctx, settings, store, alice, bob
+):
+    # Defect (issue 14): such a record was retried as if transient, holding back every record
+    # behind it on the shard, for each poisoned record in turn.
+    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    poisons = [_stray(alice, bob, second) for second in range(20)]
+    for poison in poisons:
+        store.put_message(poison)
     later = messaging.send_message(ctx, bob, group, "still delivered")
     poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store)
-    tries = 0
-    while not poller.dead_letters.entries():
-        tries += 1
-        assert tries <= 10, "the poison record was never dead-lettered"
-        poller.poll_once()
-    assert tries == 3
+    started = time.monotonic()
+    while poller.poll_once():
+        pass
+    assert time.monotonic() - started < 5  # no retry back-off for any of them
     row = store.get_inbox_row(alice.uuid, group)
     assert row is not None
     assert row.last_message_sk == later.sort_key
     entries = poller.dead_letters.entries()
-    assert len(entries) == 1
-    assert entries[0]["reason"] == "failed 3 times"
-    assert entries[0]["record"]["dynamodb"]["Keys"]["sk"]["S"] == poison.sort_key
+    assert sorted(e["record"]["dynamodb"]["Keys"]["sk"]["S"] for e in entries) == sorted(
+        p.sort_key for p in poisons
+    )
+    assert {e["reason"] for e in entries} == {"cannot be applied"}
     # Once the rest is checkpointed, a restarted poller neither retries the poison nor re-reads.
+    assert build_poller(settings, store).poll_once() == 0
+    assert len(poller.dead_letters.entries()) == len(poisons)
+
+
+class Flaky:
+    """An inbox writer whose group `broken` fails as DynamoDB does when it throttles."""
+
+    def __init__(self, inbox: InboxWriter, broken: str) -> None:
+        self.inbox, self.broken = inbox, broken
+
+    def apply_inbox_change(self, change: InboxChange) -> bool:
+        if change.group_uuid == self.broken:
+            raise Unavailable("DynamoDB refused the request (ThrottlingException)")
+        return self.inbox.apply_inbox_change(change)
+
+
+def test_a_transient_failure_is_retried_then_dead_lettered(ctx, settings, store, alice, bob):
+    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    other = messaging.start_conversation(ctx, bob, make_user("carl"), "hey").group_uuid
+    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store)
     while poller.poll_once():
         pass
-    assert build_poller(settings, store).poll_once() == 0
-    assert len(poller.dead_letters.entries()) == 1
+    stuck = messaging.send_message(ctx, bob, group, "throttled")
+    flowing = messaging.send_message(ctx, bob, other, "meanwhile")
+    poller.inbox = Flaky(store, group)
+    polls = 0
+    while not poller.dead_letters.entries():
+        polls += 1
+        assert polls <= 10, "the failing record was never dead-lettered"
+        poller.poll_once()
+        row = store.get_inbox_row(bob.uuid, other)
+        assert row is not None
+        assert row.last_message_sk == flowing.sort_key  # the other group flows meanwhile
+    assert polls == 3
+    [entry] = poller.dead_letters.entries()
+    assert entry["reason"] == "failed 3 times"
+    assert entry["record"]["dynamodb"]["Keys"]["sk"]["S"] == stuck.sort_key
 
 
 def test_sigkill_mid_batch_then_restart_leaves_every_inbox_correct(ctx, settings, store, alice):

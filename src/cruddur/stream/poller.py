@@ -2,7 +2,8 @@
 
 DescribeStream → shards in lineage order (a child only after its parent is drained) →
 GetShardIterator (after the checkpoint, else TRIM_HORIZON) → GetRecords → process_records.
-A failing record is retried up to `max_attempts` times, then dead-lettered so later ones flow.
+A record that can never apply is dead-lettered at once; another failing record is retried up to
+`max_attempts` times, then dead-lettered, so later ones flow.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class StreamPoller:
         self.batch_limit = batch_limit
         self._iterators: dict[str, str] = {}
         self._attempts: dict[str, int] = {}
+        self._dead: set[str] = set()  # dead-lettered by this process: never twice
         self._shards: list[dict[str, Any]] = []
         self._shards_at = 0.0
 
@@ -149,11 +151,23 @@ class StreamPoller:
         return len(records)
 
     def _handle(self, shard_id: str, records: list[dict[str, Any]]) -> bool:
-        """Apply a batch; checkpoint as far as every record is applied. True if all were."""
-        failed = set(process_records(records, self.inbox).failed)
+        """Apply a batch; checkpoint as far as every record is applied. True if all were.
+
+        Records that failed for good are dead-lettered at once, however many: retrying them
+        would only hold back every record behind them on the shard. Others are retried.
+        """
+        result = process_records(records, self.inbox)
+        for record in records:
+            seq = sequence_number(record)
+            if seq in result.poisoned and seq not in self._dead:
+                self.dead_letters.put(self.arn, shard_id, record, "cannot be applied")
+                self._dead.add(seq)
+                log.error("shard %s: record %s dead-lettered: it cannot be applied", shard_id, seq)
+        failed = set(result.failed) - result.poisoned
         if not failed:
             self.checkpoints.set(self.arn, shard_id, sequence_number(records[-1]))
             self._attempts.clear()
+            self._dead.clear()  # all behind the checkpoint now: never read again
             return True
         first = next(i for i, record in enumerate(records) if sequence_number(record) in failed)
         if first > 0:

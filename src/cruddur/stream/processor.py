@@ -3,8 +3,11 @@
 Messages of one group in a batch are coalesced: one update per member row carries the newest
 message and every unread one. If a group's update fails, its records are retried one by one so
 only the records that really fail are reported (by sequence number) — the rest of the batch,
-and the rest of that group, still lands. Groups are independent rows, so they are written
-concurrently: a batch costs about one round trip per group, not one per row in sequence.
+and the rest of that group, still lands. A record that can never apply (unreadable, a group
+without inbox rows, a write DynamoDB refuses as invalid) is also marked `poisoned`: retrying
+it only delays everything behind it, so the poller dead-letters it at once. Groups are
+independent rows, so they are written concurrently: a batch costs about one round trip per
+group, not one per row in sequence.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cruddur.domain.model import InboxChange, Message
+from cruddur.errors import Invalid, NotFound
 from cruddur.stream.records import MalformedRecord, Record, message_of, sequence_number
 
 log = logging.getLogger(__name__)
@@ -28,9 +32,15 @@ class InboxWriter(Protocol):
     def apply_inbox_change(self, change: InboxChange) -> bool: ...
 
 
+# Failures that no retry can cure; anything else (throttling, a row that kept changing, an
+# unknown error) may pass and is retried.
+PERMANENT: tuple[type[Exception], ...] = (MalformedRecord, Invalid, NotFound)
+
+
 @dataclass
 class BatchResult:
     failed: list[str] = field(default_factory=list)
+    poisoned: set[str] = field(default_factory=set)  # failed for good: never worth a retry
     messages: int = 0
     updates: int = 0
 
@@ -63,14 +73,16 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
         except MalformedRecord as exc:
             log.error("stream record %s unreadable: %s", seq, exc)
             result.failed.append(seq)
+            result.poisoned.add(seq)
             continue
         if message is not None:
             groups.setdefault(message.group_uuid, []).append((seq, message))
     outcomes = _WRITERS.map(lambda item: _apply_group(inbox, *item), groups.items())
-    for (_, entries), (updates, failed) in zip(groups.items(), outcomes, strict=True):
+    for (_, entries), (updates, failed, poisoned) in zip(groups.items(), outcomes, strict=True):
         result.messages += len(entries)
         result.updates += updates
         result.failed.extend(failed)
+        result.poisoned |= poisoned
     if result.failed:
         # In batch order: Lambda (and the poller) resume from the first reported record.
         position = {sequence_number(record): i for i, record in enumerate(records)}
@@ -81,29 +93,39 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
 
 def _apply_group(
     inbox: InboxWriter, group: str, entries: list[tuple[str, Message]]
-) -> tuple[int, list[str]]:
-    """(rows updated, sequence numbers that failed) for one group's records."""
+) -> tuple[int, list[str], set[str]]:
+    """(rows updated, sequence numbers that failed, those of them that failed for good)."""
     try:
-        return _apply(inbox, [m for _, m in entries]), []
+        return _apply(inbox, [m for _, m in entries]), [], set()
     except Exception as exc:  # noqa: BLE001 - any failure: isolate the records, report them
         log.warning(
             "group %s: coalesced update failed (%s); applying one by one",
             group,
             type(exc).__name__,
         )
-        return 0, _apply_each(inbox, entries)
+        return 0, *_apply_each(inbox, entries)
 
 
 def _apply(inbox: InboxWriter, messages: list[Message]) -> int:
     return sum(inbox.apply_inbox_change(change) for change in changes_for(messages))
 
 
-def _apply_each(inbox: InboxWriter, entries: list[tuple[str, Message]]) -> list[str]:
-    failed = []
+def _apply_each(
+    inbox: InboxWriter, entries: list[tuple[str, Message]]
+) -> tuple[list[str], set[str]]:
+    failed, poisoned = [], set()
     for seq, message in entries:
         try:
             _apply(inbox, [message])
         except Exception as exc:  # noqa: BLE001
-            log.error("stream record %s failed: %s", seq, type(exc).__name__)
+            permanent = isinstance(exc, PERMANENT)
+            log.error(
+                "stream record %s failed%s: %s",
+                seq,
+                " for good" if permanent else "",
+                type(exc).__name__,
+            )
             failed.append(seq)
-    return failed
+            if permanent:
+                poisoned.add(seq)
+    return failed, poisoned
