@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CURSOR_SECRET_MIN = 16  # bytes of HMAC key: shorter ones can be guessed
 
 
 class Settings(BaseSettings):
@@ -70,6 +72,13 @@ class Settings(BaseSettings):
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 
+    @field_validator("cursor_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < CURSOR_SECRET_MIN:
+            raise ValueError(f"must be at least {CURSOR_SECRET_MIN} bytes (e.g. 32 random ones)")
+        return value
+
     def cognito_issuer(self) -> str:
         region = self.aws_region
         return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
@@ -77,3 +86,21 @@ class Settings(BaseSettings):
     @property
     def users_database_url(self) -> str:
         return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'users.sqlite3'}"
+
+
+def variable(name: str) -> str:
+    """The environment variable a Settings field is read from (its first alias, else prefixed)."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"CRUDDUR_{name.upper()}"
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line per bad setting, named by its variable; never the value (it may be a secret)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = variable(field) if field in Settings.model_fields else field
+        problems.append(f"{name}: {error['msg']}")
+    return "invalid settings: " + "; ".join(problems)

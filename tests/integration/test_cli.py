@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 
@@ -105,3 +107,28 @@ def test_db_setup_is_idempotent(tmp_path):
     assert f"created {len(demo.USERS)} demo users" in first.output
     assert "created 0 demo users" in again.output
     assert (tmp_path / "users.sqlite3").exists()
+
+
+def test_scan_prints_every_item_of_a_seeded_table_as_json(store, settings):
+    # Defect (issue 14): the inbox rows' binary unread tokens crashed the scan.
+    assert run("ddb", "seed", *target(settings)).exit_code == 0
+    scanned = run("ddb", "scan", *target(settings))
+    assert scanned.exit_code == 0
+    items = [json.loads(line) for line in scanned.output.splitlines() if line.startswith("{")]
+    count = store.client.scan(TableName=settings.table_name, Select="COUNT")["Count"]
+    assert len(items) == count
+    unread = [item["unread"] for item in items if "unread" in item]
+    assert unread
+    assert all(len(base64.b64decode(token)) == 8 for tokens in unread for token in tokens)
+
+
+def test_a_bad_setting_is_named_in_one_line_without_its_value(settings, monkeypatch):
+    monkeypatch.setenv("CRUDDUR_CURSOR_SECRET", "hunter2")
+    monkeypatch.setenv("CRUDDUR_PAGE_MAX", "lots")
+    result = CliRunner().invoke(main, ["serve", "--endpoint-url", settings.aws_endpoint_url])
+    assert result.exit_code == 1
+    assert "CRUDDUR_CURSOR_SECRET: Value error, must be at least 16 bytes" in result.output
+    assert "CRUDDUR_PAGE_MAX" in result.output
+    assert "hunter2" not in result.output
+    assert "lots" not in result.output
+    assert "Traceback" not in result.output

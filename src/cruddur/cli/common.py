@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
-from cruddur.config import Settings
+from cruddur.config import Settings, describe_invalid
 from cruddur.errors import CruddurError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,6 +96,8 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CruddurError as exc:
             raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
+        except ValidationError as exc:  # a setting from the environment that cannot be
+            raise click.ClickException(describe_invalid(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import Binary, TypeDeserializer
 
 from cruddur import bootstrap, demo
 from cruddur.adapters import dynamo_schema
@@ -150,7 +152,17 @@ def _every_page(fetch: Callable[[Key | None], tuple[list[T], Key | None]]) -> It
 
 
 def _jsonable(value: object) -> object:
-    return sorted(value) if isinstance(value, set) else str(value)
+    """What json.dumps cannot write: binary as base64 (inbox rows' unread tokens), sets as sorted
+    lists, numbers as numbers."""
+    if isinstance(value, Binary):
+        return base64.b64encode(cast("bytes", value.__bytes__())).decode()  # stubs say str
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, set):
+        return sorted((v if isinstance(v, str) else _jsonable(v) for v in value), key=str)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
 
 
 @ddb.command("seed")
