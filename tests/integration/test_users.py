@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
 from cruddur.adapters.migrations import upgrade
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.errors import Conflict, Invalid, NotFound
-
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    name = f"cruddur_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -122,3 +108,32 @@ def test_search_finds_by_handle_prefix_or_name_and_treats_wildcards_literally(di
     assert [u.handle for u in directory.search("100%")] == ["a_b_c"]
     assert directory.search("%") == [u for u in directory.search("%") if "%" in u.display_name]
     assert directory.search("   ") == []
+
+
+@pytest.mark.parametrize("nul", ["\x00", "\x00%", "a\x00"])
+def test_control_characters_never_reach_the_database_on_either(directory, nul: str):
+    # Defect (issue 14): a NUL came back from PostgreSQL as a 500, and cut SQLite's LIKE
+    # pattern short, listing users. Both refuse it now, before any SQL.
+    directory.create("ada_text", "Ada", "ada@example.org")
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: directory.search(nul),
+        lambda: directory.by_login(nul),
+        lambda: directory.by_handle(f"ada{nul}"),
+        lambda: directory.by_cognito_sub(nul),
+        lambda: directory.create(f"new{nul}", "New", "new@example.org"),
+        lambda: directory.create("new_one", f"New{nul}", "new@example.org"),
+        lambda: directory.create("new_two", "New", f"new{nul}@example.org"),
+    )
+    for call in calls:
+        with pytest.raises(Invalid, match="control character"):
+            call()
+    assert directory.count() == 1
+
+
+def test_a_display_name_with_nothing_visible_is_refused_on_either(directory):
+    for blank in ("\u200b\u200b", "\u3164", "\u202e"):
+        with pytest.raises(Invalid, match="display name is empty"):
+            directory.create("blank_name", blank, "blank@example.org")
+    assert directory.create("rtl_name", "Ada\u202e Quill", "rtl@example.org").display_name == (
+        "Ada Quill"
+    )

@@ -7,7 +7,8 @@ import pytest
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, parse_timestamp
-from cruddur.domain.model import Message, UserRef, clean_text, parse_uuid
+from cruddur.domain.model import Message, UserRef, parse_uuid
+from cruddur.domain.text import clean_message
 from cruddur.errors import Invalid
 from cruddur.stream.processor import changes_for
 
@@ -32,11 +33,11 @@ def test_keys_have_one_shape():
 
 
 def test_message_text_is_trimmed_and_bounded():
-    assert clean_text("  hi  ", 1024) == "hi"
-    assert len(clean_text("é" * 1024, 1024)) == 1024
+    assert clean_message("  hi  ", 1024) == "hi"
+    assert len(clean_message("é" * 1024, 1024)) == 1024
     for bad in ["", "   \n\t", "x" * 1025]:
         with pytest.raises(Invalid):
-            clean_text(bad, 1024)
+            clean_message(bad, 1024)
 
 
 def test_uuids_are_canonical_or_invalid():

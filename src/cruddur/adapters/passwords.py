@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from cruddur.domain.text import refuse_controls
 from cruddur.errors import Invalid
 
 MIN_LENGTH = 8
@@ -16,6 +17,7 @@ _DECOY = _hasher.hash("decoy password for timing")
 
 
 def check_new_password(password: str) -> str:
+    refuse_controls(password, "password")
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         raise Invalid(f"a password is {MIN_LENGTH} to {MAX_LENGTH} characters", field="password")
     return password

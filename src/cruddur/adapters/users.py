@@ -12,9 +12,11 @@ from sqlalchemy import Engine, create_engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cruddur.adapters.users_schema import users
+from cruddur.domain.text import clean_shown, refuse_controls
 from cruddur.errors import Conflict, Invalid, NotFound, Unavailable
 
-HANDLE = re.compile(r"^[a-z0-9_]{3,32}$")
+HANDLE = re.compile(r"[a-z0-9_]{3,32}")
+DISPLAY_NAME_MAX = 100
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -30,24 +32,26 @@ class User:
 
 def normalize_handle(handle: str) -> str:
     """Lowercase, an optional leading @ dropped; letters, digits, underscore, 3 to 32 long."""
-    cleaned = handle.strip().removeprefix("@").lower()
-    if not HANDLE.match(cleaned):
+    cleaned = refuse_controls(handle, "handle").strip().removeprefix("@").lower()
+    if not HANDLE.fullmatch(cleaned):
         raise Invalid("a handle is 3 to 32 letters, digits or underscores", field="handle")
     return cleaned
 
 
 def normalize_email(email: str) -> str:
-    cleaned = email.strip().lower()
+    cleaned = refuse_controls(email, "email").strip().lower()
     if len(cleaned) > 254 or not EMAIL.match(cleaned):
         raise Invalid("that is not an email address", field="email")
     return cleaned
 
 
 def clean_display_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not 1 <= len(cleaned) <= 100:
-        raise Invalid("a display name is 1 to 100 characters", field="display_name")
-    return cleaned
+    return clean_shown(name, "display_name", DISPLAY_NAME_MAX, multiline=False)
+
+
+def login_key(handle_or_email: str) -> str:
+    """How a sign-in names its account: a handle (with or without @) or an e-mail address."""
+    return refuse_controls(handle_or_email, "login").strip().removeprefix("@").lower()
 
 
 def make_engine(database_url: str) -> Engine:
@@ -100,11 +104,11 @@ class UsersDirectory:
         return self._require(users.c.handle == normalize_handle(handle))
 
     def by_login(self, handle_or_email: str) -> User | None:
-        key = handle_or_email.strip().removeprefix("@").lower()
+        key = login_key(handle_or_email)
         return self._one(or_(users.c.handle == key, users.c.email == key))
 
     def by_cognito_sub(self, sub: str) -> User | None:
-        return self._one(users.c.cognito_user_id == sub)
+        return self._one(users.c.cognito_user_id == refuse_controls(sub, "sub"))
 
     def link_cognito(self, handle: str, sub: str) -> bool:
         """Set the user's Cognito `sub`; False when no user has that handle."""
@@ -132,7 +136,7 @@ class UsersDirectory:
 
     def search(self, query: str, limit: int = 8) -> list[User]:
         """Users whose handle starts with, or whose display name contains, `query`."""
-        text = query.strip().removeprefix("@").lower()
+        text = refuse_controls(query, "q").strip().removeprefix("@").lower()
         if not text:
             return []
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -76,16 +76,6 @@ class InboxChange:
     unread_sks: frozenset[str] = field(default_factory=frozenset)
 
 
-def clean_text(text: str, max_chars: int) -> str:
-    """Trim and bound a message body (Cruddur's limit is 1024 characters)."""
-    trimmed = text.strip()
-    if not trimmed:
-        raise Invalid("the message is empty", field="message")
-    if len(trimmed) > max_chars:
-        raise Invalid(f"the message is longer than {max_chars} characters", field="message")
-    return trimmed
-
-
 def parse_uuid(value: str, field_name: str) -> str:
     """Canonical lowercase form, or Invalid: a malformed uuid is bad input, not a lookup."""
     try:

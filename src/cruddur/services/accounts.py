@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.passwords import check_new_password, hash_password, verify_password
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
-from cruddur.adapters.users import User, UsersDirectory
+from cruddur.adapters.users import User, UsersDirectory, login_key
+from cruddur.domain.text import refuse_controls
 from cruddur.errors import Forbidden, TooManyAttempts, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ class Accounts:
 
     def log_in(self, login: str, password: str) -> Session:
         issuer = self._issuer()
-        key = login.strip().removeprefix("@").lower()
+        key = login_key(login)
+        refuse_controls(password, "password")
         failures = self.failed_logins.get(key) or 0
         if failures >= MAX_FAILED_LOGINS:
             # Per account name, so guessing one account's password is slow; in-process (each API

@@ -16,9 +16,9 @@ from cruddur.domain.model import (
     MessageIdentity,
     Page,
     UserRef,
-    clean_text,
     parse_uuid,
 )
+from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound
 from cruddur.services.context import MessagingContext
 
@@ -168,7 +168,7 @@ def send_message(
     identity: MessageIdentity | None = None,
 ) -> Message:
     """Pattern C, after the membership check."""
-    text = clean_text(text, ctx.max_chars)
+    text = clean_message(text, ctx.max_chars)
     members = require_member(ctx, sender.uuid, group_uuid)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message = _new_message(ctx, group_uuid, sender, members, text, identity)
@@ -185,7 +185,7 @@ def start_conversation(
     identity: MessageIdentity | None = None,
 ) -> Message:
     """Pattern F: the first message to a user, or the next one if the pair already talks."""
-    text = clean_text(text, ctx.max_chars)
+    text = clean_message(text, ctx.max_chars)
     if sender.uuid == recipient.uuid:
         raise Invalid("you cannot start a conversation with yourself", field="handle")
     for attempt in range(START_TRIES):

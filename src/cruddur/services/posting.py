@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from cruddur.adapters.idempotency_store import Claim, IdempotencyStore, digest
 from cruddur.adapters.users import UsersDirectory, normalize_handle
-from cruddur.domain.model import Message, MessageIdentity, UserRef, clean_text, parse_uuid
+from cruddur.domain.model import Message, MessageIdentity, UserRef, parse_uuid
+from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid
 from cruddur.services.context import MessagingContext
 from cruddur.services.messaging import (
@@ -40,7 +41,7 @@ def post_message(
     """Every check runs before anything is written, so bad input leaves nothing behind."""
     if (group_uuid is None) == (handle is None):
         raise Invalid("give either message_group_uuid or handle", field="message_group_uuid")
-    text = clean_text(text, ctx.max_chars)
+    text = clean_message(text, ctx.max_chars)
     recipient: UserRef | None = None
     if group_uuid is not None:
         group_uuid = parse_uuid(group_uuid, "message_group_uuid")
