@@ -64,6 +64,9 @@ class ApiStack(cdk.Stack):
             "CRUDDUR_AUTH_MODE": deploy.auth_mode,
             "CRUDDUR_COOKIE_SECURE": "true",
             "REDIS_URL": redis_url,
+            # The load balancer is in the VPC: its X-Forwarded-For names the client the rate
+            # limits count by; no one else's is believed.
+            "CRUDDUR_TRUSTED_PROXIES": network.vpc.vpc_cidr_block,
         }
         stored = [cursor_secret, database_url]
         if deploy.auth_mode == "local":

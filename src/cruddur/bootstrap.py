@@ -27,6 +27,8 @@ from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
+from cruddur.adapters.passwords import Passwords
+from cruddur.adapters.shared_state import LocalState, RedisState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
@@ -36,6 +38,7 @@ from cruddur.events.local_hub import LocalHub
 from cruddur.events.redis_hub import RedisHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext
+from cruddur.services.limits import Limits, rules_from
 from cruddur.services.posting import Idempotency
 
 if TYPE_CHECKING:
@@ -110,13 +113,28 @@ def cursor_secret(settings: Settings) -> bytes:
     return path.read_bytes().strip()
 
 
-def build_messaging(settings: Settings, store: DynamoStore | None = None) -> MessagingContext:
+def build_messaging(
+    settings: Settings, store: DynamoStore | None = None, limits: Limits | None = None
+) -> MessagingContext:
     return MessagingContext(
         store=store or build_store(settings),
         cursors=CursorCodec(cursor_secret(settings)),
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
+        limits=limits,
     )
+
+
+def build_limits(settings: Settings) -> Limits:
+    state = RedisState(settings.redis_url) if settings.redis_url else LocalState()
+    rules = rules_from(
+        send_per_minute=settings.limit_send_per_minute,
+        signups_per_hour=settings.limit_signups_per_hour,
+        login_failures_per_15_minutes=settings.limit_login_failures,
+        logins_per_address_per_15_minutes=settings.limit_logins_per_address,
+        stream_opens_per_minute=settings.limit_stream_opens_per_minute,
+    )
+    return Limits(state, rules, settings.limit_streams_per_user)
 
 
 def build_users(settings: Settings) -> UsersDirectory:
@@ -130,7 +148,9 @@ def build_idempotency(settings: Settings, store: DynamoStore) -> Idempotency:
     return Idempotency(table, settings.idempotency_ttl_hours * 3600)
 
 
-def build_accounts(settings: Settings, users: UsersDirectory) -> Accounts:
+def build_accounts(
+    settings: Settings, users: UsersDirectory, limits: Limits | None = None
+) -> Accounts:
     issuer: TokenIssuer | None = None
     keys: KeySource
     if settings.auth_mode == "local":
@@ -157,7 +177,14 @@ def build_accounts(settings: Settings, users: UsersDirectory) -> Accounts:
         http = httpx.Client(timeout=5.0, follow_redirects=False)
         keys = RemoteKeys(url, http, settings.jwks_min_refetch_seconds)
         verifier = TokenVerifier(keys, issuer_url, settings.cognito_client_id)
-    return Accounts(users=users, verifier=verifier, issuer=issuer, by_sub=TtlCache(60.0))
+    return Accounts(
+        users=users,
+        verifier=verifier,
+        issuer=issuer,
+        by_sub=TtlCache(60.0),
+        passwords=Passwords(settings.password_hash_slots),
+        limits=limits,
+    )
 
 
 @dataclass
@@ -170,6 +197,7 @@ class Runtime:
     accounts: Accounts
     idempotency: Idempotency
     hub: EventHub
+    limits: Limits
     # Opened by the app's lifespan, in its event loop (bootstrap.async_reads).
     reads: AsyncReads | None = None
 
@@ -180,18 +208,22 @@ class Runtime:
 
     def close(self) -> None:
         self.users.engine.dispose()
+        self.limits.state.close()
+        self.hub.close()
 
 
 def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runtime:
     store = store or build_store(settings)
     users = build_users(settings)
+    limits = build_limits(settings)
     return Runtime(
         settings=settings,
-        messaging=build_messaging(settings, store),
+        messaging=build_messaging(settings, store, limits),
         users=users,
-        accounts=build_accounts(settings, users),
+        accounts=build_accounts(settings, users, limits),
         idempotency=build_idempotency(settings, store),
         hub=build_hub(settings),
+        limits=limits,
     )
 
 

@@ -66,6 +66,22 @@ class Settings(BaseSettings):
     # Local accounts: the `iss` and `client_id` of the tokens this server issues.
     local_issuer: str = "urn:cruddur:local"
     local_client_id: str = "cruddur-web"
+    # Rate limits (429 + Retry-After past them), counted in Redis when REDIS_URL is set so every
+    # API process shares them, else in this process. Per user: messages sent a minute, live-event
+    # streams opened a minute and held open at once. Per client address: sign-ups an hour,
+    # sign-in attempts per 15 minutes. Per (account, client address): failed sign-ins per 15
+    # minutes (so no one can lock an account out from elsewhere).
+    limit_send_per_minute: int = Field(default=60, ge=1)
+    limit_signups_per_hour: int = Field(default=10, ge=1)
+    limit_logins_per_address: int = Field(default=100, ge=1)
+    limit_login_failures: int = Field(default=10, ge=1)
+    limit_stream_opens_per_minute: int = Field(default=30, ge=1)
+    limit_streams_per_user: int = Field(default=5, ge=1)
+    # Addresses (or CIDR ranges) of proxies whose X-Forwarded-For names the client: the limits
+    # count by client address, and behind a load balancer the peer is the balancer.
+    trusted_proxies: str = "127.0.0.1"
+    # Local accounts: password hashes computed at once (19 MiB each); more wait briefly, then 503.
+    password_hash_slots: int = Field(default=4, ge=1, le=64)
     access_token_ttl: int = Field(default=3600, ge=60, le=86_400)
     jwks_min_refetch_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=25, ge=24)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cruddur.adapters.passwords import hash_password
+from cruddur.adapters.passwords import Passwords
 from cruddur.adapters.users import UsersDirectory
 from cruddur.domain.model import UserRef
 from cruddur.services.context import MessagingContext
@@ -87,7 +87,7 @@ def seed_users(directory: UsersDirectory) -> int:
         existing = directory.by_login(user.handle)
         if existing is not None and existing.password_hash is not None:
             continue
-        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        password_hash = password_hash or Passwords().hash(DEMO_PASSWORD)
         if existing is None:
             directory.create(
                 user.handle,

@@ -7,9 +7,10 @@ CruddurError
 ├── Forbidden          signed in, but not allowed (no linked profile, local sign-in disabled)
 ├── Conflict           a write lost a race or repeats with other content
 ├── Unauthorized       no or bad credentials
-├── TooManyAttempts    slow down (failed sign-ins)
+├── TooManyAttempts    slow down: a rate limit (retry_after says for how long)
 └── Unavailable        a backend (DynamoDB, database) failed or is missing
-    └── TableMissing   the table does not exist at the target
+    ├── TableMissing   the table does not exist at the target
+    └── Overloaded     shed to protect the process (retry_after says when to come back)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 class CruddurError(Exception):
     code = "error"
+    retry_after: int | None = None  # seconds, for errors a client should retry later
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -65,3 +67,11 @@ class Unavailable(CruddurError):
 
 class TableMissing(Unavailable):
     code = "table_missing"
+
+
+class Overloaded(Unavailable):
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

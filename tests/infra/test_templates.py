@@ -210,6 +210,7 @@ def test_the_api_runs_behind_https_with_readyz_checks_autoscaling_and_secrets(cd
     names = {e["Name"] for e in container["Environment"]}
     assert "CRUDDUR_CURSOR_SECRET" not in names
     assert "COGNITO_USER_POOL_ID" in names
+    assert "CRUDDUR_TRUSTED_PROXIES" in names  # the VPC's range: the load balancer
 
 
 def test_the_trail_records_the_table_data_events_into_a_locked_down_bucket(cdk_out: Path):

@@ -43,3 +43,9 @@ async def current_user(
 
 
 CurrentUser = Annotated[UserRef, Depends(current_user)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or what a trusted proxy says (uvicorn applies
+    X-Forwarded-For only from CRUDDUR_TRUSTED_PROXIES)."""
+    return request.client.host if request.client else "unknown"

@@ -73,7 +73,7 @@ async def on_cruddur_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("%s %s unavailable: %s", request.method, request.url.path, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    if isinstance(exc, TooManyAttempts):
+    if exc.retry_after is not None:
         headers = {"Retry-After": str(exc.retry_after)}
     detail = ErrorDetail(code=exc.code, message=exc.message, field=exc.field)
     return error_response(status, [detail], headers)

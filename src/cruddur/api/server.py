@@ -38,7 +38,13 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class ApiServer:
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 4567) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        host: str = "127.0.0.1",
+        port: int = 4567,
+        forwarded_allow_ips: str = "127.0.0.1",
+    ) -> None:
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
         # httptools and uvloop (dependencies) rather than h11 and asyncio's loop: measured in
@@ -52,6 +58,10 @@ class ApiServer:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=3,
+            # The limits count by client address: take X-Forwarded-For from trusted proxies
+            # (the load balancer) only, never from anyone else.
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -59,7 +59,7 @@ def serve(
     """
     settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     stop = stop_on_signals()
-    with ApiServer(create_app(settings), host, port) as server:
+    with ApiServer(create_app(settings), host, port, settings.trusted_proxies) as server:
         freeze_startup_heap()  # the app and its clients are built: started means built
         click.echo(f"API at {server.url} ({describe_target(settings)}). Ctrl-C stops it.")
         stop.wait()

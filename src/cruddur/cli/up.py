@@ -68,7 +68,7 @@ def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -
             if written:
                 click.echo(f"loaded {written} demo messages")
         runtime = bootstrap.build_runtime(settings, store)
-        api = ApiServer(create_app(settings, runtime), host, port)
+        api = ApiServer(create_app(settings, runtime), host, port, settings.trusted_proxies)
         thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
         with api:
             freeze_startup_heap()

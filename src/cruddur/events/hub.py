@@ -24,6 +24,8 @@ class Publisher(Protocol):
 class EventHub(Publisher, Protocol):
     def subscribe(self, user_uuid: str) -> AsyncIterator[Event]: ...
 
+    def close(self) -> None: ...
+
 
 def channel(user_uuid: str) -> str:
     return f"cruddur:events:{user_uuid}"

@@ -21,6 +21,9 @@ class LocalHub:
         for loop, queue in targets:
             loop.call_soon_threadsafe(_offer, queue, event)
 
+    def close(self) -> None:
+        pass  # nothing held outside this process
+
     async def subscribe(self, user_uuid: str) -> AsyncIterator[Event]:
         entry = (asyncio.get_running_loop(), asyncio.Queue[Event](maxsize=1000))
         with self._lock:

@@ -19,6 +19,9 @@ class RedisHub:
     def publish(self, user_uuid: str, event: Event) -> None:
         self._publisher.publish(user_uuid, event)
 
+    def close(self) -> None:
+        self._publisher.close()
+
     async def subscribe(self, user_uuid: str) -> AsyncIterator[Event]:
         pubsub = self._subscriber.pubsub()
         await pubsub.subscribe(channel(user_uuid))

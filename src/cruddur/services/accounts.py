@@ -8,15 +8,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from cruddur.adapters.cache import TtlCache
-from cruddur.adapters.passwords import check_new_password, hash_password, verify_password
+from cruddur.adapters.passwords import Passwords
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import User, UsersDirectory, login_key
 from cruddur.domain.text import refuse_controls
-from cruddur.errors import Forbidden, TooManyAttempts, Unauthorized
+from cruddur.errors import Forbidden, Unauthorized
+from cruddur.services.limits import Limits
 
 log = logging.getLogger(__name__)
-MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW = 300.0  # seconds, counted from the latest failure
 
 
 @dataclass(frozen=True)
@@ -37,47 +36,51 @@ class Accounts:
     by_token: TtlCache[str, tuple[User, float]] = field(
         default_factory=lambda: TtlCache[str, tuple[User, float]](30.0)
     )
-    # login -> failed attempts in the current window
-    failed_logins: TtlCache[str, int] = field(
-        default_factory=lambda: TtlCache[str, int](FAILED_LOGIN_WINDOW)
-    )
+    passwords: Passwords = field(default_factory=Passwords)
+    limits: Limits | None = None  # None: no rate limits (operators' tools)
 
     def _issuer(self) -> TokenIssuer:
         if self.issuer is None:
             raise Forbidden("local accounts are disabled here: sign in with Cognito")
         return self.issuer
 
-    def sign_up(self, handle: str, display_name: str, email: str, password: str) -> Session:
+    def sign_up(
+        self, handle: str, display_name: str, email: str, password: str, client: str = ""
+    ) -> Session:
         issuer = self._issuer()
-        check_new_password(password)
+        if self.limits is not None:
+            self.limits.hit("signup", client)
         user = self.users.create(
             handle,
             display_name,
             email,
-            password_hash=hash_password(password),
+            password_hash=self.passwords.hash(password),
             # Local tokens carry their own `sub`, as Cognito's do, so one lookup serves both.
             cognito_user_id=str(uuid.uuid4()),
         )
         log.info("account created user=%s", user.uuid)
         return self._session(issuer, user)
 
-    def log_in(self, login: str, password: str) -> Session:
+    def log_in(self, login: str, password: str, client: str = "") -> Session:
         issuer = self._issuer()
         key = login_key(login)
         refuse_controls(password, "password")
-        failures = self.failed_logins.get(key) or 0
-        if failures >= MAX_FAILED_LOGINS:
-            # Per account name, so guessing one account's password is slow; in-process (each API
-            # process keeps its own count), which bounds guessing without any shared state.
-            raise TooManyAttempts(
-                "too many failed sign-ins for this account; wait a few minutes",
-                retry_after=int(FAILED_LOGIN_WINDOW),
-            )
+        if self.limits is not None:
+            # Failures count per (account, client address): guessing one account from one place
+            # is slow, and no one elsewhere can lock its owner out. All attempts from one address
+            # count too, so one place cannot spray many accounts either.
+            self.limits.hit("login", client)
+            self.limits.check("login_failures", key, client)
         user = self.users.by_login(login)
-        # verify_password runs even for an unknown login, so timing does not tell which it was.
-        if not verify_password(user.password_hash if user else None, password) or user is None:
-            self.failed_logins.put(key, failures + 1)
+        # verify runs even for an unknown login, so timing does not tell which it was.
+        if not self.passwords.verify(user.password_hash if user else None, password) or not user:
+            if self.limits is not None:
+                self.limits.count("login_failures", key, client)
             raise Unauthorized("wrong handle or password")
+        if user.cognito_user_id and self.passwords.needs_rehash(user.password_hash or ""):
+            # Made with an older release's parameters: the first sign-in moves it to today's.
+            new_hash = self.passwords.hash(password)
+            self.users.set_local_sign_in(user.uuid, new_hash, user.cognito_user_id)
         return self._session(issuer, user)
 
     def _session(self, issuer: TokenIssuer, user: User) -> Session:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from cruddur.adapters.cursors import CursorCodec
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.domain.clock import Clock, utc_now
+from cruddur.services.limits import Limits
 
 
 class MembershipCache:
@@ -45,3 +46,4 @@ class MessagingContext:
     page_max: int = 100
     clock: Clock = utc_now
     members: MembershipCache = field(default_factory=MembershipCache)
+    limits: Limits | None = None  # the API's; None for operators' tools (seeding, the bench)

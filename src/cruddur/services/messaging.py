@@ -168,6 +168,22 @@ def send_message(
     identity: MessageIdentity | None = None,
 ) -> Message:
     """Pattern C, after the membership check."""
+    _count_send(ctx, sender)
+    return _send(ctx, sender, group_uuid, text, identity)
+
+
+def _count_send(ctx: MessagingContext, sender: UserRef) -> None:
+    if ctx.limits is not None:
+        ctx.limits.hit("send", sender.uuid)
+
+
+def _send(
+    ctx: MessagingContext,
+    sender: UserRef,
+    group_uuid: str,
+    text: str,
+    identity: MessageIdentity | None,
+) -> Message:
     text = clean_message(text, ctx.max_chars)
     members = require_member(ctx, sender.uuid, group_uuid)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
@@ -188,10 +204,11 @@ def start_conversation(
     text = clean_message(text, ctx.max_chars)
     if sender.uuid == recipient.uuid:
         raise Invalid("you cannot start a conversation with yourself", field="handle")
+    _count_send(ctx, sender)
     for attempt in range(START_TRIES):
         existing = ctx.store.find_pair(sender.uuid, recipient.uuid)
         if existing is not None:
-            return send_message(ctx, sender, existing, text, identity)
+            return _send(ctx, sender, existing, text, identity)
         members = (sender.uuid, recipient.uuid)
         group_uuid = identity.group_uuid if identity else str(uuid.uuid4())
         first = _new_message(ctx, group_uuid, sender, members, text, identity)

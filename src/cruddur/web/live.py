@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -95,14 +95,23 @@ def users(request: Request, runtime: RuntimeDep, q: str = "") -> list[dict[str, 
 @router.get("/events")
 async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     user = await run_in_threadpool(signed_in, request, runtime)
+    # Held before the response starts, so a user past the limit gets a 429, not a stream; the
+    # stream releases it when it ends.
+    held = contextlib.ExitStack()
+    renew = await run_in_threadpool(held.enter_context, runtime.limits.stream(user.uuid))
     return StreamingResponse(
-        _stream(runtime, user.uuid),
+        _stream(runtime, user.uuid, held, renew),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(runtime: Runtime, user_uuid: str) -> AsyncIterator[str]:
+async def _stream(
+    runtime: Runtime,
+    user_uuid: str,
+    held: contextlib.ExitStack,
+    renew: Callable[[], None],
+) -> AsyncIterator[str]:
     queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
 
     async def pump() -> None:
@@ -116,6 +125,7 @@ async def _stream(runtime: Runtime, user_uuid: str) -> AsyncIterator[str]:
             try:
                 event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
             except TimeoutError:
+                await run_in_threadpool(renew)  # Redis, maybe: not on the event loop
                 yield ": keep-alive\n\n"
                 continue
             yield f"data: {json.dumps(event)}\n\n"
@@ -123,3 +133,4 @@ async def _stream(runtime: Runtime, user_uuid: str) -> AsyncIterator[str]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        held.close()

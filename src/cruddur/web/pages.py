@@ -9,11 +9,19 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from cruddur.api.deps import RuntimeDep
+from cruddur.api.deps import RuntimeDep, client_address
 from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UNREAD_CAP, UserRef
-from cruddur.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
+from cruddur.errors import (
+    Conflict,
+    CruddurError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+)
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
 from cruddur.web import session
@@ -70,12 +78,19 @@ def signin(
 ) -> Response:
     session.check_csrf(request, csrf)
     try:
-        signed = runtime.accounts.log_in(handle, password)
+        signed = runtime.accounts.log_in(handle, password, client_address(request))
     except (Unauthorized, Forbidden, TooManyAttempts) as exc:  # Forbidden: Cognito mode
         status = {Forbidden: 403, TooManyAttempts: 429}.get(type(exc), 401)
-        return render(request, "signin.html", None, status, error=exc.message, handle=handle)
+        page = render(request, "signin.html", None, status, error=exc.message, handle=handle)
+        return _retry_after(page, exc)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)
+    return response
+
+
+def _retry_after(response: HTMLResponse, error: CruddurError) -> HTMLResponse:
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -97,10 +112,13 @@ def signup(
     session.check_csrf(request, csrf)
     form = {"handle": handle, "display_name": display_name, "email": email}
     try:
-        signed = runtime.accounts.sign_up(handle, display_name, email, password)
-    except (Invalid, Conflict, Forbidden) as exc:
-        status = {Conflict: 409, Forbidden: 403}.get(type(exc), 400)
-        return render(request, "signup.html", None, status, error=exc.message, form=form)
+        signed = runtime.accounts.sign_up(
+            handle, display_name, email, password, client_address(request)
+        )
+    except (Invalid, Conflict, Forbidden, TooManyAttempts) as exc:
+        status = {Conflict: 409, Forbidden: 403, TooManyAttempts: 429}.get(type(exc), 400)
+        page = render(request, "signup.html", None, status, error=exc.message, form=form)
+        return _retry_after(page, exc)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)
     return response

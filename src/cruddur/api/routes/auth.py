@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.deps import CurrentUser, RuntimeDep, client_address
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
 from cruddur.errors import NotFound
@@ -29,20 +29,22 @@ def _token(session: Session) -> TokenPublic:
     tags=["auth"],
     responses={409: {"model": ErrorBody, "description": "handle or email taken"}},
 )
-def signup(body: SignupCreate, runtime: RuntimeDep) -> TokenPublic:
+def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Create a local account and sign in to it."""
-    session = runtime.accounts.sign_up(body.handle, body.display_name, body.email, body.password)
+    session = runtime.accounts.sign_up(
+        body.handle, body.display_name, body.email, body.password, client_address(request)
+    )
     return _token(session)
 
 
 @router.post(
     "/api/auth/login",
     tags=["auth"],
-    responses={429: {"model": ErrorBody, "description": "too many failed sign-ins"}},
+    responses={429: {"model": ErrorBody, "description": "too many (failed) sign-ins"}},
 )
-def login(body: LoginCreate, runtime: RuntimeDep) -> TokenPublic:
+def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Sign in with a handle (or email) and password."""
-    return _token(runtime.accounts.log_in(body.handle, body.password))
+    return _token(runtime.accounts.log_in(body.handle, body.password, client_address(request)))
 
 
 @router.get("/api/me", tags=["auth"])

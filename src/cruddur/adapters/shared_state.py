@@ -1,0 +1,179 @@
+"""Small state every API process must agree on: counters, flags and leases that expire.
+
+In Redis when REDIS_URL is set (every process of a deployment sees the same counts), else in
+this process (one machine, one process: `cruddur up`). Both expire every key, so nothing grows
+without bound, and the in-process one is also capped in size. Keys hold no personal data: the
+callers hash what they count by.
+
+If Redis does not answer, limits fail open (the request proceeds, a warning is logged at most
+every few seconds): a cache outage must not take sign-in and sending down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Protocol
+
+import redis
+
+log = logging.getLogger(__name__)
+LOCAL_KEYS = 200_000  # ~40 MB at most; expired keys go first, then the least recently used
+
+
+class SharedState(Protocol):
+    def incr(self, key: str, ttl: float) -> int:
+        """Add one to `key` (created with `ttl` seconds to live); the new value."""
+        ...
+
+    def get(self, key: str) -> int: ...
+
+    def flag(self, key: str, ttl: float) -> None:
+        """Set `key` for `ttl` seconds."""
+        ...
+
+    def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
+        """Hold one of `most` places under `key` for `ttl` seconds (renewed by calling again);
+        False when all are held by others."""
+        ...
+
+    def release(self, key: str, holder: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LocalState:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, size: int = LOCAL_KEYS) -> None:
+        self._clock = clock
+        self._size = size
+        self._values: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._leases: dict[str, dict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def _live(self, key: str) -> int:
+        entry = self._values.get(key)
+        if entry is None or entry[0] <= self._clock():
+            self._values.pop(key, None)
+            return 0
+        return entry[1]
+
+    def _store(self, key: str, ttl: float, value: int) -> None:
+        expires = self._values[key][0] if key in self._values else self._clock() + ttl
+        self._values[key] = (expires, value)
+        self._values.move_to_end(key)
+        if len(self._values) > self._size:
+            now = self._clock()
+            for stale in [k for k, (at, _) in self._values.items() if at <= now]:
+                del self._values[stale]
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+
+    def incr(self, key: str, ttl: float) -> int:
+        with self._lock:
+            value = self._live(key) + 1
+            self._store(key, ttl, value)
+            return value
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            return self._live(key)
+
+    def flag(self, key: str, ttl: float) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+            self._store(key, ttl, 1)
+
+    def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
+        with self._lock:
+            now = self._clock()
+            holders = self._leases.setdefault(key, {})
+            for gone in [h for h, until in holders.items() if until <= now]:
+                del holders[gone]
+            if holder not in holders and len(holders) >= most:
+                return False
+            holders[holder] = now + ttl
+            return True
+
+    def release(self, key: str, holder: str) -> None:
+        with self._lock:
+            holders = self._leases.get(key, {})
+            holders.pop(holder, None)
+            if not holders:
+                self._leases.pop(key, None)
+
+    def close(self) -> None:
+        pass
+
+
+class RedisState:
+    def __init__(self, url: str, timeout: float = 0.5) -> None:
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._warned_at = 0.0
+
+    def _failed(self, exc: Exception) -> None:
+        if time.monotonic() - self._warned_at > 10:
+            self._warned_at = time.monotonic()
+            log.warning("Redis did not answer (%s): limits are not enforced meanwhile", exc)
+
+    def incr(self, key: str, ttl: float) -> int:
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.incr(key)
+            pipe.expire(key, max(1, int(ttl + 0.999)), nx=True)
+            value, _ = pipe.execute()
+            return int(value)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return 0
+
+    def get(self, key: str) -> int:
+        try:
+            value = self._redis.get(key)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return 0
+        return int(value) if value is not None else 0
+
+    def flag(self, key: str, ttl: float) -> None:
+        try:
+            self._redis.set(key, 1, ex=max(1, int(ttl + 0.999)))
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
+        # A sorted set of holders scored by when their lease ends: stale ones drop out even if
+        # the process holding them died without releasing.
+        now = time.time()
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zadd(key, {holder: now + ttl})
+            pipe.zcard(key)
+            pipe.expire(key, max(1, int(ttl + 0.999)))
+            _, _, held, _ = pipe.execute()
+            if int(held) <= most:
+                return True
+            self._redis.zrem(key, holder)
+            return False
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return True
+
+    def release(self, key: str, holder: str) -> None:
+        try:
+            self._redis.zrem(key, holder)
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def new_holder() -> str:
+    return uuid.uuid4().hex

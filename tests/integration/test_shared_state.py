@@ -1,0 +1,67 @@
+"""The shared state on the local Redis (127.0.0.1:6379), as two API processes would see it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from cruddur.adapters.shared_state import RedisState
+from cruddur.errors import TooManyAttempts
+from cruddur.services.limits import Limits, Rule
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def test_two_processes_share_one_count_and_keys_expire():
+    one, two = RedisState(REDIS_URL), RedisState(REDIS_URL)
+    key = f"cruddur:test:{uuid.uuid4().hex}"
+    assert [one.incr(key, 1), two.incr(key, 1), one.incr(key, 1)] == [1, 2, 3]
+    assert two.get(key) == 3
+    time.sleep(2.1)
+    assert one.get(key) == 0  # expired: nothing is left behind
+    one.close()
+    two.close()
+
+
+def test_leases_are_shared_released_and_lapse():
+    one, two = RedisState(REDIS_URL), RedisState(REDIS_URL)
+    key = f"cruddur:test:{uuid.uuid4().hex}"
+    assert one.lease(key, "a", 60, 2)
+    assert two.lease(key, "b", 60, 2)
+    assert not two.lease(key, "c", 60, 2)
+    assert one.lease(key, "a", 60, 2)  # renewing a held lease is not a new one
+    one.release(key, "a")
+    assert two.lease(key, "c", 1, 2)
+    time.sleep(1.2)
+    assert one.lease(key, "d", 60, 2)  # c lapsed
+    one.close()
+    two.close()
+
+
+def test_limits_over_redis_refuse_across_processes():
+    rules = {"send": Rule(3, 60, "slow down")}
+    one = Limits(RedisState(REDIS_URL), rules, 1)
+    two = Limits(RedisState(REDIS_URL), rules, 1)
+    user = str(uuid.uuid4())
+    one.hit("send", user)
+    two.hit("send", user)
+    one.hit("send", user)
+    with pytest.raises(TooManyAttempts):
+        two.hit("send", user)
+    one.state.close()
+    two.state.close()
+
+
+def test_an_unreachable_redis_fails_open_quickly(caplog):
+    rules = {"send": Rule(1, 60, "x"), "stream_opens": Rule(1, 60, "x")}
+    gone = Limits(RedisState("redis://127.0.0.1:9/0", timeout=0.2), rules, 1)
+    started = time.monotonic()
+    for _ in range(5):
+        gone.hit("send", "ada")
+    with gone.stream("ada"), gone.stream("ada"):
+        pass
+    assert time.monotonic() - started < 5
+    assert sum("limits are not enforced" in r.message for r in caplog.records) == 1  # not a flood
+    gone.state.close()

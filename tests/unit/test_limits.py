@@ -1,0 +1,85 @@
+"""The one rate-limit mechanism, on the in-process state with a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from cruddur.adapters.shared_state import LocalState
+from cruddur.errors import TooManyAttempts
+from cruddur.services.limits import Limits, Rule
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 999_960.0  # a whole number of minutes: windows start here
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _limits(clock: Clock, state: LocalState | None = None, streams: int = 2) -> Limits:
+    rules = {"send": Rule(3, 60, "slow down"), "stream_opens": Rule(100, 60, "wait")}
+    return Limits(state or LocalState(clock=clock), rules, streams, clock=clock)
+
+
+def test_a_window_allows_its_count_then_refuses_until_it_turns():
+    clock = Clock()
+    limits = _limits(clock)
+    for _ in range(3):
+        limits.hit("send", "ada")
+    clock.now += 20
+    with pytest.raises(TooManyAttempts) as refused:
+        limits.hit("send", "ada")
+    assert refused.value.message == "slow down"
+    assert refused.value.retry_after == 40  # the window turns 60 s after it began
+    limits.hit("send", "bob")  # another subject has its own count
+    clock.now += 40
+    limits.hit("send", "ada")  # a new window
+
+
+def test_check_refuses_at_the_count_and_count_never_refuses():
+    clock = Clock()
+    limits = _limits(clock)
+    for _ in range(5):
+        limits.count("send", "ada", "203.0.113.5")
+    with pytest.raises(TooManyAttempts):
+        limits.check("send", "ada", "203.0.113.5")
+    limits.check("send", "ada", "198.51.100.7")  # the pair, not the account
+
+
+def test_streams_are_leased_and_released_and_stale_leases_lapse():
+    clock = Clock()
+    state = LocalState(clock=clock)
+    limits = _limits(clock, state, streams=2)
+    with (
+        limits.stream("ada"),
+        limits.stream("ada"),
+        pytest.raises(TooManyAttempts, match="at most 2"),
+        limits.stream("ada"),
+    ):
+        pass
+    with limits.stream("ada"), limits.stream("ada"):  # both released above
+        pass
+    # A process that died holding a lease: it lapses after its time, renewals keep one alive.
+    dead = limits.stream("ada")
+    dead.__enter__()
+    with limits.stream("ada") as renew:
+        clock.now += 45
+        renew()
+        clock.now += 45
+        with limits.stream("ada"):  # the dead one's lease ran out; the renewed one holds
+            pass
+
+
+def test_the_in_process_state_is_bounded_and_drops_expired_keys_first():
+    clock = Clock()
+    state = LocalState(clock=clock, size=3)
+    state.incr("old", 1)
+    clock.now += 2
+    for key in ("a", "b", "c"):
+        state.incr(key, 100)
+    assert state.get("old") == 0
+    assert [state.get(k) for k in ("a", "b", "c")] == [1, 1, 1]
+    state.incr("d", 100)  # full of live keys: the least recently used goes
+    assert state.get("a") == 0
+    assert state.get("d") == 1
