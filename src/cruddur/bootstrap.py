@@ -28,7 +28,7 @@ from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
 from cruddur.adapters.passwords import Passwords
-from cruddur.adapters.shared_state import LocalState, RedisState
+from cruddur.adapters.shared_state import LocalState, RedisState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
@@ -125,8 +125,11 @@ def build_messaging(
     )
 
 
-def build_limits(settings: Settings) -> Limits:
-    state = RedisState(settings.redis_url) if settings.redis_url else LocalState()
+def build_shared_state(settings: Settings) -> SharedState:
+    return RedisState(settings.redis_url) if settings.redis_url else LocalState()
+
+
+def build_limits(settings: Settings, state: SharedState) -> Limits:
     rules = rules_from(
         send_per_minute=settings.limit_send_per_minute,
         signups_per_hour=settings.limit_signups_per_hour,
@@ -151,6 +154,7 @@ def build_idempotency(settings: Settings, store: DynamoStore) -> Idempotency:
 def build_accounts(
     settings: Settings, users: UsersDirectory, limits: Limits | None = None
 ) -> Accounts:
+    """`limits` also gives the shared state that signed-out sessions are kept in."""
     issuer: TokenIssuer | None = None
     keys: KeySource
     if settings.auth_mode == "local":
@@ -184,6 +188,7 @@ def build_accounts(
         by_sub=TtlCache(60.0),
         passwords=Passwords(settings.password_hash_slots),
         limits=limits,
+        sessions=limits.state if limits is not None else LocalState(),
     )
 
 
@@ -215,7 +220,7 @@ class Runtime:
 def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runtime:
     store = store or build_store(settings)
     users = build_users(settings)
-    limits = build_limits(settings)
+    limits = build_limits(settings, build_shared_state(settings))
     return Runtime(
         settings=settings,
         messaging=build_messaging(settings, store, limits),

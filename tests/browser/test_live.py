@@ -220,3 +220,15 @@ def test_past_the_cap_the_unread_badge_says_99_plus(browser: Browser, site: Api)
     expect(row).to_contain_text("live one")
     expect(row.locator(".badge")).to_have_text(f"{UNREAD_CAP - 1}+")
     expect(row.locator(".badge")).to_have_attribute("aria-label", f"{UNREAD_CAP - 1}+ unread")
+
+
+def test_signing_out_in_one_tab_ends_the_session_everywhere(browser: Browser, site: Api):
+    page = sign_up(browser, site, "ada_leaves")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "cruddur_session"]
+    other_tab = page.context.new_page()
+    other_tab.goto("/")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/signin$"))
+    other_tab.wait_for_url(re.compile(r"/signin$"))  # its live stream ended and sent it there
+    with httpx.Client(base_url=site.url, cookies={"cruddur_session": cookie["value"]}) as copied:
+        assert copied.get("/").status_code in {302, 303, 307}  # a copied cookie is dead too

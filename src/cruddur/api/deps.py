@@ -49,3 +49,9 @@ def client_address(request: Request) -> str:
     """The client's address: the peer, or what a trusted proxy says (uvicorn applies
     X-Forwarded-For only from CRUDDUR_TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
+
+
+def end_session(runtime: Runtime, token: str) -> None:
+    """Sign `token` out, and tell its user's open pages (their streams end when they hear it)."""
+    user = runtime.accounts.sign_out(token)
+    runtime.hub.publish(user.uuid, {"type": "signed_out"})

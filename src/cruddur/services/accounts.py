@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.passwords import Passwords
+from cruddur.adapters.shared_state import LocalState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import User, UsersDirectory, login_key
 from cruddur.domain.text import refuse_controls
@@ -38,6 +40,8 @@ class Accounts:
     )
     passwords: Passwords = field(default_factory=Passwords)
     limits: Limits | None = None  # None: no rate limits (operators' tools)
+    # Signed-out tokens, shared by every API process (Redis) when REDIS_URL is set.
+    sessions: SharedState = field(default_factory=LocalState)
 
     def _issuer(self) -> TokenIssuer:
         if self.issuer is None:
@@ -90,15 +94,32 @@ class Accounts:
         return Session(user, token, issuer.ttl_seconds)
 
     def recently_verified(self, token: str) -> User | None:
-        """The token's user if it was verified moments ago and has not expired since: no I/O."""
+        """The token's user if it was verified moments ago, has not expired since and was not
+        signed out: no I/O but the revocation check (shared state)."""
         seen = self.by_token.get(token)
-        if seen is None or seen[1] <= time.time():
+        if seen is None or seen[1] <= time.time() or self.is_revoked(token):
             return None
         return seen[0]
+
+    def sign_out(self, token: str) -> User:
+        """End the session of `token` everywhere: every API process refuses it from now until
+        it would have expired (a deny-list entry that expires with it)."""
+        user = self.authenticate(token)
+        seen = self.by_token.get(token)  # authenticate just put (user, expiry) there
+        expires_at = seen[1] if seen else time.time() + 86_400
+        self.sessions.flag(_revoked_key(token), max(1.0, expires_at - time.time()))
+        self.by_token.put(token, (user, 0.0))  # the fast path must not serve it either
+        log.info("signed out user=%s", user.uuid)
+        return user
+
+    def is_revoked(self, token: str) -> bool:
+        return self.sessions.get(_revoked_key(token)) > 0
 
     def authenticate(self, token: str) -> User:
         """Verify the token and find its user (may fetch keys or query the users database)."""
         claims = self.verifier.verify(token)
+        if self.is_revoked(token):
+            raise Unauthorized("this session was signed out; sign in again")
         user = self.by_sub.get(claims.sub)
         if user is None:
             user = self.users.by_cognito_sub(claims.sub)
@@ -108,3 +129,8 @@ class Accounts:
             self.by_sub.put(claims.sub, user)
         self.by_token.put(token, (user, claims.expires_at))
         return user
+
+
+def _revoked_key(token: str) -> str:
+    # The token's digest, not the token: the deny-list must not be a list of usable tokens.
+    return f"cruddur:revoked:{hashlib.sha256(token.encode()).hexdigest()}"

@@ -95,12 +95,13 @@ def users(request: Request, runtime: RuntimeDep, q: str = "") -> list[dict[str, 
 @router.get("/events")
 async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     user = await run_in_threadpool(signed_in, request, runtime)
+    token = request.cookies.get(session.SESSION_COOKIE, "")
     # Held before the response starts, so a user past the limit gets a 429, not a stream; the
     # stream releases it when it ends.
     held = contextlib.ExitStack()
     renew = await run_in_threadpool(held.enter_context, runtime.limits.stream(user.uuid))
     return StreamingResponse(
-        _stream(runtime, user.uuid, held, renew),
+        _stream(runtime, user.uuid, token, held, renew),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -109,6 +110,7 @@ async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
 async def _stream(
     runtime: Runtime,
     user_uuid: str,
+    token: str,
     held: contextlib.ExitStack,
     renew: Callable[[], None],
 ) -> AsyncIterator[str]:
@@ -125,10 +127,16 @@ async def _stream(
             try:
                 event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
             except TimeoutError:
+                event = {"type": "keep-alive"}
+            # Signed out (here or in another process): the stream ends with the session.
+            if await run_in_threadpool(runtime.accounts.is_revoked, token):
+                yield "event: signed_out\ndata: {}\n\n"
+                return
+            if event["type"] == "keep-alive":
                 await run_in_threadpool(renew)  # Redis, maybe: not on the event loop
                 yield ": keep-alive\n\n"
-                continue
-            yield f"data: {json.dumps(event)}\n\n"
+            elif event["type"] != "signed_out":  # another session of this user ended
+                yield f"data: {json.dumps(event)}\n\n"
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

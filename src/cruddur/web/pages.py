@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from cruddur.api.deps import RuntimeDep, client_address
+from cruddur.api.deps import RuntimeDep, client_address, end_session
 from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UNREAD_CAP, UserRef
@@ -125,8 +126,14 @@ def signup(
 
 
 @router.post("/signout")
-def signout(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
+def signout(
+    request: Request, runtime: RuntimeDep, csrf: Annotated[str | None, Form()] = None
+) -> Response:
     session.check_csrf(request, csrf)
+    token = request.cookies.get(session.SESSION_COOKIE)
+    if token:
+        with contextlib.suppress(Unauthorized, Forbidden):  # already over: nothing to end
+            end_session(runtime, token)
     response = to_signin()
     session.end_session(response)
     return response

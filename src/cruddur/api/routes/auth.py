@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import HTTPAuthorizationCredentials
 
-from cruddur.api.deps import CurrentUser, RuntimeDep, client_address
+from cruddur.api.deps import CurrentUser, RuntimeDep, bearer, client_address, end_session
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
-from cruddur.errors import NotFound
+from cruddur.errors import NotFound, Unauthorized
 from cruddur.services.accounts import Session
 
 router = APIRouter(responses=ERROR_RESPONSES)
@@ -45,6 +46,17 @@ def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPu
 def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Sign in with a handle (or email) and password."""
     return _token(runtime.accounts.log_in(body.handle, body.password, client_address(request)))
+
+
+@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+def logout(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """End this token's session on every API process, and close its live-update streams."""
+    if credentials is None:
+        raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
+    end_session(runtime, credentials.credentials)
 
 
 @router.get("/api/me", tags=["auth"])

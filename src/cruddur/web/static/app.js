@@ -43,6 +43,8 @@ function live(onEvent) {
   const source = new EventSource("/web/events");
   source.onmessage = (e) => onEvent(JSON.parse(e.data));
   source.onopen = () => onEvent({ type: "connected" });
+  // This session was signed out (in this tab or another): the server ended the stream.
+  source.addEventListener("signed_out", () => { source.close(); location.assign("/signin"); });
   return source;
 }
 
