@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -203,6 +205,7 @@ class Runtime:
     idempotency: Idempotency
     hub: EventHub
     limits: Limits
+    csrf_key: bytes  # signs the pages' CSRF tokens; derived from the shared cursor secret
     # Opened by the app's lifespan, in its event loop (bootstrap.async_reads).
     reads: AsyncReads | None = None
 
@@ -229,6 +232,7 @@ def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runti
         idempotency=build_idempotency(settings, store),
         hub=build_hub(settings),
         limits=limits,
+        csrf_key=hmac.new(cursor_secret(settings), b"cruddur csrf", hashlib.sha256).digest(),
     )
 
 

@@ -57,8 +57,8 @@ def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Brows
     row.get_by_role("link").click()
     bob.wait_for_url(f"{site.url}/messages/{group}")
     expect(bob.locator("#messages li")).to_have_count(2)
-    inbox = bob.request.get("/web/inbox").json()
-    assert inbox["rows"][0]["unread_count"] == 0  # opening it read it
+    # Opening it read it: the page's script posts that once its live stream is connected.
+    eventually(lambda: bob.request.get("/web/inbox").json()["rows"][0]["unread_count"] == 0)
 
     composer = bob.get_by_label("Message")
     composer.fill("Here! Typing from the other browser.")
@@ -109,32 +109,61 @@ def test_someone_elses_conversation_is_the_not_found_page(browser: Browser, site
     expect(eve.locator("body")).not_to_contain_text("private")
 
 
-def test_a_form_post_without_the_csrf_token_is_refused(site: Api):
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+def test_a_form_post_without_a_token_bound_to_its_session_is_refused(site: Api):
     member = site.signup("csrf_user")
-    with httpx.Client(base_url=site.url) as http:
-        http.get("/signin")  # gets a CSRF cookie
-        refused = http.post("/signin", data={"handle": "csrf_user", "password": "x" * 10})
+    right = {"handle": "csrf_user", "password": "correct horse battery"}
+    with httpx.Client(base_url=site.url) as http, httpx.Client(base_url=site.url) as attacker:
+        token = _csrf(http.get("/signin"))
+        refused = http.post("/signin", data=right)
         assert refused.status_code == 403
         assert refused.json()["errors"][0]["code"] == "csrf"
-        token = http.cookies["cruddur_csrf"]
-        forged = http.post("/signin", data={"handle": "a", "password": "b", "csrf": "forged" * 8})
-        assert forged.status_code == 403
-        good = http.post(
-            "/signin",
-            data={"handle": "csrf_user", "password": "correct horse battery", "csrf": token},
-        )
+        assert http.post("/signin", data=right | {"csrf": "forged" * 8}).status_code == 403
+        # A valid token of another browser (the attacker's own) is no use in this one.
+        theirs = _csrf(attacker.get("/signin"))
+        assert http.post("/signin", data=right | {"csrf": theirs}).status_code == 403
+        # The right token, from another site: refused by Sec-Fetch-Site and by Origin.
+        for header in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            sent = http.post("/signin", data=right | {"csrf": token}, headers=header)
+            assert sent.status_code == 403
+        same = {"Sec-Fetch-Site": "same-origin", "Origin": site.url}
+        good = http.post("/signin", data=right | {"csrf": token}, headers=same)
         assert good.status_code == 303
-        # Signed in now; a script post without the header is refused and writes nothing.
+        # Signed in: tokens are bound to the session now; the pre-sign-in one is spent.
         other = site.signup("csrf_peer")
         group = site.send(member, message="hi", handle=other.handle)["message_group_uuid"]
         before = site.table_items()
-        blocked = http.post(f"/web/messages/{group}", json={"message": "sneaky"})
-        assert blocked.status_code == 403
+        for header in ({}, {"X-CSRF-Token": token}):
+            blocked = http.post(f"/web/messages/{group}", json={"message": "x"}, headers=header)
+            assert blocked.status_code == 403
         assert site.table_items() == before
+        fresh = _csrf(http.get("/"))
         sent = http.post(
-            f"/web/messages/{group}", json={"message": "legit"}, headers={"X-CSRF-Token": token}
+            f"/web/messages/{group}", json={"message": "legit"}, headers={"X-CSRF-Token": fresh}
         )
         assert sent.status_code == 201
+
+
+def test_viewing_a_conversation_changes_nothing_marking_read_is_a_post(site: Api):
+    ada, bob = site.signup("get_ada"), site.signup("get_bob")
+    group = site.send(ada, message="unread", handle=bob.handle)["message_group_uuid"]
+    with httpx.Client(base_url=site.url, cookies={"cruddur_session": bob.token}) as http:
+        assert http.get(f"/messages/{group}").status_code == 200
+        row = site.store.get_inbox_row(bob.uuid, group)
+        assert row is not None
+        assert row.unread_count == 1  # a GET read nothing
+        read = http.post(
+            f"/web/messages/{group}/read", headers={"X-CSRF-Token": _csrf(http.get("/"))}
+        )
+        assert read.status_code == 204
+    row = site.store.get_inbox_row(bob.uuid, group)
+    assert row is not None
+    assert row.unread_count == 0
 
 
 def test_phone_width_fits_and_every_control_has_a_label(browser: Browser, site: Api):
@@ -179,25 +208,36 @@ def test_the_inbox_loads_more_on_scroll_and_suggests_people(browser: Browser, si
     expect(page.locator("#suggestions option")).to_have_attribute("value", "zora_suggest")
 
 
-def test_session_cookies_are_httponly_lax_and_secure_when_configured(site: Api):
+def test_session_cookies_are_httponly_lax_and_host_prefixed_when_secure(site: Api):
     site.signup("cookie_user")
-    with httpx.Client(base_url=site.url) as http:
-        http.get("/signin")
-        token = http.cookies["cruddur_csrf"]
-        signed = http.post(
-            "/signin",
-            data={"handle": "cookie_user", "password": "correct horse battery", "csrf": token},
-        )
-    cookie = next(h for h in signed.headers.get_list("set-cookie") if "cruddur_session" in h)
-    assert "HttpOnly" in cookie
-    assert "SameSite=lax" in cookie
-    assert "Secure" not in cookie  # plain http on loopback, nothing configured
+    right = {"handle": "cookie_user", "password": "correct horse battery"}
+
+    def sign_in() -> list[str]:
+        with httpx.Client(base_url=site.url) as http:
+            page = http.get("/signin")
+            # Sent by hand: a client keeps Secure cookies for https, and this is loopback http.
+            [anonymous] = [h for h in page.headers.get_list("set-cookie") if "cruddur_anon=" in h]
+            cookie = {"Cookie": anonymous.split(";")[0]}
+            signed = http.post("/signin", data=right | {"csrf": _csrf(page)}, headers=cookie)
+        assert signed.status_code == 303
+        return signed.headers.get_list("set-cookie")
+
+    [plain] = [h for h in sign_in() if h.startswith("cruddur_session=")]
+    assert "HttpOnly" in plain
+    assert "SameSite=lax" in plain
+    assert "Secure" not in plain  # plain http on loopback, nothing configured
     site.runtime.settings.cookie_secure = True
+    [secure] = [h for h in sign_in() if "cruddur_session=" in h]
+    # The __Host- prefix: Secure, Path=/, no Domain; no subdomain can set or shadow it.
+    assert secure.startswith("__Host-cruddur_session=")
+    assert "Secure" in secure
+    assert "Path=/" in secure
+    assert "Domain" not in secure
     with httpx.Client(base_url=site.url) as http:
         page = http.get("/signin")
-    csrf_cookie = next(h for h in page.headers.get_list("set-cookie") if "cruddur_csrf" in h)
-    assert "Secure" in csrf_cookie
-    assert "HttpOnly" in csrf_cookie
+    anonymous = next(h for h in page.headers.get_list("set-cookie") if "cruddur_anon" in h)
+    assert anonymous.startswith("__Host-cruddur_anon=")
+    assert "HttpOnly" in anonymous
 
 
 def test_past_the_cap_the_unread_badge_says_99_plus(browser: Browser, site: Api):

@@ -9,12 +9,28 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from pydantic import SecretStr
 
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+SIGNING_KEY = SecretStr(
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    .decode()
+)
+
+
+def _own_poller(settings: Settings) -> dict[str, Any]:
+    """Two API processes as deployed: one users database and one signing key, but each its own
+    data directory (each runs a poller here, and pollers keep their checkpoints there)."""
+    return {"database_url": settings.users_database_url, "signing_key": SIGNING_KEY}
+
+
 PASSWORD = "correct horse battery"
 
 
@@ -101,8 +117,11 @@ def test_live_event_streams_per_user_are_bounded(settings, store):
 
 
 def test_api_processes_share_the_counts_through_redis(settings, store):
-    shared = {"limit_send_per_minute": 4, "redis_url": REDIS_URL}
-    with limited(settings, store, **shared) as one, limited(settings, store, **shared) as two:
+    shared = {"limit_send_per_minute": 4, "redis_url": REDIS_URL, **_own_poller(settings)}
+    with (
+        limited(settings, store, **shared) as one,
+        limited(settings, store, **shared, data_dir=settings.data_dir / "two") as two,
+    ):
         ada, bob = one.signup(), one.signup()
         group = one.send(ada, handle=bob.handle, message="0")["message_group_uuid"]
         one.send(ada, message_group_uuid=group, message="1")

@@ -95,7 +95,7 @@ def users(request: Request, runtime: RuntimeDep, q: str = "") -> list[dict[str, 
 @router.get("/events")
 async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     user = await run_in_threadpool(signed_in, request, runtime)
-    token = request.cookies.get(session.SESSION_COOKIE, "")
+    token = session.session_token(request) or ""
     # Held before the response starts, so a user past the limit gets a 429, not a stream; the
     # stream releases it when it ends.
     held = contextlib.ExitStack()

@@ -35,7 +35,7 @@ PAGE = 30
 
 
 def page_user(request: Request, runtime: Runtime) -> UserRef | None:
-    token = request.cookies.get(session.SESSION_COOKIE)
+    token = session.session_token(request)
     if not token:
         return None
     try:
@@ -130,12 +130,12 @@ def signout(
     request: Request, runtime: RuntimeDep, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     session.check_csrf(request, csrf)
-    token = request.cookies.get(session.SESSION_COOKIE)
+    token = session.session_token(request)
     if token:
         with contextlib.suppress(Unauthorized, Forbidden):  # already over: nothing to end
             end_session(runtime, token)
     response = to_signin()
-    session.end_session(response)
+    session.end_session(request, response)
     return response
 
 
@@ -183,9 +183,9 @@ def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Resp
     if user is None:
         return to_signin()
     try:
+        # Reading only: a GET changes nothing. The page's script marks it read by a POST.
         page = messaging.list_messages(runtime.messaging, user.uuid, group, PAGE)
         row = runtime.messaging.store.get_inbox_row(user.uuid, group)
-        messaging.mark_read(runtime.messaging, user.uuid, group)
     except (NotFound, Invalid):
         return not_found(request, user)
     assert row is not None

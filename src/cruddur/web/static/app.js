@@ -128,7 +128,8 @@ function setupConversation() {
   live(async (event) => {
     if (event.type === "connected" || (event.type === "inbox" && event.group === group)) {
       const data = await getJSON(`/web/messages/${group}?limit=20`);
-      if (append(data.messages)) await post(`/web/messages/${group}/read`);
+      // Opened, or new messages shown: read. (Viewing the page itself, a GET, changes nothing.)
+      if (append(data.messages) || event.type === "connected") await post(`/web/messages/${group}/read`);
     }
   });
   const form = document.getElementById("composer");
