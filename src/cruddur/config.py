@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=3600, ge=60, le=86_400)
     jwks_min_refetch_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=25, ge=24)
+    # The interactive API docs (/docs, /openapi.json): on locally; `serve --prod` turns them off
+    # unless this is set true.
+    api_docs: bool = True
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 

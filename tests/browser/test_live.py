@@ -272,3 +272,23 @@ def test_signing_out_in_one_tab_ends_the_session_everywhere(browser: Browser, si
     other_tab.wait_for_url(re.compile(r"/signin$"))  # its live stream ended and sent it there
     with httpx.Client(base_url=site.url, cookies={"cruddur_session": cookie["value"]}) as copied:
         assert copied.get("/").status_code in {302, 303, 307}  # a copied cookie is dead too
+
+
+def test_the_pages_run_under_the_strict_content_security_policy(browser: Browser, site: Api):
+    page = sign_up(browser, site, "csp_ada")
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: violations.append(str(e)))
+    site.signup("csp_bob")
+    page.goto("/messages/new")
+    page.get_by_label("To (handle or name)").fill("csp_bob")
+    page.get_by_label("Message").fill("under the policy")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
+    expect(page.locator("#messages li")).to_have_count(1)
+    page.get_by_label("Message").fill("sent by the script")
+    page.get_by_label("Message").press("Enter")
+    expect(page.locator("#messages li")).to_have_count(2)  # app.js ran: it sent this one
+    page.goto("/")
+    expect(page.locator("#inbox li")).to_have_count(1)
+    assert violations == []

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cruddur import __version__
 from cruddur.api import errors
+from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.routes import auth, health, message_groups, messages, users
 from cruddur.bootstrap import Runtime, async_reads, build_runtime
@@ -33,7 +34,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 runtime.reads = None
                 runtime.close()
 
+    docs = runtime.settings.api_docs
     app = FastAPI(
+        # The interactive docs show every route to anyone: off in production unless asked for.
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
         title="Cruddur Messages",
         version=__version__,
         description="Direct messages between two users. Sign in, then send `Authorization: "
@@ -43,6 +49,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders, hsts=bool(runtime.settings.cookie_secure))
     for module in (auth, users, message_groups, messages, health):
         app.include_router(module.router)
     # The web pages ride on the same app: one process serves the JSON API and the browser.

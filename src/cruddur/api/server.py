@@ -13,6 +13,7 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from cruddur.api.http_protocol import BoundedHttpToolsProtocol
 from cruddur.errors import Unavailable
 
 
@@ -52,7 +53,7 @@ class ApiServer:
         # stay open; on stop they get a few seconds, then are closed.
         config = uvicorn.Config(
             app,
-            http="httptools",
+            http=BoundedHttpToolsProtocol,  # httptools, with a bound on header size
             loop="auto",  # uvloop where it is installed
             log_level="warning",
             access_log=False,

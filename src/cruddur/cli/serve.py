@@ -41,6 +41,13 @@ def listen_options(func: click.decorators.FC) -> click.decorators.FC:
 @target_options
 @listen_options
 @data_dir_option
+@click.option(
+    "--docs/--no-docs",
+    envvar="CRUDDUR_API_DOCS",
+    default=None,
+    help="Serve the interactive API docs at /docs [default: on, off with --prod]"
+    " [env CRUDDUR_API_DOCS].",
+)
 @handle_errors
 def serve(
     endpoint_url: str | None,
@@ -50,6 +57,7 @@ def serve(
     host: str,
     port: int,
     data_dir: Path,
+    docs: bool | None,
 ) -> None:
     """Run the HTTP API (no DynamoDB Local, no stream poller: see `cruddur up` for those).
 
@@ -57,7 +65,10 @@ def serve(
     COGNITO_USER_POOL_ID and COGNITO_USER_POOL_CLIENT_ID, CRUDDUR_CURSOR_SECRET (shared by all
     API processes behind one load balancer).
     """
-    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    api_docs = not prod if docs is None else docs
+    settings = target_settings(
+        endpoint_url, prod, table, region, data_dir=data_dir, api_docs=api_docs
+    )
     stop = stop_on_signals()
     with ApiServer(create_app(settings), host, port, settings.trusted_proxies) as server:
         freeze_startup_heap()  # the app and its clients are built: started means built
