@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=3600, ge=60, le=86_400)
     jwks_min_refetch_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=25, ge=24)
+    # Origins (scheme://host[:port], comma-separated) whose pages may call the JSON API with a
+    # bearer token, e.g. a React front end on its own origin. Unset: none.
+    cors_origins: str = ""
     # The interactive API docs (/docs, /openapi.json): on locally; `serve --prod` turns them off
     # unless this is set true.
     api_docs: bool = True
@@ -97,6 +101,19 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value().encode()) < CURSOR_SECRET_MIN:
             raise ValueError(f"must be at least {CURSOR_SECRET_MIN} bytes (e.g. 32 random ones)")
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (part.strip() for part in value.split(",") if part.strip()):
+            parts = urlsplit(origin)
+            if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path.strip("/"):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.org")
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [part.strip().rstrip("/") for part in self.cors_origins.split(",") if part.strip()]
 
     def cognito_issuer(self) -> str:
         region = self.aws_region

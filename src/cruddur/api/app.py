@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from cruddur import __version__
 from cruddur.api import errors
 from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
+from cruddur.api.paging import NEXT_CURSOR
 from cruddur.api.routes import auth, health, message_groups, messages, users
 from cruddur.bootstrap import Runtime, async_reads, build_runtime
 from cruddur.config import Settings
@@ -50,6 +52,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=bool(runtime.settings.cookie_secure))
+    if runtime.settings.cors_origin_list:
+        # A front end on another origin calls the JSON API with a bearer token, never cookies:
+        # credentials stay off, so the pages' cookie sessions are never reachable from there.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=runtime.settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=[NEXT_CURSOR, "Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
     for module in (auth, users, message_groups, messages, health):
         app.include_router(module.router)
     # The web pages ride on the same app: one process serves the JSON API and the browser.
