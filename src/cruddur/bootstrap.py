@@ -85,9 +85,14 @@ def streams_client(settings: Settings) -> DynamoDBStreamsClient:
 
 
 def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
-    # Cognito is always AWS's: AWS_ENDPOINT_URL points at DynamoDB, so it is not passed here.
+    # In the pool's region, at COGNITO_ENDPOINT_URL or AWS's own address. AWS_ENDPOINT_URL (and
+    # endpoints from the AWS config file) point at DynamoDB Local: boto3 would apply them to every
+    # service, so this client ignores them.
     return boto3.client(
-        "cognito-idp", region_name=settings.aws_region, config=aws_clients.CLIENT_CONFIG
+        "cognito-idp",
+        region_name=settings.cognito_region,
+        endpoint_url=settings.cognito_endpoint_url,
+        config=aws_clients.OWN_ENDPOINT_CONFIG,
     )
 
 

@@ -6,6 +6,7 @@ Production: leave `AWS_ENDPOINT_URL` unset (AWS DynamoDB) and set the rest by en
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+USER_POOL_ID = re.compile(r"[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+")
 CURSOR_SECRET_MIN = 16  # bytes of HMAC key: shorter ones can be guessed
 
 
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
     )
     # Where the pool's keys are fetched; unset: Cognito's own address for the pool.
     cognito_jwks_url: str | None = None
+    # Cognito's API (ListUsers, for `cruddur db update-cognito-user-ids`) at another address,
+    # e.g. a local emulator. Never AWS_ENDPOINT_URL: that one is DynamoDB's.
+    cognito_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("COGNITO_ENDPOINT_URL", "CRUDDUR_COGNITO_ENDPOINT_URL"),
+    )
     # Local accounts: the PEM of the RSA key that signs their tokens. Every API process of one
     # deployment must share it (on AWS it comes from Secrets Manager). Unset: one is generated
     # once and kept in data_dir, which suits a single machine.
@@ -115,8 +123,22 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [part.strip().rstrip("/") for part in self.cors_origins.split(",") if part.strip()]
 
+    @field_validator("cognito_user_pool_id")
+    @classmethod
+    def _pool_id(cls, value: str | None) -> str | None:
+        if value and not USER_POOL_ID.fullmatch(value):
+            raise ValueError("is not a user pool id like eu-west-1_AbCdEf123")
+        return value
+
+    @property
+    def cognito_region(self) -> str:
+        """The pool's region, from its id: the pool may live elsewhere than the table."""
+        if self.cognito_user_pool_id:
+            return self.cognito_user_pool_id.split("_", 1)[0]
+        return self.aws_region
+
     def cognito_issuer(self) -> str:
-        region = self.aws_region
+        region = self.cognito_region
         return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
 
     @property

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
 from cruddur_infra import lambda_package
@@ -36,33 +30,6 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def template(cdk_out: Path, stack: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((cdk_out / f"{stack}.template.json").read_text())
     return loaded
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def aws(service: str, url: str) -> Any:

@@ -10,11 +10,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
+from pydantic import ValidationError
 
 from cruddur import bootstrap
 from cruddur.adapters.migrations import upgrade
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.cli import main
+from cruddur.config import Settings
 from cruddur.errors import Invalid
 from cruddur.services.cognito_link import link_cognito_users
 
@@ -106,3 +108,73 @@ def test_the_command_needs_a_pool(tmp_path, monkeypatch):
     )
     assert result.exit_code == 2
     assert "--user-pool-id" in result.output
+
+
+def test_linking_against_moto_cognito_refuses_conflicts_and_ignores_aws_endpoint_url(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Defect (issue 14): AWS_ENDPOINT_URL (DynamoDB Local's) silently redirected Cognito too;
+    # the pool's region came from the table's; two Cognito users differing by case overwrote
+    # each other's link; a refused link was reported as "no match".
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=moto_url,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    pool = cognito.create_user_pool(PoolName="cruddur")["UserPool"]["Id"]
+    assert pool.startswith("eu-west-1_")
+    for name, preferred in [
+        ("u1", "Ada"),
+        ("u2", "ada"),
+        ("u3", "bob"),
+        ("u4", "carl"),
+        ("u5", "ghost"),
+    ]:
+        cognito.admin_create_user(
+            UserPoolId=pool,
+            Username=name,
+            UserAttributes=[{"Name": "preferred_username", "Value": preferred}],
+        )
+    database = tmp_path / "data"
+    upgrade(f"sqlite:///{(database / 'users.sqlite3').resolve()}")
+    users = UsersDirectory(make_engine(f"sqlite:///{(database / 'users.sqlite3').resolve()}"))
+    for handle in ("ada", "bob", "carl"):
+        users.create(handle, handle.title(), f"{handle}@example.org")
+    users.link_cognito("carl", "a-sub-from-elsewhere")
+    link_command = ["db", "update-cognito-user-ids", "--user-pool-id", pool]
+    link_command += ["--endpoint-url", moto_url, "--data-dir", str(database)]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # DynamoDB's, not Cognito's
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")  # the table's region: not the pool's
+    result = CliRunner().invoke(main, link_command)
+    assert result.exit_code == 1, result.output
+    assert "linked 1 users" in result.output  # bob
+    assert "@ada: 2 Cognito users claim it (Ada, ada)" in result.output
+    assert "@carl is linked to another sign-in already" in result.output
+    assert "ghost" in result.output  # no such handle: unmatched, not refused
+    assert users.by_handle("ada").cognito_user_id is None  # neither claimant won
+    assert users.by_handle("carl").cognito_user_id == "a-sub-from-elsewhere"  # never replaced
+    bob_sub = users.by_handle("bob").cognito_user_id
+    assert bob_sub is not None
+    again = CliRunner().invoke(main, link_command)
+    assert "linked 1 users" in again.output  # idempotent: bob's link stands as it was
+    assert users.by_handle("bob").cognito_user_id == bob_sub
+
+
+def test_the_cognito_client_never_takes_dynamodbs_endpoint(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8000")
+    settings = Settings(cognito_user_pool_id="eu-central-1_AbC123", aws_region="us-east-1")
+    client = bootstrap.cognito_client(settings)
+    assert client.meta.endpoint_url == "https://cognito-idp.eu-central-1.amazonaws.com"
+    assert settings.cognito_issuer().startswith("https://cognito-idp.eu-central-1.amazonaws.com/")
+    local = settings.model_copy(update={"cognito_endpoint_url": "http://127.0.0.1:5000"})
+    assert bootstrap.cognito_client(local).meta.endpoint_url == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("bad", ["pool", "us-east-1", "us_east_1_abc", "US-EAST-1_abc"])
+def test_a_pool_id_that_is_not_one_is_refused(bad: str):
+    with pytest.raises(ValidationError, match="user pool id"):
+        Settings(cognito_user_pool_id=bad)

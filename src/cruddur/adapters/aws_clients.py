@@ -24,6 +24,10 @@ CLIENT_OPTIONS: dict[str, Any] = {
     "tcp_keepalive": True,
 }
 CLIENT_CONFIG = Config(**CLIENT_OPTIONS)
+# For a client whose endpoint is given explicitly (or AWS's own): AWS_ENDPOINT_URL and the config
+# file's endpoint_url are not applied. (Spelled as a mapping: the stubs predate the option.)
+_IGNORE_CONFIGURED: dict[str, Any] = {"ignore_configured_endpoint_urls": True}
+OWN_ENDPOINT_CONFIG = CLIENT_CONFIG.merge(Config(**_IGNORE_CONFIGURED))
 
 
 def local_credentials(endpoint_url: str | None) -> Credentials | None:

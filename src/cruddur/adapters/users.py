@@ -111,19 +111,27 @@ class UsersDirectory:
         return self._one(users.c.cognito_user_id == refuse_controls(sub, "sub"))
 
     def link_cognito(self, handle: str, sub: str) -> bool:
-        """Set the user's Cognito `sub`; False when no user has that handle."""
+        """Set the user's Cognito `sub`. False when no user has that handle; Conflict when the
+        user is linked to another sign-in already, or the sub to another user (never
+        overwritten: a wrong link would hand one person's messages to another)."""
+        key = normalize_handle(handle)
         statement = (
             users.update()
-            .where(users.c.handle == normalize_handle(handle))
+            .where(users.c.handle == key)
+            .where(or_(users.c.cognito_user_id.is_(None), users.c.cognito_user_id == sub))
             .values(cognito_user_id=sub)
         )
         try:
             with self.engine.begin() as connection:
-                return connection.execute(statement).rowcount == 1
+                if connection.execute(statement).rowcount == 1:
+                    return True
         except IntegrityError as exc:
             raise Conflict(
-                "that sign-in is linked to another user", field="cognito_user_id"
+                f"that sign-in is linked to another user than @{key}", field="cognito_user_id"
             ) from exc
+        if self._one(users.c.handle == key) is None:
+            return False
+        raise Conflict(f"@{key} is linked to another sign-in already", field="cognito_user_id")
 
     def set_local_sign_in(self, user_uuid: str, password_hash: str, sub: str) -> None:
         statement = (

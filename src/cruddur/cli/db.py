@@ -63,21 +63,25 @@ def setup(ctx: click.Context, data_dir: Path) -> None:
     help="The Cognito user pool [env COGNITO_USER_POOL_ID].",
 )
 @click.option(
-    "--region",
-    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-    default="us-east-1",
-    show_default=True,
-    help="AWS region of the pool.",
+    "--endpoint-url",
+    envvar="COGNITO_ENDPOINT_URL",
+    metavar="URL",
+    help="Cognito at another address, e.g. an emulator [env COGNITO_ENDPOINT_URL]; never"
+    " AWS_ENDPOINT_URL, which is DynamoDB's.",
 )
 @data_dir_option
 @handle_errors
-def update_cognito_user_ids(user_pool_id: str, region: str, data_dir: Path) -> None:
+def update_cognito_user_ids(user_pool_id: str, endpoint_url: str | None, data_dir: Path) -> None:
     """Link every Cognito user to the Cruddur user whose handle is its preferred_username.
 
-    Pages through the pool's ListUsers and stores each `sub` in users.cognito_user_id, so
-    Cognito access tokens resolve to Cruddur users. Safe to run again.
+    Pages through the pool's ListUsers (in the pool's region, read from its id) and stores each
+    `sub` in users.cognito_user_id, so Cognito access tokens resolve to Cruddur users. A link
+    is never replaced: a user linked to another sign-in, or a handle two Cognito users claim
+    (case aside), is refused and reported; the command then exits 1. Safe to run again.
     """
-    settings = Settings(data_dir=data_dir, aws_region=region)
+    settings = Settings(
+        data_dir=data_dir, cognito_user_pool_id=user_pool_id, cognito_endpoint_url=endpoint_url
+    )
     report = link_cognito_users(
         bootstrap.cognito_client(settings), user_pool_id, bootstrap.build_users(settings)
     )
@@ -89,3 +93,7 @@ def update_cognito_user_ids(user_pool_id: str, region: str, data_dir: Path) -> N
         )
     if report.no_username:
         click.echo(f"{report.no_username} Cognito users have no preferred_username (skipped)")
+    if report.conflicts:
+        for line in report.conflicts:
+            click.echo(f"refused: {line}", err=True)
+        raise click.ClickException(f"{len(report.conflicts)} links refused (see above)")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cruddur.adapters.users import UsersDirectory
+from cruddur.adapters.users import UsersDirectory, normalize_handle
 from cruddur.errors import Conflict, Invalid, Unavailable
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ class PoolUser:
 class LinkReport:
     linked: int = 0
     no_username: int = 0
-    unmatched: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # no Cruddur user has that handle
+    conflicts: list[str] = field(default_factory=list)  # refused: says why, one line each
 
 
 def pool_users(client: CognitoIdentityProviderClient, pool_id: str) -> Iterator[PoolUser]:
@@ -55,24 +56,40 @@ def pool_users(client: CognitoIdentityProviderClient, pool_id: str) -> Iterator[
 def link_cognito_users(
     client: CognitoIdentityProviderClient, pool_id: str, users: UsersDirectory
 ) -> LinkReport:
+    """Link each pool user to the Cruddur user whose handle is its preferred_username. Handles
+    compare as Cruddur compares them (case-folded): two pool users naming one handle are both
+    refused and reported, as is any link that would replace another."""
     report = LinkReport()
+    by_handle: dict[str, list[PoolUser]] = {}
     for pool_user in pool_users(client, pool_id):
         if not pool_user.preferred_username:
             report.no_username += 1
             continue
         try:
-            linked = users.link_cognito(pool_user.preferred_username, pool_user.sub)
-        except (Invalid, Conflict):
-            # Not a valid Cruddur handle, or the sub already belongs to another user.
-            linked = False
+            handle = normalize_handle(pool_user.preferred_username)
+        except Invalid:
+            report.unmatched.append(pool_user.preferred_username)
+            continue
+        by_handle.setdefault(handle, []).append(pool_user)
+    for handle, claimants in sorted(by_handle.items()):
+        if len(claimants) > 1:
+            names = ", ".join(sorted(c.preferred_username or "" for c in claimants))
+            report.conflicts.append(f"@{handle}: {len(claimants)} Cognito users claim it ({names})")
+            continue
+        try:
+            linked = users.link_cognito(handle, claimants[0].sub)
+        except Conflict as exc:
+            report.conflicts.append(exc.message)
+            continue
         if linked:
             report.linked += 1
         else:
-            report.unmatched.append(pool_user.preferred_username)
+            report.unmatched.append(claimants[0].preferred_username or handle)
     log.info(
-        "cognito link: %d linked, %d unmatched, %d without preferred_username",
+        "cognito link: %d linked, %d unmatched, %d refused, %d without preferred_username",
         report.linked,
         len(report.unmatched),
+        len(report.conflicts),
         report.no_username,
     )
     return report
