@@ -86,9 +86,10 @@ class Settings(BaseSettings):
     limit_login_failures: int = Field(default=10, ge=1)
     limit_stream_opens_per_minute: int = Field(default=30, ge=1)
     limit_streams_per_user: int = Field(default=5, ge=1)
-    # Addresses (or CIDR ranges) of proxies whose X-Forwarded-For names the client: the limits
-    # count by client address, and behind a load balancer the peer is the balancer.
-    trusted_proxies: str = "127.0.0.1"
+    # Addresses (or CIDR ranges, comma-separated) of proxies whose X-Forwarded-For names the
+    # client: the limits count by client address, and behind a load balancer the peer is the
+    # balancer. Unset: none, the peer is the client (anyone could claim any address otherwise).
+    trusted_proxies: str = ""
     # Local accounts: password hashes computed at once (19 MiB each); more wait briefly, then 503.
     password_hash_slots: int = Field(default=4, ge=1, le=64)
     access_token_ttl: int = Field(default=3600, ge=60, le=86_400)

@@ -85,7 +85,9 @@ def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
     poller_thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
     try:
         with (
-            ApiServer(create_app(settings, runtime), "127.0.0.1", 0) as server,
+            ApiServer(
+                create_app(settings, runtime), "127.0.0.1", 0, settings.trusted_proxies
+            ) as server,
             httpx.Client(base_url=server.url, timeout=30) as http,
         ):
             yield Api(server.url, http, runtime, store)

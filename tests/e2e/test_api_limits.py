@@ -40,8 +40,12 @@ def limited(settings: Settings, store: DynamoStore, **changes: Any) -> Iterator[
 
 
 def _from(address: str) -> dict[str, str]:
-    # The test client is on 127.0.0.1, a trusted proxy by default: it may say whose request it is.
+    # The test client plays the load balancer (127.0.0.1, trusted below): it says who the
+    # client is.
     return {"X-Forwarded-For": address}
+
+
+PROXIED = {"trusted_proxies": "127.0.0.1"}
 
 
 def _refused(response: httpx.Response, window: int) -> None:
@@ -64,7 +68,7 @@ def test_a_user_sending_too_fast_is_refused_and_others_are_not(settings, store):
 
 
 def test_sign_ups_are_limited_per_client_address(settings, store):
-    with limited(settings, store, limit_signups_per_hour=3) as api:
+    with limited(settings, store, limit_signups_per_hour=3, **PROXIED) as api:
 
         def sign_up(address: str) -> httpx.Response:
             handle = f"s{uuid.uuid4().hex[:10]}"
@@ -81,7 +85,7 @@ def test_sign_ups_are_limited_per_client_address(settings, store):
 
 
 def test_guessing_from_one_address_cannot_lock_the_owner_out(settings, store):
-    with limited(settings, store, limit_login_failures=3) as api:
+    with limited(settings, store, limit_login_failures=3, **PROXIED) as api:
         owner = api.signup()
         wrong = {"handle": owner.handle, "password": "not the password"}
         right = {"handle": owner.handle, "password": PASSWORD}
@@ -130,3 +134,15 @@ def test_api_processes_share_the_counts_through_redis(settings, store):
         body = {"message_group_uuid": group, "message": "4"}
         _refused(one.http.post("/api/messages", json=body, headers=ada.auth), 60)
         _refused(two.http.post("/api/messages", json=body, headers=ada.auth), 60)
+
+
+def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(settings, store):
+    with limited(settings, store, limit_signups_per_hour=2) as api:  # no proxy trusted
+
+        def sign_up(address: str) -> int:
+            handle = f"s{uuid.uuid4().hex[:10]}"
+            body = {"handle": handle, "display_name": "S", "email": f"{handle}@example.org"}
+            body["password"] = PASSWORD
+            return api.http.post("/api/auth/signup", json=body, headers=_from(address)).status_code
+
+        assert [sign_up(f"203.0.113.{n}") for n in range(3)] == [201, 201, 429]

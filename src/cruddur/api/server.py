@@ -44,7 +44,7 @@ class ApiServer:
         app: FastAPI,
         host: str = "127.0.0.1",
         port: int = 4567,
-        forwarded_allow_ips: str = "127.0.0.1",
+        forwarded_allow_ips: str = "",
     ) -> None:
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
@@ -61,8 +61,8 @@ class ApiServer:
             timeout_graceful_shutdown=3,
             # The limits count by client address: take X-Forwarded-For from trusted proxies
             # (the load balancer) only, never from anyone else.
-            proxy_headers=True,
-            forwarded_allow_ips=forwarded_allow_ips,
+            proxy_headers=bool(forwarded_allow_ips),
+            forwarded_allow_ips=forwarded_allow_ips or None,
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(
