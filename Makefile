@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 
-.PHONY: setup run test bench lint typecheck unit clean help lambda infra
+.PHONY: attack setup run test bench lint typecheck unit clean help lambda infra
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,6 +52,9 @@ typecheck: setup ## mypy --strict
 
 test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
 	$(BIN)/pytest
+
+attack: setup ## the abuse suite of issue 14 against a running `cruddur up` (also part of make test)
+	$(BIN)/pytest -m attack -s tests/attack
 
 clean: ## remove installed tooling and local data
 	rm -rf $(VENV) node_modules $(STAMP) .data dist infra/cdk.out .mypy_cache .ruff_cache .pytest_cache

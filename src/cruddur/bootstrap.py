@@ -29,7 +29,7 @@ from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
-from cruddur.adapters.passwords import Passwords
+from cruddur.adapters.passwords import DEFAULT_SLOTS, Passwords
 from cruddur.adapters.shared_state import LocalState, RedisState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
@@ -193,7 +193,7 @@ def build_accounts(
         verifier=verifier,
         issuer=issuer,
         by_sub=TtlCache(60.0),
-        passwords=Passwords(settings.password_hash_slots),
+        passwords=Passwords(settings.password_hash_slots or DEFAULT_SLOTS),
         limits=limits,
         sessions=limits.state if limits is not None else LocalState(),
     )

@@ -90,8 +90,9 @@ class Settings(BaseSettings):
     # client: the limits count by client address, and behind a load balancer the peer is the
     # balancer. Unset: none, the peer is the client (anyone could claim any address otherwise).
     trusted_proxies: str = ""
-    # Local accounts: password hashes computed at once (19 MiB each); more wait briefly, then 503.
-    password_hash_slots: int = Field(default=4, ge=1, le=64)
+    # Local accounts: password hashes computed at once (19 MiB each; unset: half the cores, at
+    # least one); more wait a tenth of a second, then get 503 with Retry-After.
+    password_hash_slots: int | None = Field(default=None, ge=1, le=64)
     access_token_ttl: int = Field(default=3600, ge=60, le=86_400)
     jwks_min_refetch_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=25, ge=24)
