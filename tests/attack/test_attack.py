@@ -115,6 +115,8 @@ class Watch:
         self.peak_mb = 0.0
         self.lags: list[float] = []
         self.phases: dict[str, float] = {}
+        self.phase = "start"
+        self.detail: list[tuple[str, int, int]] = []  # (phase, send ms, lag ms)
         _, self.carol_handle, self.carol = _signup(target, http)
         _, _, self.dave = _signup(target, http)
         first = http.post(
@@ -136,6 +138,7 @@ class Watch:
     def mark(self, phase: str) -> None:
         """The peak so far, at the end of a phase: where memory goes, if it goes."""
         self.phases[phase] = round(self.peak_mb)
+        self.phase = f"after {phase}"
 
     def _rss(self) -> None:
         while not self.stop.is_set():
@@ -143,24 +146,30 @@ class Watch:
             self.stop.wait(0.1)
 
     def _lag(self) -> None:
+        # The pair takes turns, so each stays well inside the shipped send limit (60 a minute)
+        # while a probe goes out every 0.9 s.
+        turns = [(self.dave, self.carol), (self.carol, self.dave)]
         with self.target.client() as http:
             n = 0
             while not self.stop.is_set():
+                sender, reader = turns[n % 2]
                 n += 1
                 text = f"probe {n}"
                 body = {"message_group_uuid": self.group, "message": text}
                 sent_at = time.monotonic()
-                sent = self.target.record(http.post("/api/messages", json=body, headers=self.dave))
+                sent = self.target.record(http.post("/api/messages", json=body, headers=sender))
                 assert sent.status_code == 201, sent.text
+                sent_in = time.monotonic() - sent_at
                 while time.monotonic() - sent_at < 5:
                     rows = self.target.record(
-                        http.get("/api/message_groups", params={"limit": 5}, headers=self.carol)
+                        http.get("/api/message_groups", params={"limit": 5}, headers=reader)
                     ).json()
                     if any(row["message"] == text for row in rows):
                         break
                     time.sleep(0.02)
                 self.lags.append(time.monotonic() - sent_at)
-                self.stop.wait(1.5)  # 40 a minute: within the shipped send limit
+                self.detail.append((self.phase, round(sent_in * 1000), round(self.lags[-1] * 1000)))
+                self.stop.wait(0.9)
 
 
 def _flood(count: int, workers: int, action: Callable[[int], None]) -> None:
@@ -175,14 +184,23 @@ def test_the_system_holds_under_abuse(target: Target):
         watch.mark("before")
 
         # Login flood: 120 parallel failed sign-ins (argon2 bounded; 429 and 503 shed the rest).
-        def bad_login(_: int) -> None:
-            body = {"handle": victim, "password": "not the password"}
-            with target.client() as own:
-                target.record(own.post("/api/auth/login", json=body))
+        limits = httpx.Limits(max_connections=40, max_keepalive_connections=40)
+        with target.client(limits=limits) as flood:
 
-        _flood(120, 40, bad_login)
+            def bad_login(_: int) -> None:
+                body = {"handle": victim, "password": "not the password"}
+                target.record(flood.post("/api/auth/login", json=body))
+
+            _flood(120, 40, bad_login)
+        # Most of the flood is turned away at the door (503); guessing on, one at a time, is
+        # stopped by the failures of the pair (account, address).
+        statuses = []
+        for _ in range(12):
+            guess = http.post("/api/auth/login", json={"handle": victim, "password": "wrong!"})
+            statuses.append(target.record(guess).status_code)
+        assert statuses[-1] == 429, statuses
         login = http.post("/api/auth/login", json={"handle": victim, "password": PASSWORD})
-        assert target.record(login).status_code == 429  # this address guessed too often
+        assert target.record(login).status_code == 429  # even the right password, from here
         watch.mark("login flood")
 
         # Sign-up flood from one address: 10 an hour pass, the rest are refused.
@@ -193,7 +211,10 @@ def test_the_system_holds_under_abuse(target: Target):
 
         before = Counter(target.statuses)
         _flood(60, 8, sign_up)
-        assert target.statuses[429] - before[429] >= 45
+        created = target.statuses[201] - before[201]
+        refused = sum(target.statuses[s] - before[s] for s in (429, 503))
+        assert created <= 6  # 10 an hour from one address: 4 were made above
+        assert created + refused == 60
         watch.mark("sign-up flood")
 
         # Send flood at the victim, who never reads: the poisoned-row scenario (an unbounded
@@ -286,5 +307,6 @@ def test_the_system_holds_under_abuse(target: Target):
     print(  # the figures, for the README (pytest -s, or make attack)
         f"\nattack: peak RSS {watch.peak_mb:.0f} MB; uninvolved inbox lag max "
         f"{max(watch.lags) * 1000:.0f} ms over {len(watch.lags)} probes; statuses "
-        f"{dict(sorted(target.statuses.items()))}; peak RSS by phase {watch.phases}"
+        f"{dict(sorted(target.statuses.items()))}; peak RSS by phase {watch.phases};"
+        f" probes (phase, send ms, lag ms) {watch.detail}"
     )

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cruddur import __version__
 from cruddur.api import errors
+from cruddur.api.deps import Gate
 from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.paging import NEXT_CURSOR
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    # Sign-ins in flight at once: twice the password hashes that may run (the rest wait for the
+    # database or a hashing slot); more are turned away before they take a thread.
+    app.state.sign_in_gate = Gate(2 * runtime.accounts.passwords.slots)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=bool(runtime.settings.cookie_secure))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
-from cruddur.errors import Unauthorized
+from cruddur.errors import Overloaded, Unauthorized
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -55,3 +56,30 @@ def end_session(runtime: Runtime, token: str) -> None:
     """Sign `token` out, and tell its user's open pages (their streams end when they hear it)."""
     user = runtime.accounts.sign_out(token)
     runtime.hub.publish(user.uuid, {"type": "signed_out"})
+
+
+class Gate:
+    """At most `most` requests of one kind inside at once; the rest are turned away at the door.
+
+    Checked on the event loop, before the request takes one of the server's threads: a flood of
+    sign-ins (argon2 is slow by design) then costs a 503 each, not a thread and a share of the
+    GIL that other users' requests and the stream processor need.
+    """
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.inside = 0  # only touched on the event loop: no lock
+
+
+async def sign_in_gate(request: Request) -> AsyncIterator[None]:
+    gate: Gate = request.app.state.sign_in_gate
+    if gate.inside >= gate.most:
+        raise Overloaded("sign-in is busy; try again in a moment", retry_after=1)
+    gate.inside += 1
+    try:
+        yield
+    finally:
+        gate.inside -= 1
+
+
+SignInGate = Depends(sign_in_gate)

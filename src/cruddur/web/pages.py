@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from cruddur.api.deps import RuntimeDep, client_address, end_session
+from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session
 from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UNREAD_CAP, UserRef
@@ -69,7 +69,7 @@ def signin_page(request: Request, runtime: RuntimeDep) -> Response:
     return render(request, "signin.html", page_user(request, runtime))
 
 
-@router.post("/signin")
+@router.post("/signin", dependencies=[SignInGate])
 def signin(
     request: Request,
     runtime: RuntimeDep,
@@ -100,7 +100,7 @@ def signup_page(request: Request, runtime: RuntimeDep) -> Response:
     return render(request, "signup.html", page_user(request, runtime), form={})
 
 
-@router.post("/signup")
+@router.post("/signup", dependencies=[SignInGate])
 def signup(
     request: Request,
     runtime: RuntimeDep,

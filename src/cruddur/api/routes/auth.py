@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from cruddur.api.deps import CurrentUser, RuntimeDep, bearer, client_address, end_session
+from cruddur.api.deps import (
+    CurrentUser,
+    RuntimeDep,
+    SignInGate,
+    bearer,
+    client_address,
+    end_session,
+)
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
 from cruddur.errors import NotFound, Unauthorized
@@ -29,6 +36,7 @@ def _token(session: Session) -> TokenPublic:
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
     responses={409: {"model": ErrorBody, "description": "handle or email taken"}},
+    dependencies=[SignInGate],
 )
 def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Create a local account and sign in to it."""
@@ -42,6 +50,7 @@ def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPu
     "/api/auth/login",
     tags=["auth"],
     responses={429: {"model": ErrorBody, "description": "too many (failed) sign-ins"}},
+    dependencies=[SignInGate],
 )
 def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Sign in with a handle (or email) and password."""
