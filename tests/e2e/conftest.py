@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from pydantic import SecretStr
 
 from cruddur import bootstrap
 from cruddur.adapters.dynamo_store import DynamoStore
@@ -99,3 +103,28 @@ def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
 @pytest.fixture
 def api(settings: Settings, store: DynamoStore) -> Iterator[Api]:
     yield from serve(settings, store)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# One key for every API process of a deployment, as CRUDDUR_SIGNING_KEY gives it on AWS.
+SHARED_SIGNING_KEY = SecretStr(
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    .decode()
+)
+
+
+@contextmanager
+def running(settings: Settings, store: DynamoStore, **changes: Any) -> Iterator[Api]:
+    """`serve` with some settings changed."""
+    yield from serve(settings.model_copy(update=changes), store)
+
+
+def second_process(settings: Settings) -> dict[str, Any]:
+    """Two API processes as deployed: one users database, one signing key and Redis, but each
+    its own data directory (each runs a poller here, and pollers keep checkpoints there)."""
+    return {
+        "database_url": settings.users_database_url,
+        "signing_key": SHARED_SIGNING_KEY,
+        "redis_url": REDIS_URL,
+    }

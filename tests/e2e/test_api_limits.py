@@ -4,39 +4,13 @@ address); 429 with Retry-After and the JSON error body; shared by API processes 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from typing import Any
+from contextlib import ExitStack
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from pydantic import SecretStr
 
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.config import Settings
-from tests.e2e.conftest import Api, serve
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-SIGNING_KEY = SecretStr(
-    rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    .decode()
-)
-
-
-def _own_poller(settings: Settings) -> dict[str, Any]:
-    """Two API processes as deployed: one users database and one signing key, but each its own
-    data directory (each runs a poller here, and pollers keep their checkpoints there)."""
-    return {"database_url": settings.users_database_url, "signing_key": SIGNING_KEY}
-
+from tests.e2e.conftest import running, second_process
 
 PASSWORD = "correct horse battery"
-
-
-@contextmanager
-def limited(settings: Settings, store: DynamoStore, **changes: Any) -> Iterator[Api]:
-    yield from serve(settings.model_copy(update=changes), store)
 
 
 def _from(address: str) -> dict[str, str]:
@@ -55,7 +29,7 @@ def _refused(response: httpx.Response, window: int) -> None:
 
 
 def test_a_user_sending_too_fast_is_refused_and_others_are_not(settings, store):
-    with limited(settings, store, limit_send_per_minute=5) as api:
+    with running(settings, store, limit_send_per_minute=5) as api:
         ada, bob = api.signup(), api.signup()
         group = api.send(ada, handle=bob.handle, message="0")["message_group_uuid"]
         for n in range(4):
@@ -68,7 +42,7 @@ def test_a_user_sending_too_fast_is_refused_and_others_are_not(settings, store):
 
 
 def test_sign_ups_are_limited_per_client_address(settings, store):
-    with limited(settings, store, limit_signups_per_hour=3, **PROXIED) as api:
+    with running(settings, store, limit_signups_per_hour=3, **PROXIED) as api:
 
         def sign_up(address: str) -> httpx.Response:
             handle = f"s{uuid.uuid4().hex[:10]}"
@@ -85,7 +59,7 @@ def test_sign_ups_are_limited_per_client_address(settings, store):
 
 
 def test_guessing_from_one_address_cannot_lock_the_owner_out(settings, store):
-    with limited(settings, store, limit_login_failures=3, **PROXIED) as api:
+    with running(settings, store, limit_login_failures=3, **PROXIED) as api:
         owner = api.signup()
         wrong = {"handle": owner.handle, "password": "not the password"}
         right = {"handle": owner.handle, "password": PASSWORD}
@@ -98,7 +72,7 @@ def test_guessing_from_one_address_cannot_lock_the_owner_out(settings, store):
 
 
 def test_sign_in_attempts_are_limited_per_address_across_accounts(settings, store):
-    with limited(settings, store, limit_logins_per_address=4) as api:
+    with running(settings, store, limit_logins_per_address=4) as api:
         for n in range(4):
             spray = {"handle": f"nobody_{n}", "password": "password1"}
             assert api.http.post("/api/auth/login", json=spray).status_code == 401
@@ -107,7 +81,7 @@ def test_sign_in_attempts_are_limited_per_address_across_accounts(settings, stor
 
 
 def test_live_event_streams_per_user_are_bounded(settings, store):
-    with limited(settings, store, limit_streams_per_user=2) as api, ExitStack() as streams:
+    with running(settings, store, limit_streams_per_user=2) as api, ExitStack() as streams:
         ada = api.signup()
         cookies = {"cruddur_session": ada.token}
         client = httpx.Client(base_url=api.url, cookies=cookies, timeout=10)
@@ -121,10 +95,10 @@ def test_live_event_streams_per_user_are_bounded(settings, store):
 
 
 def test_api_processes_share_the_counts_through_redis(settings, store):
-    shared = {"limit_send_per_minute": 4, "redis_url": REDIS_URL, **_own_poller(settings)}
+    shared = {"limit_send_per_minute": 4, **second_process(settings)}
     with (
-        limited(settings, store, **shared) as one,
-        limited(settings, store, **shared, data_dir=settings.data_dir / "two") as two,
+        running(settings, store, **shared) as one,
+        running(settings, store, **shared, data_dir=settings.data_dir / "two") as two,
     ):
         ada, bob = one.signup(), one.signup()
         group = one.send(ada, handle=bob.handle, message="0")["message_group_uuid"]
@@ -137,7 +111,7 @@ def test_api_processes_share_the_counts_through_redis(settings, store):
 
 
 def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(settings, store):
-    with limited(settings, store, limit_signups_per_hour=2) as api:  # no proxy trusted
+    with running(settings, store, limit_signups_per_hour=2) as api:  # no proxy trusted
 
         def sign_up(address: str) -> int:
             handle = f"s{uuid.uuid4().hex[:10]}"

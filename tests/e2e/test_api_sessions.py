@@ -4,40 +4,14 @@ API process (a deny-list in Redis when REDIS_URL is set), and its live-event str
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from pydantic import SecretStr
 
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.config import Settings
-from tests.e2e.conftest import Api, serve
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-SIGNING_KEY = SecretStr(
-    rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    .decode()
-)
-
-
-def _own_poller(settings: Settings) -> dict[str, Any]:
-    """Two API processes as deployed: one users database and one signing key, but each its own
-    data directory (each runs a poller here, and pollers keep their checkpoints there)."""
-    return {"database_url": settings.users_database_url, "signing_key": SIGNING_KEY}
-
-
-@contextmanager
-def running(settings: Settings, store: DynamoStore, **changes: Any) -> Iterator[Api]:
-    yield from serve(settings.model_copy(update=changes), store)
+from tests.e2e.conftest import Api, running, second_process
 
 
 def test_a_signed_out_token_is_refused_by_every_api_process(settings, store):
-    shared = {"redis_url": REDIS_URL, **_own_poller(settings)}
+    shared = second_process(settings)
     with (
         running(settings, store, **shared) as one,
         running(settings, store, **shared, data_dir=settings.data_dir / "two") as two,

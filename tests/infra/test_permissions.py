@@ -49,6 +49,16 @@ def _settings(endpoint: str, table: str, folder: Path) -> Settings:
     )
 
 
+def _new_table(dynamodb_local: DynamoDBLocal, folder: Path) -> tuple[str, Settings]:
+    """A fresh table, made directly (not through the recorder: making it is no component's)."""
+    table = f"perm-{uuid.uuid4().hex[:10]}"
+    direct = _settings(dynamodb_local.endpoint_url, table, folder)
+    dynamo_schema.create_table(
+        bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
+    )
+    return table, direct
+
+
 def _actions(calls: list[Call], table: str, *, index: bool) -> set[str]:
     assert {call.table for call in calls} == {table}  # this table only, never another
     return {call.action for call in calls if call.index is index}
@@ -89,11 +99,7 @@ def _page_through(api: Api, member: Member, path: str) -> None:
 def test_the_api_role_grants_exactly_the_calls_the_api_makes(
     wire: Recorder, dynamodb_local: DynamoDBLocal, tmp_path: Path
 ):
-    table = f"perm-{uuid.uuid4().hex[:10]}"
-    direct = _settings(dynamodb_local.endpoint_url, table, tmp_path)
-    dynamo_schema.create_table(
-        bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
-    )
+    table, _ = _new_table(dynamodb_local, tmp_path)
     settings = _settings(wire.url, table, tmp_path)
     upgrade(settings.users_database_url)
     store = bootstrap.build_store(settings)
@@ -111,11 +117,7 @@ def test_the_api_role_grants_exactly_the_calls_the_api_makes(
 def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
     wire: Recorder, dynamodb_local: DynamoDBLocal, tmp_path: Path
 ):
-    table = f"perm-{uuid.uuid4().hex[:10]}"
-    direct = _settings(dynamodb_local.endpoint_url, table, tmp_path)
-    dynamo_schema.create_table(
-        bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
-    )
+    table, direct = _new_table(dynamodb_local, tmp_path)
     ctx = bootstrap.build_messaging(direct, bootstrap.build_store(direct))
     ada, bob = make_user("ada"), make_user("bob")
     group = messaging.start_conversation(ctx, ada, bob, "first").group_uuid
