@@ -16,7 +16,7 @@ $(STAMP)/python: pyproject.toml
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,infra]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,infra,bench]'
 	@touch $@
 
 $(STAMP)/node: package.json package-lock.json
@@ -35,7 +35,7 @@ run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops i
 	$(BIN)/cruddur up
 
 bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} (10–30 minutes)
-	$(BIN)/cruddur bench --out bench/results
+	$(BIN)/python -m bench --out bench/results
 
 lambda: setup ## dist/lambda.zip: the stream processor for AWS Lambda; prints its size and cold import time
 	cd infra && ../$(BIN)/python -m cruddur_infra.lambda_package
@@ -44,8 +44,8 @@ infra: lambda ## synthesize the CDK app offline (infra/cdk.out), check it with c
 	cd infra && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python -m cruddur_infra.check
 
 lint: setup ## ruff (lint and format check)
-	$(BIN)/ruff check src tests infra
-	$(BIN)/ruff format --check src tests infra
+	$(BIN)/ruff check src tests infra bench
+	$(BIN)/ruff format --check src tests infra bench
 
 typecheck: setup ## mypy --strict
 	$(BIN)/mypy

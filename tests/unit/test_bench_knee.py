@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cruddur.bench.throughput import knee
+from bench.throughput import knee
 
 
 def point(clients: int, rate: float) -> dict[str, Any]:

@@ -130,7 +130,7 @@ def test_a_prices_file_missing_a_figure_is_refused_naming_it(tmp_path: Path):
 
 
 def test_bench_results_without_the_operations_are_refused_with_what_to_do():
-    with pytest.raises(Invalid, match="run `cruddur bench` again"):
+    with pytest.raises(Invalid, match="run `make bench` again"):
         MeasuredUnits.from_bench({"when": "x", "capacity": {"ours_single": {}}})
 
 

@@ -49,7 +49,7 @@ class ApiServer:
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
         # httptools and uvloop (dependencies) rather than h11 and asyncio's loop: measured in
-        # `cruddur bench`, a round trip that does nothing costs ~20 % less. Live-update streams
+        # `make bench`, a round trip that does nothing costs ~20 % less. Live-update streams
         # stay open; on stop they get a few seconds, then are closed.
         config = uvicorn.Config(
             app,

@@ -6,7 +6,6 @@ import logging
 
 import click
 
-from cruddur.cli.bench import bench
 from cruddur.cli.cost import cost
 from cruddur.cli.db import db
 from cruddur.cli.ddb import ddb
@@ -33,11 +32,10 @@ def main(log_level: str) -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("botocore", "httpx", "matplotlib"):
+    for noisy in ("botocore", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-main.add_command(bench)
 main.add_command(cost)
 main.add_command(db)
 main.add_command(ddb)

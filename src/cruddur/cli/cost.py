@@ -54,7 +54,7 @@ DEFAULT_RESULTS = Path("bench/results/results.json")
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_RESULTS,
     show_default=True,
-    help="results.json written by `cruddur bench`: capacity units and calls per operation.",
+    help="results.json written by `make bench`: capacity units and calls per operation.",
 )
 @click.option(
     "--prices",
@@ -105,7 +105,7 @@ def _read_results(path: Path) -> dict[str, object]:
         loaded = json.loads(path.read_text())
     except FileNotFoundError as exc:
         raise Invalid(
-            f"no bench results at {path}: run `make bench` (or `cruddur bench`) first,"
+            f"no bench results at {path}: run `make bench` first,"
             " or pass --bench-results"
         ) from exc
     except (OSError, json.JSONDecodeError) as exc:

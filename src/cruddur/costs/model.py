@@ -1,7 +1,7 @@
 """A month of AWS costs for a workload: measured capacity per operation × list prices.
 
 Three inputs, each from where it is known best: the workload from the operator; DynamoDB units
-and calls per operation from the benchmark (`cruddur bench`, ReturnConsumedCapacity on DynamoDB
+and calls per operation from the benchmark (`make bench`, ReturnConsumedCapacity on DynamoDB
 Local); the deployment's shape from `infra/` (a test keeps `Deployment` equal to the templates).
 What is neither measured nor deployed is an assumption with a name, printed with the estimate.
 """
@@ -93,7 +93,7 @@ class MeasuredUnits:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise Invalid(
-                f"the bench results lack capacity per operation ({exc}): run `cruddur bench` again"
+                f"the bench results lack capacity per operation ({exc}): run `make bench` again"
             ) from exc
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cruddur.bench.overhead import LAYERS
-from cruddur.bench.throughput import KNEE_GAIN
+from bench.overhead import LAYERS
+from bench.throughput import KNEE_GAIN
 
 TARGETS: list[tuple[str, str, float, str]] = [
     # (name, path into the results, limit, "max" or "min")

@@ -18,12 +18,12 @@ from typing import Any
 
 import httpx
 
+from bench.rig import Rig
+from bench.stats import Summary, ratio, timed
+from bench.workload import KeepAliveClient, sign_up, start, stranger
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_async import AsyncReads
-from cruddur.bench.rig import Rig
-from cruddur.bench.stats import Summary, ratio, timed
-from cruddur.bench.workload import KeepAliveClient, sign_up, start, stranger
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import capacity, overhead, report, scaling, throughput
+from bench.rig import rig
 from cruddur import bootstrap
-from cruddur.bench import capacity, overhead, report, scaling, throughput
-from cruddur.bench.rig import rig
 from cruddur.heap import freeze_startup_heap
 
 

@@ -1,4 +1,8 @@
-"""`cruddur bench`: the benchmark of issue 5, printed and written under bench/results/."""
+"""`python -m bench` (`make bench`): the benchmark, printed and written under bench/results/.
+
+Not part of the product: it lives beside it, with its own extra (`pip install -e '.[bench]'`),
+and drives the product from outside, as separate `cruddur` processes.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ from pathlib import Path
 
 import click
 
-from cruddur.bench import report
-from cruddur.bench.run import TINY, Plan, run
+from bench import report
+from bench.run import TINY, Plan, run
 from cruddur.cli.common import handle_errors
 
 
-@click.command()
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--tiny", is_flag=True, help="A seconds-long run that only shows it all works.")
 @click.option(
     "--out",
@@ -58,8 +62,9 @@ def bench(
     The full run takes 10 to 30 minutes on two cores (most of it writing 100,000 messages).
     """
     # Progress goes to stderr line by line; per-step INFO logs would bury it.
-    logging.getLogger("cruddur").setLevel(max(logging.WARNING, logging.getLogger().level))
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     plan = TINY if tiny else Plan()
     changes: dict[str, object] = {
         "iterations": iterations,
@@ -71,3 +76,7 @@ def bench(
     click.echo(report.table(results))
     for path in report.write(results, out):
         click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    bench()

@@ -7,12 +7,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from bench.stats import Summary, ratio, timed
+from bench.workload import stranger
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.bench.stats import Summary, ratio, timed
-from cruddur.bench.workload import stranger
 from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message, UserRef

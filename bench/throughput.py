@@ -24,10 +24,10 @@ from typing import Any
 
 import httpx
 
+from bench.rig import Rig
+from bench.stats import Summary
+from bench.workload import Account, KeepAliveClient, send, sign_up, start
 from cruddur.adapters import dynamo_items as items
-from cruddur.bench.rig import Rig
-from cruddur.bench.stats import Summary
-from cruddur.bench.workload import Account, KeepAliveClient, send, sign_up, start
 from cruddur.domain import keys
 
 WATCH_SECONDS = 0.05

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.workload import stranger
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.capacity import CapacityMeter
-from cruddur.bench.workload import stranger
 from cruddur.config import Settings
 from cruddur.costs import prices
 from cruddur.domain.clock import format_timestamp, utc_now

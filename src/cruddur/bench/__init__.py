@@ -1,1 +1,0 @@
-"""`cruddur bench`: latency, throughput, stream lag and capacity cost, measured side by side."""
