@@ -18,8 +18,8 @@ from pydantic import SecretStr
 from cruddur import bootstrap
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.migrations import upgrade
-from cruddur.api import create_app
 from cruddur.api.server import ApiServer
+from cruddur.app import create_app
 from cruddur.bootstrap import Runtime
 from cruddur.config import Settings
 from cruddur.stream.runner import build_poller, start_in_thread

@@ -22,8 +22,8 @@ from pydantic import SecretStr
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.migrations import upgrade
-from cruddur.api import create_app
 from cruddur.api.server import ApiServer
+from cruddur.app import create_app
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services import messaging

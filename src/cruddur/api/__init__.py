@@ -1,5 +1,2 @@
-"""The HTTP API (FastAPI): thin routes over the services, errors mapped at one edge."""
-
-from cruddur.api.app import create_app
-
-__all__ = ["create_app"]
+"""The JSON API: routes, their dependencies and schemas, and the one edge from typed errors to
+HTTP. The app that serves it together with the pages is assembled in `cruddur.app`."""

@@ -105,8 +105,7 @@ def _read_results(path: Path) -> dict[str, object]:
         loaded = json.loads(path.read_text())
     except FileNotFoundError as exc:
         raise Invalid(
-            f"no bench results at {path}: run `make bench` first,"
-            " or pass --bench-results"
+            f"no bench results at {path}: run `make bench` first, or pass --bench-results"
         ) from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise Invalid(f"cannot read the bench results at {path}: {exc}") from exc

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cruddur.api import create_app
 from cruddur.api.server import ApiServer
+from cruddur.app import create_app
 from cruddur.cli.common import (
     data_dir_option,
     describe_target,

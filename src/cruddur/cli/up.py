@@ -9,8 +9,8 @@ import click
 from cruddur import bootstrap, demo
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.migrations import upgrade
-from cruddur.api import create_app
 from cruddur.api.server import ApiServer
+from cruddur.app import create_app
 from cruddur.cli.common import data_dir_option, handle_errors, stop_on_signals
 from cruddur.cli.serve import listen_options
 from cruddur.config import Settings

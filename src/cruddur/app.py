@@ -1,4 +1,5 @@
-"""The app factory: `create_app(settings)` wires the runtime into the routes."""
+"""The app factory, the composition root: `create_app(settings)` wires the runtime into the JSON
+API's routes and the pages' (`cruddur.api` and `cruddur.web` never import each other's app)."""
 
 from __future__ import annotations
 
