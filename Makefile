@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 
-.PHONY: attack setup run test bench lint typecheck unit clean help lambda infra
+.PHONY: attack setup run test quick bench lint typecheck clean help lambda infra
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,6 +52,9 @@ typecheck: setup ## mypy --strict
 
 test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
 	$(BIN)/pytest
+
+quick: setup ## every test but the slow ones (browsers, servers, synths, floods): a fast loop
+	$(BIN)/pytest -m "not slow"
 
 attack: setup ## the abuse suite of issue 14 against a running `cruddur up` (also part of make test)
 	$(BIN)/pytest -m attack -s tests/attack

@@ -127,3 +127,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if left:
         session.exitstatus = 1
         print(f"\nERROR: DynamoDB Local processes left running by the tests: {left}")
+
+
+# Tests that start browsers, servers, CDK synths or load floods, or wait on real time: `slow`.
+# `make test` runs every test; `make quick` leaves these out for a fast loop while coding.
+SLOW_PATHS = (
+    "tests/browser/",
+    "tests/attack/",
+    "tests/infra/",
+    "tests/e2e/test_up.py",
+    "tests/integration/test_bench.py",
+    "tests/integration/test_imports.py",
+    "tests/integration/test_lambda_zip.py",
+    "tests/integration/test_poller.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        if path.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)

@@ -14,7 +14,6 @@ PREVIEW_CHARS = 120
 # Unread messages of an inbox row: a binary set of 8-byte tokens, one per message. A token is
 # an eighth of a sort key's size, so a row stays under 1 KB (one write unit) with ~50 unread.
 UNREAD = "unread"
-LEGACY_UNREAD = "unread_sks"  # string set of whole sort keys, as rows made before 0.1 hold
 
 
 def unread_token(sort_key: str) -> bytes:
@@ -112,11 +111,7 @@ def inbox_from_item(item: Mapping[str, Any]) -> InboxEntry:
         last_message=item["last_message"]["S"],
         last_message_at=item["last_message_at"]["S"],
         last_message_sk=item["last_message_sk"]["S"],
-        unread_count=min(
-            UNREAD_CAP,
-            len(item.get(UNREAD, {}).get("BS", []))
-            + len(item.get(LEGACY_UNREAD, {}).get("SS", [])),
-        ),
+        unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),
     )
 
 

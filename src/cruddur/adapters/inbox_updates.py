@@ -126,13 +126,11 @@ class InboxUpdates(DynamoTable):
         """Everything up to the row's latest message is read; its unread set empties."""
         key = keys.inbox_key(owner_uuid, group_uuid)
         for _ in range(MAX_TRIES):
-            row = self.get(
-                key, projection=f"last_message_sk, read_sk, {items.UNREAD}, {items.LEGACY_UNREAD}"
-            )
+            row = self.get(key, projection=f"last_message_sk, read_sk, {items.UNREAD}")
             if row is None:
                 raise NotFound("no such conversation")
             last = row["last_message_sk"]["S"]
-            unread = items.UNREAD in row or items.LEGACY_UNREAD in row
+            unread = items.UNREAD in row
             if row.get("read_sk", {}).get("S") == last and not unread:
                 return
             try:
@@ -141,9 +139,7 @@ class InboxUpdates(DynamoTable):
                     lambda last=last: self.client.update_item(  # type: ignore[misc]
                         TableName=self.table,
                         Key=items.to_attrs(key),
-                        UpdateExpression=(
-                            f"SET read_sk = :last REMOVE {items.UNREAD}, {items.LEGACY_UNREAD}"
-                        ),
+                        UpdateExpression=(f"SET read_sk = :last REMOVE {items.UNREAD}"),
                         ConditionExpression="last_message_sk = :last",
                         ExpressionAttributeValues={":last": items.s(last)},
                         ReturnConsumedCapacity="TOTAL",
