@@ -101,19 +101,7 @@ class ApiStack(cdk.Stack):
             description="Cruddur API: reads and writes of its table and index only",
         )
         self.task_role.attach_inline_policy(
-            iam.Policy(
-                self,
-                "TableAccess",
-                statements=[
-                    iam.PolicyStatement(
-                        actions=list(API_TABLE_ACTIONS), resources=[data.table.table_arn]
-                    ),
-                    iam.PolicyStatement(
-                        actions=list(API_INDEX_ACTIONS), resources=data.index_arns()
-                    ),
-                    data.key_statement(),
-                ],
-            )
+            data.table_access(self, API_TABLE_ACTIONS, API_INDEX_ACTIONS)
         )
         self.tasks_sg = ec2.SecurityGroup(
             self,

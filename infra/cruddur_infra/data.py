@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -85,6 +86,26 @@ class DataStack(cdk.Stack):
             conditions={
                 "StringEquals": {"kms:ViaService": f"dynamodb.{self.region}.amazonaws.com"}
             },
+        )
+
+    def table_access(
+        self,
+        scope: Construct,
+        table_actions: Sequence[str],
+        index_actions: Sequence[str] = (),
+        *more: iam.PolicyStatement,
+    ) -> iam.Policy:
+        """A component's one policy on the table: exactly `table_actions` on this table,
+        `index_actions` on its index, `more` of its own, and the key through DynamoDB only."""
+        statements = [
+            iam.PolicyStatement(actions=list(table_actions), resources=[self.table.table_arn])
+        ]
+        if index_actions:
+            statements.append(
+                iam.PolicyStatement(actions=list(index_actions), resources=self.index_arns())
+            )
+        return iam.Policy(
+            scope, "TableAccess", statements=[*statements, *more, self.key_statement()]
         )
 
     def index_arns(self) -> list[str]:

@@ -61,21 +61,10 @@ class StreamStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="stream processor: inbox updates on this table only",
         )
+        # The event source mapping reads the stream with this role.
+        stream_read = iam.PolicyStatement(actions=list(STREAM_READ_ACTIONS), resources=[stream_arn])
         self.role.attach_inline_policy(
-            iam.Policy(
-                self,
-                "TableAccess",
-                statements=[
-                    iam.PolicyStatement(
-                        actions=list(STREAM_TABLE_ACTIONS), resources=[table.table_arn]
-                    ),
-                    iam.PolicyStatement(
-                        actions=list(STREAM_READ_ACTIONS),
-                        resources=[stream_arn],
-                    ),
-                    data.key_statement(),
-                ],
-            )
+            data.table_access(self, STREAM_TABLE_ACTIONS, (), stream_read)
         )
         delivery = iam.Policy(
             self,

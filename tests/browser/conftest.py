@@ -43,3 +43,16 @@ def sign_up(browser: Browser, site: Api, handle: str) -> Page:
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(f"{site.url}/")
     return page
+
+
+def sign_in(browser: Browser, url: str, handle: str) -> Page:
+    """A new browser context signed in as `handle` (password of `sign_up`), on its inbox page,
+    marked so a test can tell whether the page reloaded."""
+    page = browser.new_context(base_url=url).new_page()
+    page.goto("/signin")
+    page.get_by_label("Handle or email").fill(handle)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/")
+    page.evaluate("window.__noReload = true")
+    return page

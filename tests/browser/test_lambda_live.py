@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, expect
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.migrations import upgrade
 from cruddur.config import Settings
+from tests.browser.conftest import sign_in
 from tests.browser.test_redis_fanout import REDIS_URL, _signup, _start, _url
 from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
 
@@ -44,13 +45,7 @@ def test_an_inbox_updates_live_from_the_packaged_lambda(
     url = api_without_poller
     ada_token = _signup(url, "ada_lambda")
     _signup(url, "bob_lambda")
-    page = browser.new_context(base_url=url).new_page()
-    page.goto("/signin")
-    page.get_by_label("Handle or email").fill("bob_lambda")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/")
-    page.evaluate("window.__noReload = true")
+    page = sign_in(browser, url, "bob_lambda")
     auth = {"Authorization": f"Bearer {ada_token}"}
     first = httpx.post(
         f"{url}/api/messages", json={"message": "hello", "handle": "bob_lambda"}, headers=auth

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, expect
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.migrations import upgrade
 from cruddur.config import Settings
+from tests.browser.conftest import sign_in
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -86,13 +87,7 @@ def test_a_message_sent_through_one_api_shows_live_on_the_other(
     first, second = two_apis
     ada_token = _signup(first, "ada_fanout")
     _signup(second, "bob_fanout")
-    page = browser.new_context(base_url=second).new_page()
-    page.goto("/signin")
-    page.get_by_label("Handle or email").fill("bob_fanout")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{second}/")
-    page.evaluate("window.__noReload = true")
+    page = sign_in(browser, second, "bob_fanout")
     sent = httpx.post(
         f"{first}/api/messages",
         json={"message": "through the other process", "handle": "bob_fanout"},
