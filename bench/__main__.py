@@ -41,6 +41,12 @@ from cruddur.cli.common import handle_errors
     help="Messages per throughput run, sent as fast as the clients can [800]; half as many are "
     "then sent paced at half the best rate.",
 )
+@click.option(
+    "--skip-scaling",
+    is_flag=True,
+    help="Leave out step (4), writing 100,000 messages for the page-at-scale figures: the "
+    "rest takes a few minutes.",
+)
 @handle_errors
 def bench(
     tiny: bool,
@@ -48,6 +54,7 @@ def bench(
     iterations: int | None,
     client_counts: tuple[int, ...],
     messages: int | None,
+    skip_scaling: bool,
 ) -> None:
     """Measure latency over the raw calls, send throughput and stream lag, capacity per
     message (ours and the course's design) and page latency at scale, on a fresh in-memory
@@ -70,6 +77,7 @@ def bench(
         "iterations": iterations,
         "client_counts": tuple(sorted(set(client_counts))) or None,
         "messages": messages,
+        "scaling": False if skip_scaling else None,
     }
     plan = dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
     results = run(plan, progress=lambda line: click.echo(line, err=True))

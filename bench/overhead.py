@@ -37,7 +37,7 @@ WARMUP = 10
 def measure(rig: Rig, ctx: MessagingContext, iterations: int) -> dict[str, Any]:
     with asyncio.Runner(loop_factory=_loop_factory()) as loop:
         stack = AsyncExitStack()
-        opening = bootstrap.async_reads(rig.settings, rig.store.meter)
+        opening = bootstrap.async_reads(rig.settings, rig.store.meter, rig.store.sealer)
         reads = loop.run(stack.enter_async_context(opening))
         try:
             return _measure(rig, ctx, reads, loop, iterations)
@@ -78,7 +78,7 @@ def _measure(
         )
         client.put_item(
             TableName=table,
-            Item=items.message_item(message),
+            Item=items.message_item(message, rig.store.sealer),
             ConditionExpression="attribute_not_exists(pk)",
         )
 

@@ -81,7 +81,8 @@ def _conversation(store: DynamoStore, owner: UserRef, size: int) -> str:
     now = format_timestamp(utc_now())
     messages = [
         items.message_item(
-            Message(group, str(uuid.uuid4()), f"m{i}", now, owner, (owner.uuid, other.uuid))
+            Message(group, str(uuid.uuid4()), f"m{i}", now, owner, (owner.uuid, other.uuid)),
+            store.sealer,
         )
         for i in range(size)
     ]
@@ -95,5 +96,6 @@ def _inbox(store: DynamoStore, owner: UserRef, size: int) -> None:
         other, group = stranger(), str(uuid.uuid4())
         at = format_timestamp(utc_now())
         first = Message(group, str(uuid.uuid4()), f"c{index}", at, other, (owner.uuid, other.uuid))
-        rows.append(items.inbox_item(owner, other, group, first))
+        shown = items.last_message_of(items.message_item(first, store.sealer))
+        rows.append(items.inbox_item(owner, other, shown))
     _write_all(store, rows)

@@ -136,7 +136,9 @@ def measure(rig: Rig, clients: int, messages: int, rate: float | None = None) ->
         finally:
             http.close()
 
-    emulator_before = cpu_seconds(rig.emulator_pid)
+    poller_pid = rig.poller.pid if rig.poller is not None else None
+    emulator_before, api_before = cpu_seconds(rig.emulator_pid), cpu_seconds(rig.api_pid)
+    poller_before = cpu_seconds(poller_pid) if poller_pid else 0.0
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client_run, range(clients), pairs))
@@ -144,18 +146,27 @@ def measure(rig: Rig, clients: int, messages: int, rate: float | None = None) ->
     done.set()
     watcher.join(timeout=60)
     emulator_cpu = cpu_seconds(rig.emulator_pid) - emulator_before
+    sent = per_client * clients
+    # CPU per sent message from /proc, over the run and until the watcher saw the last one:
+    # the API's share ends with the sends, the poller's once every inbox row shows them.
+    api_cpu = cpu_seconds(rig.api_pid) - api_before
+    poller_cpu = (cpu_seconds(poller_pid) - poller_before) if poller_pid else None
     lag = Summary.of(pending.lags)
     return {
         "clients": clients,
         "paced_rate": rate,
-        "messages": per_client * clients,
+        "messages": sent,
         "seconds": round(elapsed, 3),
-        "messages_per_second": round(per_client * clients / elapsed, 1),
+        "messages_per_second": round(sent / elapsed, 1),
         "stream_lag": lag.as_dict(),
         "lag_samples_ms": [round(x * 1000, 2) for x in pending.lags],
         "api_peak_rss_mib": round(max(peak[0], rss_kib(rig.api_pid, "VmHWM")) / 1024, 1),
         # Until every inbox row shows the last message: the emulator's share of the whole job.
         "emulator_cpu_seconds": round(emulator_cpu, 2),
+        "api_cpu_ms_per_message": round(api_cpu * 1000 / sent, 2),
+        "poller_cpu_ms_per_message": None
+        if poller_cpu is None
+        else round(poller_cpu * 1000 / sent, 2),
     }
 
 

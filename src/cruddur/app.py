@@ -30,8 +30,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        meter = runtime.messaging.store.meter
-        async with async_reads(runtime.settings, meter) as runtime.reads:
+        store = runtime.messaging.store
+        async with async_reads(runtime.settings, store.meter, store.sealer) as runtime.reads:
             try:
                 yield
             finally:

@@ -25,11 +25,17 @@ from cruddur.adapters.aws_credentials import SharedCredentials
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
+from cruddur.adapters.data_keys import DataKeys
 from cruddur.adapters.dynamo_async import AsyncReads
+from cruddur.adapters.dynamo_items import TextSealer
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.envelope import Envelope, KmsWrapping, LocalWrapping, Wrapping
 from cruddur.adapters.idempotency_store import IdempotencyStore
+from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
 from cruddur.adapters.passwords import DEFAULT_SLOTS, Passwords
+from cruddur.adapters.sealing import Sealer
 from cruddur.adapters.shared_state import LocalState, RedisState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_kms import KMSClient
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
@@ -54,7 +61,9 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 
 
 @asynccontextmanager
-async def async_reads(settings: Settings, meter: CapacityMeter) -> AsyncIterator[AsyncReads]:
+async def async_reads(
+    settings: Settings, meter: CapacityMeter, sealer: TextSealer
+) -> AsyncIterator[AsyncReads]:
     """The event loop's DynamoDB client, open while the block runs (the API's lifespan): its
     connection pool belongs to the loop that opened it. Same pool size, timeouts and
     credentials as the boto3 clients."""
@@ -77,7 +86,7 @@ async def async_reads(settings: Settings, meter: CapacityMeter) -> AsyncIterator
             # standard mode would; a page read then answers 503 rather than hang.
             throttle_config=DecorelatedJitterRetry(time_limit_secs=5),
         )
-        yield AsyncReads(client, settings.table_name, meter)
+        yield AsyncReads(client, settings.table_name, meter, sealer)
 
 
 def streams_client(settings: Settings) -> DynamoDBStreamsClient:
@@ -96,10 +105,46 @@ def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
     )
 
 
-def build_store(
+def kms_client(settings: Settings) -> KMSClient:
+    # At CRUDDUR_KMS_ENDPOINT_URL or AWS's own address; never AWS_ENDPOINT_URL (DynamoDB's).
+    return boto3.client(
+        "kms",
+        region_name=settings.aws_region,
+        endpoint_url=settings.kms_endpoint_url,
+        config=aws_clients.OWN_ENDPOINT_CONFIG,
+    )
+
+
+def build_wrapping(settings: Settings) -> Wrapping:
+    """AWS KMS when CRUDDUR_KMS_KEY_IDS names keys, else the key file in the data dir."""
+    if settings.kms_key_id_list:
+        return KmsWrapping(kms_client(settings), settings.kms_key_id_list)
+    return LocalWrapping(Path(settings.data_dir))
+
+
+def build_sealer(
     settings: Settings, client: DynamoDBClient | None = None, meter: CapacityMeter | None = None
+) -> Sealer:
+    table = DynamoTable(client or dynamodb_client(settings), settings.table_name, meter)
+    return Sealer(DataKeys(table, Envelope(build_wrapping(settings))))
+
+
+def build_store(
+    settings: Settings,
+    client: DynamoDBClient | None = None,
+    meter: CapacityMeter | None = None,
+    sealer: TextSealer | None = None,
 ) -> DynamoStore:
-    return DynamoStore(client or dynamodb_client(settings), settings.table_name, meter)
+    """The API's store: it seals what people write, so it holds the data keys."""
+    client = client or dynamodb_client(settings)
+    meter = meter if meter is not None else CapacityMeter()
+    sealer = sealer or build_sealer(settings, client, meter)
+    return DynamoStore(client, settings.table_name, sealer, meter)
+
+
+def build_inbox_updates(settings: Settings) -> InboxUpdates:
+    """The stream processor's writer: it copies sealed previews and holds no key."""
+    return InboxUpdates(dynamodb_client(settings), settings.table_name)
 
 
 def cursor_secret(settings: Settings) -> bytes:
@@ -155,7 +200,9 @@ def build_users(settings: Settings) -> UsersDirectory:
 def build_idempotency(settings: Settings, store: DynamoStore) -> Idempotency:
     # Same client and table as the messages: the records live beside them, with a TTL.
     table = IdempotencyStore(store.client, settings.table_name, store.meter)
-    return Idempotency(table, settings.idempotency_ttl_hours * 3600)
+    # Keyed: a plain hash of a request would let a reader of the table confirm a guessed text.
+    key = hmac.new(cursor_secret(settings), b"cruddur idempotency", hashlib.sha256).digest()
+    return Idempotency(table, settings.idempotency_ttl_hours * 3600, key)
 
 
 def build_accounts(

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 USER_POOL_ID = re.compile(r"[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 CURSOR_SECRET_MIN = 16  # bytes of HMAC key: shorter ones can be guessed
 
 
@@ -39,6 +40,15 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "CRUDDUR_REDIS_URL")
     )
+    # Regions (comma-separated) where user data may be held: with --prod every process refuses
+    # to start in any other. Unset: no lock (a warning with --prod).
+    allowed_regions: str = ""
+    # Message text is encrypted before it is stored. AWS KMS keys (ids or ARNs, comma-separated):
+    # the first wraps new data keys, every one listed unwraps (keep a replaced key listed while
+    # data keys it wrapped are in use). Unset: a key file made on first run in data_dir.
+    kms_key_ids: str = ""
+    # KMS at another address (e.g. a local emulator); never AWS_ENDPOINT_URL, which is DynamoDB's.
+    kms_endpoint_url: str | None = None
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
     read_capacity: int = Field(default=5, ge=1)
     write_capacity: int = Field(default=5, ge=1)
@@ -121,6 +131,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin like https://app.example.org")
         return value
 
+    @field_validator("allowed_regions")
+    @classmethod
+    def _regions(cls, value: str) -> str:
+        for region in _parts(value):
+            if not REGION.fullmatch(region):
+                raise ValueError(f"{region!r} is not a region like eu-central-1")
+        return value
+
+    @property
+    def allowed_region_list(self) -> list[str]:
+        return _parts(self.allowed_regions)
+
+    @property
+    def kms_key_id_list(self) -> list[str]:
+        return _parts(self.kms_key_ids)
+
     @property
     def cors_origin_list(self) -> list[str]:
         return [part.strip().rstrip("/") for part in self.cors_origins.split(",") if part.strip()]
@@ -146,6 +172,10 @@ class Settings(BaseSettings):
     @property
     def users_database_url(self) -> str:
         return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'users.sqlite3'}"
+
+
+def _parts(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def variable(name: str) -> str:

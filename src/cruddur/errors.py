@@ -10,7 +10,8 @@ CruddurError
 ├── TooManyAttempts    slow down: a rate limit (retry_after says for how long)
 └── Unavailable        a backend (DynamoDB, database) failed or is missing
     ├── TableMissing   the table does not exist at the target
-    └── Overloaded     shed to protect the process (retry_after says when to come back)
+    ├── Overloaded     shed to protect the process (retry_after says when to come back)
+    └── Unreadable     stored text did not decrypt (a missing or foreign key, a tampered item)
 """
 
 from __future__ import annotations
@@ -75,3 +76,7 @@ class Overloaded(Unavailable):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unreadable(Unavailable):
+    code = "unreadable"

@@ -116,10 +116,19 @@ def test_the_cli_finds_the_table_conforming_seeds_it_and_serve_sends_through_it(
     loaded = _cli("ddb", "schema-load", "--endpoint-url", moto_url, "--table", TABLE)
     assert loaded.returncode == 0, loaded.stderr
     assert "already exists with the expected schema" in loaded.stdout + loaded.stderr
-    seeded = _cli("ddb", "seed", "--endpoint-url", moto_url, "--table", TABLE)
+    settings = Settings(data_dir=tmp_path / "data")
+    seeded = _cli(
+        "ddb",
+        "seed",
+        "--endpoint-url",
+        moto_url,
+        "--table",
+        TABLE,
+        "--data-dir",
+        str(settings.data_dir),
+    )
     assert seeded.returncode == 0, seeded.stderr
 
-    settings = Settings(data_dir=tmp_path / "data")
     upgrade(settings.users_database_url)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     server = subprocess.Popen(

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
-from cruddur.adapters.dynamo_items import message_item
+from cruddur.adapters.dynamo_items import TextSealer, message_item
 from cruddur.domain.model import Message
 
 
-def insert_record(message: Message, sequence_number: int) -> dict[str, Any]:
-    image = message_item(message)
+def insert_record(
+    message: Message, sequence_number: int, sealer: TextSealer, *, lambda_json: bool = False
+) -> dict[str, Any]:
+    """As the poller reads it (binary values as bytes) or, with `lambda_json`, as Lambda's
+    event carries it (binary values as base64 text)."""
+    image = message_item(message, sealer)
+    if lambda_json:
+        image = {name: _json(value) for name, value in image.items()}
     return {
         "eventID": f"e{sequence_number}",
         "eventName": "INSERT",
@@ -21,3 +28,9 @@ def insert_record(message: Message, sequence_number: int) -> dict[str, Any]:
             "StreamViewType": "NEW_IMAGE",
         },
     }
+
+
+def _json(value: dict[str, Any]) -> dict[str, Any]:
+    if "B" in value:
+        return {"B": base64.b64encode(value["B"]).decode()}
+    return value

@@ -39,7 +39,7 @@ def test_pages_equal_the_stores_pages(
     drain(settings, store)  # the inbox rows, with unread sets, from the stream
 
     async def read_all() -> tuple[object, ...]:
-        async with bootstrap.async_reads(settings, CapacityMeter()) as reads:
+        async with bootstrap.async_reads(settings, CapacityMeter(), store.sealer) as reads:
             page1 = await reads.query_messages(group, 10)
             page2 = await reads.query_messages(group, 10, page1[1])
             inbox = await reads.query_inbox(bob.uuid, 2)
@@ -62,9 +62,11 @@ def test_pages_equal_the_stores_pages(
     assert missing is None
 
 
-def test_the_table_missing_and_bad_requests_are_typed_errors(settings: Settings):
+def test_the_table_missing_and_bad_requests_are_typed_errors(
+    settings: Settings, store: DynamoStore
+):
     async def query(table: str) -> object:
-        async with bootstrap.async_reads(settings, CapacityMeter()) as reads:
+        async with bootstrap.async_reads(settings, CapacityMeter(), store.sealer) as reads:
             reads.table = table
             return await reads.query_inbox("someone", 5)
 
@@ -81,7 +83,9 @@ def test_an_unreachable_endpoint_is_unavailable_after_the_retries(settings: Sett
     nowhere = settings.model_copy(update={"aws_endpoint_url": f"http://127.0.0.1:{free_port()}"})
 
     async def query() -> object:
-        async with bootstrap.async_reads(nowhere, CapacityMeter()) as reads:
+        async with bootstrap.async_reads(
+            nowhere, CapacityMeter(), bootstrap.build_sealer(nowhere)
+        ) as reads:
             return await reads.query_inbox("someone", 5)
 
     started = time.monotonic()
@@ -101,7 +105,9 @@ def test_no_credentials_fail_at_once_as_unavailable(settings: Settings, store: D
                 "us-east-1",
                 URL(str(settings.aws_endpoint_url)),
             )
-            return await AsyncReads(client, store.table, CapacityMeter()).query_inbox("x", 5)
+            return await AsyncReads(client, store.table, CapacityMeter(), store.sealer).query_inbox(
+                "x", 5
+            )
 
     started = time.monotonic()
     with pytest.raises(Unavailable):

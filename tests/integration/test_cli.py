@@ -21,6 +21,11 @@ def target(settings) -> list[str]:
     return ["--endpoint-url", settings.aws_endpoint_url, "--table", settings.table_name]
 
 
+def keyed(settings) -> list[str]:
+    """The target and the data dir whose key file seals the text (seed, scan, get-conversation)."""
+    return [*target(settings), "--data-dir", str(settings.data_dir)]
+
+
 def test_schema_load_twice_is_harmless_and_lists(settings):
     first = run("ddb", "schema-load", *target(settings))
     again = run("ddb", "schema-load", *target(settings))
@@ -59,16 +64,16 @@ def test_commands_need_an_explicit_target(monkeypatch):
 
 
 def test_seed_then_read_everything_back_with_capacity(store, settings):
-    seeded = run("ddb", "seed", *target(settings))
+    seeded = run("ddb", "seed", *keyed(settings))
     assert seeded.exit_code == 0
     total = sum(len(script.lines) for script in demo.SCRIPTS)
     assert f"seeded {total} messages" in seeded.output
     assert "consumed capacity" in seeded.output
-    assert "seeded 0 messages" in run("ddb", "seed", *target(settings)).output  # idempotent
+    assert "seeded 0 messages" in run("ddb", "seed", *keyed(settings)).output  # idempotent
 
     group = store.find_pair(demo.DARA.uuid, demo.BRUNO.uuid)
     assert group is not None
-    conversation = run("ddb", "get-conversation", group, *target(settings))
+    conversation = run("ddb", "get-conversation", group, *keyed(settings))
     lines = [line for line in conversation.output.splitlines() if "@" in line]
     assert len(lines) == len(demo.SCRIPTS[2].lines)  # last year's conversation, complete
     assert "consumed capacity" in conversation.output
@@ -77,7 +82,7 @@ def test_seed_then_read_everything_back_with_capacity(store, settings):
     assert inbox.output.count("unread=") == 2
     assert "consumed capacity" in inbox.output
 
-    scanned = run("ddb", "scan", "--max-items", "3", *target(settings))
+    scanned = run("ddb", "scan", "--max-items", "3", *keyed(settings))
     assert scanned.output.count('"pk"') == 3
 
 
@@ -111,8 +116,8 @@ def test_db_setup_is_idempotent(tmp_path):
 
 def test_scan_prints_every_item_of_a_seeded_table_as_json(store, settings):
     # Defect (issue 14): the inbox rows' binary unread tokens crashed the scan.
-    assert run("ddb", "seed", *target(settings)).exit_code == 0
-    scanned = run("ddb", "scan", *target(settings))
+    assert run("ddb", "seed", *keyed(settings)).exit_code == 0
+    scanned = run("ddb", "scan", *keyed(settings))
     assert scanned.exit_code == 0
     items = [json.loads(line) for line in scanned.output.splitlines() if line.startswith("{")]
     count = store.client.scan(TableName=settings.table_name, Select="COUNT")["Count"]

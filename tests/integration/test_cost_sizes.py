@@ -7,7 +7,7 @@ import uuid
 
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.costs.model import item_bytes
+from cruddur.costs.model import SIZE_ONLY, item_bytes
 from cruddur.domain.model import Message, UserRef
 
 
@@ -21,14 +21,17 @@ def _message(chars: int) -> items.Item:
             created_at="2026-01-01T00:00:00.000000+00:00",
             sender=a,
             member_uuids=(a.uuid, b.uuid),
-        )
+        ),
+        SIZE_ONLY,
     )
 
 
 def test_item_bytes_crosses_each_write_unit_where_dynamodb_does(store: DynamoStore):
     # The message item's own attributes take a few hundred bytes: vary the text so the
     # computed size lands just under and just over each kilobyte boundary.
-    base = item_bytes(_message(0))
+    # Past a preview's length the item also holds the sealed preview, of a fixed size once the
+    # text is long: measure the rest of the item there.
+    base = item_bytes(_message(400)) - 400
     for boundary in (1024, 2048):
         for target in (boundary - 1, boundary, boundary + 1):
             item = _message(target - base)

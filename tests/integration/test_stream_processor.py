@@ -53,7 +53,7 @@ def test_any_order_with_duplicates_converges_to_the_model(
     ctx.clock = lambda: BASE - timedelta(days=1)
     groups = [messaging.start_conversation(ctx, a, b, "first") for a, b in pairs]
     messages = [message(groups[c].group_uuid, pairs[c], s, t) for c, s, t in specs]
-    records = [insert_record(m, 1000 + i) for i, m in enumerate(messages)]
+    records = [insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(messages)]
 
     # Some records are applied first, then one member of conversation 0 reads it...
     applied_early = records[:read_after]
@@ -95,7 +95,11 @@ def test_a_full_batch_of_100_updates_every_group(ctx, store, settings, monkeypat
     ctx.clock = lambda: BASE
     groups = [messaging.start_conversation(ctx, alice, o, "hi").group_uuid for o in others]
     later = [message(g, (alice, o), 1, 5) for g, o in zip(groups, others, strict=True)]
-    event = {"Records": [insert_record(m, 5000 + i) for i, m in enumerate(later)]}
+    event = {
+        "Records": [
+            insert_record(m, 5000 + i, store.sealer, lambda_json=True) for i, m in enumerate(later)
+        ]
+    }
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", settings.aws_endpoint_url)
     monkeypatch.setenv("CRUDDUR_TABLE_NAME", settings.table_name)
@@ -116,11 +120,17 @@ def test_failures_are_reported_by_sequence_number_and_the_rest_applies(ctx, stor
     group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
     good = message(group, (alice, bob), 1, 30)
     stray = message(str(uuid.uuid4()), (alice, bob), 0, 31)  # a group with no inbox rows
-    broken = insert_record(good, 3)
+    broken = insert_record(good, 3, store.sealer)
     del broken["dynamodb"]["NewImage"]["member_uuids"]
     ignored = {"eventName": "REMOVE", "dynamodb": {"SequenceNumber": "4", "Keys": {}}}
     result = process_records(
-        [insert_record(stray, 1), insert_record(good, 2), broken, ignored], store
+        [
+            insert_record(stray, 1, store.sealer),
+            insert_record(good, 2, store.sealer),
+            broken,
+            ignored,
+        ],
+        store,
     )
     assert sorted(result.failed) == ["1", "3"]
     assert result.batch_item_failures() == {
@@ -135,7 +145,7 @@ def test_failures_are_reported_by_sequence_number_and_the_rest_applies(ctx, stor
 def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays):
     ctx.clock = lambda: BASE
     group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
-    batch = [insert_record(message(group, (alice, bob), 1, s), s) for s in (1, 2, 3)]
+    batch = [insert_record(message(group, (alice, bob), 1, s), s, store.sealer) for s in (1, 2, 3)]
     process_records(batch, store)
     first = store.get_inbox_row(alice.uuid, group)
     for _ in range(replays):
@@ -152,7 +162,8 @@ def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(ctx, store, a
     ctx.clock = lambda: BASE
     group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
     records = [
-        insert_record(message(group, (alice, bob), 0, second), second) for second in range(1, 301)
+        insert_record(message(group, (alice, bob), 0, second), second, store.sealer)
+        for second in range(1, 301)
     ]
     for start in range(0, len(records), batch):
         assert process_records(records[start : start + batch], store).failed == []
@@ -169,7 +180,7 @@ def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(ctx, store, a
     assert process_records(records, store).updates == 0  # a replay past the cap adds nothing
     messaging.mark_read(ctx, bob.uuid, group)
     later = [message(group, (alice, bob), 0, second) for second in (400, 401, 402)]
-    process_records([insert_record(m, 1000 + i) for i, m in enumerate(later)], store)
+    process_records([insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(later)], store)
     row = store.get_inbox_row(bob.uuid, group)
     assert row is not None
     assert row.unread_count == 3  # counting is exact again once read

@@ -7,7 +7,7 @@ import pytest
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, parse_timestamp
-from cruddur.domain.model import Message, UserRef, parse_uuid
+from cruddur.domain.model import LastMessage, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
 from cruddur.errors import Invalid
 from cruddur.stream.processor import changes_for
@@ -51,8 +51,8 @@ def test_uuids_are_canonical_or_invalid():
 def test_coalescing_keeps_the_newest_and_every_unread_once():
     a, b = UserRef("a", "a", "A"), UserRef("b", "b", "B")
 
-    def msg(uuid: str, sender: UserRef, at: str) -> Message:
-        return Message("g", uuid, "t", at, sender, ("a", "b"))
+    def msg(uuid: str, sender: UserRef, at: str) -> LastMessage:
+        return LastMessage("g", uuid, at, sender.uuid, ("a", "b"), b"sealed")
 
     m1, m2, m3 = msg("1", a, "2026-01-01"), msg("2", b, "2026-01-03"), msg("3", a, "2026-01-02")
     changes = {c.owner_uuid: c for c in changes_for([m3, m1, m2, m1, m3])}

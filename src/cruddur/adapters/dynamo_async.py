@@ -11,6 +11,7 @@ the stream processor and the CLI share them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,33 +33,41 @@ _CODES: dict[type[Exception], str] = {kind: code for code, kind in ERRORS.items(
 
 
 class AsyncReads:
-    def __init__(self, client: Client, table: str, meter: CapacityMeter) -> None:
+    def __init__(
+        self, client: Client, table: str, meter: CapacityMeter, sealer: items.TextSealer
+    ) -> None:
         self.client = client
         self.table = table
         self.meter = meter
+        self.sealer = sealer
 
     async def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
         args = queries.messages_query(self.table, group_uuid, limit, start)
-        return queries.messages_page(await self._call("Query", args), limit)
+        return queries.messages_page(await self._call("Query", args), limit, self.sealer)
 
     async def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
         args = queries.inbox_query(self.table, owner_uuid, limit, start)
-        return queries.inbox_page(await self._call("Query", args), limit)
+        return queries.inbox_page(await self._call("Query", args), limit, self.sealer)
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         args = queries.get_args(self.table, keys.inbox_key(owner_uuid, group_uuid))
         item = (await self._call("GetItem", args)).get("Item")
-        return None if item is None else items.inbox_from_item(item)
+        return None if item is None else items.inbox_from_item(item, self.sealer)
 
     async def _call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """DynamoTable.call for an awaited call: typed errors, metered capacity."""
         with translated(self.table):
             response = await self.client.send_request(action=action, payload=payload)
         self.meter.add(response.get("ConsumedCapacity"))
+        # A generation of data key this process has not unwrapped yet (new, or made by another
+        # process): unwrapping reads its item and calls KMS, so it runs off the event loop.
+        unknown = self.sealer.unknown_keys(queries.sealed_values(response))
+        if unknown:
+            await asyncio.to_thread(self.sealer.load_keys, unknown)
         return response
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from cruddur.domain import keys
-from cruddur.domain.model import UNREAD_CAP, InboxEntry, Message, UserRef
+from cruddur.domain.model import UNREAD_CAP, InboxEntry, LastMessage, Message, UserRef
 
 Item = dict[str, Any]
 PREVIEW_CHARS = 120
 # Unread messages of an inbox row: a binary set of 8-byte tokens, one per message. A token is
 # an eighth of a sort key's size, so a row stays under 1 KB (one write unit) with ~50 unread.
 UNREAD = "unread"
+# Set on a message item only when its text is longer than a preview (sealed like the text).
+PREVIEW = "preview"
 
 
 def unread_token(sort_key: str) -> bytes:
@@ -32,17 +35,30 @@ def from_attrs(key: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(value["S"]) for name, value in key.items()}
 
 
+class TextSealer(Protocol):
+    """Encrypts what people write before it is stored (adapters/sealing.py): bound to the
+    conversation and the message's sort key."""
+
+    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes: ...
+    def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str: ...
+
+    # Keys this process has not unwrapped yet, so an event loop can load them on a thread.
+    def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]: ...
+    def load_keys(self, key_ids: Iterable[bytes]) -> None: ...
+
+
 def preview(text: str) -> str:
     # Inbox rows carry a short preview: a long body would make every inbox write cost more WCU.
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-def message_item(message: Message) -> Item:
-    return {
-        **to_attrs(keys.message_key(message.group_uuid, message.created_at, message.message_uuid)),
-        "message_group_uuid": s(message.group_uuid),
+def message_item(message: Message, sealer: TextSealer) -> Item:
+    group, sort_key = message.group_uuid, message.sort_key
+    item = {
+        **to_attrs(keys.message_key(group, message.created_at, message.message_uuid)),
+        "message_group_uuid": s(group),
         "message_uuid": s(message.message_uuid),
-        "message": s(message.text),
+        "message": {"B": sealer.seal(message.text, group, sort_key)},
         "created_at": s(message.created_at),
         "user_uuid": s(message.sender.uuid),
         "user_handle": s(message.sender.handle),
@@ -50,69 +66,113 @@ def message_item(message: Message) -> Item:
         # Membership of a DM never changes: the stream processor reads it from here.
         "member_uuids": {"L": [s(uuid) for uuid in message.member_uuids]},
     }
+    short = preview(message.text)
+    if short != message.text:  # else the inbox rows show the message itself: one value, not two
+        item[PREVIEW] = {"B": sealer.seal(short, group, sort_key)}
+    return item
 
 
-def message_from_plain(item: Mapping[str, Any]) -> Message:
-    """From a deserialized item (plain Python values), as stream records carry it."""
-    members = [str(uuid) for uuid in item["member_uuids"]]
-    if len(members) != 2:
-        raise ValueError("a message names exactly two members")
+def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
+    members = _members(item)
+    group, created_at, message_uuid = (
+        item[name]["S"] for name in ("message_group_uuid", "created_at", "message_uuid")
+    )
     return Message(
-        group_uuid=str(item["message_group_uuid"]),
-        message_uuid=str(item["message_uuid"]),
-        text=str(item["message"]),
-        created_at=str(item["created_at"]),
+        group_uuid=group,
+        message_uuid=message_uuid,
+        text=sealer.open(binary(item["message"]["B"]), group, f"{created_at}#{message_uuid}"),
+        created_at=created_at,
         sender=UserRef(
-            str(item["user_uuid"]), str(item["user_handle"]), str(item["user_display_name"])
+            item["user_uuid"]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
         ),
-        member_uuids=(members[0], members[1]),
+        member_uuids=members,
     )
 
 
-def message_from_item(item: Mapping[str, Any]) -> Message:
-    plain = {name: value["S"] for name, value in item.items() if "S" in value}
-    plain["member_uuids"] = [v["S"] for v in item["member_uuids"]["L"]]
-    return message_from_plain(plain)
+def last_message_of(item: Mapping[str, Any]) -> LastMessage:
+    """What the inbox rows show of a message item (as stored, or in a stream record): nothing
+    is opened, so the stream processor needs no key."""
+    return LastMessage(
+        group_uuid=str(item["message_group_uuid"]["S"]),
+        message_uuid=str(item["message_uuid"]["S"]),
+        created_at=str(item["created_at"]["S"]),
+        sender_uuid=str(item["user_uuid"]["S"]),
+        member_uuids=_members(item),
+        sealed_preview=binary(item.get(PREVIEW, item["message"])["B"]),
+    )
 
 
-def inbox_item(owner: UserRef, other: UserRef, group_uuid: str, first: Message) -> Item:
+def binary(value: bytes | str) -> bytes:
+    """A B value: bytes from boto3, base64 text in a Lambda event's JSON."""
+    if isinstance(value, str):
+        return base64.b64decode(value, validate=True)
+    return bytes(value)
+
+
+def _members(item: Mapping[str, Any]) -> tuple[str, str]:
+    members = [str(value["S"]) for value in item["member_uuids"]["L"]]
+    if len(members) != 2:
+        raise ValueError("a message names exactly two members")
+    return members[0], members[1]
+
+
+def inbox_item(owner: UserRef, other: UserRef, first: LastMessage) -> Item:
     item = {
-        **to_attrs(keys.inbox_key(owner.uuid, group_uuid)),
-        "message_group_uuid": s(group_uuid),
+        **to_attrs(keys.inbox_key(owner.uuid, first.group_uuid)),
+        "message_group_uuid": s(first.group_uuid),
         "user_uuid": s(owner.uuid),
         "other_user_uuid": s(other.uuid),
         "other_user_handle": s(other.handle),
         "other_user_display_name": s(other.display_name),
         **last_message_attrs(first),
     }
-    if first.sender.uuid != owner.uuid:
+    if first.sender_uuid != owner.uuid:
         item[UNREAD] = {"BS": [unread_token(first.sort_key)]}
     return item
 
 
-def last_message_attrs(message: Message) -> Item:
+def last_message_attrs(message: LastMessage) -> Item:
     return {
-        "last_message": s(preview(message.text)),
+        "last_message": {"B": message.sealed_preview},
         "last_message_at": s(message.created_at),
         "last_message_sk": s(message.sort_key),
-        "last_sender_uuid": s(message.sender.uuid),
+        "last_sender_uuid": s(message.sender_uuid),
     }
 
 
-def inbox_from_item(item: Mapping[str, Any]) -> InboxEntry:
+def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
+    group, last_sk = item["message_group_uuid"]["S"], item["last_message_sk"]["S"]
     return InboxEntry(
         owner_uuid=item["user_uuid"]["S"],
-        group_uuid=item["message_group_uuid"]["S"],
+        group_uuid=group,
         other=UserRef(
             item["other_user_uuid"]["S"],
             item["other_user_handle"]["S"],
             item["other_user_display_name"]["S"],
         ),
-        last_message=item["last_message"]["S"],
+        last_message=sealer.open(binary(item["last_message"]["B"]), group, last_sk),
         last_message_at=item["last_message_at"]["S"],
-        last_message_sk=item["last_message_sk"]["S"],
+        last_message_sk=last_sk,
         unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),
     )
+
+
+def opened_fields(item: Mapping[str, Any], sealer: TextSealer) -> dict[str, str]:
+    """Every sealed value of an item (a message's text and preview, an inbox row's preview),
+    opened: for an operator with the key (`cruddur ddb scan --decrypt`)."""
+    group = item.get("message_group_uuid", {}).get("S")
+    if group is None:
+        return {}
+    names: tuple[str, ...] = ("message", PREVIEW)
+    if keys.is_message_pk(item["pk"]["S"]):
+        sort_key = item["sk"]["S"]
+    else:
+        sort_key, names = item.get("last_message_sk", {}).get("S", ""), ("last_message",)
+    return {
+        name: sealer.open(binary(item[name]["B"]), group, sort_key)
+        for name in names
+        if "B" in item.get(name, {})
+    }
 
 
 def pair_item(a: UserRef, b: UserRef, group_uuid: str) -> Item:

@@ -62,14 +62,28 @@ def _page_args(
     return args
 
 
-def messages_page(response: dict[str, Any], limit: int) -> tuple[list[Message], keys.Key | None]:
+def messages_page(
+    response: dict[str, Any], limit: int, sealer: items.TextSealer
+) -> tuple[list[Message], keys.Key | None]:
     found, last = _page(response, limit, MESSAGE_KEY_FIELDS)
-    return [items.message_from_item(item) for item in found], last
+    return [items.message_from_item(item, sealer) for item in found], last
 
 
-def inbox_page(response: dict[str, Any], limit: int) -> tuple[list[InboxEntry], keys.Key | None]:
+def inbox_page(
+    response: dict[str, Any], limit: int, sealer: items.TextSealer
+) -> tuple[list[InboxEntry], keys.Key | None]:
     found, last = _page(response, limit, INBOX_KEY_FIELDS)
-    return [items.inbox_from_item(item) for item in found], last
+    return [items.inbox_from_item(item, sealer) for item in found], last
+
+
+def sealed_values(response: dict[str, Any]) -> list[bytes]:
+    """The sealed texts a response holds (messages or inbox previews), to find their keys."""
+    return [
+        items.binary(item[name]["B"])
+        for item in response.get("Items", [response.get("Item") or {}])
+        for name in ("message", "last_message")
+        if name in item
+    ]
 
 
 def _page(

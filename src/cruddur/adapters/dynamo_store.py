@@ -1,8 +1,9 @@
-"""Access patterns A–F of DESIGN §3 over one injected boto3 DynamoDB client."""
+"""Access patterns A–F of DESIGN §3 over one injected boto3 DynamoDB client; what people write
+is sealed (encrypted) on the way in and opened on the way out."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -18,6 +19,11 @@ from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message, UserRef
 from cruddur.errors import Conflict
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from cruddur.adapters.capacity import CapacityMeter
+
 # Re-exported: the services read the cursor fields from here.
 MESSAGE_KEY_FIELDS = queries.MESSAGE_KEY_FIELDS
 INBOX_KEY_FIELDS = queries.INBOX_KEY_FIELDS
@@ -30,29 +36,42 @@ class PairExists(Conflict):
 class DynamoStore(InboxUpdates):
     """Reads and writes of the API; the inbox updates of the stream come from InboxUpdates."""
 
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        sealer: items.TextSealer,
+        meter: CapacityMeter | None = None,
+    ) -> None:
+        super().__init__(client, table, meter)
+        self.sealer = sealer
+
     # -- A: messages of a group, newest first ---------------------------------------------
     def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
         args = queries.messages_query(self.table, group_uuid, limit, start)
-        return queries.messages_page(self.call(lambda: self.client.query(**args)), limit)
+        return queries.messages_page(
+            self.call(lambda: self.client.query(**args)), limit, self.sealer
+        )
 
     # -- B: a user's inbox, newest activity first -------------------------------------------
     def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
         args = queries.inbox_query(self.table, owner_uuid, limit, start)
-        return queries.inbox_page(self.call(lambda: self.client.query(**args)), limit)
+        return queries.inbox_page(self.call(lambda: self.client.query(**args)), limit, self.sealer)
 
     # -- C: send into a group ---------------------------------------------------------------
     def put_message(self, message: Message) -> None:
+        item = items.message_item(message, self.sealer)
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
             # already stored (a retried request): then the write has happened and we are done.
             self.call(
                 lambda: self.client.put_item(
                     TableName=self.table,
-                    Item=items.message_item(message),
+                    Item=item,
                     ConditionExpression="attribute_not_exists(pk)",
                     ReturnConsumedCapacity="TOTAL",
                 ),
@@ -67,12 +86,12 @@ class DynamoStore(InboxUpdates):
     def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
         key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}
         item = self.get(key)
-        return None if item is None else items.message_from_item(item)
+        return None if item is None else items.message_from_item(item, self.sealer)
 
     # -- E: membership ----------------------------------------------------------------------
     def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         item = self.get(keys.inbox_key(owner_uuid, group_uuid))
-        return None if item is None else items.inbox_from_item(item)
+        return None if item is None else items.inbox_from_item(item, self.sealer)
 
     # -- F: start a conversation ------------------------------------------------------------
     def find_pair(self, user_a: str, user_b: str) -> str | None:
@@ -84,12 +103,14 @@ class DynamoStore(InboxUpdates):
 
         Raises PairExists when the pair item is already there (someone else started it first).
         """
-        group = first.group_uuid
+        message = items.message_item(first, self.sealer)
+        # The rows show the preview sealed with the message: the same bytes the stream copies.
+        shown = items.last_message_of(message)
         puts = [
-            items.pair_item(sender, recipient, group),
-            items.inbox_item(sender, recipient, group, first),
-            items.inbox_item(recipient, sender, group, first),
-            items.message_item(first),
+            items.pair_item(sender, recipient, first.group_uuid),
+            items.inbox_item(sender, recipient, shown),
+            items.inbox_item(recipient, sender, shown),
+            message,
         ]
         transact: list[Any] = [
             {

@@ -9,6 +9,7 @@ import click
 from cruddur.cli.cost import cost
 from cruddur.cli.db import db
 from cruddur.cli.ddb import ddb
+from cruddur.cli.keys import keys
 from cruddur.cli.serve import serve
 from cruddur.cli.stream import stream
 from cruddur.cli.up import up
@@ -39,6 +40,7 @@ def main(log_level: str) -> None:
 main.add_command(cost)
 main.add_command(db)
 main.add_command(ddb)
+main.add_command(keys)
 main.add_command(serve)
 main.add_command(stream)
 main.add_command(up)

@@ -14,10 +14,19 @@ import click
 from boto3.dynamodb.types import Binary, TypeDeserializer
 
 from cruddur import bootstrap, demo
+from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.cli.common import describe_target, handle_errors, target_options, target_settings
+from cruddur.adapters.sealing import ShownSealed
+from cruddur.cli.common import (
+    F,
+    data_dir_option,
+    describe_target,
+    handle_errors,
+    target_options,
+    target_settings,
+)
 from cruddur.config import Settings
 from cruddur.domain.keys import Key
 from cruddur.domain.model import parse_uuid
@@ -31,8 +40,20 @@ def ddb() -> None:
     """Operate the DynamoDB table: create, inspect, seed, drop; run DynamoDB Local."""
 
 
-def _store(settings: Settings) -> DynamoStore:
-    return bootstrap.build_store(settings, meter=CapacityMeter())
+def _store(settings: Settings, *, decrypt: bool = True) -> DynamoStore:
+    # Without --decrypt nothing is opened: sealed text shows as its ciphertext.
+    return bootstrap.build_store(
+        settings, meter=CapacityMeter(), sealer=None if decrypt else ShownSealed()
+    )
+
+
+def decrypt_option(func: F) -> F:
+    return click.option(
+        "--decrypt",
+        is_flag=True,
+        help="Show message text in clear (needs the key: the data dir's key file, or KMS "
+        "access to CRUDDUR_KMS_KEY_IDS). Without it, sealed text shows as ciphertext.",
+    )(func)
 
 
 def _report(store: DynamoStore) -> None:
@@ -117,15 +138,24 @@ def drop(endpoint_url: str | None, prod: bool, table: str, region: str, yes: boo
 
 @ddb.command("scan")
 @target_options
+@data_dir_option
+@decrypt_option
 @click.option(
     "--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many items."
 )
 @handle_errors
 def scan(
-    endpoint_url: str | None, prod: bool, table: str, region: str, max_items: int | None
+    endpoint_url: str | None,
+    prod: bool,
+    table: str,
+    region: str,
+    data_dir: Path,
+    decrypt: bool,
+    max_items: int | None,
 ) -> None:
-    """Print every item of the table, one JSON object a line."""
-    store = _store(target_settings(endpoint_url, prod, table, region))
+    """Print every item of the table, one JSON object a line (message text as ciphertext
+    unless --decrypt)."""
+    store = _store(target_settings(endpoint_url, prod, table, region, data_dir=data_dir))
     deserializer = TypeDeserializer()
     args: dict[str, Any] = {"TableName": store.table, "ReturnConsumedCapacity": "TOTAL"}
     shown = 0
@@ -133,6 +163,8 @@ def scan(
         page = store.call(lambda: store.client.scan(**args))
         for item in page.get("Items", [])[: None if max_items is None else max_items - shown]:
             plain = {k: deserializer.deserialize(v) for k, v in item.items()}
+            if decrypt:
+                plain.update(items.opened_fields(item, store.sealer))
             click.echo(json.dumps(plain, default=_jsonable, sort_keys=True))
             shown += 1
         if "LastEvaluatedKey" not in page:
@@ -167,10 +199,11 @@ def _jsonable(value: object) -> object:
 
 @ddb.command("seed")
 @target_options
+@data_dir_option
 @handle_errors
-def seed(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
+def seed(endpoint_url: str | None, prod: bool, table: str, region: str, data_dir: Path) -> None:
     """Write the demo users' conversations (skips the ones already there)."""
-    settings = target_settings(endpoint_url, prod, table, region)
+    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     if prod:
         raise click.UsageError("demo data does not go to production")
     store = _store(settings)
@@ -182,12 +215,22 @@ def seed(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
 @ddb.command("get-conversation")
 @click.argument("message_group_uuid")
 @target_options
+@data_dir_option
+@decrypt_option
 @handle_errors
 def get_conversation(
-    message_group_uuid: str, endpoint_url: str | None, prod: bool, table: str, region: str
+    message_group_uuid: str,
+    endpoint_url: str | None,
+    prod: bool,
+    table: str,
+    region: str,
+    data_dir: Path,
+    decrypt: bool,
 ) -> None:
-    """Print every message of a conversation, oldest first (pages through all of it)."""
-    store = _store(target_settings(endpoint_url, prod, table, region))
+    """Print every message of a conversation, oldest first (pages through all of it); the
+    text as ciphertext unless --decrypt."""
+    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    store = _store(settings, decrypt=decrypt)
     group = parse_uuid(message_group_uuid, "message_group_uuid")
     messages = list(_every_page(lambda start: store.query_messages(group, PAGE, start)))
     for message in reversed(messages):
@@ -203,7 +246,8 @@ def list_conversations(
     user_uuid: str, endpoint_url: str | None, prod: bool, table: str, region: str
 ) -> None:
     """Print a user's inbox, newest activity first (pages through all of it)."""
-    store = _store(target_settings(endpoint_url, prod, table, region))
+    # It prints no message text, so it opens none.
+    store = _store(target_settings(endpoint_url, prod, table, region), decrypt=False)
     owner = parse_uuid(user_uuid, "user_uuid")
     for entry in _every_page(lambda start: store.query_inbox(owner, PAGE, start)):
         click.echo(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cruddur.adapters import dynamo_items as items
+from cruddur.adapters import sealing
 from cruddur.costs.prices import Prices
 from cruddur.domain.model import Message, UserRef
 from cruddur.errors import Invalid
@@ -351,11 +352,31 @@ def sample_item_sizes(message_chars: int) -> tuple[int, int, int]:
         sender=a,
         member_uuids=(a.uuid, b.uuid),
     )
+    stored = items.message_item(message, SIZE_ONLY)
     return (
-        item_bytes(items.message_item(message)),
-        item_bytes(items.inbox_item(b, a, group, message)),
+        item_bytes(stored),
+        item_bytes(items.inbox_item(b, a, items.last_message_of(stored))),
         item_bytes(items.pair_item(a, b, group)),
     )
+
+
+class _SizeOnly:
+    """Sealed values of the real length (sealing adds a fixed number of bytes), no key."""
+
+    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes:
+        return bytes(len(text.encode()) + sealing.OVERHEAD)
+
+    def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
+        raise NotImplementedError("sizes only")
+
+    def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]:
+        return set()
+
+    def load_keys(self, key_ids: Iterable[bytes]) -> None:
+        return None
+
+
+SIZE_ONLY = _SizeOnly()
 
 
 def item_bytes(item: Mapping[str, Any]) -> int:

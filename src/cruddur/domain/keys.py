@@ -6,6 +6,7 @@
 | inbox row  | GRP#{owner}               | GRP#{group}                 |
 | pair       | PAIR#{low_uuid}#{high_uuid} | PAIR                      |
 | idempotency| IDEM#{user}#{sha256(key)} | IDEM                        |
+| data key   | DATAKEY                   | {key_id}: hex, time-ordered |
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ PAIR_PREFIX = "PAIR#"
 PAIR_SK = "PAIR"
 IDEMPOTENCY_PREFIX = "IDEM#"
 IDEMPOTENCY_SK = "IDEM"
+DATA_KEY_PK = "DATAKEY"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -52,6 +54,10 @@ def pair_key(user_a: str, user_b: str) -> Key:
 def idempotency_key(user_uuid: str, key_digest: str) -> Key:
     # The client's key is hashed: any characters, fixed length, nothing of it in the table.
     return {"pk": f"{IDEMPOTENCY_PREFIX}{user_uuid}#{key_digest}", "sk": IDEMPOTENCY_SK}
+
+
+def data_key_key(key_id: str) -> Key:
+    return {"pk": DATA_KEY_PK, "sk": key_id}
 
 
 def is_message_pk(pk: str) -> bool:

@@ -67,12 +67,29 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class LastMessage:
+    """What an inbox row shows of a message. The preview stays sealed (encrypted by the API):
+    the stream processor copies it into the rows and never reads it."""
+
+    group_uuid: str
+    message_uuid: str
+    created_at: str
+    sender_uuid: str
+    member_uuids: tuple[str, str]
+    sealed_preview: bytes
+
+    @property
+    def sort_key(self) -> str:
+        return f"{self.created_at}#{self.message_uuid}"
+
+
+@dataclass(frozen=True)
 class InboxChange:
     """What one batch of messages does to one member's inbox row (pattern D)."""
 
     owner_uuid: str
     group_uuid: str
-    latest: Message
+    latest: LastMessage
     unread_sks: frozenset[str] = field(default_factory=frozenset)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
-from cruddur.adapters.idempotency_store import Claim, IdempotencyStore, digest
+from cruddur.adapters.idempotency_store import Claim, IdempotencyStore
 from cruddur.adapters.users import UsersDirectory, normalize_handle
 from cruddur.domain.model import Message, MessageIdentity, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
@@ -25,6 +27,7 @@ IDEMPOTENCY_KEY_MAX = 255
 class Idempotency:
     store: IdempotencyStore
     ttl_seconds: int
+    fingerprint_key: bytes  # the request's fingerprint is an HMAC: the text stays unguessable
 
 
 def post_message(
@@ -82,7 +85,8 @@ def _claim(
         "message_group_uuid": group_uuid,
         "handle": None if handle is None else normalize_handle(handle),
     }
-    fingerprint = digest(json.dumps(request, sort_keys=True))
+    body = json.dumps(request, sort_keys=True).encode()
+    fingerprint = hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
     held = idempotency.store.claim(
         sender.uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
     )

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cruddur.domain.model import InboxChange, Message
+from cruddur.domain.model import InboxChange, LastMessage
 from cruddur.errors import Invalid, NotFound
 from cruddur.stream.records import MalformedRecord, Record, message_of, sequence_number
 
@@ -48,7 +48,7 @@ class BatchResult:
         return {"batchItemFailures": [{"itemIdentifier": seq} for seq in self.failed]}
 
 
-def changes_for(messages: Iterable[Message]) -> list[InboxChange]:
+def changes_for(messages: Iterable[LastMessage]) -> list[InboxChange]:
     """One change per member: the newest message, and the ones the member did not send."""
     unique = {m.message_uuid: m for m in messages}.values()
     latest = max(unique, key=lambda m: m.sort_key)
@@ -57,7 +57,7 @@ def changes_for(messages: Iterable[Message]) -> list[InboxChange]:
             owner_uuid=member,
             group_uuid=latest.group_uuid,
             latest=latest,
-            unread_sks=frozenset(m.sort_key for m in unique if m.sender.uuid != member),
+            unread_sks=frozenset(m.sort_key for m in unique if m.sender_uuid != member),
         )
         for member in latest.member_uuids
     ]
@@ -65,7 +65,7 @@ def changes_for(messages: Iterable[Message]) -> list[InboxChange]:
 
 def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResult:
     result = BatchResult()
-    groups: dict[str, list[tuple[str, Message]]] = {}
+    groups: dict[str, list[tuple[str, LastMessage]]] = {}
     for record in records:
         seq = sequence_number(record)
         try:
@@ -92,7 +92,7 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
 
 
 def _apply_group(
-    inbox: InboxWriter, group: str, entries: list[tuple[str, Message]]
+    inbox: InboxWriter, group: str, entries: list[tuple[str, LastMessage]]
 ) -> tuple[int, list[str], set[str]]:
     """(rows updated, sequence numbers that failed, those of them that failed for good)."""
     try:
@@ -106,12 +106,12 @@ def _apply_group(
         return 0, *_apply_each(inbox, entries)
 
 
-def _apply(inbox: InboxWriter, messages: list[Message]) -> int:
+def _apply(inbox: InboxWriter, messages: list[LastMessage]) -> int:
     return sum(inbox.apply_inbox_change(change) for change in changes_for(messages))
 
 
 def _apply_each(
-    inbox: InboxWriter, entries: list[tuple[str, Message]]
+    inbox: InboxWriter, entries: list[tuple[str, LastMessage]]
 ) -> tuple[list[str], set[str]]:
     failed, poisoned = [], set()
     for seq, message in entries:

@@ -1,13 +1,13 @@
-"""Stream records → messages. Records that are not new messages are ignored, not failed."""
+"""Stream records → what inbox rows show of new messages. Other records are ignored, not failed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from cruddur.adapters.dynamo_items import message_from_item
+from cruddur.adapters.dynamo_items import last_message_of
 from cruddur.domain import keys
-from cruddur.domain.model import Message
+from cruddur.domain.model import LastMessage
 
 Record = Mapping[str, Any]
 
@@ -20,7 +20,7 @@ def sequence_number(record: Record) -> str:
     return str(record["dynamodb"]["SequenceNumber"])
 
 
-def message_of(record: Record) -> Message | None:
+def message_of(record: Record) -> LastMessage | None:
     """The message a record inserts, or None for anything else (inbox rows, pairs, removals)."""
     if record.get("eventName") not in {"INSERT", "MODIFY"}:
         return None
@@ -33,7 +33,7 @@ def message_of(record: Record) -> Message | None:
         raise MalformedRecord("a message record without NewImage: is the stream view NEW_IMAGE?")
     try:
         # The image is in DynamoDB's JSON, as GetItem returns it: no (de)serializer needed.
-        message = message_from_item(image)
+        message = last_message_of(image)
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedRecord(f"unreadable message image: {type(exc).__name__}") from exc
     if keys.message_pk(message.group_uuid) != pk:

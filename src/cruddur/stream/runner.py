@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_schema
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.config import Settings
 from cruddur.events.hub import EventHub
 from cruddur.events.publishing import PublishingInbox
@@ -25,10 +25,11 @@ def dead_letter_path(data_dir: Path) -> Path:
 
 
 def build_poller(
-    settings: Settings, store: DynamoStore | None = None, hub: EventHub | None = None
+    settings: Settings, store: InboxUpdates | None = None, hub: EventHub | None = None
 ) -> StreamPoller:
-    """The poller; with a hub, each applied inbox change is also announced to live browsers."""
-    store = store or bootstrap.build_store(settings)
+    """The poller; with a hub, each applied inbox change is also announced to live browsers.
+    It copies sealed previews and never opens one: it is built without any key."""
+    store = store or bootstrap.build_inbox_updates(settings)
     arn = dynamo_schema.stream_arn(store.client, settings.table_name)
     inbox: InboxWriter = store if hub is None else PublishingInbox(store, hub)
     return StreamPoller(

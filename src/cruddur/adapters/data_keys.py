@@ -1,0 +1,156 @@
+"""Data keys: the secrets message text is sealed under, one per generation, kept wrapped in the
+table.
+
+A generation's 32-byte key is made by the first API process that needs one (there is none yet,
+or the newest is older than `max_age`), wrapped by the Envelope (AWS KMS, or the local key
+file) and stored as item DATAKEY/{key_id}. Each conversation seals under its own key derived
+from it (sealing.py). `rotate` starts a new generation at once; every process seals with the
+newest within `refresh` seconds, and older generations stay to open what they sealed.
+
+KMS is called once per generation per process (an unwrap on first use), never per message.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.envelope import Envelope
+from cruddur.domain import keys
+from cruddur.domain.clock import format_timestamp
+from cruddur.errors import Unreadable
+
+log = logging.getLogger(__name__)
+KEY_ID_BYTES = 8  # 4 bytes of epoch seconds first, so the ids sort by age; 4 random
+MAX_AGE = 30 * 86_400.0
+REFRESH = 60.0
+
+
+@dataclass(frozen=True)
+class Generation:
+    key_id: str
+    created_at: str
+    wrapped_by: str
+
+
+class DataKeys:
+    def __init__(
+        self,
+        table: DynamoTable,
+        envelope: Envelope,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_age: float = MAX_AGE,
+        refresh: float = REFRESH,
+    ) -> None:
+        self.table = table
+        self.envelope = envelope
+        self.clock = clock
+        self.max_age = max_age
+        self.refresh = refresh
+        self._keys: dict[bytes, bytes] = {}
+        self._current: tuple[bytes, float] | None = None  # (key id, when it was looked up)
+        self._lock = threading.Lock()
+
+    def current(self) -> tuple[bytes, bytes]:
+        """(key id, key) of the generation new text is sealed under."""
+        with self._lock:
+            now = self.clock()
+            if self._current is None or now - self._current[1] >= self.refresh:
+                self._current = (self._newest(now) or self._create(now), now)
+            key_id = self._current[0]
+        return key_id, self.get(key_id)
+
+    def rotate(self) -> str:
+        """A new generation, sealing from now on (here at once, elsewhere within `refresh`)."""
+        with self._lock:
+            now = self.clock()
+            key_id = self._create(now)
+            self._current = (key_id, now)
+        return key_id.hex()
+
+    def known(self, key_id: bytes) -> bool:
+        return key_id in self._keys
+
+    def get(self, key_id: bytes) -> bytes:
+        key = self._keys.get(key_id)
+        if key is None:
+            key = self._keys[key_id] = self._unwrap(key_id)
+        return key
+
+    def generations(self) -> list[Generation]:
+        """Every generation, oldest first (a handful a year: one page)."""
+        return [
+            Generation(item["sk"]["S"], item["created_at"]["S"], item["wrapped_by"]["S"])
+            for item in self._query(newest_first=False)
+        ]
+
+    def _query(self, *, newest_first: bool, limit: int | None = None) -> list[items.Item]:
+        args: dict[str, Any] = {
+            "TableName": self.table.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": items.s(keys.DATA_KEY_PK)},
+            "ProjectionExpression": "sk, created_at, wrapped_by",
+            "ScanIndexForward": not newest_first,
+            "ConsistentRead": True,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if limit is not None:
+            args["Limit"] = limit
+        return list(self.table.call(lambda: self.table.client.query(**args)).get("Items", []))
+
+    def _newest(self, now: float) -> bytes | None:
+        found = self._query(newest_first=True, limit=1)
+        if not found:
+            return None
+        key_id = bytes.fromhex(found[0]["sk"]["S"])
+        if now - int.from_bytes(key_id[:4], "big") >= self.max_age:
+            return None  # its period is over: the caller starts the next generation
+        return key_id
+
+    def _create(self, now: float) -> bytes:
+        key_id = int(now).to_bytes(4, "big") + secrets.token_bytes(KEY_ID_BYTES - 4)
+        key = secrets.token_bytes(32)
+        wrapped = self.envelope.wrap(key, self._context(key_id))
+        item = {
+            **items.to_attrs(keys.data_key_key(key_id.hex())),
+            "wrapped_key": {"B": wrapped},
+            "wrapped_by": items.s(self.envelope.wrapping.describe()),
+            "created_at": items.s(format_timestamp(datetime.fromtimestamp(now, UTC))),
+        }
+        self.table.call(
+            lambda: self.table.client.put_item(
+                TableName=self.table.table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnConsumedCapacity="TOTAL",
+            ),
+            write=True,
+        )
+        self._keys[key_id] = key
+        # Two processes may start generations together: both are valid, each opens its own.
+        log.info("data key generation %s started", key_id.hex())
+        return key_id
+
+    def _unwrap(self, key_id: bytes) -> bytes:
+        item = self.table.get(keys.data_key_key(key_id.hex()))
+        if item is None:
+            raise Unreadable(f"data key {key_id.hex()} is not in the table")
+        return self.envelope.unwrap(bytes(item["wrapped_key"]["B"]), self._context(key_id))
+
+    def _context(self, key_id: bytes) -> dict[str, str]:
+        # Bound into the wrapped key: it unwraps only as this table's key of this id (and a
+        # KMS key policy can require the purpose).
+        return {
+            "purpose": "cruddur-messages data key",
+            "table": self.table.table,
+            "key_id": key_id.hex(),
+        }

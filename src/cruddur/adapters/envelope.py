@@ -1,0 +1,219 @@
+"""Envelope encryption of data keys with the AWS Encryption SDK: AWS KMS in production, a local
+key file by default.
+
+Only data keys go through here (a 32-byte key per generation, see data_keys.py), never message
+text: the SDK's message format carries a header of a few hundred bytes and costs ~0.6 ms of CPU
+per call, which per message would double a send's CPU and push inbox rows past one write unit.
+The suite is AES-256-GCM with HKDF-SHA512 and key commitment, without a signature (the readers
+are the writers: one service, one trust domain), and decryption requires commitment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import aws_encryption_sdk
+from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
+from aws_encryption_sdk.identifiers import (
+    Algorithm,
+    CommitmentPolicy,
+    EncryptionKeyType,
+    WrappingAlgorithm,
+)
+from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
+from aws_encryption_sdk.key_providers.base import MasterKeyProvider
+from aws_encryption_sdk.key_providers.kms import KMSMasterKey, KMSMasterKeyConfig
+from aws_encryption_sdk.key_providers.raw import RawMasterKeyProvider
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cruddur.errors import Invalid, Unavailable, Unreadable
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
+SUITE = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
+LOCAL_PROVIDER = "cruddur-local"
+KEY_FILE = "wrapping-keys.json"
+
+
+class Wrapping(Protocol):
+    """Where data keys are wrapped: the provider that encrypts, the one that decrypts."""
+
+    def describe(self) -> str: ...
+    def for_encrypt(self) -> MasterKeyProvider: ...
+    def for_decrypt(self) -> MasterKeyProvider: ...
+
+
+class Envelope:
+    def __init__(self, wrapping: Wrapping) -> None:
+        self.wrapping = wrapping
+        # One wrapped key per envelope: an attacker-supplied item cannot make us try many.
+        self._sdk = aws_encryption_sdk.EncryptionSDKClient(
+            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+            max_encrypted_data_keys=1,
+        )
+
+    def wrap(self, key: bytes, context: Mapping[str, str]) -> bytes:
+        with _failures("wrap a data key"):
+            blob, _ = self._sdk.encrypt(
+                source=key,
+                key_provider=self.wrapping.for_encrypt(),
+                encryption_context=dict(context),
+                algorithm=SUITE,
+            )
+        return bytes(blob)
+
+    def unwrap(self, blob: bytes, context: Mapping[str, str]) -> bytes:
+        with _failures("unwrap a data key"):
+            key, header = self._sdk.decrypt(source=blob, key_provider=self.wrapping.for_decrypt())
+        # The SDK authenticates the context it finds; that it is the one we expect is ours to say.
+        found = header.encryption_context
+        if any(found.get(name) != value for name, value in context.items()):
+            raise Unreadable("a wrapped data key belongs to another table or key id")
+        return bytes(key)
+
+
+@contextmanager
+def _failures(doing: str) -> Iterator[None]:
+    """The SDK's and KMS's failures as our typed errors (a key we may not use, KMS away)."""
+    try:
+        yield
+    except (AWSEncryptionSDKClientError, ClientError) as exc:
+        raise Unavailable(f"could not {doing}: {type(exc).__name__}") from exc
+    except BotoCoreError as exc:
+        raise Unavailable(f"could not {doing}: KMS did not answer") from exc
+
+
+# -- AWS KMS -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KmsWrapping:
+    """The first key wraps new data keys; every listed key unwraps (keys replaced by a rotation
+    stay listed until no data key they wrapped is in use)."""
+
+    client: KMSClient
+    key_ids: Sequence[str]
+
+    def describe(self) -> str:
+        return f"kms:{self.key_ids[0]}"
+
+    def for_encrypt(self) -> MasterKeyProvider:
+        return self._key(self.key_ids[0])
+
+    def for_decrypt(self) -> MasterKeyProvider:
+        first, *rest = (self._key(key_id) for key_id in self.key_ids)
+        for other in rest:
+            first.add_master_key_provider(other)
+        return first
+
+    def _key(self, key_id: str) -> KMSMasterKey:
+        return KMSMasterKey(config=KMSMasterKeyConfig(key_id=key_id, client=self.client))
+
+
+# -- the local key file --------------------------------------------------------------------------
+
+
+class LocalWrapping:
+    """AES-256 wrapping keys in a 0600 file under the data dir, made on first use, never
+    committed. The newest wraps; all unwrap. `add_key` is the rotation."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / KEY_FILE
+        self._keys: dict[str, bytes] = {}
+
+    def describe(self) -> str:
+        return f"{LOCAL_PROVIDER}:{self._newest()}"
+
+    def for_encrypt(self) -> MasterKeyProvider:
+        provider = _LocalProvider.of(self._load())
+        provider.add_master_key(self._newest().encode())
+        return provider
+
+    def for_decrypt(self) -> MasterKeyProvider:
+        keys = self._load()
+        provider = _LocalProvider.of(keys)
+        # A raw key opens a wrapped key only as a member: the provider matches them by id.
+        provider.add_master_keys_from_list([key_id.encode() for key_id in keys])
+        return provider
+
+    def add_key(self) -> str:
+        """A new wrapping key, newest from now on; the file is replaced atomically."""
+        self._load()
+        entries = [*self._entries(), _new_entry()]
+        staged = self.path.with_suffix(".tmp")
+        _write_private(staged, entries, exclusive=False)
+        staged.replace(self.path)
+        self._keys = {}
+        return entries[-1]["id"]
+
+    def _newest(self) -> str:
+        return list(self._load())[-1]
+
+    def _load(self) -> dict[str, bytes]:
+        if not self._keys:
+            if not self.path.exists():
+                # Two processes starting together: the first file made is the one both keep.
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _write_private(self.path, [_new_entry()], exclusive=True)
+            self._keys = {e["id"]: base64.b64decode(e["key"]) for e in self._entries()}
+            if not self._keys:
+                raise Invalid(f"{self.path} holds no wrapping key")
+        return self._keys
+
+    def _entries(self) -> list[dict[str, str]]:
+        try:
+            entries: list[dict[str, str]] = json.loads(self.path.read_text())["keys"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Invalid(f"{self.path} is not a wrapping key file") from exc
+        return entries
+
+
+def _new_entry() -> dict[str, str]:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return {
+        "id": f"local-{stamp}-{secrets.token_hex(3)}",
+        "key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def _write_private(path: Path, entries: list[dict[str, str]], *, exclusive: bool) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps({"keys": entries}, indent=1) + "\n")
+
+
+class _LocalProvider(RawMasterKeyProvider):  # type: ignore[misc]
+    provider_id = LOCAL_PROVIDER
+
+    _local_keys: dict[str, bytes]
+
+    @classmethod
+    def of(cls, keys: dict[str, bytes]) -> _LocalProvider:
+        # The SDK builds providers from keyword configuration: the keys are set after.
+        provider = cls()
+        provider._local_keys = keys
+        return provider
+
+    def _get_raw_key(self, key_id: bytes) -> WrappingKey:
+        name = key_id.decode() if isinstance(key_id, bytes) else str(key_id)
+        if name not in self._local_keys:
+            raise Unreadable(f"wrapping key {name} is not in the local key file")
+        return WrappingKey(
+            wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
+            wrapping_key=self._local_keys[name],
+            wrapping_key_type=EncryptionKeyType.SYMMETRIC,
+        )

@@ -1,0 +1,74 @@
+"""`cruddur keys …`: the keys message text is sealed under (see adapters/data_keys.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cruddur import bootstrap
+from cruddur.adapters.capacity import CapacityMeter
+from cruddur.adapters.data_keys import DataKeys
+from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.envelope import Envelope, LocalWrapping, Wrapping
+from cruddur.cli.common import (
+    data_dir_option,
+    describe_target,
+    handle_errors,
+    target_options,
+    target_settings,
+)
+from cruddur.config import Settings
+
+
+@click.group()
+def keys() -> None:
+    """Inspect and rotate the keys that encrypt message text.
+
+    Text is sealed with AES-256-GCM under a key per conversation, derived from a data key
+    generation; generations are kept in the table, wrapped by AWS KMS (CRUDDUR_KMS_KEY_IDS) or,
+    by default, by the key file in the data dir. A new generation starts every 30 days.
+    """
+
+
+def _data_keys(settings: Settings, wrapping: Wrapping | None = None) -> DataKeys:
+    table = DynamoTable(bootstrap.dynamodb_client(settings), settings.table_name, CapacityMeter())
+    return DataKeys(table, Envelope(wrapping or bootstrap.build_wrapping(settings)))
+
+
+@keys.command("rotate")
+@target_options
+@data_dir_option
+@handle_errors
+def rotate(endpoint_url: str | None, prod: bool, table: str, region: str, data_dir: Path) -> None:
+    """Start a new data key generation now: new messages are sealed under it (by every API
+    process within a minute); messages sealed before still open.
+
+    With the local key file, a new wrapping key is added to it first and wraps the new
+    generation. With KMS, the first key of CRUDDUR_KMS_KEY_IDS wraps it: to move to another
+    KMS key, list it first (keep the old one listed after it), then rotate.
+    """
+    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    wrapping = bootstrap.build_wrapping(settings)
+    if isinstance(wrapping, LocalWrapping):
+        click.echo(f"new wrapping key {wrapping.add_key()} in {wrapping.path}")
+    key_id = _data_keys(settings, wrapping).rotate()
+    click.echo(
+        f"data key generation {key_id} ({wrapping.describe()}) on {describe_target(settings)}"
+    )
+
+
+@keys.command("list")
+@target_options
+@data_dir_option
+@handle_errors
+def list_keys(
+    endpoint_url: str | None, prod: bool, table: str, region: str, data_dir: Path
+) -> None:
+    """Every data key generation, oldest first: id, when it started, what wraps it."""
+    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    found = _data_keys(settings).generations()
+    for generation in found:
+        click.echo(f"{generation.key_id}  {generation.created_at}  {generation.wrapped_by}")
+    if not found:
+        click.echo("no data key yet: the first message sent makes one")
