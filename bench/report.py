@@ -73,6 +73,14 @@ def table(results: dict[str, Any]) -> str:
         if "http_over_raw_api_p50" in entry:
             alone = entry["http_over_raw_api_p50"]
             lines.append(f"{'':4}HTTP / raw_api p50 (the HTTP layer alone): {alone:.2f}")
+    sealed = results.get("sealing")
+    if sealed:
+        lines += [
+            "",
+            f"Sealing a {sealed['text_bytes']}-byte message: {sealed['seal_cpu_us']} µs CPU to "
+            f"seal, {sealed['open_cpu_us']} µs to open ({sealed['page_of_20_open_cpu_us']} µs "
+            f"a page of 20); stored as {sealed['sealed_bytes']} bytes",
+        ]
     t = results["throughput"]
     warm = results["throughput_warm_up"]
     lines += [

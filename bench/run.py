@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import capacity, overhead, report, scaling, throughput
+from bench import capacity, overhead, report, scaling, sealing, throughput
 from bench.rig import rig
 from cruddur import bootstrap
 from cruddur.heap import freeze_startup_heap
@@ -56,6 +56,8 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         freeze_startup_heap()
         step("(1) overhead over the raw calls …")
         results["overhead"] = overhead.measure(system, ctx, plan.iterations)
+        step("(1b) sealing message text …")
+        results["sealing"] = sealing.measure(system.store.sealer)
         system.start_poller()
         step("(2) send throughput and stream lag: warming DynamoDB Local up first …")
         most = max(plan.client_counts)

@@ -67,7 +67,11 @@ class ApiStack(cdk.Stack):
             # The load balancer is in the VPC: its X-Forwarded-For names the client the rate
             # limits count by; no one else's is believed.
             "CRUDDUR_TRUSTED_PROXIES": network.vpc.vpc_cidr_block,
+            # Message text is sealed under data keys this KMS key wraps (serve --prod needs it).
+            "CRUDDUR_KMS_KEY_IDS": data.message_key.key_arn,
         }
+        if data.allowed_regions:
+            environment["CRUDDUR_ALLOWED_REGIONS"] = data.allowed_regions
         stored = [cursor_secret, database_url]
         if deploy.auth_mode == "local":
             # One RSA key for every task, or a token one task issued fails on the next. Secrets
@@ -101,7 +105,9 @@ class ApiStack(cdk.Stack):
             description="Cruddur API: reads and writes of its table and index only",
         )
         self.task_role.attach_inline_policy(
-            data.table_access(self, API_TABLE_ACTIONS, API_INDEX_ACTIONS)
+            data.table_access(
+                self, API_TABLE_ACTIONS, API_INDEX_ACTIONS, data.message_key_statement()
+            )
         )
         self.tasks_sg = ec2.SecurityGroup(
             self,

@@ -11,9 +11,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cruddur.adapters.data_keys import message_key_context
 from cruddur.adapters.dynamo_schema import table_definition
 from cruddur.domain.keys import EXPIRES_AT
-from cruddur_infra.permissions import TABLE_KEY_ACTIONS
+from cruddur_infra.permissions import MESSAGE_KEY_ACTIONS, TABLE_KEY_ACTIONS
 from cruddur_infra.settings import DeploySettings
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
@@ -39,6 +40,16 @@ class DataStack(cdk.Stack):
             self,
             "TableKey",
             description="Encrypts the Cruddur messages table at rest",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # Client-side: wraps the data keys the API seals message text under (see the app's
+        # adapters/data_keys.py). Only the API's role may use it; the stream processor copies
+        # sealed previews and has no grant on it.
+        self.message_key = kms.Key(
+            self,
+            "MessageKey",
+            description="Wraps the data keys that seal Cruddur message text (client-side)",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
@@ -77,6 +88,22 @@ class DataStack(cdk.Stack):
         self.index_names = [index["IndexName"] for index in definition["GlobalSecondaryIndexes"]]
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
+        cdk.CfnOutput(self, "MessageKeyArn", value=self.message_key.key_arn)
+        self.allowed_regions = ",".join(deploy.allowed_regions)
+
+    def message_key_statement(self) -> iam.PolicyStatement:
+        """Wrapping and unwrapping data keys of this table, and nothing else with the key: the
+        encryption context the app binds into each wrapped key is required."""
+        return iam.PolicyStatement(
+            actions=list(MESSAGE_KEY_ACTIONS),
+            resources=[self.message_key.key_arn],
+            conditions={
+                "StringEquals": {
+                    f"kms:EncryptionContext:{name}": value
+                    for name, value in message_key_context(self.table.table_name).items()
+                }
+            },
+        )
 
     def key_statement(self) -> iam.PolicyStatement:
         """Use of the table's key, only through DynamoDB on this table's behalf."""

@@ -27,5 +27,9 @@ STREAM_READ_ACTIONS = (
     "dynamodb:ListStreams",
 )
 
+# The API wraps (GenerateDataKey) and unwraps (Decrypt) the data keys that seal message text,
+# with the client-side message key; the stream processor has no action on that key.
+MESSAGE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
 # DynamoDB uses the table's key on the caller's behalf (kms:ViaService); nothing else may.
 TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")

@@ -27,6 +27,16 @@ class DeploySettings:
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
     config_rules: bool = False  # many organisations run AWS Config centrally
+    # Regions where user data may be held (also CRUDDUR_ALLOWED_REGIONS): the app refuses to
+    # synthesize for another, and every process it deploys refuses to start in another.
+    allowed_regions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.allowed_regions and self.region not in self.allowed_regions:
+            raise ValueError(
+                f"region {self.region} is not in allowed_regions "
+                f"({','.join(self.allowed_regions)}): user data may not be deployed there"
+            )
 
     @property
     def zones(self) -> list[str]:
@@ -56,6 +66,13 @@ class DeploySettings:
             cognito_user_pool_id=str(get("cognito_user_pool_id", "")),
             cognito_client_id=str(get("cognito_client_id", "")),
             config_rules=str(get("config_rules", "false")).lower() in {"1", "true", "yes"},
+            allowed_regions=tuple(
+                part.strip()
+                for part in str(
+                    get("allowed_regions", os.environ.get("CRUDDUR_ALLOWED_REGIONS", ""))
+                ).split(",")
+                if part.strip()
+            ),
         )
 
 

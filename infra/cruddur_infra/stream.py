@@ -110,6 +110,8 @@ class StreamStack(cdk.Stack):
             " this policy touches nothing else",
         )
         environment = {"CRUDDUR_TABLE_NAME": table.table_name}
+        if data.allowed_regions:
+            environment["CRUDDUR_ALLOWED_REGIONS"] = data.allowed_regions
         if redis_url:
             environment["REDIS_URL"] = redis_url
         self.function = lambda_.Function(

@@ -30,7 +30,7 @@ from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_items import TextSealer
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.dynamo_table import DynamoTable
-from cruddur.adapters.envelope import Envelope, KmsWrapping, LocalWrapping, Wrapping
+from cruddur.adapters.envelope import KEY_FILE, Envelope, KmsWrapping, LocalWrapping, Wrapping
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
@@ -119,7 +119,7 @@ def build_wrapping(settings: Settings) -> Wrapping:
     """AWS KMS when CRUDDUR_KMS_KEY_IDS names keys, else the key file in the data dir."""
     if settings.kms_key_id_list:
         return KmsWrapping(kms_client(settings), settings.kms_key_id_list)
-    return LocalWrapping(Path(settings.data_dir))
+    return LocalWrapping(settings.wrapping_key_file or Path(settings.data_dir) / KEY_FILE)
 
 
 def build_sealer(

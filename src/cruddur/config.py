@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     kms_key_ids: str = ""
     # KMS at another address (e.g. a local emulator); never AWS_ENDPOINT_URL, which is DynamoDB's.
     kms_endpoint_url: str | None = None
+    # Without KMS: the key file (0600, made on first run). Unset: wrapping-keys.json in data_dir.
+    # Processes that share a table but not a data dir must share this file.
+    wrapping_key_file: Path | None = None
     billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
     read_capacity: int = Field(default=5, ge=1)
     write_capacity: int = Field(default=5, ge=1)

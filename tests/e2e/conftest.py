@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -17,6 +18,7 @@ from pydantic import SecretStr
 
 from cruddur import bootstrap
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.envelope import KEY_FILE
 from cruddur.adapters.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
@@ -127,4 +129,5 @@ def second_process(settings: Settings) -> dict[str, Any]:
         "database_url": settings.users_database_url,
         "signing_key": SHARED_SIGNING_KEY,
         "redis_url": REDIS_URL,
+        "wrapping_key_file": Path(settings.data_dir) / KEY_FILE,
     }

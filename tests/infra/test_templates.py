@@ -296,3 +296,56 @@ def test_cognito_sign_in_without_a_pool_is_refused_at_synth(tmp_path: Path):
 
     with pytest.raises(ValueError, match="cognito_user_pool_id"):
         synth(tmp_path, {"cognito_user_pool_id": ""})
+
+
+def _kms_statements(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in _policies(body)
+        for statement in policy["PolicyDocument"]["Statement"]
+        if "kms:" in json.dumps(statement["Action"])
+    ]
+
+
+def test_only_the_api_may_use_the_message_key_and_only_for_this_tables_data_keys(
+    cdk_out: Path,
+):
+    data = template(cdk_out, "CruddurData")
+    keys = {k: r for k, r in data["Resources"].items() if r["Type"] == "AWS::KMS::Key"}
+    (message_key,) = [k for k in keys if k.startswith("MessageKey")]
+    assert keys[message_key]["Properties"]["EnableKeyRotation"] is True
+    assert keys[message_key]["DeletionPolicy"] == "Retain"
+
+    api_statements = [s for s in _kms_statements(template(cdk_out, "CruddurApi"))]
+    on_message_key = [s for s in api_statements if message_key in json.dumps(s["Resource"])]
+    (grant,) = on_message_key
+    assert sorted(grant["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    required = grant["Condition"]["StringEquals"]
+    assert required["kms:EncryptionContext:purpose"] == "cruddur-messages data key"
+    assert "kms:EncryptionContext:table" in required
+    env = {e["Name"]: e["Value"] for e in _container(cdk_out)["Environment"]}
+    assert message_key in json.dumps(env["CRUDDUR_KMS_KEY_IDS"])
+
+    # The stream processor copies sealed previews: nothing on the message key, and its only
+    # KMS use is the table's own key, through DynamoDB.
+    stream = template(cdk_out, "CruddurStream")
+    assert message_key not in json.dumps(stream)
+    for statement in _kms_statements(stream):
+        assert "kms:ViaService" in statement["Condition"]["StringEquals"], statement
+
+
+def test_a_region_outside_allowed_regions_is_refused_at_synth(tmp_path: Path):
+    from cruddur_infra.check import synth
+
+    with pytest.raises(ValueError, match="region us-east-1 is not in allowed_regions"):
+        synth(tmp_path, {"allowed_regions": "eu-central-1,eu-west-1"})
+
+
+def test_allowed_regions_reach_every_process_the_stacks_run(tmp_path: Path):
+    from cruddur_infra.check import synth
+
+    synth(tmp_path, {"allowed_regions": "us-east-1,eu-west-1"})
+    env = {e["Name"]: e["Value"] for e in _container(tmp_path)["Environment"]}
+    assert env["CRUDDUR_ALLOWED_REGIONS"] == "us-east-1,eu-west-1"
+    function = _one(template(tmp_path, "CruddurStream"), "AWS::Lambda::Function")
+    assert function["Environment"]["Variables"]["CRUDDUR_ALLOWED_REGIONS"] == "us-east-1,eu-west-1"

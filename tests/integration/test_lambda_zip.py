@@ -19,6 +19,13 @@ from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 HEAVY = ("sqlalchemy", "aiohttp", "redis", "argon2", "fastapi", "pydantic", "starlette", "jinja2")
+# What opening sealed text takes: the processor loads none of it, and has no key to give it.
+KEYED = (
+    "cryptography",
+    "aws_encryption_sdk",
+    "cruddur.adapters.sealing",
+    "cruddur.adapters.envelope",
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +63,11 @@ def test_the_zip_applies_real_stream_records_and_publishes_to_redis(
 
     assert result == {"batchItemFailures": []}
     assert not [m for m in modules if m.partition(".")[0] in HEAVY]
+    assert not [m for m in modules if m.startswith(KEYED)]
+    assert "third" not in json.dumps(event)  # the records carry sealed text only
     row = store.get_inbox_row(ada.uuid, group)
     assert row is not None
+    # The keyless processor copied the sealed preview; the API, which has the key, opens it.
     assert (row.last_message, row.unread_count) == ("third", 2)
     heard: set[tuple[str, str]] = set()
     deadline = time.monotonic() + 5

@@ -29,7 +29,8 @@ from cruddur.domain.clock import format_timestamp
 from cruddur.errors import Unreadable
 
 log = logging.getLogger(__name__)
-KEY_ID_BYTES = 8  # 4 bytes of epoch seconds first, so the ids sort by age; 4 random
+KEY_ID_BYTES = 8  # 6 bytes of epoch milliseconds first, so the ids sort by age; 2 random
+STAMP_BYTES = 6
 MAX_AGE = 30 * 86_400.0
 REFRESH = 60.0
 
@@ -112,12 +113,20 @@ class DataKeys:
         if not found:
             return None
         key_id = bytes.fromhex(found[0]["sk"]["S"])
-        if now - int.from_bytes(key_id[:4], "big") >= self.max_age:
+        if now - _stamp(key_id) / 1000 >= self.max_age:
             return None  # its period is over: the caller starts the next generation
         return key_id
 
     def _create(self, now: float) -> bytes:
-        key_id = int(now).to_bytes(4, "big") + secrets.token_bytes(KEY_ID_BYTES - 4)
+        # Later than every generation there is, even one made this millisecond (a rotation
+        # right after the first send): the newest id is the one to seal with.
+        newest = self._query(newest_first=True, limit=1)
+        stamp = int(now * 1000)
+        if newest:
+            stamp = max(stamp, _stamp(bytes.fromhex(newest[0]["sk"]["S"])) + 1)
+        key_id = stamp.to_bytes(STAMP_BYTES, "big") + secrets.token_bytes(
+            KEY_ID_BYTES - STAMP_BYTES
+        )
         key = secrets.token_bytes(32)
         wrapped = self.envelope.wrap(key, self._context(key_id))
         item = {
@@ -147,10 +156,15 @@ class DataKeys:
         return self.envelope.unwrap(bytes(item["wrapped_key"]["B"]), self._context(key_id))
 
     def _context(self, key_id: bytes) -> dict[str, str]:
-        # Bound into the wrapped key: it unwraps only as this table's key of this id (and a
-        # KMS key policy can require the purpose).
-        return {
-            "purpose": "cruddur-messages data key",
-            "table": self.table.table,
-            "key_id": key_id.hex(),
-        }
+        # Bound into the wrapped key: it unwraps only as this table's key of this id.
+        return {**message_key_context(self.table.table), "key_id": key_id.hex()}
+
+
+def _stamp(key_id: bytes) -> int:
+    return int.from_bytes(key_id[:STAMP_BYTES], "big")
+
+
+def message_key_context(table: str) -> dict[str, str]:
+    """The encryption context every wrapped data key carries (besides its id): the stack's
+    grant on the KMS key requires it, so the key serves nothing else."""
+    return {"purpose": "cruddur-messages data key", "table": table}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import secrets
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import aws_encryption_sdk
-from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
+from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError, InvalidKeyIdError
 from aws_encryption_sdk.identifiers import (
     Algorithm,
     CommitmentPolicy,
@@ -30,7 +31,7 @@ from aws_encryption_sdk.identifiers import (
     WrappingAlgorithm,
 )
 from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
-from aws_encryption_sdk.key_providers.base import MasterKeyProvider
+from aws_encryption_sdk.key_providers.base import MasterKeyProvider, MasterKeyProviderConfig
 from aws_encryption_sdk.key_providers.kms import KMSMasterKey, KMSMasterKeyConfig
 from aws_encryption_sdk.key_providers.raw import RawMasterKeyProvider
 from botocore.exceptions import BotoCoreError, ClientError
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
 
 SUITE = Algorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
+# On a failed decrypt the SDK also logs a traceback while closing its stream; the typed error
+# raised here says it once.
+logging.getLogger("aws_encryption_sdk.streaming_client").setLevel(logging.CRITICAL)
 LOCAL_PROVIDER = "cruddur-local"
 KEY_FILE = "wrapping-keys.json"
 
@@ -87,8 +91,11 @@ def _failures(doing: str) -> Iterator[None]:
     """The SDK's and KMS's failures as our typed errors (a key we may not use, KMS away)."""
     try:
         yield
-    except (AWSEncryptionSDKClientError, ClientError) as exc:
-        raise Unavailable(f"could not {doing}: {type(exc).__name__}") from exc
+    except AWSEncryptionSDKClientError as exc:  # no listed key opens it, or it was altered
+        raise Unreadable(f"could not {doing}: {type(exc).__name__}") from exc
+    except ClientError as exc:  # KMS refused: access denied, key disabled or pending deletion
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise Unavailable(f"could not {doing}: KMS said {code}") from exc
     except BotoCoreError as exc:
         raise Unavailable(f"could not {doing}: KMS did not answer") from exc
 
@@ -111,13 +118,25 @@ class KmsWrapping:
         return self._key(self.key_ids[0])
 
     def for_decrypt(self) -> MasterKeyProvider:
-        first, *rest = (self._key(key_id) for key_id in self.key_ids)
-        for other in rest:
-            first.add_master_key_provider(other)
-        return first
+        listed = _ListedKeys()
+        for key_id in self.key_ids:
+            listed.add_master_key_provider(self._key(key_id))
+        return listed
 
     def _key(self, key_id: str) -> KMSMasterKey:
         return KMSMasterKey(config=KMSMasterKeyConfig(key_id=key_id, client=self.client))
+
+
+class _ListedKeys(MasterKeyProvider):  # type: ignore[misc]
+    """Exactly the listed KMS keys, each with our client: a wrapped key names the one that
+    opens it; no other key is ever asked (no discovery)."""
+
+    provider_id = "cruddur-listed-kms-keys"
+    vend_masterkey_on_decrypt = False
+    _config_class = MasterKeyProviderConfig
+
+    def _new_master_key(self, key_id: bytes) -> KMSMasterKey:
+        raise InvalidKeyIdError("only the keys of CRUDDUR_KMS_KEY_IDS are used")
 
 
 # -- the local key file --------------------------------------------------------------------------
@@ -127,8 +146,8 @@ class LocalWrapping:
     """AES-256 wrapping keys in a 0600 file under the data dir, made on first use, never
     committed. The newest wraps; all unwrap. `add_key` is the rotation."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / KEY_FILE
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._keys: dict[str, bytes] = {}
 
     def describe(self) -> str:
@@ -140,6 +159,8 @@ class LocalWrapping:
         return provider
 
     def for_decrypt(self) -> MasterKeyProvider:
+        # Read again: another process may have added a key (a rotation) since this one started.
+        self._keys = {}
         keys = self._load()
         provider = _LocalProvider.of(keys)
         # A raw key opens a wrapped key only as a member: the provider matches them by id.

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from cruddur import production
 from cruddur.config import Settings, describe_invalid
 from cruddur.errors import CruddurError
 
@@ -53,9 +54,16 @@ def target_options(func: F) -> F:
 
 
 def target_settings(
-    endpoint_url: str | None, prod: bool, table: str, region: str, **extra: Any
+    endpoint_url: str | None,
+    prod: bool,
+    table: str,
+    region: str,
+    *,
+    seals_text: bool = False,
+    **extra: Any,
 ) -> Settings:
-    """Settings for an explicit target; refuses to guess between DynamoDB Local and AWS."""
+    """Settings for an explicit target; refuses to guess between DynamoDB Local and AWS.
+    With --prod, the production checks run first (`seals_text`: the command writes messages)."""
     if prod and endpoint_url:
         raise click.UsageError("choose one target: --prod (AWS) or --endpoint-url, not both")
     if not prod and not endpoint_url:
@@ -63,12 +71,15 @@ def target_settings(
             "no target: pass --endpoint-url URL for DynamoDB Local (or set AWS_ENDPOINT_URL), "
             "or --prod for AWS DynamoDB"
         )
-    return Settings(
+    settings = Settings(
         aws_endpoint_url=None if prod else endpoint_url,
         table_name=table,
         aws_region=region,
         **extra,
     )
+    if prod:
+        production.check(settings, seals_text=seals_text)
+    return settings
 
 
 def describe_target(settings: Settings) -> str:

@@ -48,7 +48,9 @@ def rotate(endpoint_url: str | None, prod: bool, table: str, region: str, data_d
     generation. With KMS, the first key of CRUDDUR_KMS_KEY_IDS wraps it: to move to another
     KMS key, list it first (keep the old one listed after it), then rotate.
     """
-    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    settings = target_settings(
+        endpoint_url, prod, table, region, seals_text=True, data_dir=data_dir
+    )
     wrapping = bootstrap.build_wrapping(settings)
     if isinstance(wrapping, LocalWrapping):
         click.echo(f"new wrapping key {wrapping.add_key()} in {wrapping.path}")

@@ -67,7 +67,7 @@ def serve(
     """
     api_docs = not prod if docs is None else docs
     settings = target_settings(
-        endpoint_url, prod, table, region, data_dir=data_dir, api_docs=api_docs
+        endpoint_url, prod, table, region, seals_text=True, data_dir=data_dir, api_docs=api_docs
     )
     stop = stop_on_signals()
     with ApiServer(create_app(settings), host, port, settings.trusted_proxies) as server:

@@ -20,6 +20,7 @@ from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.events.publishing import PublishingInbox
 from cruddur.events.resp import RedisPublisher
 from cruddur.heap import freeze_startup_heap
+from cruddur.production import check_region
 from cruddur.stream.processor import InboxWriter, process_records
 from cruddur.stream.settings import StreamSettings
 
@@ -28,6 +29,8 @@ from cruddur.stream.settings import StreamSettings
 def _inbox() -> InboxWriter:
     # Built once per container, on its first invocation, and reused by every later one.
     settings = StreamSettings.from_environ(os.environ)
+    if settings.aws_endpoint_url is None:  # on AWS: user data stays in the allowed regions
+        check_region(settings.aws_region, settings.allowed_region_list)
     client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
     store = InboxUpdates(client, settings.table_name)
     if settings.redis_url is None:

@@ -18,6 +18,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "aws_region": ("AWS_REGION", "AWS_DEFAULT_REGION", "CRUDDUR_AWS_REGION"),
     "aws_endpoint_url": ("AWS_ENDPOINT_URL", "CRUDDUR_AWS_ENDPOINT_URL"),
     "redis_url": ("REDIS_URL", "CRUDDUR_REDIS_URL"),
+    "allowed_regions": ("CRUDDUR_ALLOWED_REGIONS",),
 }
 
 
@@ -27,6 +28,11 @@ class StreamSettings:
     aws_region: str = DEFAULT_REGION
     aws_endpoint_url: str | None = None
     redis_url: str | None = None
+    allowed_regions: str = ""
+
+    @property
+    def allowed_region_list(self) -> list[str]:
+        return [part.strip() for part in self.allowed_regions.split(",") if part.strip()]
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> StreamSettings:
@@ -39,4 +45,5 @@ class StreamSettings:
             aws_region=found["aws_region"] or DEFAULT_REGION,
             aws_endpoint_url=found["aws_endpoint_url"],
             redis_url=found["redis_url"],
+            allowed_regions=found["allowed_regions"] or "",
         )
