@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import httpx
 
 from cruddur import demo
@@ -58,8 +60,26 @@ def _sign_in(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _raw_scan(lines: list[str]) -> str:
+    """The table as anyone with read access sees it (boto3, none of our code), as one text."""
+    endpoint = next(
+        re.search(r"DynamoDB at (\S+);", line) for line in lines if "DynamoDB at" in line
+    )
+    assert endpoint is not None
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint.group(1),
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    items = client.scan(TableName="cruddur-messages")["Items"]
+    assert len(items) > 20
+    return json.dumps(items, default=repr)
+
+
 def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
-    first, first_url, _ = _start(tmp_path / "one")
+    first, first_url, first_lines = _start(tmp_path / "one")
     try:
         second, second_url, _ = _start(tmp_path / "two")
     except BaseException:
@@ -79,6 +99,12 @@ def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
         )
         assert sent.status_code == 201
         group = sent.json()["message_group_uuid"]
+        # What people wrote (the demo's and this one) is nowhere in clear in the table.
+        scanned = _raw_scan(first_lines)
+        assert "kept across" not in scanned
+        for script in demo.SCRIPTS:
+            for line in script.lines:
+                assert line[:16] not in scanned
         # The other instance has its own data: that conversation is not there.
         other = httpx.get(f"{second_url}/api/messages/{group}", headers=_sign_in(second_url))
         assert other.status_code == 404

@@ -137,3 +137,27 @@ def test_a_bad_setting_is_named_in_one_line_without_its_value(settings, monkeypa
     assert "hunter2" not in result.output
     assert "lots" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_cli_shows_ciphertext_unless_asked_to_decrypt(store, settings):
+    assert run("ddb", "seed", *keyed(settings)).exit_code == 0
+    said = demo.SCRIPTS[0].lines[0]
+    scanned = run("ddb", "scan", *keyed(settings)).output
+    assert said not in scanned
+    assert '"message": "sealed:' not in scanned  # scan prints the raw binary, base64
+    opened = run("ddb", "scan", "--decrypt", *keyed(settings)).output
+    assert json.dumps(said) in opened
+    group = store.find_pair(demo.ADA.uuid, demo.BRUNO.uuid)
+    assert group is not None
+    sealed = run("ddb", "get-conversation", group, *keyed(settings)).output
+    assert said not in sealed
+    assert sealed.count(": sealed:") == len(demo.SCRIPTS[0].lines)
+    plain = run("ddb", "get-conversation", group, "--decrypt", *keyed(settings)).output
+    assert f"@{demo.ADA.handle}: {said}" in plain
+    # Without the key (another data dir, no KMS) --decrypt fails clearly, and prints nothing.
+    other = [*target(settings), "--data-dir", str(settings.data_dir) + "-elsewhere"]
+    refused = CliRunner().invoke(main, ["ddb", "get-conversation", group, "--decrypt", *other])
+    assert refused.exit_code == 1
+    assert "[unreadable]" in refused.output
+    assert said not in refused.output
+    assert "Traceback" not in refused.output

@@ -72,3 +72,24 @@ def test_truncated_or_foreign_values_are_unreadable_not_a_crash(sealer: Sealer):
     for value in (b"", b"\x01", b"\x02" + bytes(60), sealer.seal("x", GROUP, SK)[:-1]):
         with pytest.raises(Unreadable):
             sealer.open(value, GROUP, SK)
+
+
+def test_text_stored_in_clear_by_an_older_build_is_refused_not_shown(sealer: Sealer):
+    from cruddur.adapters import dynamo_items as items
+
+    item = {
+        "pk": {"S": f"MSG#{GROUP}"},
+        "sk": {"S": SK},
+        "message_group_uuid": {"S": GROUP},
+        "message_uuid": {"S": SK.split("#")[1]},
+        "created_at": {"S": SK.split("#")[0]},
+        "message": {"S": "in clear"},
+        "user_uuid": {"S": "u"},
+        "user_handle": {"S": "h"},
+        "user_display_name": {"S": "H"},
+        "member_uuids": {"L": [{"S": "u"}, {"S": "v"}]},
+    }
+    with pytest.raises(Unreadable, match="predates encryption"):
+        items.message_from_item(item, sealer)
+    item["message"] = {"B": sealer.seal("sealed", GROUP, SK)}
+    assert items.message_from_item(item, sealer).text == "sealed"

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, InboxEntry, LastMessage, Message, UserRef
+from cruddur.errors import Unreadable
 
 Item = dict[str, Any]
 PREVIEW_CHARS = 120
@@ -80,7 +81,7 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
     return Message(
         group_uuid=group,
         message_uuid=message_uuid,
-        text=sealer.open(binary(item["message"]["B"]), group, f"{created_at}#{message_uuid}"),
+        text=sealer.open(sealed(item, "message"), group, f"{created_at}#{message_uuid}"),
         created_at=created_at,
         sender=UserRef(
             item["user_uuid"]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
@@ -100,6 +101,16 @@ def last_message_of(item: Mapping[str, Any]) -> LastMessage:
         member_uuids=_members(item),
         sealed_preview=binary(item.get(PREVIEW, item["message"])["B"]),
     )
+
+
+def sealed(item: Mapping[str, Any], name: str) -> bytes:
+    value = item[name]
+    if "B" not in value:
+        # Text stored in clear by a build before encryption: it is never shown unsealed.
+        raise Unreadable(
+            "a stored message predates encryption: start from a fresh data dir (make clean)"
+        )
+    return binary(value["B"])
 
 
 def binary(value: bytes | str) -> bytes:
@@ -150,7 +161,7 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
             item["other_user_handle"]["S"],
             item["other_user_display_name"]["S"],
         ),
-        last_message=sealer.open(binary(item["last_message"]["B"]), group, last_sk),
+        last_message=sealer.open(sealed(item, "last_message"), group, last_sk),
         last_message_at=item["last_message_at"]["S"],
         last_message_sk=last_sk,
         unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),

@@ -144,23 +144,22 @@ class _ListedKeys(MasterKeyProvider):  # type: ignore[misc]
 
 class LocalWrapping:
     """AES-256 wrapping keys in a 0600 file under the data dir, made on first use, never
-    committed. The newest wraps; all unwrap. `add_key` is the rotation."""
+    committed. The newest wraps; all unwrap. `add_key` is the rotation. The file is read on
+    each use (once per data key generation): a key another process added counts at once."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._keys: dict[str, bytes] = {}
 
     def describe(self) -> str:
-        return f"{LOCAL_PROVIDER}:{self._newest()}"
+        return f"{LOCAL_PROVIDER}:{list(self._load())[-1]}"
 
     def for_encrypt(self) -> MasterKeyProvider:
-        provider = _LocalProvider.of(self._load())
-        provider.add_master_key(self._newest().encode())
+        keys = self._load()
+        provider = _LocalProvider.of(keys)
+        provider.add_master_key(list(keys)[-1].encode())
         return provider
 
     def for_decrypt(self) -> MasterKeyProvider:
-        # Read again: another process may have added a key (a rotation) since this one started.
-        self._keys = {}
         keys = self._load()
         provider = _LocalProvider.of(keys)
         # A raw key opens a wrapped key only as a member: the provider matches them by id.
@@ -169,29 +168,23 @@ class LocalWrapping:
 
     def add_key(self) -> str:
         """A new wrapping key, newest from now on; the file is replaced atomically."""
-        self._load()
-        entries = [*self._entries(), _new_entry()]
+        entries = [*self._load_entries(), _new_entry()]
         staged = self.path.with_suffix(".tmp")
         _write_private(staged, entries, exclusive=False)
         staged.replace(self.path)
-        self._keys = {}
         return entries[-1]["id"]
 
-    def _newest(self) -> str:
-        return list(self._load())[-1]
-
     def _load(self) -> dict[str, bytes]:
-        if not self._keys:
-            if not self.path.exists():
-                # Two processes starting together: the first file made is the one both keep.
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                _write_private(self.path, [_new_entry()], exclusive=True)
-            self._keys = {e["id"]: base64.b64decode(e["key"]) for e in self._entries()}
-            if not self._keys:
-                raise Invalid(f"{self.path} holds no wrapping key")
-        return self._keys
+        keys = {e["id"]: base64.b64decode(e["key"]) for e in self._load_entries()}
+        if not keys:
+            raise Invalid(f"{self.path} holds no wrapping key")
+        return keys
 
-    def _entries(self) -> list[dict[str, str]]:
+    def _load_entries(self) -> list[dict[str, str]]:
+        if not self.path.exists():
+            # Two processes starting together: the first file made is the one both keep.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _write_private(self.path, [_new_entry()], exclusive=True)
         try:
             entries: list[dict[str, str]] = json.loads(self.path.read_text())["keys"]
         except (ValueError, KeyError, TypeError) as exc:
