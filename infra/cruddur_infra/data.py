@@ -36,22 +36,12 @@ class DataStack(cdk.Stack):
             return dynamodb.Attribute(name=name, type=_TYPES[types[name]])
 
         provisioned = definition["BillingMode"] == "PROVISIONED"
-        self.key = kms.Key(
-            self,
-            "TableKey",
-            description="Encrypts the Cruddur messages table at rest",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
+        self.key = self._retained_key("TableKey", "Encrypts the Cruddur messages table at rest")
         # Client-side: wraps the data keys the API seals message text under (see the app's
         # adapters/data_keys.py). Only the API's role may use it; the stream processor copies
         # sealed previews and has no grant on it.
-        self.message_key = kms.Key(
-            self,
-            "MessageKey",
-            description="Wraps the data keys that seal Cruddur message text (client-side)",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+        self.message_key = self._retained_key(
+            "MessageKey", "Wraps the data keys that seal Cruddur message text (client-side)"
         )
         self.table = dynamodb.Table(
             self,
@@ -90,6 +80,16 @@ class DataStack(cdk.Stack):
         cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
         cdk.CfnOutput(self, "MessageKeyArn", value=self.message_key.key_arn)
         self.allowed_regions = ",".join(deploy.allowed_regions)
+
+    def _retained_key(self, id: str, description: str) -> kms.Key:
+        # Rotated yearly by KMS; kept when the stack goes: what it encrypted must stay readable.
+        return kms.Key(
+            self,
+            id,
+            description=description,
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
 
     def message_key_statement(self) -> iam.PolicyStatement:
         """Wrapping and unwrapping data keys of this table, and nothing else with the key: the

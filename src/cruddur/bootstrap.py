@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import boto3
@@ -93,26 +93,26 @@ def streams_client(settings: Settings) -> DynamoDBStreamsClient:
     return aws_clients.streams_client(settings.aws_region, settings.aws_endpoint_url)
 
 
+# Cognito and KMS at their own endpoint setting or AWS's address. AWS_ENDPOINT_URL (and endpoints
+# from the AWS config file) point at DynamoDB Local: boto3 would apply them to every service, so
+# these clients ignore them.
 def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
-    # In the pool's region, at COGNITO_ENDPOINT_URL or AWS's own address. AWS_ENDPOINT_URL (and
-    # endpoints from the AWS config file) point at DynamoDB Local: boto3 would apply them to every
-    # service, so this client ignores them.
+    # In the pool's region, which its id names.
     return boto3.client(
-        "cognito-idp",
-        region_name=settings.cognito_region,
-        endpoint_url=settings.cognito_endpoint_url,
-        config=aws_clients.OWN_ENDPOINT_CONFIG,
+        "cognito-idp", **_own_endpoint(settings.cognito_region, settings.cognito_endpoint_url)
     )
 
 
 def kms_client(settings: Settings) -> KMSClient:
-    # At CRUDDUR_KMS_ENDPOINT_URL or AWS's own address; never AWS_ENDPOINT_URL (DynamoDB's).
-    return boto3.client(
-        "kms",
-        region_name=settings.aws_region,
-        endpoint_url=settings.kms_endpoint_url,
-        config=aws_clients.OWN_ENDPOINT_CONFIG,
-    )
+    return boto3.client("kms", **_own_endpoint(settings.aws_region, settings.kms_endpoint_url))
+
+
+def _own_endpoint(region: str, endpoint_url: str | None) -> dict[str, Any]:
+    return {
+        "region_name": region,
+        "endpoint_url": endpoint_url,
+        "config": aws_clients.OWN_ENDPOINT_CONFIG,
+    }
 
 
 def build_wrapping(settings: Settings) -> Wrapping:
