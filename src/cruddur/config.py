@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # The interactive API docs (/docs, /openapi.json): on locally; `serve --prod` turns them off
     # unless this is set true.
     api_docs: bool = True
+    # Where the API listens (`serve`, `up`): loopback by default; 0.0.0.0 exposes it. Port 0
+    # picks a free one.
+    host: str = "127.0.0.1"
+    port: int = Field(default=4567, ge=0, le=65535)
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import subprocess
 import sys
@@ -161,3 +162,34 @@ def test_the_cli_shows_ciphertext_unless_asked_to_decrypt(store, settings):
     assert "[unreadable]" in refused.output
     assert said not in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_options_left_out_come_from_settings_and_given_ones_win(settings, monkeypatch):
+    # Defect: the commands re-declared defaults, so `stream run` passed max_attempts=3 and an
+    # interval of 0.05 s over CRUDDUR_STREAM_MAX_ATTEMPTS / _POLL_INTERVAL, and knew only two
+    # of the region's three variables.
+    # The module, not the click group that `cruddur.cli` exports under the same name.
+    stream_cli = importlib.import_module("cruddur.cli.stream")
+    built = []
+
+    def capture(given, hub=None):
+        built.append(given)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(stream_cli, "build_poller", capture)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CRUDDUR_STREAM_MAX_ATTEMPTS", "7")
+    monkeypatch.setenv("CRUDDUR_STREAM_POLL_INTERVAL", "0.25")
+    monkeypatch.setenv("CRUDDUR_AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("CRUDDUR_DATA_DIR", str(settings.data_dir))
+    run("stream", "run", *target(settings))
+    run("stream", "run", *target(settings), "--max-attempts", "2", "--region", "eu-north-1")
+    from_env, given = built
+    assert (from_env.stream_max_attempts, from_env.stream_poll_interval) == (7, 0.25)
+    assert from_env.aws_region == "eu-west-1"
+    assert from_env.data_dir == settings.data_dir
+    assert (given.stream_max_attempts, given.aws_region) == (2, "eu-north-1")
+    assert "[default: 3; env CRUDDUR_STREAM_MAX_ATTEMPTS]" in " ".join(
+        run("stream", "run", "--help").output.split()
+    )

@@ -13,40 +13,43 @@ import click
 from pydantic import ValidationError
 
 from cruddur import production
-from cruddur.config import Settings, describe_invalid
+from cruddur.config import Settings, describe_invalid, variable
 from cruddur.errors import CruddurError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def setting_option(*decls: str, field: str, help: str, **kwargs: Any) -> Callable[[F], F]:
+    """An option for a Settings field. Left out, the field comes from Settings as everywhere
+    else (its environment variable, then its default); --help names both, read from Settings."""
+    default = Settings.model_fields[field].default
+    shown = "unset" if default is None else str(default)
+    return click.option(
+        *decls, default=None, help=f"{help} [default: {shown}; env {variable(field)}]", **kwargs
+    )
+
+
+def settings_from(**given: Any) -> Settings:
+    """Settings from the options given on the command line; the rest as Settings reads them."""
+    return Settings(**{name: value for name, value in given.items() if value is not None})
+
+
 def target_options(func: F) -> F:
     """--endpoint-url / --prod / --table / --region on a command that talks to DynamoDB."""
     decorators = [
-        click.option(
+        setting_option(
             "--endpoint-url",
-            envvar="AWS_ENDPOINT_URL",
+            field="aws_endpoint_url",
             metavar="URL",
-            help="DynamoDB endpoint, e.g. http://127.0.0.1:8000 [env AWS_ENDPOINT_URL].",
+            help="DynamoDB endpoint, e.g. http://127.0.0.1:8000",
         ),
         click.option(
             "--prod",
             is_flag=True,
             help="Target AWS DynamoDB (credentials and region from the AWS environment).",
         ),
-        click.option(
-            "--table",
-            envvar="CRUDDUR_TABLE_NAME",
-            default="cruddur-messages",
-            show_default=True,
-            help="Table name [env CRUDDUR_TABLE_NAME].",
-        ),
-        click.option(
-            "--region",
-            envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-            default="us-east-1",
-            show_default=True,
-            help="AWS region.",
-        ),
+        setting_option("--table", field="table_name", help="Table name."),
+        setting_option("--region", field="aws_region", help="AWS region."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -56,27 +59,26 @@ def target_options(func: F) -> F:
 def target_settings(
     endpoint_url: str | None,
     prod: bool,
-    table: str,
-    region: str,
+    table: str | None,
+    region: str | None,
     *,
     seals_text: bool = False,
     **extra: Any,
 ) -> Settings:
     """Settings for an explicit target; refuses to guess between DynamoDB Local and AWS.
     With --prod, the production checks run first (`seals_text`: the command writes messages)."""
-    if prod and endpoint_url:
-        raise click.UsageError("choose one target: --prod (AWS) or --endpoint-url, not both")
-    if not prod and not endpoint_url:
+    settings = settings_from(
+        aws_endpoint_url=endpoint_url, table_name=table, aws_region=region, **extra
+    )
+    if prod and settings.aws_endpoint_url:
+        raise click.UsageError(
+            "choose one target: --prod (AWS) or --endpoint-url (or AWS_ENDPOINT_URL), not both"
+        )
+    if not prod and not settings.aws_endpoint_url:
         raise click.UsageError(
             "no target: pass --endpoint-url URL for DynamoDB Local (or set AWS_ENDPOINT_URL), "
             "or --prod for AWS DynamoDB"
         )
-    settings = Settings(
-        aws_endpoint_url=None if prod else endpoint_url,
-        table_name=table,
-        aws_region=region,
-        **extra,
-    )
     if prod:
         production.check(settings, seals_text=seals_text)
     return settings
@@ -88,12 +90,10 @@ def describe_target(settings: Settings) -> str:
 
 
 def data_dir_option(func: F) -> F:
-    return click.option(
+    return setting_option(
         "--data-dir",
+        field="data_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        envvar="CRUDDUR_DATA_DIR",
-        default=Path(".data"),
-        show_default=True,
         help="Where local state is kept.",
     )(func)
 

@@ -8,7 +8,7 @@ import click
 
 from cruddur import bootstrap, demo
 from cruddur.adapters.migrations import upgrade
-from cruddur.cli.common import data_dir_option, handle_errors
+from cruddur.cli.common import data_dir_option, handle_errors, setting_option, settings_from
 from cruddur.config import Settings
 from cruddur.services.cognito_link import link_cognito_users
 
@@ -18,8 +18,8 @@ def db() -> None:
     """Create, migrate and seed the users database."""
 
 
-def _settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir)
+def _settings(data_dir: Path | None) -> Settings:
+    return settings_from(data_dir=data_dir)
 
 
 def _describe(settings: Settings) -> str:
@@ -30,7 +30,7 @@ def _describe(settings: Settings) -> str:
 @db.command("schema-load")
 @data_dir_option
 @handle_errors
-def schema_load(data_dir: Path) -> None:
+def schema_load(data_dir: Path | None) -> None:
     """Apply the Alembic migrations (a no-op when the schema is current)."""
     settings = _settings(data_dir)
     upgrade(settings.users_database_url)
@@ -40,7 +40,7 @@ def schema_load(data_dir: Path) -> None:
 @db.command("seed")
 @data_dir_option
 @handle_errors
-def seed(data_dir: Path) -> None:
+def seed(data_dir: Path | None) -> None:
     """Create the demo users that are missing."""
     created = demo.seed_users(bootstrap.build_users(_settings(data_dir)))
     click.echo(f"created {created} demo users")
@@ -49,29 +49,28 @@ def seed(data_dir: Path) -> None:
 @db.command("setup")
 @click.pass_context
 @data_dir_option
-def setup(ctx: click.Context, data_dir: Path) -> None:
+def setup(ctx: click.Context, data_dir: Path | None) -> None:
     """schema-load, then seed."""
     ctx.invoke(schema_load, data_dir=data_dir)
     ctx.invoke(seed, data_dir=data_dir)
 
 
 @db.command("update-cognito-user-ids")
-@click.option(
-    "--user-pool-id",
-    envvar="COGNITO_USER_POOL_ID",
-    required=True,
-    help="The Cognito user pool [env COGNITO_USER_POOL_ID].",
+@setting_option(
+    "--user-pool-id", field="cognito_user_pool_id", help="The Cognito user pool (required)."
 )
-@click.option(
+@setting_option(
     "--endpoint-url",
-    envvar="COGNITO_ENDPOINT_URL",
+    field="cognito_endpoint_url",
     metavar="URL",
-    help="Cognito at another address, e.g. an emulator [env COGNITO_ENDPOINT_URL]; never"
-    " AWS_ENDPOINT_URL, which is DynamoDB's.",
+    help="Cognito at another address, e.g. an emulator; never AWS_ENDPOINT_URL, which is"
+    " DynamoDB's.",
 )
 @data_dir_option
 @handle_errors
-def update_cognito_user_ids(user_pool_id: str, endpoint_url: str | None, data_dir: Path) -> None:
+def update_cognito_user_ids(
+    user_pool_id: str | None, endpoint_url: str | None, data_dir: Path | None
+) -> None:
     """Link every Cognito user to the Cruddur user whose handle is its preferred_username.
 
     Pages through the pool's ListUsers (in the pool's region, read from its id) and stores each
@@ -79,11 +78,15 @@ def update_cognito_user_ids(user_pool_id: str, endpoint_url: str | None, data_di
     is never replaced: a user linked to another sign-in, or a handle two Cognito users claim
     (case aside), is refused and reported; the command then exits 1. Safe to run again.
     """
-    settings = Settings(
+    settings = settings_from(
         data_dir=data_dir, cognito_user_pool_id=user_pool_id, cognito_endpoint_url=endpoint_url
     )
+    if not settings.cognito_user_pool_id:
+        raise click.UsageError("which pool? pass --user-pool-id or set COGNITO_USER_POOL_ID")
     report = link_cognito_users(
-        bootstrap.cognito_client(settings), user_pool_id, bootstrap.build_users(settings)
+        bootstrap.cognito_client(settings),
+        settings.cognito_user_pool_id,
+        bootstrap.build_users(settings),
     )
     click.echo(f"linked {report.linked} users")
     if report.unmatched:

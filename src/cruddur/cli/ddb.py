@@ -70,7 +70,7 @@ def _report(store: DynamoStore) -> None:
     help="Keep the database here (persistent).",
 )
 @click.option("--in-memory", is_flag=True, help="Keep nothing: the data is gone when it stops.")
-def local(port: int, data_dir: Path, in_memory: bool) -> None:
+def local(port: int, data_dir: Path | None, in_memory: bool) -> None:
     """Run DynamoDB Local alone in the foreground, on 127.0.0.1, until Ctrl-C."""
     from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 
@@ -95,7 +95,9 @@ def local(port: int, data_dir: Path, in_memory: bool) -> None:
 @ddb.command("schema-load")
 @target_options
 @handle_errors
-def schema_load(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
+def schema_load(
+    endpoint_url: str | None, prod: bool, table: str | None, region: str | None
+) -> None:
     """Create the table (keys, GSI inbox-by-recency, stream). Harmless if it exists."""
     settings = target_settings(endpoint_url, prod, table, region)
     definition = dynamo_schema.table_definition(
@@ -109,7 +111,9 @@ def schema_load(endpoint_url: str | None, prod: bool, table: str, region: str) -
 @ddb.command("list-tables")
 @target_options
 @handle_errors
-def list_tables(endpoint_url: str | None, prod: bool, table: str, region: str) -> None:
+def list_tables(
+    endpoint_url: str | None, prod: bool, table: str | None, region: str | None
+) -> None:
     """List the tables at the target."""
     client = bootstrap.dynamodb_client(target_settings(endpoint_url, prod, table, region))
     for page in client.get_paginator("list_tables").paginate():
@@ -121,7 +125,9 @@ def list_tables(endpoint_url: str | None, prod: bool, table: str, region: str) -
 @target_options
 @click.option("--yes", is_flag=True, help="Do not ask: drop the table.")
 @handle_errors
-def drop(endpoint_url: str | None, prod: bool, table: str, region: str, yes: bool) -> None:
+def drop(
+    endpoint_url: str | None, prod: bool, table: str | None, region: str | None, yes: bool
+) -> None:
     """Delete the table and every message in it. Asks first unless --yes."""
     settings = target_settings(endpoint_url, prod, table, region)
     target = describe_target(settings)
@@ -147,9 +153,9 @@ def drop(endpoint_url: str | None, prod: bool, table: str, region: str, yes: boo
 def scan(
     endpoint_url: str | None,
     prod: bool,
-    table: str,
-    region: str,
-    data_dir: Path,
+    table: str | None,
+    region: str | None,
+    data_dir: Path | None,
     decrypt: bool,
     max_items: int | None,
 ) -> None:
@@ -201,7 +207,13 @@ def _jsonable(value: object) -> object:
 @target_options
 @data_dir_option
 @handle_errors
-def seed(endpoint_url: str | None, prod: bool, table: str, region: str, data_dir: Path) -> None:
+def seed(
+    endpoint_url: str | None,
+    prod: bool,
+    table: str | None,
+    region: str | None,
+    data_dir: Path | None,
+) -> None:
     """Write the demo users' conversations (skips the ones already there)."""
     settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     if prod:
@@ -222,9 +234,9 @@ def get_conversation(
     message_group_uuid: str,
     endpoint_url: str | None,
     prod: bool,
-    table: str,
-    region: str,
-    data_dir: Path,
+    table: str | None,
+    region: str | None,
+    data_dir: Path | None,
     decrypt: bool,
 ) -> None:
     """Print every message of a conversation, oldest first (pages through all of it); the
@@ -243,7 +255,7 @@ def get_conversation(
 @target_options
 @handle_errors
 def list_conversations(
-    user_uuid: str, endpoint_url: str | None, prod: bool, table: str, region: str
+    user_uuid: str, endpoint_url: str | None, prod: bool, table: str | None, region: str
 ) -> None:
     """Print a user's inbox, newest activity first (pages through all of it)."""
     # It prints no message text, so it opens none.

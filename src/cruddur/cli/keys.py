@@ -40,7 +40,13 @@ def _data_keys(settings: Settings, wrapping: Wrapping | None = None) -> DataKeys
 @target_options
 @data_dir_option
 @handle_errors
-def rotate(endpoint_url: str | None, prod: bool, table: str, region: str, data_dir: Path) -> None:
+def rotate(
+    endpoint_url: str | None,
+    prod: bool,
+    table: str | None,
+    region: str | None,
+    data_dir: Path | None,
+) -> None:
     """Start a new data key generation now: new messages are sealed under it (by every API
     process within a minute); messages sealed before still open.
 
@@ -65,7 +71,11 @@ def rotate(endpoint_url: str | None, prod: bool, table: str, region: str, data_d
 @data_dir_option
 @handle_errors
 def list_keys(
-    endpoint_url: str | None, prod: bool, table: str, region: str, data_dir: Path
+    endpoint_url: str | None,
+    prod: bool,
+    table: str | None,
+    region: str | None,
+    data_dir: Path | None,
 ) -> None:
     """Every data key generation, oldest first: id, when it started, what wraps it."""
     settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)

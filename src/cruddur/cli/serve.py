@@ -12,6 +12,7 @@ from cruddur.cli.common import (
     data_dir_option,
     describe_target,
     handle_errors,
+    setting_option,
     stop_on_signals,
     target_options,
     target_settings,
@@ -20,19 +21,15 @@ from cruddur.heap import freeze_startup_heap
 
 
 def listen_options(func: click.decorators.FC) -> click.decorators.FC:
-    func = click.option(
+    func = setting_option(
         "--port",
+        field="port",
         type=click.IntRange(0, 65535),
-        envvar="CRUDDUR_PORT",
-        default=4567,
-        show_default=True,
-        help="Port of the API (0 picks a free one) [env CRUDDUR_PORT].",
+        help="Port of the API (0 picks a free one).",
     )(func)
-    return click.option(
+    return setting_option(
         "--host",
-        envvar="CRUDDUR_HOST",
-        default="127.0.0.1",
-        show_default=True,
+        field="host",
         help="Address to listen on. Loopback by default; 0.0.0.0 exposes it to the network.",
     )(func)
 
@@ -43,20 +40,19 @@ def listen_options(func: click.decorators.FC) -> click.decorators.FC:
 @data_dir_option
 @click.option(
     "--docs/--no-docs",
-    envvar="CRUDDUR_API_DOCS",
     default=None,
-    help="Serve the interactive API docs at /docs [default: on, off with --prod]"
-    " [env CRUDDUR_API_DOCS].",
+    help="Serve the interactive API docs at /docs [default: on, off with --prod unless "
+    "CRUDDUR_API_DOCS is set].",
 )
 @handle_errors
 def serve(
     endpoint_url: str | None,
     prod: bool,
-    table: str,
-    region: str,
-    host: str,
-    port: int,
-    data_dir: Path,
+    table: str | None,
+    region: str | None,
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
     docs: bool | None,
 ) -> None:
     """Run the HTTP API (no DynamoDB Local, no stream poller: see `cruddur up` for those).
@@ -65,12 +61,23 @@ def serve(
     COGNITO_USER_POOL_ID and COGNITO_USER_POOL_CLIENT_ID, CRUDDUR_CURSOR_SECRET (shared by all
     API processes behind one load balancer).
     """
-    api_docs = not prod if docs is None else docs
     settings = target_settings(
-        endpoint_url, prod, table, region, seals_text=True, data_dir=data_dir, api_docs=api_docs
+        endpoint_url,
+        prod,
+        table,
+        region,
+        seals_text=True,
+        data_dir=data_dir,
+        api_docs=docs,
+        host=host,
+        port=port,
     )
+    if prod and "api_docs" not in settings.model_fields_set:  # neither --docs nor the variable
+        settings = settings.model_copy(update={"api_docs": False})
     stop = stop_on_signals()
-    with ApiServer(create_app(settings), host, port, settings.trusted_proxies) as server:
+    with ApiServer(
+        create_app(settings), settings.host, settings.port, settings.trusted_proxies
+    ) as server:
         freeze_startup_heap()  # the app and its clients are built: started means built
         click.echo(f"API at {server.url} ({describe_target(settings)}). Ctrl-C stops it.")
         stop.wait()

@@ -11,6 +11,8 @@ from cruddur import bootstrap
 from cruddur.cli.common import (
     data_dir_option,
     handle_errors,
+    setting_option,
+    settings_from,
     stop_on_signals,
     target_options,
     target_settings,
@@ -28,29 +30,27 @@ def stream() -> None:
 @stream.command("run")
 @target_options
 @data_dir_option
-@click.option(
+@setting_option(
     "--max-attempts",
+    field="stream_max_attempts",
     type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
     help="Tries of a failing record before it goes to the dead-letter file.",
 )
-@click.option(
+@setting_option(
     "--poll-interval",
+    field="stream_poll_interval",
     type=click.FloatRange(min=0.001),
-    default=0.05,
-    show_default=True,
     help="Seconds to wait when the stream has nothing new.",
 )
 @handle_errors
 def run(
     endpoint_url: str | None,
     prod: bool,
-    table: str,
-    region: str,
-    data_dir: Path,
-    max_attempts: int,
-    poll_interval: float,
+    table: str | None,
+    region: str | None,
+    data_dir: Path | None,
+    max_attempts: int | None,
+    poll_interval: float | None,
 ) -> None:
     """Run the poller in the foreground until Ctrl-C or SIGTERM.
 
@@ -76,9 +76,10 @@ def run(
 
 @stream.command("dead-letters")
 @data_dir_option
-def dead_letters(data_dir: Path) -> None:
+def dead_letters(data_dir: Path | None) -> None:
     """List the records the poller gave up on (sequence number, shard, reason; no bodies)."""
-    for entry in DeadLetters(dead_letter_path(data_dir)).entries():
+    folder = settings_from(data_dir=data_dir).data_dir
+    for entry in DeadLetters(dead_letter_path(folder)).entries():
         click.echo(
             json.dumps(
                 {k: entry[k] for k in ("sequence_number", "shard_id", "reason", "dead_lettered_at")}

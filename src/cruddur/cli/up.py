@@ -11,9 +11,8 @@ from cruddur.adapters import dynamo_schema
 from cruddur.adapters.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
-from cruddur.cli.common import data_dir_option, handle_errors, stop_on_signals
+from cruddur.cli.common import data_dir_option, handle_errors, settings_from, stop_on_signals
 from cruddur.cli.serve import listen_options
-from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from cruddur.stream.runner import build_poller, start_in_thread
@@ -35,17 +34,19 @@ from cruddur.stream.runner import build_poller, start_in_thread
     help="Load the demo conversations on first start.",
 )
 @handle_errors
-def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -> None:
+def up(
+    host: str | None, port: int | None, data_dir: Path | None, ddb_port: int | None, seed: bool
+) -> None:
     """Start everything on this machine: DynamoDB Local (unless AWS_ENDPOINT_URL is set), the
     table, the users database, the stream poller and the API (http://127.0.0.1:4567).
 
     Data persists under DATA_DIR; run several instances side by side with different
     --data-dir and --port. Ctrl-C stops everything.
     """
-    settings = Settings(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir, host=host, port=port)
     server = None
     if settings.aws_endpoint_url is None:
-        server = DynamoDBLocal(port=ddb_port, data_dir=data_dir / "dynamodb")
+        server = DynamoDBLocal(port=ddb_port, data_dir=Path(settings.data_dir) / "dynamodb")
         try:
             server.start()
         except LauncherError as exc:
@@ -68,7 +69,9 @@ def up(host: str, port: int, data_dir: Path, ddb_port: int | None, seed: bool) -
             if written:
                 click.echo(f"loaded {written} demo messages")
         runtime = bootstrap.build_runtime(settings, store)
-        api = ApiServer(create_app(settings, runtime), host, port, settings.trusted_proxies)
+        api = ApiServer(
+            create_app(settings, runtime), settings.host, settings.port, settings.trusted_proxies
+        )
         thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
         with api:
             freeze_startup_heap()
