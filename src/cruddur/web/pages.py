@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session
+from cruddur.api.errors import status_of
 from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UNREAD_CAP, UserRef
@@ -81,8 +82,9 @@ def signin(
     try:
         signed = runtime.accounts.log_in(handle, password, client_address(request))
     except (Unauthorized, Forbidden, TooManyAttempts) as exc:  # Forbidden: Cognito mode
-        status = {Forbidden: 403, TooManyAttempts: 429}.get(type(exc), 401)
-        page = render(request, "signin.html", None, status, error=exc.message, handle=handle)
+        page = render(
+            request, "signin.html", None, status_of(exc), error=exc.message, handle=handle
+        )
         return _retry_after(page, exc)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)
@@ -117,8 +119,7 @@ def signup(
             handle, display_name, email, password, client_address(request)
         )
     except (Invalid, Conflict, Forbidden, TooManyAttempts) as exc:
-        status = {Conflict: 409, Forbidden: 403, TooManyAttempts: 429}.get(type(exc), 400)
-        page = render(request, "signup.html", None, status, error=exc.message, form=form)
+        page = render(request, "signup.html", None, status_of(exc), error=exc.message, form=form)
         return _retry_after(page, exc)
     response = RedirectResponse("/", status_code=303)
     session.start_session(request, response, signed.access_token, signed.expires_in)
