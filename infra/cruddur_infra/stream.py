@@ -143,11 +143,12 @@ class StreamStack(cdk.Stack):
             max_record_age=MAX_RECORD_AGE,
             report_batch_item_failures=True,
             on_failure=sources.SqsDlq(self.dead_letters),
-            # Only message inserts invoke the function: inbox rows, pairs and claims do not.
+            # Only messages invoke the function (sent: INSERT; edited or deleted: MODIFY), not
+            # inbox rows, pairs, blocks or claims.
             filters=[
                 lambda_.FilterCriteria.filter(
                     {
-                        "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                        "eventName": lambda_.FilterRule.or_("INSERT", "MODIFY"),
                         "dynamodb": {
                             "Keys": {"pk": {"S": lambda_.FilterRule.begins_with(MESSAGE_PREFIX)}}
                         },

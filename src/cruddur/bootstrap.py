@@ -22,6 +22,7 @@ from yarl import URL
 
 from cruddur.adapters import aws_clients, signing_key
 from cruddur.adapters.aws_credentials import SharedCredentials
+from cruddur.adapters.blocks import BlockStore
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
@@ -34,6 +35,7 @@ from cruddur.adapters.envelope import KEY_FILE, Envelope, KmsWrapping, LocalWrap
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
+from cruddur.adapters.message_edits import MessageEdits
 from cruddur.adapters.passwords import DEFAULT_SLOTS, Passwords
 from cruddur.adapters.sealing import Sealer
 from cruddur.adapters.shared_state import LocalState, RedisState, SharedState
@@ -41,7 +43,7 @@ from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
 from cruddur.errors import Invalid, Unavailable
-from cruddur.events.hub import EventHub
+from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
 from cruddur.events.redis_hub import RedisHub
 from cruddur.services.accounts import Accounts
@@ -166,15 +168,25 @@ def cursor_secret(settings: Settings) -> bytes:
 
 
 def build_messaging(
-    settings: Settings, store: DynamoStore | None = None, limits: Limits | None = None
+    settings: Settings,
+    store: DynamoStore | None = None,
+    limits: Limits | None = None,
+    events: Publisher | None = None,
 ) -> MessagingContext:
-    return MessagingContext(
-        store=store or build_store(settings),
+    store = store or build_store(settings)
+    # One table object: the stores of edits and blocks are composed around it.
+    context = MessagingContext(
+        store=store,
         cursors=CursorCodec(cursor_secret(settings)),
+        edits=MessageEdits(store, store.sealer),
+        blocks=BlockStore(store),
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
         limits=limits,
     )
+    if events is not None:
+        context.events = events
+    return context
 
 
 def build_shared_state(settings: Settings) -> SharedState:
@@ -185,6 +197,8 @@ def build_limits(settings: Settings, state: SharedState) -> Limits:
     rules = rules_from(
         send_per_minute=settings.limit_send_per_minute,
         signups_per_hour=settings.limit_signups_per_hour,
+        typing_per_minute=settings.limit_typing_per_minute,
+        blocks_per_hour=settings.limit_blocks_per_hour,
         login_failures_per_15_minutes=settings.limit_login_failures,
         logins_per_address_per_15_minutes=settings.limit_logins_per_address,
         stream_opens_per_minute=settings.limit_stream_opens_per_minute,
@@ -276,13 +290,14 @@ def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runti
     store = store or build_store(settings)
     users = build_users(settings)
     limits = build_limits(settings, build_shared_state(settings))
+    hub = build_hub(settings)
     return Runtime(
         settings=settings,
-        messaging=build_messaging(settings, store, limits),
+        messaging=build_messaging(settings, store, limits, hub),
         users=users,
         accounts=build_accounts(settings, users, limits),
         idempotency=build_idempotency(settings, store),
-        hub=build_hub(settings),
+        hub=hub,
         limits=limits,
         csrf_key=hmac.new(cursor_secret(settings), b"cruddur csrf", hashlib.sha256).digest(),
     )

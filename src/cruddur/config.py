@@ -89,11 +89,14 @@ class Settings(BaseSettings):
     local_issuer: str = "urn:cruddur:local"
     local_client_id: str = "cruddur-web"
     # Rate limits (429 + Retry-After past them), counted in Redis when REDIS_URL is set so every
-    # API process shares them, else in this process. Per user: messages sent a minute, live-event
+    # API process shares them, else in this process. Per user: messages sent (or edited, or
+    # deleted) a minute, typing notices a minute, blocks and unblocks an hour, live-event
     # streams opened a minute and held open at once. Per client address: sign-ups an hour,
     # sign-in attempts per 15 minutes. Per (account, client address): failed sign-ins per 15
     # minutes (so no one can lock an account out from elsewhere).
     limit_send_per_minute: int = Field(default=60, ge=1)
+    limit_typing_per_minute: int = Field(default=30, ge=1)
+    limit_blocks_per_hour: int = Field(default=60, ge=1)
     limit_signups_per_hour: int = Field(default=10, ge=1)
     limit_logins_per_address: int = Field(default=100, ge=1)
     limit_login_failures: int = Field(default=10, ge=1)

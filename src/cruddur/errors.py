@@ -5,6 +5,7 @@ CruddurError
 │   └── InvalidCursor  forged, truncated, expired or foreign paging cursor
 ├── NotFound           absent, or present but not yours (never tell the two apart)
 ├── Forbidden          signed in, but not allowed (no linked profile, local sign-in disabled)
+│   └── Blocked        one of the two blocks the other: no messages between them
 ├── Conflict           a write lost a race or repeats with other content
 ├── Unauthorized       no or bad credentials
 ├── TooManyAttempts    slow down: a rate limit (retry_after says for how long)
@@ -44,6 +45,10 @@ class NotFound(CruddurError):
 
 class Forbidden(CruddurError):
     code = "forbidden"
+
+
+class Blocked(Forbidden):
+    code = "blocked"
 
 
 class Conflict(CruddurError):

@@ -58,7 +58,7 @@ def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Brows
     bob.wait_for_url(f"{site.url}/messages/{group}")
     expect(bob.locator("#messages li")).to_have_count(2)
     # Opening it read it: the page's script posts that once its live stream is connected.
-    eventually(lambda: bob.request.get("/web/inbox").json()["rows"][0]["unread_count"] == 0)
+    eventually(lambda: bob.request.get("/api/message_groups").json()[0]["unread_count"] == 0)
 
     composer = bob.get_by_label("Message")
     composer.fill("Here! Typing from the other browser.")
@@ -115,6 +115,10 @@ def _csrf(page: httpx.Response) -> str:
     return found.group(1)
 
 
+def _into(group: str, text: str) -> dict[str, str]:
+    return {"message": text, "message_group_uuid": group}
+
+
 def test_a_form_post_without_a_token_bound_to_its_session_is_refused(site: Api):
     member = site.signup("csrf_user")
     right = {"handle": "csrf_user", "password": "correct horse battery"}
@@ -139,12 +143,12 @@ def test_a_form_post_without_a_token_bound_to_its_session_is_refused(site: Api):
         group = site.send(member, message="hi", handle=other.handle)["message_group_uuid"]
         before = site.table_items()
         for header in ({}, {"X-CSRF-Token": token}):
-            blocked = http.post(f"/web/messages/{group}", json={"message": "x"}, headers=header)
+            blocked = http.post("/api/messages", json=_into(group, "x"), headers=header)
             assert blocked.status_code == 403
         assert site.table_items() == before
         fresh = _csrf(http.get("/"))
         sent = http.post(
-            f"/web/messages/{group}", json={"message": "legit"}, headers={"X-CSRF-Token": fresh}
+            "/api/messages", json=_into(group, "legit"), headers={"X-CSRF-Token": fresh}
         )
         assert sent.status_code == 201
 
@@ -158,7 +162,7 @@ def test_viewing_a_conversation_changes_nothing_marking_read_is_a_post(site: Api
         assert row is not None
         assert row.unread_count == 1  # a GET read nothing
         read = http.post(
-            f"/web/messages/{group}/read", headers={"X-CSRF-Token": _csrf(http.get("/"))}
+            f"/api/message_groups/{group}/read", headers={"X-CSRF-Token": _csrf(http.get("/"))}
         )
         assert read.status_code == 204
     row = site.store.get_inbox_row(bob.uuid, group)

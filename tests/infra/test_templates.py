@@ -87,7 +87,7 @@ def test_the_mapping_filters_to_message_inserts_bisects_retries_and_dead_letters
     assert "OnFailure" in mapping["DestinationConfig"]
     [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
     assert pattern == {
-        "eventName": ["INSERT"],
+        "eventName": ["INSERT", "MODIFY"],
         "dynamodb": {"Keys": {"pk": {"S": [{"prefix": MESSAGE_PREFIX}]}}},
     }
     queue = _one(body, "AWS::SQS::Queue")

@@ -50,8 +50,13 @@ class AsyncReads:
     async def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
-        args = queries.inbox_query(self.table, owner_uuid, limit, start)
-        return queries.inbox_page(await self._call("Query", args), limit, self.sealer)
+        fill = queries.inbox_pages(self.table, owner_uuid, limit, start, self.sealer)
+        args = next(fill)
+        while True:
+            try:
+                args = fill.send(await self._call("Query", args))
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         args = queries.get_args(self.table, keys.inbox_key(owner_uuid, group_uuid))

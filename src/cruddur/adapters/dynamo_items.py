@@ -8,7 +8,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from cruddur.domain import keys
-from cruddur.domain.model import UNREAD_CAP, InboxEntry, LastMessage, Message, UserRef
+from cruddur.domain.model import (
+    UNREAD_CAP,
+    Block,
+    InboxEntry,
+    LastMessage,
+    Message,
+    ReadPosition,
+    UserRef,
+)
 from cruddur.errors import Unreadable
 
 Item = dict[str, Any]
@@ -18,6 +26,15 @@ PREVIEW_CHARS = 120
 UNREAD = "unread"
 # Set on a message item only when its text is longer than a preview (sealed like the text).
 PREVIEW = "preview"
+# Set only once a message is edited or deleted: a message as sent carries none of them, so a
+# send writes no more than before.
+REV = "rev"
+EDITED_AT = "edited_at"
+DELETED = "deleted"
+# Inbox rows: the other member's read position, and the owner's block of the other member.
+OTHER_READ_SK = "other_read_sk"
+OTHER_READ_AT = "other_read_at"
+HIDDEN = "blocked_hidden"
 
 
 def unread_token(sort_key: str) -> bytes:
@@ -78,28 +95,44 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
     group, created_at, message_uuid = (
         item[name]["S"] for name in ("message_group_uuid", "created_at", "message_uuid")
     )
+    deleted = is_deleted(item)
+    sort_key = keys.message_sk(created_at, message_uuid)
     return Message(
         group_uuid=group,
         message_uuid=message_uuid,
-        text=sealer.open(sealed(item, "message"), group, f"{created_at}#{message_uuid}"),
+        text="" if deleted else sealer.open(sealed(item, "message"), group, sort_key),
         created_at=created_at,
         sender=UserRef(
             item["user_uuid"]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
         ),
         member_uuids=members,
+        edited_at=item.get(EDITED_AT, {}).get("S"),
+        deleted=deleted,
+        rev=revision(item),
     )
+
+
+def is_deleted(item: Mapping[str, Any]) -> bool:
+    return bool(item.get(DELETED, {}).get("BOOL", False))
+
+
+def revision(item: Mapping[str, Any]) -> int:
+    return int(item.get(REV, {}).get("N", "0"))
 
 
 def last_message_of(item: Mapping[str, Any]) -> LastMessage:
     """What the inbox rows show of a message item (as stored, or in a stream record): nothing
     is opened, so the stream processor needs no key."""
+    deleted = is_deleted(item)
     return LastMessage(
         group_uuid=str(item["message_group_uuid"]["S"]),
         message_uuid=str(item["message_uuid"]["S"]),
         created_at=str(item["created_at"]["S"]),
         sender_uuid=str(item["user_uuid"]["S"]),
         member_uuids=_members(item),
-        sealed_preview=binary(item.get(PREVIEW, item["message"])["B"]),
+        sealed_preview=b"" if deleted else binary(item.get(PREVIEW, item["message"])["B"]),
+        rev=revision(item),
+        deleted=deleted,
     )
 
 
@@ -143,16 +176,19 @@ def inbox_item(owner: UserRef, other: UserRef, first: LastMessage) -> Item:
 
 
 def last_message_attrs(message: LastMessage) -> Item:
+    # A deleted last message leaves an empty preview: the row says "deleted", shows no text.
     return {
         "last_message": {"B": message.sealed_preview},
         "last_message_at": s(message.created_at),
         "last_message_sk": s(message.sort_key),
         "last_sender_uuid": s(message.sender_uuid),
+        "last_message_rev": {"N": str(message.rev)},
     }
 
 
 def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
     group, last_sk = item["message_group_uuid"]["S"], item["last_message_sk"]["S"]
+    preview_sealed = sealed(item, "last_message")
     return InboxEntry(
         owner_uuid=item["user_uuid"]["S"],
         group_uuid=group,
@@ -161,10 +197,45 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
             item["other_user_handle"]["S"],
             item["other_user_display_name"]["S"],
         ),
-        last_message=sealer.open(sealed(item, "last_message"), group, last_sk),
+        last_message=sealer.open(preview_sealed, group, last_sk) if preview_sealed else "",
         last_message_at=item["last_message_at"]["S"],
         last_message_sk=last_sk,
         unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),
+        last_message_deleted=not preview_sealed,
+        other_read_sk=item.get(OTHER_READ_SK, {}).get("S"),
+        other_read_at=item.get(OTHER_READ_AT, {}).get("S"),
+        hidden=bool(item.get(HIDDEN, {}).get("BOOL", False)),
+    )
+
+
+def read_position_of(item: Mapping[str, Any]) -> ReadPosition | None:
+    """The owner's own read position, from their inbox row."""
+    read_sk, read_at = item.get("read_sk", {}).get("S"), item.get("read_at", {}).get("S")
+    if read_sk is None or read_at is None:
+        return None
+    return ReadPosition(item["message_group_uuid"]["S"], item["user_uuid"]["S"], read_sk, read_at)
+
+
+def block_item(block: Block) -> Item:
+    return {
+        **to_attrs(keys.block_key(block.owner_uuid, block.blocked.uuid)),
+        "user_uuid": s(block.owner_uuid),
+        "blocked_uuid": s(block.blocked.uuid),
+        "blocked_handle": s(block.blocked.handle),
+        "blocked_display_name": s(block.blocked.display_name),
+        "blocked_at": s(block.blocked_at),
+    }
+
+
+def block_from_item(item: Mapping[str, Any]) -> Block:
+    return Block(
+        owner_uuid=item["user_uuid"]["S"],
+        blocked=UserRef(
+            item["blocked_uuid"]["S"],
+            item["blocked_handle"]["S"],
+            item["blocked_display_name"]["S"],
+        ),
+        blocked_at=item["blocked_at"]["S"],
     )
 
 
@@ -182,7 +253,7 @@ def opened_fields(item: Mapping[str, Any], sealer: TextSealer) -> dict[str, str]
     return {
         name: sealer.open(binary(item[name]["B"]), group, sort_key)
         for name in names
-        if "B" in item.get(name, {})
+        if item.get(name, {}).get("B")
     }
 
 

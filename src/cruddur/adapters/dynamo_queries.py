@@ -6,6 +6,7 @@ API's JSON routes with aiodynamo on the event loop (`dynamo_async.py`).
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from cruddur.adapters import dynamo_items as items
@@ -40,14 +41,45 @@ def messages_query(
     return _page_args(table, args, limit, start)
 
 
+# Queries one inbox page may take to step over hidden rows (conversations with someone the owner
+# blocks); past them, the page ends early with a cursor where the last query stopped.
+INBOX_QUERIES_MAX = 5
+
+InboxFill = Generator[dict[str, Any], dict[str, Any], tuple[list[InboxEntry], keys.Key | None]]
+
+
 def inbox_query(table: str, owner_uuid: str, limit: int, start: keys.Key | None) -> dict[str, Any]:
-    """B: a user's inbox, newest activity first (the index is eventually consistent)."""
+    """B: a user's inbox, newest activity first (the index is eventually consistent). Rows
+    hidden by a block are filtered out by DynamoDB (still read, so a page may take more than one
+    query: `inbox_pages`)."""
     args = {
         "IndexName": keys.INBOX_INDEX,
         "KeyConditionExpression": "pk = :pk",
+        "FilterExpression": f"attribute_not_exists({items.HIDDEN})",
         "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(owner_uuid))},
     }
     return _page_args(table, args, limit, start)
+
+
+def inbox_pages(
+    table: str, owner_uuid: str, limit: int, start: keys.Key | None, sealer: items.TextSealer
+) -> InboxFill:
+    """Pattern B as a conversation with a client: yields each Query's arguments, is sent its
+    response, returns the page. One definition for the boto3 and the aiodynamo client."""
+    args = inbox_query(table, owner_uuid, limit, start)
+    found: list[items.Item] = []
+    last: dict[str, Any] | None = None
+    for _ in range(INBOX_QUERIES_MAX):
+        response = yield args
+        found.extend(response.get("Items", []))
+        last = response.get("LastEvaluatedKey")
+        if len(found) > limit or last is None:
+            break
+        args = {**args, "ExclusiveStartKey": last}
+    rows, cursor = _page({"Items": found}, limit, INBOX_KEY_FIELDS)
+    if cursor is None and len(found) <= limit and last is not None:
+        cursor = {name: last[name]["S"] for name in INBOX_KEY_FIELDS}  # stopped early
+    return [items.inbox_from_item(item, sealer) for item in rows], cursor
 
 
 def _page_args(
@@ -67,13 +99,6 @@ def messages_page(
 ) -> tuple[list[Message], keys.Key | None]:
     found, last = _page(response, limit, MESSAGE_KEY_FIELDS)
     return [items.message_from_item(item, sealer) for item in found], last
-
-
-def inbox_page(
-    response: dict[str, Any], limit: int, sealer: items.TextSealer
-) -> tuple[list[InboxEntry], keys.Key | None]:
-    found, last = _page(response, limit, INBOX_KEY_FIELDS)
-    return [items.inbox_from_item(item, sealer) for item in found], last
 
 
 def sealed_values(response: dict[str, Any]) -> list[bytes]:

@@ -59,8 +59,13 @@ class DynamoStore(InboxUpdates):
     def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
-        args = queries.inbox_query(self.table, owner_uuid, limit, start)
-        return queries.inbox_page(self.call(lambda: self.client.query(**args)), limit, self.sealer)
+        fill = queries.inbox_pages(self.table, owner_uuid, limit, start, self.sealer)
+        args = next(fill)
+        while True:
+            try:
+                args = fill.send(self.call(lambda args=args: self.client.query(**args)))  # type: ignore[misc]
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
     # -- C: send into a group ---------------------------------------------------------------
     def put_message(self, message: Message) -> None:

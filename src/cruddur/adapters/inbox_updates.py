@@ -23,7 +23,7 @@ from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.domain import keys
-from cruddur.domain.model import UNREAD_CAP, InboxChange
+from cruddur.domain.model import UNREAD_CAP, InboxChange, ReadPosition
 from cruddur.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,27 @@ class InboxRowMissing(NotFound):
 class InboxUpdates(DynamoTable):
     def apply_inbox_change(self, change: InboxChange) -> bool:
         """Apply one member's share of a batch. Returns False if it was already applied."""
+        applied = self._apply(change)
+        if change.dropped_sks:
+            # Deleted while unread: the tokens leave the set. Removing a token that is not there
+            # changes nothing, so a replay is harmless.
+            self._drop_unread(change)
+        return applied
+
+    def _apply(self, change: InboxChange) -> bool:
         unread = _newest(change.unread_sks, UNREAD_CAP)
-        # Fast path, one write: the batch is newer than the row, every unread message is past
-        # the read position, and the set has room for them. Replays, late arrivals and full sets
-        # fail the condition and take the slow path.
-        condition = (
-            "attribute_exists(pk)"
-            " AND (attribute_not_exists(last_message_sk) OR last_message_sk < :last_message_sk)"
-        )
+        latest = change.latest
+        # Fast path, one write: the batch is newer than the row (a newer message, or a newer
+        # revision of the row's own last message), every unread message is past the read
+        # position, and the set has room for them. Replays, late arrivals and full sets fail
+        # the condition and take the slow path.
+        newer = "attribute_not_exists(last_message_sk) OR last_message_sk < :last_message_sk"
+        if latest.rev:
+            newer += (
+                " OR (last_message_sk = :last_message_sk AND (attribute_not_exists("
+                "last_message_rev) OR last_message_rev < :last_message_rev))"
+            )
+        condition = f"attribute_exists(pk) AND ({newer})"
         values: dict[str, Any] = {}
         if unread:
             condition += (
@@ -58,14 +71,19 @@ class InboxUpdates(DynamoTable):
         for _ in range(MAX_TRIES):
             row = self.get(
                 keys.inbox_key(change.owner_uuid, change.group_uuid),
-                projection=f"last_message_sk, read_sk, {items.UNREAD}",
+                projection=f"last_message_sk, last_message_rev, read_sk, {items.UNREAD}",
             )
             if row is None:
                 raise InboxRowMissing("no inbox row for a member of this message's group")
             current = row.get("last_message_sk", {}).get("S")
+            current_rev = int(row.get("last_message_rev", {}).get("N", "0"))
             read = row.get("read_sk", {}).get("S")
             have = {bytes(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
-            move = current is None or change.latest.sort_key > current
+            move = (
+                current is None
+                or latest.sort_key > current
+                or (latest.sort_key == current and latest.rev > current_rev)
+            )
             candidates = frozenset(
                 sk
                 for sk in unread
@@ -76,6 +94,14 @@ class InboxUpdates(DynamoTable):
                 return False
             # Conditional on exactly what we read: if the row moved meanwhile, read it again.
             condition, values = _unchanged({"last_message_sk": current, "read_sk": read})
+            if current is not None:
+                condition += (
+                    " AND last_message_rev = :seen_rev"
+                    if "last_message_rev" in row
+                    else " AND attribute_not_exists(last_message_rev)"
+                )
+                if "last_message_rev" in row:
+                    values[":seen_rev"] = {"N": str(current_rev)}
             condition += (
                 f" AND size({items.UNREAD}) = :seen_size"
                 if have
@@ -86,6 +112,24 @@ class InboxUpdates(DynamoTable):
             if self._update(change, move=move, add=add, condition=condition, values=values):
                 return True
         raise Conflict("the inbox row kept changing under the stream processor")
+
+    def _drop_unread(self, change: InboxChange) -> None:
+        tokens = sorted({items.unread_token(sk) for sk in change.dropped_sks})
+        try:
+            self.call(
+                lambda: self.client.update_item(
+                    TableName=self.table,
+                    Key=items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
+                    UpdateExpression=f"DELETE {items.UNREAD} :gone",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={":gone": {"BS": tokens}},
+                    ReturnConsumedCapacity="TOTAL",
+                ),
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except ClientError as exc:
+            raise InboxRowMissing("no inbox row for a member of this message's group") from exc
 
     def _update(
         self,
@@ -122,9 +166,10 @@ class InboxUpdates(DynamoTable):
             return False
         return True
 
-    def mark_read(self, owner_uuid: str, group_uuid: str) -> None:
-        """Everything up to the row's latest message is read; its unread set empties."""
-        key = keys.inbox_key(owner_uuid, group_uuid)
+    def mark_read(self, reader: str, other: str, group_uuid: str, now: str) -> ReadPosition | None:
+        """Everything up to the row's latest message is read; its unread set empties, and the
+        other member's row learns how far this reader has read. None if it already was read."""
+        key = keys.inbox_key(reader, group_uuid)
         for _ in range(MAX_TRIES):
             row = self.get(key, projection=f"last_message_sk, read_sk, {items.UNREAD}")
             if row is None:
@@ -132,25 +177,55 @@ class InboxUpdates(DynamoTable):
             last = row["last_message_sk"]["S"]
             unread = items.UNREAD in row
             if row.get("read_sk", {}).get("S") == last and not unread:
-                return
+                return None
             try:
                 # Conditional on the newest message we saw: one that lands meanwhile stays unread.
                 self.call(
                     lambda last=last: self.client.update_item(  # type: ignore[misc]
                         TableName=self.table,
                         Key=items.to_attrs(key),
-                        UpdateExpression=(f"SET read_sk = :last REMOVE {items.UNREAD}"),
+                        UpdateExpression=(
+                            f"SET read_sk = :last, read_at = :now REMOVE {items.UNREAD}"
+                        ),
                         ConditionExpression="last_message_sk = :last",
-                        ExpressionAttributeValues={":last": items.s(last)},
+                        ExpressionAttributeValues={":last": items.s(last), ":now": items.s(now)},
                         ReturnConsumedCapacity="TOTAL",
                     ),
                     passthrough=(CONDITION_FAILED,),
                     write=True,
                 )
-                return
             except ClientError:
                 continue
+            position = ReadPosition(group_uuid, reader, last, now)
+            self._tell_other(other, position)
+            return position
         raise Conflict("the conversation kept changing; try again")
+
+    def _tell_other(self, other: str, position: ReadPosition) -> None:
+        """The other member's row: how far this reader has read (only ever forward)."""
+        try:
+            self.call(
+                lambda: self.client.update_item(
+                    TableName=self.table,
+                    Key=items.to_attrs(keys.inbox_key(other, position.group_uuid)),
+                    UpdateExpression=(
+                        f"SET {items.OTHER_READ_SK} = :sk, {items.OTHER_READ_AT} = :at"
+                    ),
+                    ConditionExpression=(
+                        f"attribute_exists(pk) AND (attribute_not_exists({items.OTHER_READ_SK})"
+                        f" OR {items.OTHER_READ_SK} < :sk)"
+                    ),
+                    ExpressionAttributeValues={
+                        ":sk": items.s(position.sort_key),
+                        ":at": items.s(position.read_at),
+                    },
+                    ReturnConsumedCapacity="TOTAL",
+                ),
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except ClientError:
+            log.debug("read position of group %s was already past this one", position.group_uuid)
 
 
 def _newest(sort_keys: frozenset[str], most: int) -> frozenset[str]:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from cruddur.api import session
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
 from cruddur.errors import Overloaded, Unauthorized
@@ -29,13 +30,26 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def current_user(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> UserRef:
-    if credentials is None:
-        raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
-    token = credentials.credentials
+    """The bearer token's user, else the session cookie's: the pages' scripts call this same
+    API. A cookie rides along with any request the browser makes, even one another site
+    starts, so a change made on a cookie needs the page's CSRF token too (session.check_csrf);
+    a bearer token is only ever sent on purpose."""
+    if credentials is not None:
+        token = credentials.credentials
+    else:
+        token = session.session_token(request) or ""
+        if not token:
+            raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
+        if request.method not in SAFE_METHODS:
+            session.check_csrf(request, request.headers.get(session.CSRF_HEADER))
     accounts = runtime.accounts
     user = accounts.recently_verified(token)
     if user is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from cruddur.adapters.users import User
-from cruddur.domain.model import UNREAD_CAP, InboxEntry, Message
+from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message
 
 
 class RequestBody(BaseModel):
@@ -53,6 +53,14 @@ class MessageCreate(RequestBody):
     )
 
 
+class MessageEdit(RequestBody):
+    message: str = Field(
+        min_length=1,
+        max_length=100_000,
+        description="the new text: 1 to 1024 characters after trimming",
+    )
+
+
 class UserPublic(BaseModel):
     uuid: str
     handle: str
@@ -74,8 +82,14 @@ class MessagePublic(BaseModel):
     uuid: str
     display_name: str
     handle: str
-    message: str
+    message: str = Field(description='the text; "" once deleted')
     created_at: str
+    edited_at: str | None = Field(
+        default=None, description="when it was last edited (or deleted); null if never"
+    )
+    deleted: bool = Field(
+        default=False, description="deleted by its author: it keeps its place, not its text"
+    )
 
     @classmethod
     def of(cls, message: Message) -> MessagePublic:
@@ -87,6 +101,8 @@ class MessagePublic(BaseModel):
             handle=message.sender.handle,
             message=message.text,
             created_at=message.created_at,
+            edited_at=message.edited_at,
+            deleted=message.deleted,
         )
 
 
@@ -96,6 +112,13 @@ class MessageCreatedPublic(MessagePublic):
     @classmethod
     def created(cls, message: Message) -> MessageCreatedPublic:
         return cls(**MessagePublic.of(message).model_dump(), message_group_uuid=message.group_uuid)
+
+
+class ReadPositionPublic(BaseModel):
+    """How far the other member has read: every message created at or before `read_until`."""
+
+    read_until: str | None = None
+    read_at: str | None = None
 
 
 class ConversationPublic(BaseModel):
@@ -110,6 +133,12 @@ class ConversationPublic(BaseModel):
         description=f"exact below {UNREAD_CAP}; {UNREAD_CAP} means that many or more (show"
         f" {UNREAD_CAP - 1}+)"
     )
+    deleted: bool = Field(default=False, description="the last message was deleted")
+    other_read_until: str | None = Field(
+        default=None,
+        description="the other member has read every message created up to this time",
+    )
+    other_read_at: str | None = Field(default=None, description="when they read them")
 
     @classmethod
     def of(cls, entry: InboxEntry) -> ConversationPublic:
@@ -120,6 +149,22 @@ class ConversationPublic(BaseModel):
             message=entry.last_message,
             created_at=entry.last_message_at,
             unread_count=entry.unread_count,
+            deleted=entry.last_message_deleted,
+            other_read_until=entry.other_read_until,
+            other_read_at=entry.other_read_at,
+        )
+
+
+class BlockPublic(BaseModel):
+    user: UserPublic
+    blocked_at: str
+
+    @classmethod
+    def of(cls, block: Block) -> BlockPublic:
+        who = block.blocked
+        return cls(
+            user=UserPublic(uuid=who.uuid, handle=who.handle, display_name=who.display_name),
+            blocked_at=block.blocked_at,
         )
 
 

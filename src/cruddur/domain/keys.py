@@ -7,6 +7,7 @@
 | pair       | PAIR#{low_uuid}#{high_uuid} | PAIR                      |
 | idempotency| IDEM#{user}#{sha256(key)} | IDEM                        |
 | data key   | DATAKEY                   | {key_id}: hex, time-ordered |
+| block      | BLOCK#{owner}             | USER#{blocked}              |
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ PAIR_SK = "PAIR"
 IDEMPOTENCY_PREFIX = "IDEM#"
 IDEMPOTENCY_SK = "IDEM"
 DATA_KEY_PK = "DATAKEY"
+BLOCK_PREFIX = "BLOCK#"
+USER_PREFIX = "USER#"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -68,3 +71,11 @@ def group_of_message_pk(pk: str) -> str:
     if not is_message_pk(pk):
         raise ValueError(f"not a message key: {pk!r}")
     return pk.removeprefix(MESSAGE_PREFIX)
+
+
+def block_key(owner_uuid: str, blocked_uuid: str) -> Key:
+    return {"pk": f"{BLOCK_PREFIX}{owner_uuid}", "sk": f"{USER_PREFIX}{blocked_uuid}"}
+
+
+def blocks_pk(owner_uuid: str) -> str:
+    return f"{BLOCK_PREFIX}{owner_uuid}"

@@ -22,10 +22,13 @@ class UserRef:
 class Message:
     group_uuid: str
     message_uuid: str
-    text: str
+    text: str  # "" once deleted
     created_at: str
     sender: UserRef
     member_uuids: tuple[str, str]
+    edited_at: str | None = None  # the last edit or the deletion
+    deleted: bool = False  # a tombstone: it keeps its place in the conversation, not its text
+    rev: int = 0  # edits and the deletion count up: the stream keeps the highest it has seen
 
     @property
     def sort_key(self) -> str:
@@ -58,6 +61,16 @@ class InboxEntry:
     last_message_at: str
     last_message_sk: str
     unread_count: int
+    last_message_deleted: bool = False
+    # How far the other member has read, and when: "Seen" under your messages up to there.
+    other_read_sk: str | None = None
+    other_read_at: str | None = None
+    hidden: bool = False  # its owner blocks the other member
+
+    @property
+    def other_read_until(self) -> str | None:
+        """The created_at of the newest message the other member has read."""
+        return None if self.other_read_sk is None else self.other_read_sk.split("#", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,9 @@ class LastMessage:
     created_at: str
     sender_uuid: str
     member_uuids: tuple[str, str]
-    sealed_preview: bytes
+    sealed_preview: bytes  # empty once deleted
+    rev: int = 0  # 0: as sent; each edit, and the deletion, add one
+    deleted: bool = False
 
     @property
     def sort_key(self) -> str:
@@ -91,6 +106,31 @@ class InboxChange:
     group_uuid: str
     latest: LastMessage
     unread_sks: frozenset[str] = field(default_factory=frozenset)
+    # Unread messages deleted since: their tokens leave the row's unread set.
+    dropped_sks: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ReadPosition:
+    """How far a member has read a conversation: up to the message at `sort_key`, at `read_at`."""
+
+    group_uuid: str
+    reader_uuid: str
+    sort_key: str
+    read_at: str
+
+    @property
+    def read_until(self) -> str:
+        return self.sort_key.split("#", 1)[0]
+
+
+@dataclass(frozen=True)
+class Block:
+    """`owner` blocks `blocked`: no messages either way; the owner's inbox hides the pair's row."""
+
+    owner_uuid: str
+    blocked: UserRef
+    blocked_at: str
 
 
 def parse_uuid(value: str, field_name: str) -> str:

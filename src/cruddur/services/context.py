@@ -1,4 +1,5 @@
-"""What the use cases need: the store, the cursor codec, the clock and the limits."""
+"""What the use cases need: the stores, the cursor codec, the clock, the limits and where live
+events go."""
 
 from __future__ import annotations
 
@@ -6,10 +7,26 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from cruddur.adapters.blocks import BlockStore
+from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.cursors import CursorCodec
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.message_edits import MessageEdits
 from cruddur.domain.clock import Clock, utc_now
+from cruddur.events.hub import Event, Publisher
 from cruddur.services.limits import Limits
+
+# How long a "no block between these two" answer is trusted on the send path. A block made in
+# this process is seen at once (the entry is dropped); one made in another API process takes at
+# most this long to stop sends here.
+BLOCK_CACHE_SECONDS = 5.0
+
+
+class NoEvents:
+    """Operators' tools and the bench publish nowhere."""
+
+    def publish(self, user_uuid: str, event: Event) -> None:
+        return None
 
 
 class MembershipCache:
@@ -42,8 +59,15 @@ class MembershipCache:
 class MessagingContext:
     store: DynamoStore
     cursors: CursorCodec
+    edits: MessageEdits
+    blocks: BlockStore
     max_chars: int = 1024
     page_max: int = 100
     clock: Clock = utc_now
     members: MembershipCache = field(default_factory=MembershipCache)
     limits: Limits | None = None  # the API's; None for operators' tools (seeding, the bench)
+    events: Publisher = field(default_factory=NoEvents)
+    # (low uuid, high uuid) -> who of the two blocks the other.
+    block_cache: TtlCache[tuple[str, str], frozenset[str]] = field(
+        default_factory=lambda: TtlCache(BLOCK_CACHE_SECONDS)
+    )

@@ -91,12 +91,16 @@ class Limits:
 def rules_from(
     send_per_minute: int,
     signups_per_hour: int,
+    typing_per_minute: int,
+    blocks_per_hour: int,
     login_failures_per_15_minutes: int,
     logins_per_address_per_15_minutes: int,
     stream_opens_per_minute: int,
 ) -> dict[str, Rule]:
     return {
         "send": Rule(send_per_minute, 60, "you are sending too fast; wait a moment"),
+        "typing": Rule(typing_per_minute, 60, "too many typing notices; wait a moment"),
+        "block": Rule(blocks_per_hour, 3600, "too many blocks and unblocks; try later"),
         "signup": Rule(signups_per_hour, 3600, "too many sign-ups from this address; try later"),
         "login_failures": Rule(
             login_failures_per_15_minutes,

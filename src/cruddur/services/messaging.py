@@ -10,16 +10,19 @@ from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_store import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS, PairExists
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
+from cruddur.domain.ids import message_uuid_at
 from cruddur.domain.model import (
     InboxEntry,
     Message,
     MessageIdentity,
     Page,
+    ReadPosition,
     UserRef,
     parse_uuid,
 )
 from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound
+from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext
 
 log = logging.getLogger(__name__)
@@ -186,6 +189,7 @@ def _send(
 ) -> Message:
     text = clean_message(text, ctx.max_chars)
     members = require_member(ctx, sender.uuid, group_uuid)
+    require_no_block(ctx, sender, members[1])
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message = _new_message(ctx, group_uuid, sender, members, text, identity)
     ctx.store.put_message(message)
@@ -204,6 +208,7 @@ def start_conversation(
     text = clean_message(text, ctx.max_chars)
     if sender.uuid == recipient.uuid:
         raise Invalid("you cannot start a conversation with yourself", field="handle")
+    require_no_block(ctx, sender, recipient.uuid)
     _count_send(ctx, sender)
     for attempt in range(START_TRIES):
         existing = ctx.store.find_pair(sender.uuid, recipient.uuid)
@@ -224,15 +229,33 @@ def start_conversation(
     raise Conflict("could not start the conversation; try again")
 
 
-def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> None:
-    require_member(ctx, owner, group_uuid)
-    ctx.store.mark_read(owner, parse_uuid(group_uuid, "message_group_uuid"))
+def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> ReadPosition | None:
+    """Everything shown is read. The other member's pages hear how far (for "Seen"), the
+    owner's other pages that nothing is unread. None if it already was all read."""
+    reader, other = require_member(ctx, owner, group_uuid)
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    position = ctx.store.mark_read(reader, other, group_uuid, format_timestamp(ctx.clock()))
+    if position is not None:
+        ctx.events.publish(other, read_event(position))
+        ctx.events.publish(reader, {"type": "inbox", "group": group_uuid})
+    return position
+
+
+def read_event(position: ReadPosition) -> dict[str, str]:
+    return {
+        "type": "read",
+        "group": position.group_uuid,
+        "read_until": position.read_until,
+        "read_at": position.read_at,
+    }
 
 
 def new_identity(ctx: MessagingContext) -> MessageIdentity:
+    now = ctx.clock()
+    # The id names its time (domain/ids.py): an edit finds the message from the id alone.
     return MessageIdentity(
-        message_uuid=str(uuid.uuid4()),
-        created_at=format_timestamp(ctx.clock()),
+        message_uuid=message_uuid_at(now),
+        created_at=format_timestamp(now),
         group_uuid=str(uuid.uuid4()),
     )
 

@@ -12,6 +12,7 @@ from cruddur.adapters.users import UsersDirectory, normalize_handle
 from cruddur.domain.model import Message, MessageIdentity, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid
+from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext
 from cruddur.services.messaging import (
     new_identity,
@@ -48,13 +49,15 @@ def post_message(
     recipient: UserRef | None = None
     if group_uuid is not None:
         group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-        require_member(ctx, sender.uuid, group_uuid)
+        _, other = require_member(ctx, sender.uuid, group_uuid)
     else:
         assert handle is not None
         found = users.by_handle(handle)
         if found.uuid == sender.uuid:
             raise Invalid("you cannot send a message to yourself", field="handle")
         recipient = UserRef(found.uuid, found.handle, found.display_name)
+        other = recipient.uuid
+    require_no_block(ctx, sender, other)  # before the claim: a refused send writes nothing
     identity = None
     if key is not None:
         if idempotency is None:

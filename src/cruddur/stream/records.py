@@ -21,7 +21,8 @@ def sequence_number(record: Record) -> str:
 
 
 def message_of(record: Record) -> LastMessage | None:
-    """The message a record inserts, or None for anything else (inbox rows, pairs, removals)."""
+    """The message a record inserts or changes (an edit, a deletion: a MODIFY), or None for
+    anything else (inbox rows, pairs, removals)."""
     if record.get("eventName") not in {"INSERT", "MODIFY"}:
         return None
     change = record.get("dynamodb", {})

@@ -1,5 +1,6 @@
-"""What the page scripts call with the session cookie: pages of JSON, sending, marking read,
-user suggestions, and the Server-Sent Events stream of live updates."""
+"""What the pages add to the JSON API: user suggestions and the Server-Sent Events stream of
+live updates. Everything else the page scripts call is the JSON API itself (`/api/...`), on
+the session cookie and the page's CSRF token."""
 
 from __future__ import annotations
 
@@ -7,30 +8,21 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from cruddur.api import session
 from cruddur.api.deps import RuntimeDep
-from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
 from cruddur.errors import Unauthorized
 from cruddur.events.hub import Event
-from cruddur.services import messaging
-from cruddur.web import session
 from cruddur.web.pages import page_user
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 KEEP_ALIVE_SECONDS = 15.0
-
-
-class SendBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    message: str = Field(max_length=100_000)
 
 
 def signed_in(request: Request, runtime: Runtime) -> UserRef:
@@ -38,49 +30,6 @@ def signed_in(request: Request, runtime: Runtime) -> UserRef:
     if user is None:
         raise Unauthorized("your session has ended; sign in again")
     return user
-
-
-@router.get("/inbox")
-def inbox(request: Request, runtime: RuntimeDep, cursor: str | None = None) -> dict[str, Any]:
-    user = signed_in(request, runtime)
-    page = messaging.list_inbox(runtime.messaging, user.uuid, 20, cursor)
-    rows = [ConversationPublic.of(e).model_dump() for e in page.items]
-    return {"rows": rows, "next": page.next_cursor}
-
-
-@router.get("/messages/{group}")
-def messages_page(
-    group: str, request: Request, runtime: RuntimeDep, cursor: str | None = None, limit: int = 30
-) -> dict[str, Any]:
-    user = signed_in(request, runtime)
-    page = messaging.list_messages(runtime.messaging, user.uuid, group, limit, cursor)
-    found = [MessagePublic.of(m).model_dump() for m in page.items]
-    return {"messages": found, "next": page.next_cursor}
-
-
-@router.post("/messages/{group}", status_code=201)
-def send(
-    group: str,
-    body: SendBody,
-    request: Request,
-    runtime: RuntimeDep,
-    csrf: Annotated[str | None, Header(alias=session.CSRF_HEADER)] = None,
-) -> dict[str, Any]:
-    session.check_csrf(request, csrf)
-    user = signed_in(request, runtime)
-    sent = messaging.send_message(runtime.messaging, user, group, body.message)
-    return MessagePublic.of(sent).model_dump()
-
-
-@router.post("/messages/{group}/read", status_code=204)
-def read(
-    group: str,
-    request: Request,
-    runtime: RuntimeDep,
-    csrf: Annotated[str | None, Header(alias=session.CSRF_HEADER)] = None,
-) -> None:
-    session.check_csrf(request, csrf)
-    messaging.mark_read(runtime.messaging, signed_in(request, runtime).uuid, group)
 
 
 @router.get("/users")

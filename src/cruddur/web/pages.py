@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from cruddur.api import session
 from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session
 from cruddur.api.errors import status_of
 from cruddur.api.schemas import ConversationPublic, MessagePublic
@@ -26,13 +27,13 @@ from cruddur.errors import (
 )
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
-from cruddur.web import session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["unread_cap"] = UNREAD_CAP
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 PAGE = 30
+INBOX_PAGE = 20
 
 
 def page_user(request: Request, runtime: Runtime) -> UserRef | None:
@@ -145,9 +146,14 @@ def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
     user = page_user(request, runtime)
     if user is None:
         return to_signin()
-    page = messaging.list_inbox(runtime.messaging, user.uuid, 20)
+    return render(request, "messages.html", user, **_inbox(runtime, user), other=None)
+
+
+def _inbox(runtime: Runtime, user: UserRef) -> dict[str, Any]:
+    """The inbox pane, beside any conversation at desktop widths."""
+    page = messaging.list_inbox(runtime.messaging, user.uuid, INBOX_PAGE)
     rows = [ConversationPublic.of(entry) for entry in page.items]
-    return render(request, "inbox.html", user, rows=rows, next_cursor=page.next_cursor)
+    return {"rows": rows, "next_cursor": page.next_cursor}
 
 
 @router.get("/messages/new")
@@ -172,9 +178,10 @@ def start(
         return to_signin()
     try:
         sent = post_message(runtime.messaging, runtime.users, user, message, handle=handle)
-    except (Invalid, NotFound) as exc:
-        return render(request, "new.html", user, 400, error=exc.message, handle=handle,
-                      message=message)  # fmt: skip
+    except (Invalid, NotFound, Forbidden, TooManyAttempts) as exc:  # Forbidden: blocked
+        page = render(request, "new.html", user, status_of(exc), error=exc.message,
+                      handle=handle, message=message)  # fmt: skip
+        return _retry_after(page, exc)
     return RedirectResponse(f"/messages/{sent.group_uuid}", status_code=303)
 
 
@@ -183,16 +190,20 @@ def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Resp
     user = page_user(request, runtime)
     if user is None:
         return to_signin()
+    ctx = runtime.messaging
     try:
         # Reading only: a GET changes nothing. The page's script marks it read by a POST.
-        page = messaging.list_messages(runtime.messaging, user.uuid, group, PAGE)
-        row = runtime.messaging.store.get_inbox_row(user.uuid, group)
+        page = messaging.list_messages(ctx, user.uuid, group, PAGE)
+        row = ctx.store.get_inbox_row(user.uuid, group)
     except (NotFound, Invalid):
         return not_found(request, user)
     assert row is not None
-    return render(request, "conversation.html", user, group=row.group_uuid, other=row.other,
-                  messages=[MessagePublic.of(m) for m in page.items], next_cursor=page.next_cursor,
-                  max_chars=runtime.messaging.max_chars)  # fmt: skip
+    blocked = user.uuid in ctx.blocks.blockers_between(user.uuid, row.other.uuid)
+    return render(request, "messages.html", user, **_inbox(runtime, user), group=row.group_uuid,
+                  other=row.other, messages=[MessagePublic.of(m) for m in page.items],
+                  next_messages=page.next_cursor, read_until=row.other_read_until,
+                  read_at=row.other_read_at, blocked=blocked,
+                  max_chars=ctx.max_chars)  # fmt: skip
 
 
 def wants_html(request: Request) -> bool:

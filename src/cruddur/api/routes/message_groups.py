@@ -1,4 +1,4 @@
-"""The inbox: conversations, newest activity first, and marking one read."""
+"""The inbox: conversations, newest activity first; marking one read; saying you are typing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.schemas import ConversationPublic
 from cruddur.services import messaging
+from cruddur.services.typing import notify_typing
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
 
@@ -36,4 +37,14 @@ async def list_message_groups(
 def mark_read(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Mark every message of the conversation read."""
     messaging.mark_read(runtime.messaging, user.uuid, message_group_uuid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/api/message_groups/{message_group_uuid}/typing", status_code=status.HTTP_204_NO_CONTENT
+)
+def typing(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Tell the other member you are typing: their open page shows it for a few seconds.
+    Nothing is stored; send it again every few seconds while typing (rate-limited)."""
+    notify_typing(runtime.messaging, user, message_group_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

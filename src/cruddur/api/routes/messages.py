@@ -1,23 +1,56 @@
-"""Messages of a conversation: read a page, send one (optionally idempotent)."""
+"""Messages of a conversation: read a page or one message, send one (optionally idempotent),
+edit or delete your own."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
-from cruddur.api.schemas import ErrorBody, MessageCreate, MessageCreatedPublic, MessagePublic
-from cruddur.services import messaging
+from cruddur.api.schemas import (
+    ErrorBody,
+    MessageCreate,
+    MessageCreatedPublic,
+    MessageEdit,
+    MessagePublic,
+)
+from cruddur.domain.model import parse_uuid
+from cruddur.services import editing, messaging
 from cruddur.services.posting import post_message
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
+OTHER_READ_UNTIL = "X-Other-Read-Until"
+OTHER_READ_AT = "X-Other-Read-At"
+_READ_HEADERS = {
+    OTHER_READ_UNTIL: "first page only: the other member has read every message created up to"
+    " this time (absent: none yet)",
+    OTHER_READ_AT: "first page only: when they read them",
+}
+MESSAGE_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            **PAGED[200]["headers"],
+            **{
+                name: {"description": text, "schema": {"type": "string"}}
+                for name, text in _READ_HEADERS.items()
+            },
+        }
+    }
+}
+CHANGE_RESPONSES: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorBody, "description": "not your message"},
+    409: {"model": ErrorBody, "description": "the message was deleted"},
+}
 
 
 @router.get(
-    "/api/messages/{message_group_uuid}", response_model=list[MessagePublic], responses=PAGED
+    "/api/messages/{message_group_uuid}",
+    response_model=list[MessagePublic],
+    responses=MESSAGE_PAGE,
 )
 async def list_messages(
     message_group_uuid: str,
@@ -26,12 +59,61 @@ async def list_messages(
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
-    """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older."""
+    """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older.
+    The first page also says how far the other member has read (for "Seen")."""
     # async: the read is awaited on the event loop (aiodynamo), no hop through a thread.
-    page = await messaging.list_messages_async(
-        runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid, limit, cursor
+    reads, ctx = runtime.require_reads(), runtime.messaging
+    group = parse_uuid(message_group_uuid, "message_group_uuid")
+    listing = messaging.list_messages_async(ctx, reads, user.uuid, group, limit, cursor)
+    if cursor is not None:
+        page, row = await listing, None
+    else:
+        # Membership is checked by the listing; the row read runs beside it, not after it.
+        page, row = await asyncio.gather(listing, reads.get_inbox_row(user.uuid, group))
+    response = page_response([MessagePublic.of(m) for m in page.items], page.next_cursor)
+    if row is not None and row.other_read_sk is not None and row.other_read_at is not None:
+        response.headers[OTHER_READ_UNTIL] = row.other_read_until or ""
+        response.headers[OTHER_READ_AT] = row.other_read_at
+    return response
+
+
+@router.get("/api/messages/{message_group_uuid}/{message_uuid}")
+def get_message(
+    message_group_uuid: str, message_uuid: str, user: CurrentUser, runtime: RuntimeDep
+) -> MessagePublic:
+    """One message (as it reads now: edited, or deleted)."""
+    found = editing.get_message(runtime.messaging, user.uuid, message_group_uuid, message_uuid)
+    return MessagePublic.of(found)
+
+
+@router.patch("/api/messages/{message_group_uuid}/{message_uuid}", responses=CHANGE_RESPONSES)
+def edit_message(
+    message_group_uuid: str,
+    message_uuid: str,
+    body: MessageEdit,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+) -> MessagePublic:
+    """Edit your own message: its text changes, `edited_at` is set; both members see it live,
+    and if it is the conversation's last message, the inbox previews follow."""
+    edited = editing.edit_message(
+        runtime.messaging, user, message_group_uuid, message_uuid, body.message
     )
-    return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
+    return MessagePublic.of(edited)
+
+
+@router.delete(
+    "/api/messages/{message_group_uuid}/{message_uuid}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: CHANGE_RESPONSES[403]},
+)
+def delete_message(
+    message_group_uuid: str, message_uuid: str, user: CurrentUser, runtime: RuntimeDep
+) -> Response:
+    """Delete your own message: it stays in place as a tombstone (`deleted`, no text).
+    Deleting it again changes nothing."""
+    editing.delete_message(runtime.messaging, user, message_group_uuid, message_uuid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

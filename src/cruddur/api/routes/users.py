@@ -1,12 +1,15 @@
-"""User profiles, as other users see them."""
+"""User profiles, as other users see them, and the users you block."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response, status
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
-from cruddur.api.schemas import UserPublic
+from cruddur.api.schemas import BlockPublic, UserPublic
+from cruddur.bootstrap import Runtime
+from cruddur.domain.model import UserRef
+from cruddur.services import blocking
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["users"])
 
@@ -15,3 +18,29 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["users"])
 def user_short(handle: str, runtime: RuntimeDep, _: CurrentUser) -> UserPublic:
     """A user's uuid, handle and display name."""
     return UserPublic.of(runtime.users.by_handle(handle))
+
+
+def _user(runtime: Runtime, handle: str) -> UserRef:
+    found = runtime.users.by_handle(handle)
+    return UserRef(found.uuid, found.handle, found.display_name)
+
+
+@router.post("/api/users/@{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+def block_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Block a user: no messages either way (403 `blocked`) and your inbox hides your
+    conversation with them, until you unblock them. Blocking twice changes nothing."""
+    blocking.block(runtime.messaging, user, _user(runtime, handle))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/api/users/@{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+def unblock_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Unblock a user: your conversation with them shows again."""
+    blocking.unblock(runtime.messaging, user, _user(runtime, handle))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/api/blocks", tags=["users"])
+def list_blocks(user: CurrentUser, runtime: RuntimeDep) -> list[BlockPublic]:
+    """The users you block."""
+    return [BlockPublic.of(b) for b in blocking.blocks_of(runtime.messaging, user)]

@@ -1,0 +1,114 @@
+"""Editing and deleting a message in place, and reading one message by its id.
+
+A message is found from its id alone: the id is a UUIDv7 naming its `created_at` (domain/ids.py),
+so its key is computed, not looked up. Each change is one conditional UpdateItem: only the
+author, only while the message is not deleted. A deletion leaves a tombstone (`deleted`, no
+text), so pages and cursors around it stay where they were. `rev` counts the changes: the
+stream processor keeps an inbox preview only from a higher one, so a replayed or late record
+never brings back older text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_errors import CONDITION_FAILED
+from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.domain import keys
+from cruddur.domain.ids import created_at_of
+from cruddur.domain.model import Message
+from cruddur.errors import Conflict, Forbidden, NotFound
+
+# Only the author, and only a message that is still there to change.
+_CONDITION = "attribute_exists(pk) AND user_uuid = :author AND attribute_not_exists(deleted)"
+
+
+class MessageEdits:
+    def __init__(self, table: DynamoTable, sealer: items.TextSealer) -> None:
+        self.table = table
+        self.sealer = sealer
+
+    def get(self, group_uuid: str, message_uuid: str) -> Message:
+        item = self._item(group_uuid, message_uuid)
+        if item is None:
+            raise NotFound("no such message", field="message_uuid")
+        return items.message_from_item(item, self.sealer)
+
+    def edit(
+        self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
+    ) -> Message:
+        key = self._key(group_uuid, message_uuid)
+        sort_key = key["sk"]
+        values: dict[str, Any] = {
+            ":author": items.s(author_uuid),
+            ":message": {"B": self.sealer.seal(text, group_uuid, sort_key)},
+            ":edited_at": items.s(edited_at),
+            ":one": {"N": "1"},
+        }
+        expression = "SET message = :message, edited_at = :edited_at"
+        short = items.preview(text)
+        if short != text:  # the inbox shows a preview of a long text, as for a new message
+            expression += ", preview = :preview ADD rev :one"
+            values[":preview"] = {"B": self.sealer.seal(short, group_uuid, sort_key)}
+        else:
+            expression += " REMOVE preview ADD rev :one"
+        new = self._update(key, expression, values)
+        if new is None:
+            raise Conflict("this message was deleted", field="message_uuid")
+        return items.message_from_item(new, self.sealer)
+
+    def delete(self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str) -> None:
+        """Idempotent: deleting a deleted message of yours succeeds and changes nothing."""
+        key = self._key(group_uuid, message_uuid)
+        values = {
+            ":author": items.s(author_uuid),
+            ":true": {"BOOL": True},
+            ":edited_at": items.s(deleted_at),
+            ":one": {"N": "1"},
+        }
+        expression = (
+            "SET deleted = :true, edited_at = :edited_at REMOVE message, preview ADD rev :one"
+        )
+        self._update(key, expression, values)
+
+    def _update(self, key: keys.Key, expression: str, values: dict[str, Any]) -> items.Item | None:
+        """The item as changed; None if it is the author's and already deleted."""
+        try:
+            response = self.table.call(
+                lambda: self.table.client.update_item(
+                    TableName=self.table.table,
+                    Key=items.to_attrs(key),
+                    UpdateExpression=expression,
+                    ConditionExpression=_CONDITION,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    ReturnConsumedCapacity="TOTAL",
+                ),
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except ClientError as exc:
+            old = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+            if not old:
+                raise NotFound("no such message", field="message_uuid") from None
+            if old["user_uuid"]["S"] != values[":author"]["S"]:
+                raise Forbidden("only its author can change a message") from None
+            return None
+        return dict(response["Attributes"])
+
+    def _item(self, group_uuid: str, message_uuid: str) -> items.Item | None:
+        item = self.table.get(self._key(group_uuid, message_uuid))
+        if item is None or item["message_uuid"]["S"] != message_uuid:
+            return None
+        return item
+
+    def _key(self, group_uuid: str, message_uuid: str) -> keys.Key:
+        created_at = created_at_of(message_uuid)
+        if created_at is None:
+            # Not an id this service hands out: no message has it.
+            raise NotFound("no such message", field="message_uuid")
+        return keys.message_key(group_uuid, created_at, message_uuid)
