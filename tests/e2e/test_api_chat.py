@@ -10,13 +10,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import pytest
 
 from cruddur.domain.ids import message_uuid_at
 from cruddur.domain.model import UNREAD_CAP
 from tests.e2e.conftest import Api, Member, eventually, running
-
-pytestmark = pytest.mark.slow
 
 
 def snapshot(api: Api) -> list[dict[str, Any]]:
@@ -50,7 +47,7 @@ def inbox_row(api: Api, member: Member, group: str) -> dict[str, Any] | None:
 
 
 def shows(api: Api, member: Member, group: str, field: str, value: Any) -> bool:
-    return (inbox_row(api, member, group) or {}).get(field) == value
+    return bool((inbox_row(api, member, group) or {}).get(field) == value)
 
 
 def error_code(response: httpx.Response) -> str:

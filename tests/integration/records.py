@@ -34,3 +34,22 @@ def _json(value: dict[str, Any]) -> dict[str, Any]:
     if "B" in value:
         return {"B": base64.b64encode(value["B"]).decode()}
     return value
+
+
+def modify_record(
+    image: dict[str, Any], sequence_number: int, *, lambda_json: bool = False
+) -> dict[str, Any]:
+    """A MODIFY of a message item (an edit, a deletion), from the item as stored after it."""
+    if lambda_json:
+        image = {name: _json(value) for name, value in image.items()}
+    return {
+        "eventID": f"e{sequence_number}",
+        "eventName": "MODIFY",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "NewImage": image,
+            "SequenceNumber": str(sequence_number),
+            "StreamViewType": "NEW_IMAGE",
+        },
+    }

@@ -216,7 +216,9 @@ def error_page(request: Request, status: int) -> HTMLResponse | None:
     """The page for an unknown address, for browsers (API clients keep the JSON body)."""
     if status not in (404, 405) or not wants_html(request):
         return None
+    # Signed in, the page keeps its header (who you are, New, Sign out).
+    user = page_user(request, request.app.state.runtime)
     if status == 404:
-        return not_found(request, None)
-    return render(request, "error.html", None, status, title="Something went wrong",
+        return not_found(request, user)
+    return render(request, "error.html", user, status, title="Something went wrong",
                   text="That did not work. Go back and try again.")  # fmt: skip
