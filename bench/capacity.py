@@ -1,7 +1,9 @@
 """(3) Capacity per message, inbox updates included, from ReturnConsumedCapacity: our design
 (single sends, and a burst the processor coalesces) and the course's design on the same endpoint.
 Also what `cruddur cost` prices besides sends: a conversation start (its first message and both
-inbox rows included) and a reader's visit (an inbox page, a page of the conversation, mark read).
+inbox rows included) and a reader's visit (an inbox page, a page of the conversation, mark read);
+and what the chat's other changes cost: an edit and a deletion of the last message (both inbox
+previews follow through the stream), a block and an unblock.
 
 The course's design, emulated here from DESIGN §7 item 2: a GSI on message_group_uuid; per
 message, the stream function queries that index for the group's inbox rows, then deletes each
@@ -23,7 +25,7 @@ from cruddur.config import Settings
 from cruddur.costs import prices
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import UserRef
-from cruddur.services import messaging
+from cruddur.services import blocking, editing, messaging
 from cruddur.services.context import MessagingContext
 from cruddur.stream.poller import StreamPoller
 from cruddur.stream.runner import build_poller
@@ -58,6 +60,7 @@ def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]
     _drain(poller, messages)
     burst = _per_message(meter, messages)
     start, visit = _start_and_visit(ctx, poller, meter, a, messages)
+    changes = _changes(ctx, poller, meter, a, b, group, messages)
     course = _course(settings, messages)
     price = prices.load()
     return {
@@ -65,6 +68,7 @@ def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]
         "ours_burst": burst | _cost(burst, price),
         "ours_start": start,
         "ours_visit": visit,
+        **changes,
         "course": course | _cost(course, price),
         "prices": {"region": price["region"], "as_of": price["as_of"]},
     }
@@ -92,6 +96,40 @@ def _start_and_visit(
         messaging.mark_read(ctx, reader.uuid, group)
         _add(visit, meter)
     return _per(start, count, "start"), _per(visit, count, "visit")
+
+
+def _changes(
+    ctx: MessagingContext,
+    poller: StreamPoller,
+    meter: CapacityMeter,
+    author: UserRef,
+    other: UserRef,
+    group: str,
+    count: int,
+) -> dict[str, dict[str, float]]:
+    """Per edit and per deletion of the conversation's last message (stream updates of both
+    rows included), per block and per unblock of a user one has a conversation with."""
+    totals = {what: {"read": 0.0, "write": 0.0, "calls": 0.0} for what in _CHANGES}
+    for _ in range(count):
+        sent = messaging.send_message(ctx, author, group, "x" * 100).message_uuid
+        _drain(poller, 1)
+        for what in _CHANGES:
+            meter.reset()
+            if what == "edit":
+                editing.edit_message(ctx, author, group, sent, "y" * 100)
+            elif what == "delete":
+                editing.delete_message(ctx, author, group, sent)
+            elif what == "block":
+                blocking.block(ctx, author, other)
+            else:
+                blocking.unblock(ctx, author, other)
+            if what in ("edit", "delete"):
+                _drain(poller, 1)  # both inbox rows' previews follow
+            _add(totals[what], meter)
+    return {f"ours_{what}": _per(totals[what], count, what) for what in _CHANGES}
+
+
+_CHANGES = ("edit", "delete", "block", "unblock")
 
 
 def _add(total: dict[str, float], meter: CapacityMeter) -> None:

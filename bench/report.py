@@ -122,6 +122,14 @@ def table(results: dict[str, Any]) -> str:
         )
     price = results["capacity"]["prices"]
     lines.append(f"  (on-demand prices, {price['region']}, as of {price['as_of']})")
+    lines += ["", "Capacity per change           WCU      RCU    calls"]
+    for what in ("start", "visit", "edit", "delete", "block", "unblock"):
+        c = results["capacity"].get(f"ours_{what}")
+        if c is not None:
+            lines.append(
+                f"  {what:26}{c[f'wcu_per_{what}']:7.2f}{c[f'rcu_per_{what}']:9.2f}"
+                f"{c[f'calls_per_{what}']:9.2f}"
+            )
     lines += ["", "Scaling (service layer, p50 ms)" if "scaling" in results else ""]
     for pattern, entry in results.get("scaling", {}).items():
         lines.append(

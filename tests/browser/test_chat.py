@@ -128,7 +128,8 @@ def test_two_panes_at_desktop_width_one_column_on_a_phone(browser: Browser, site
     expect(inbox).to_be_visible()
     expect(conversation).to_be_visible()
     left, right = inbox.bounding_box(), conversation.bounding_box()
-    assert left is not None and right is not None
+    assert left is not None
+    assert right is not None
     assert left["x"] + left["width"] <= right["x"]  # side by side
     assert abs(left["y"] - right["y"]) < 40
     selected = ada.locator('#inbox a[aria-current="page"]')

@@ -41,7 +41,7 @@ def history(ctx: MessagingContext, alice: UserRef, bob: UserRef) -> tuple[str, l
         insert_record(second, 2, ctx.store.sealer),
     ]
     for n, text in enumerate(["second, edited", "second, edited again"]):
-        ctx.edits.edit(group, second.message_uuid, alice.uuid, text, "2026-05-01T00:10:0%dZ" % n)
+        ctx.edits.edit(group, second.message_uuid, alice.uuid, text, f"2026-05-01T00:10:0{n}Z")
         records.append(modify_record(stored(ctx, second), 3 + n))
     ctx.edits.edit(group, first.message_uuid, alice.uuid, "first, edited", "2026-05-01T00:11:00Z")
     records.append(modify_record(stored(ctx, first), 5))

@@ -53,6 +53,18 @@ async def require_member_async(
     return _remember(ctx, user_uuid, group_uuid, row)
 
 
+async def get_conversation_async(
+    ctx: MessagingContext, reads: AsyncReads, viewer: str, group_uuid: str
+) -> InboxEntry:
+    """The viewer's inbox row of one conversation (members only), read fresh: it carries the
+    other member's read position."""
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    row = await reads.get_inbox_row(viewer, group_uuid)
+    _remember(ctx, viewer, group_uuid, row)
+    assert row is not None
+    return row
+
+
 def _remember(
     ctx: MessagingContext, user_uuid: str, group_uuid: str, row: InboxEntry | None
 ) -> tuple[str, str]:

@@ -31,6 +31,18 @@ async def list_message_groups(
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 
+@router.get("/api/message_groups/{message_group_uuid}")
+async def get_message_group(
+    message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep
+) -> ConversationPublic:
+    """One conversation as your inbox shows it, with how far the other member has read
+    (`other_read_until`, `other_read_at`: "Seen"). Shown even while you block them."""
+    entry = await messaging.get_conversation_async(
+        runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid
+    )
+    return ConversationPublic.of(entry)
+
+
 @router.post(
     "/api/message_groups/{message_group_uuid}/read", status_code=status.HTTP_204_NO_CONTENT
 )

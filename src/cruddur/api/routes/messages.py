@@ -3,8 +3,7 @@ edit or delete your own."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
@@ -18,29 +17,10 @@ from cruddur.api.schemas import (
     MessageEdit,
     MessagePublic,
 )
-from cruddur.domain.model import parse_uuid
 from cruddur.services import editing, messaging
 from cruddur.services.posting import post_message
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
-OTHER_READ_UNTIL = "X-Other-Read-Until"
-OTHER_READ_AT = "X-Other-Read-At"
-_READ_HEADERS = {
-    OTHER_READ_UNTIL: "first page only: the other member has read every message created up to"
-    " this time (absent: none yet)",
-    OTHER_READ_AT: "first page only: when they read them",
-}
-MESSAGE_PAGE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "headers": {
-            **PAGED[200]["headers"],
-            **{
-                name: {"description": text, "schema": {"type": "string"}}
-                for name, text in _READ_HEADERS.items()
-            },
-        }
-    }
-}
 CHANGE_RESPONSES: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorBody, "description": "not your message"},
     409: {"model": ErrorBody, "description": "the message was deleted"},
@@ -48,9 +28,7 @@ CHANGE_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 @router.get(
-    "/api/messages/{message_group_uuid}",
-    response_model=list[MessagePublic],
-    responses=MESSAGE_PAGE,
+    "/api/messages/{message_group_uuid}", response_model=list[MessagePublic], responses=PAGED
 )
 async def list_messages(
     message_group_uuid: str,
@@ -60,21 +38,12 @@ async def list_messages(
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older.
-    The first page also says how far the other member has read (for "Seen")."""
+    How far the other member has read is on the conversation (`GET /api/message_groups/{id}`)."""
     # async: the read is awaited on the event loop (aiodynamo), no hop through a thread.
-    reads, ctx = runtime.require_reads(), runtime.messaging
-    group = parse_uuid(message_group_uuid, "message_group_uuid")
-    listing = messaging.list_messages_async(ctx, reads, user.uuid, group, limit, cursor)
-    if cursor is not None:
-        page, row = await listing, None
-    else:
-        # Membership is checked by the listing; the row read runs beside it, not after it.
-        page, row = await asyncio.gather(listing, reads.get_inbox_row(user.uuid, group))
-    response = page_response([MessagePublic.of(m) for m in page.items], page.next_cursor)
-    if row is not None and row.other_read_sk is not None and row.other_read_at is not None:
-        response.headers[OTHER_READ_UNTIL] = row.other_read_until or ""
-        response.headers[OTHER_READ_AT] = row.other_read_at
-    return response
+    page = await messaging.list_messages_async(
+        runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid, limit, cursor
+    )
+    return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
 
 
 @router.get("/api/messages/{message_group_uuid}/{message_uuid}")

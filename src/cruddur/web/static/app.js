@@ -184,10 +184,6 @@ function setupConversation() {
     last.append(el("span", { class: "seen" }, when));
     refreshTimes(last);
   }
-  function readFrom(headers) {
-    const until = headers.get("X-Other-Read-Until");
-    if (until && (!readUntil || until > readUntil)) { readUntil = until; readAt = headers.get("X-Other-Read-At"); }
-  }
 
   const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   function append(messages) {
@@ -236,9 +232,13 @@ function setupConversation() {
   function hideTyping() { clearTimeout(typingTimer); typing.textContent = ""; }
 
   onEvent(async (event) => {
+    if (event.type === "connected") {
+      // Connected (or back after a drop): how far they have read may have moved meanwhile.
+      const { data: conversation } = await getJSON(`/api/message_groups/${group}`);
+      if (conversation.other_read_until) { readUntil = conversation.other_read_until; readAt = conversation.other_read_at; }
+    }
     if (event.type === "connected" || (event.type === "inbox" && event.group === group)) {
-      const { data, headers } = await getJSON(`/api/messages/${group}?limit=20`);
-      readFrom(headers);
+      const { data } = await getJSON(`/api/messages/${group}?limit=20`);
       const fresh = append(data);
       if (fresh.some((m) => m.handle !== me)) hideTyping();  // their message arrived
       // Opened, or new messages shown: read. (Viewing the page itself, a GET, changes nothing.)
