@@ -352,3 +352,23 @@ def test_unread_counts_stay_capped_through_edits(api: Api):
     row = inbox_row(api, bob, group)
     assert row is not None
     assert row["unread_count"] == 1 < UNREAD_CAP
+
+
+def test_every_chat_route_is_in_the_openapi_document(api: Api):
+    paths = api.http.get("/openapi.json").json()["paths"]
+    documented = {(path, method) for path, methods in paths.items() for method in methods}
+    for path, method in [
+        ("/api/messages/{message_group_uuid}/{message_uuid}", "get"),
+        ("/api/messages/{message_group_uuid}/{message_uuid}", "patch"),
+        ("/api/messages/{message_group_uuid}/{message_uuid}", "delete"),
+        ("/api/message_groups/{message_group_uuid}", "get"),
+        ("/api/message_groups/{message_group_uuid}/typing", "post"),
+        ("/api/users/@{handle}/block", "post"),
+        ("/api/users/@{handle}/block", "delete"),
+        ("/api/blocks", "get"),
+    ]:
+        assert (path, method) in documented, (path, method)
+    row = paths["/api/message_groups"]["get"]["responses"]["200"]["content"]["application/json"]
+    shape = api.http.get("/openapi.json").json()["components"]["schemas"]["ConversationPublic"]
+    assert {"other_read_until", "other_read_at", "deleted"} <= set(shape["properties"])
+    assert row["schema"]["items"]["$ref"].endswith("/ConversationPublic")
