@@ -291,6 +291,7 @@ def test_typing_notices_are_rate_limited(settings, store):
 
 def test_a_block_stops_messages_both_ways_and_hides_the_conversation(api: Api):
     ada, bob, group, _ = talk(api, "hi Ada's friend")
+    said = api.send(bob, message_group_uuid=group, message="something I may edit")
     eventually(lambda: inbox_row(api, ada, group))
     blocked = api.http.post(f"/api/users/@{bob.handle}/block", headers=ada.auth)
     assert blocked.status_code == 204
@@ -313,7 +314,12 @@ def test_a_block_stops_messages_both_ways_and_hides_the_conversation(api: Api):
         response = api.http.post("/api/messages", json=payload, headers=member.auth | headers)
         assert response.status_code == 403, response.text
         assert error_code(response) == "blocked"
+    edit = api.http.patch(f"/api/messages/{group}/{said['uuid']}", json={"message": "rude"},
+                          headers=bob.auth)  # fmt: skip
+    assert (edit.status_code, error_code(edit)) == (403, "blocked")  # no new words either
     assert snapshot(api) == before  # refused before anything was written, keyed or not
+    gone = api.http.delete(f"/api/messages/{group}/{said['uuid']}", headers=bob.auth)
+    assert gone.status_code == 204  # taking your own words back stays possible
 
     assert api.http.delete(f"/api/users/@{bob.handle}/block", headers=ada.auth).status_code == 204
     assert api.http.get("/api/blocks", headers=ada.auth).json() == []

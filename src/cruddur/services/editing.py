@@ -11,6 +11,7 @@ import logging
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Message, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
+from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext
 from cruddur.services.messaging import require_member
 
@@ -32,6 +33,8 @@ def edit_message(
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     members = require_member(ctx, author.uuid, group_uuid)
+    # A block stops new words either way, edits too (deleting your own stays possible).
+    require_no_block(ctx, author, members[1])
     _count(ctx, author)
     edited = ctx.edits.edit(
         group_uuid, message_uuid, author.uuid, text, format_timestamp(ctx.clock())
