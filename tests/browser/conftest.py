@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,13 @@ def sign_in(browser: Browser, url: str, handle: str) -> Page:
     page.wait_for_url(f"{url}/")
     page.evaluate("window.__noReload = true")
     return page
+
+
+def start_conversation(page: Page, handle: str, text: str) -> str:
+    """From the new-conversation page, the way a person does it; the group's uuid."""
+    page.goto("/messages/new")
+    page.get_by_label("To (handle or name)").fill(handle)
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]

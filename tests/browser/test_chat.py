@@ -7,19 +7,14 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, sign_up
+from tests.browser.conftest import SCREENSHOTS, sign_up, start_conversation
 from tests.e2e.conftest import Api, eventually
 
 
 def _talking(browser: Browser, site: Api, a: str, b: str) -> tuple[Page, Page, str]:
     """Two signed-up users in their own browsers; `a` wrote to `b`, both have it open."""
     first, second = sign_up(browser, site, a), sign_up(browser, site, b)
-    first.goto("/messages/new")
-    first.get_by_label("To (handle or name)").fill(b)
-    first.get_by_label("Message").fill("Hi there, a first message")
-    first.get_by_role("button", name="Send").click()
-    first.wait_for_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
-    group = first.url.rsplit("/", 1)[1]
+    group = start_conversation(first, b, "Hi there, a first message")
     second.goto(f"/messages/{group}")
     expect(second.locator("#messages li")).to_have_count(1)
     return first, second, group
@@ -58,12 +53,7 @@ def test_edits_and_deletions_show_live_in_the_other_browser(browser: Browser, si
 def test_seen_appears_when_the_other_opens_the_conversation(browser: Browser, site: Api):
     ada = sign_up(browser, site, "ada_seen")
     bob = sign_up(browser, site, "bob_seen")
-    ada.goto("/messages/new")
-    ada.get_by_label("To (handle or name)").fill("bob_seen")
-    ada.get_by_label("Message").fill("Will you see this?")
-    ada.get_by_role("button", name="Send").click()
-    ada.wait_for_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
-    group = ada.url.rsplit("/", 1)[1]
+    group = start_conversation(ada, "bob_seen", "Will you see this?")
     expect(ada.locator("#messages li")).to_have_count(1)
     ada.wait_for_timeout(300)  # the stream and a chance for a wrong "Seen" to show
     expect(ada.locator(".seen")).to_have_count(0)

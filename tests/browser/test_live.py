@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from cruddur.domain.model import UNREAD_CAP, UserRef
 from cruddur.services import messaging
-from tests.browser.conftest import SCREENSHOTS, sign_up
+from tests.browser.conftest import SCREENSHOTS, sign_up, start_conversation
 from tests.e2e.conftest import Api, eventually
 
 
@@ -28,12 +28,7 @@ def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Brows
     bob = sign_up(browser, site, "bob_live")
     _mark(bob)
 
-    ada.goto("/messages/new")
-    ada.get_by_label("To (handle or name)").fill("bob_live")
-    ada.get_by_label("Message").fill("Hello Bob, are you there?")
-    ada.get_by_role("button", name="Send").click()
-    ada.wait_for_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
-    group = ada.url.rsplit("/", 1)[1]
+    group = start_conversation(ada, "bob_live", "Hello Bob, are you there?")
     _mark(ada)
 
     row = bob.locator(f'#inbox li[data-group="{group}"]')

@@ -14,20 +14,7 @@ def insert_record(
 ) -> dict[str, Any]:
     """As the poller reads it (binary values as bytes) or, with `lambda_json`, as Lambda's
     event carries it (binary values as base64 text)."""
-    image = message_item(message, sealer)
-    if lambda_json:
-        image = {name: _json(value) for name, value in image.items()}
-    return {
-        "eventID": f"e{sequence_number}",
-        "eventName": "INSERT",
-        "eventSource": "aws:dynamodb",
-        "dynamodb": {
-            "Keys": {"pk": image["pk"], "sk": image["sk"]},
-            "NewImage": image,
-            "SequenceNumber": str(sequence_number),
-            "StreamViewType": "NEW_IMAGE",
-        },
-    }
+    return _record("INSERT", message_item(message, sealer), sequence_number, lambda_json)
 
 
 def _json(value: dict[str, Any]) -> dict[str, Any]:
@@ -40,11 +27,17 @@ def modify_record(
     image: dict[str, Any], sequence_number: int, *, lambda_json: bool = False
 ) -> dict[str, Any]:
     """A MODIFY of a message item (an edit, a deletion), from the item as stored after it."""
+    return _record("MODIFY", image, sequence_number, lambda_json)
+
+
+def _record(
+    name: str, image: dict[str, Any], sequence_number: int, lambda_json: bool
+) -> dict[str, Any]:
     if lambda_json:
-        image = {name: _json(value) for name, value in image.items()}
+        image = {attr: _json(value) for attr, value in image.items()}
     return {
         "eventID": f"e{sequence_number}",
-        "eventName": "MODIFY",
+        "eventName": name,
         "eventSource": "aws:dynamodb",
         "dynamodb": {
             "Keys": {"pk": image["pk"], "sk": image["sk"]},
