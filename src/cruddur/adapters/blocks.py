@@ -42,7 +42,7 @@ class BlockStore:
         self._transact(transact)
 
     def blocks_of(self, owner_uuid: str) -> list[Block]:
-        """Everyone `owner_uuid` blocks, oldest key first (a user blocks few: no paging)."""
+        """Everyone `owner_uuid` blocks, in key order (rate-limited, so few: one list)."""
         found: list[Block] = []
         start: dict[str, Any] | None = None
         while True:
