@@ -9,6 +9,8 @@ from __future__ import annotations
 
 # The API (Fargate task role). TransactWriteItems needs the actions of its items: all are Puts.
 API_TABLE_ACTIONS = (
+    "dynamodb:BatchGetItem",  # is there a block between two users (both directions at once)
+    "dynamodb:DeleteItem",  # unblock (inside a transaction)
     "dynamodb:DescribeTable",  # /readyz
     "dynamodb:GetItem",
     "dynamodb:PutItem",

@@ -81,6 +81,16 @@ def _use_the_api_as_a_user_would(api: Api) -> None:
     _page_through(api, bob, "/api/message_groups")
     read = api.http.post(f"/api/message_groups/{group}/read", headers=bob.auth)
     assert read.status_code == 204, read.text
+    # Issue 17's changes: edit, delete, block (and its listing), unblock.
+    url = f"/api/messages/{group}/{started['uuid']}"
+    changed = [
+        api.http.patch(url, json={"message": "edited"}, headers=ada.auth),
+        api.http.delete(url, headers=ada.auth),
+        api.http.post(f"/api/users/@{ada.handle}/block", headers=bob.auth),
+        api.http.get("/api/blocks", headers=bob.auth),
+        api.http.delete(f"/api/users/@{ada.handle}/block", headers=bob.auth),
+    ]
+    assert [r.status_code for r in changed] == [200, 204, 204, 200, 204], changed[-1].text
     assert api.http.get("/readyz").status_code == 200
 
 
