@@ -47,7 +47,7 @@ from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
 from cruddur.events.redis_hub import RedisHub
 from cruddur.services.accounts import Accounts
-from cruddur.services.context import MessagingContext
+from cruddur.services.context import MessagingContext, NoEvents
 from cruddur.services.limits import Limits, rules_from
 from cruddur.services.posting import Idempotency
 
@@ -175,7 +175,7 @@ def build_messaging(
 ) -> MessagingContext:
     store = store or build_store(settings)
     # One table object: the stores of edits and blocks are composed around it.
-    context = MessagingContext(
+    return MessagingContext(
         store=store,
         cursors=CursorCodec(cursor_secret(settings)),
         edits=MessageEdits(store, store.sealer),
@@ -183,10 +183,8 @@ def build_messaging(
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
         limits=limits,
+        events=events or NoEvents(),
     )
-    if events is not None:
-        context.events = events
-    return context
 
 
 def build_shared_state(settings: Settings) -> SharedState:

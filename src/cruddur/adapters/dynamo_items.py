@@ -14,7 +14,6 @@ from cruddur.domain.model import (
     InboxEntry,
     LastMessage,
     Message,
-    ReadPosition,
     UserRef,
 )
 from cruddur.errors import Unreadable
@@ -204,16 +203,7 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
         last_message_deleted=not preview_sealed,
         other_read_sk=item.get(OTHER_READ_SK, {}).get("S"),
         other_read_at=item.get(OTHER_READ_AT, {}).get("S"),
-        hidden=bool(item.get(HIDDEN, {}).get("BOOL", False)),
     )
-
-
-def read_position_of(item: Mapping[str, Any]) -> ReadPosition | None:
-    """The owner's own read position, from their inbox row."""
-    read_sk, read_at = item.get("read_sk", {}).get("S"), item.get("read_at", {}).get("S")
-    if read_sk is None or read_at is None:
-        return None
-    return ReadPosition(item["message_group_uuid"]["S"], item["user_uuid"]["S"], read_sk, read_at)
 
 
 def block_item(block: Block) -> Item:

@@ -114,13 +114,6 @@ class MessageCreatedPublic(MessagePublic):
         return cls(**MessagePublic.of(message).model_dump(), message_group_uuid=message.group_uuid)
 
 
-class ReadPositionPublic(BaseModel):
-    """How far the other member has read: every message created at or before `read_until`."""
-
-    read_until: str | None = None
-    read_at: str | None = None
-
-
 class ConversationPublic(BaseModel):
     """One inbox row: the other member, the last message and how many are unread."""
 

@@ -65,7 +65,6 @@ class InboxEntry:
     # How far the other member has read, and when: "Seen" under your messages up to there.
     other_read_sk: str | None = None
     other_read_at: str | None = None
-    hidden: bool = False  # its owner blocks the other member
 
     @property
     def other_read_until(self) -> str | None:
