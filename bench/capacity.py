@@ -39,9 +39,11 @@ def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]
     )
     meter = CapacityMeter()
     store = bootstrap.build_store(ours, meter=meter)
-    dynamo_schema.create_table(store.client, dynamo_schema.table_definition(ours.table_name))
+    dynamo_schema.create_table(
+        bootstrap.dynamodb_client(ours), dynamo_schema.table_definition(ours.table_name)
+    )
     ctx = bootstrap.build_messaging(ours, store)
-    poller = build_poller(ours, store)
+    poller = build_poller(ours, store.inbox)
     a, b = stranger(), stranger()
     group = messaging.start_conversation(ctx, a, b, "first").group_uuid
     # Each member's first send in a process reads its membership once (then it is cached):

@@ -103,7 +103,7 @@ def rig(work_dir: Path) -> Iterator[Rig]:
         )
         store = bootstrap.build_store(settings, meter=CapacityMeter())
         definition = dynamo_schema.table_definition(settings.table_name)
-        dynamo_schema.create_table(store.client, definition)
+        dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
         upgrade(settings.users_database_url)
         bootstrap.cursor_secret(settings)  # made once here, shared with the API process
         api = _child(["serve", *_target(settings), "--port", "0"])

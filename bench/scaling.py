@@ -27,7 +27,9 @@ def measure(
     """small/large: (messages in the conversation, conversations in the inbox)."""
     scaled = settings.model_copy(update={"table_name": "bench-scaling"})
     store = bootstrap.build_store(scaled)
-    dynamo_schema.create_table(store.client, dynamo_schema.table_definition(scaled.table_name))
+    dynamo_schema.create_table(
+        bootstrap.dynamodb_client(scaled), dynamo_schema.table_definition(scaled.table_name)
+    )
     owner_small, owner_large = stranger(), stranger()
     group_small = _conversation(store, owner_small, small[0])
     group_large = _conversation(store, owner_large, large[0])
@@ -68,8 +70,9 @@ def _write_all(store: DynamoStore, all_items: list[dict[str, Any]]) -> None:
     def write(chunk: list[dict[str, Any]]) -> None:
         requests: list[Any] = [{"PutRequest": {"Item": item}} for item in chunk]
         while requests:
-            response = store.client.batch_write_item(RequestItems={store.table: requests})
-            requests = list(response.get("UnprocessedItems", {}).get(store.table, []))
+            name = store.table.name
+            response = store.table.call("BatchWriteItem", {"RequestItems": {name: requests}})
+            requests = list(response.get("UnprocessedItems", {}).get(name, []))
 
     chunks = [all_items[i : i + BATCH] for i in range(0, len(all_items), BATCH)]
     with ThreadPoolExecutor(4) as pool:

@@ -236,17 +236,17 @@ def _latest_both_rows(
         if group in groups
         for member in (sender, receiver)
     ]
-    response = rig.store.client.batch_get_item(
-        RequestItems={
-            rig.store.table: {
-                "Keys": wanted,
-                "ConsistentRead": True,
-                "ProjectionExpression": "message_group_uuid, last_message_sk",
-            }
+    table = rig.store.table.name
+    request = {
+        table: {
+            "Keys": wanted,
+            "ConsistentRead": True,
+            "ProjectionExpression": "message_group_uuid, last_message_sk",
         }
-    )
+    }
+    response = rig.store.table.call("BatchGetItem", {"RequestItems": request})
     shown: dict[str, list[str]] = {}
-    for item in response["Responses"].get(rig.store.table, []):
+    for item in response["Responses"].get(table, []):
         group = item["message_group_uuid"]["S"]
         shown.setdefault(group, []).append(item["last_message_sk"]["S"])
     return {group: min(values) for group, values in shown.items() if len(values) == 2}

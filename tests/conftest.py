@@ -24,6 +24,7 @@ from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.local.dynamodb_local import DynamoDBLocal, processes_owned_by
 from cruddur.services.context import MessagingContext
+from tests.boto import client_of
 
 # Tests talk to loopback only: make sure no AWS default endpoint or profile leaks in.
 os.environ.pop("AWS_PROFILE", None)
@@ -96,9 +97,9 @@ def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
 def store(settings: Settings) -> Iterator[DynamoStore]:
     store = bootstrap.build_store(settings, meter=CapacityMeter())
     definition = dynamo_schema.table_definition(settings.table_name)
-    dynamo_schema.create_table(store.client, definition)
+    dynamo_schema.create_table(client_of(store), definition)
     yield store
-    dynamo_schema.drop_table(store.client, settings.table_name)
+    dynamo_schema.drop_table(client_of(store), settings.table_name)
 
 
 @pytest.fixture

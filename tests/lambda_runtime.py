@@ -15,8 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
+from cruddur.adapters import aws_clients, dynamo_schema
 from cruddur.config import Settings
 from cruddur_infra import lambda_package
 
@@ -80,7 +82,10 @@ def invoke(
 def stream_event(settings: Settings) -> dict[str, Any]:
     """Every record the table's stream holds now, as one Lambda event."""
     client = bootstrap.dynamodb_client(settings)
-    streams = bootstrap.streams_client(settings)
+    # boto3, not the product's wire: the event is built independently of the code under test.
+    streams = boto3.client(
+        "dynamodbstreams", **aws_clients.client_args(settings.aws_region, settings.aws_endpoint_url)
+    )
     arn = dynamo_schema.stream_arn(client, settings.table_name)
     records: list[dict[str, Any]] = []
     shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]

@@ -1,6 +1,7 @@
 """A loopback proxy in front of DynamoDB Local that writes down every call crossing it, as IAM
 sees it: the action (a transaction counts as the actions of its items), the table, and whether
-an index was named. Both clients (boto3 and aiodynamo) name the operation in `X-Amz-Target`."""
+an index was named. Both wires (blocking, awaited) and boto3 name the operation in
+`X-Amz-Target`."""
 
 from __future__ import annotations
 

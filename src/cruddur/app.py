@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = runtime.messaging.store
-        async with async_reads(runtime.settings, store.meter, store.sealer) as runtime.reads:
+        async with async_reads(runtime.settings, store.table.meter, store.sealer) as runtime.reads:
             try:
                 yield
             finally:

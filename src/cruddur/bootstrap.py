@@ -12,16 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import boto3
 import httpx
-from aiodynamo.client import Client as AsyncDynamoClient
-from aiodynamo.http.aiohttp import AIOHTTP
-from aiodynamo.models import DecorelatedJitterRetry
-from yarl import URL
 
-from cruddur.adapters import aws_clients, signing_key
-from cruddur.adapters.aws_credentials import SharedCredentials
+from cruddur.adapters import aws_clients, dynamo_async, signing_key
 from cruddur.adapters.blocks import BlockStore
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
@@ -31,6 +25,7 @@ from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_items import TextSealer
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamo_wire import DYNAMODB, STREAMS, Endpoint, SyncWire
 from cruddur.adapters.envelope import KEY_FILE, Envelope, KmsWrapping, LocalWrapping, Wrapping
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.inbox_updates import InboxUpdates
@@ -54,45 +49,46 @@ from cruddur.services.posting import Idempotency
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
     from mypy_boto3_kms import KMSClient
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
+    """boto3, for the control plane only: creating, describing and dropping the table."""
     return aws_clients.dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
+
+
+def dynamodb_wire(settings: Settings) -> SyncWire:
+    """The data plane for blocking callers: the ops CLI, the bench's loaders, the tests."""
+    return aws_clients.dynamodb_wire(settings.aws_region, settings.aws_endpoint_url)
+
+
+def streams_wire(settings: Settings) -> SyncWire:
+    """The stream poller's reads of the table's stream."""
+    credentials = aws_clients.credentials(settings.aws_endpoint_url)
+    endpoint = Endpoint.of(STREAMS, settings.aws_region, settings.aws_endpoint_url)
+    return SyncWire(endpoint, credentials)
+
+
+@asynccontextmanager
+async def async_wires(settings: Settings) -> AsyncIterator[tuple[dynamo_async.AsyncWire, ...]]:
+    """The event loop's wires to DynamoDB and its streams, open while the block runs: their
+    connection pool belongs to the loop that opened it."""
+    credentials = aws_clients.credentials(settings.aws_endpoint_url)
+    region, url = settings.aws_region, settings.aws_endpoint_url
+    async with dynamo_async.session() as session:
+        yield (
+            dynamo_async.AsyncWire(Endpoint.of(DYNAMODB, region, url), credentials, session),
+            dynamo_async.AsyncWire(Endpoint.of(STREAMS, region, url), credentials, session),
+        )
 
 
 @asynccontextmanager
 async def async_reads(
     settings: Settings, meter: CapacityMeter, sealer: TextSealer
 ) -> AsyncIterator[AsyncReads]:
-    """The event loop's DynamoDB client, open while the block runs (the API's lifespan): its
-    connection pool belongs to the loop that opened it. Same pool size, timeouts and
-    credentials as the boto3 clients."""
-    credentials = (
-        aws_clients.local_credentials(settings.aws_endpoint_url)
-        or boto3.Session().get_credentials()
-    )
-    timeout = aiohttp.ClientTimeout(
-        connect=aws_clients.CLIENT_OPTIONS["connect_timeout"],
-        sock_read=aws_clients.CLIENT_OPTIONS["read_timeout"],
-    )
-    connector = aiohttp.TCPConnector(limit=aws_clients.CLIENT_OPTIONS["max_pool_connections"])
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        client = AsyncDynamoClient(
-            AIOHTTP(session),
-            SharedCredentials(credentials),
-            settings.aws_region,
-            URL(settings.aws_endpoint_url) if settings.aws_endpoint_url else None,
-            # Throttling and unreachable endpoints are retried for a few seconds, as boto3's
-            # standard mode would; a page read then answers 503 rather than hang.
-            throttle_config=DecorelatedJitterRetry(time_limit_secs=5),
-        )
-        yield AsyncReads(client, settings.table_name, meter, sealer)
-
-
-def streams_client(settings: Settings) -> DynamoDBStreamsClient:
-    return aws_clients.streams_client(settings.aws_region, settings.aws_endpoint_url)
+    """The API's awaited reads, open while the block runs (the API's lifespan)."""
+    async with async_wires(settings) as (wire, _):
+        yield AsyncReads(wire, settings.table_name, meter, sealer)
 
 
 # Cognito and KMS at their own endpoint setting or AWS's address. AWS_ENDPOINT_URL (and endpoints
@@ -124,29 +120,28 @@ def build_wrapping(settings: Settings) -> Wrapping:
     return LocalWrapping(settings.wrapping_key_file or Path(settings.data_dir) / KEY_FILE)
 
 
-def build_sealer(
-    settings: Settings, client: DynamoDBClient | None = None, meter: CapacityMeter | None = None
-) -> Sealer:
-    table = DynamoTable(client or dynamodb_client(settings), settings.table_name, meter)
+def build_table(settings: Settings, meter: CapacityMeter | None = None) -> DynamoTable:
+    return DynamoTable(dynamodb_wire(settings), settings.table_name, meter)
+
+
+def build_sealer(settings: Settings, table: DynamoTable | None = None) -> Sealer:
+    table = table or build_table(settings)
     return Sealer(DataKeys(table, Envelope(build_wrapping(settings))))
 
 
 def build_store(
     settings: Settings,
-    client: DynamoDBClient | None = None,
     meter: CapacityMeter | None = None,
     sealer: TextSealer | None = None,
 ) -> DynamoStore:
     """The API's store: it seals what people write, so it holds the data keys."""
-    client = client or dynamodb_client(settings)
-    meter = meter if meter is not None else CapacityMeter()
-    sealer = sealer or build_sealer(settings, client, meter)
-    return DynamoStore(client, settings.table_name, sealer, meter)
+    table = build_table(settings, meter if meter is not None else CapacityMeter())
+    return DynamoStore(table, sealer or build_sealer(settings, table))
 
 
 def build_inbox_updates(settings: Settings) -> InboxUpdates:
     """The stream processor's writer: it copies sealed previews and holds no key."""
-    return InboxUpdates(dynamodb_client(settings), settings.table_name)
+    return InboxUpdates(build_table(settings))
 
 
 def cursor_secret(settings: Settings) -> bytes:
@@ -178,8 +173,8 @@ def build_messaging(
     return MessagingContext(
         store=store,
         cursors=CursorCodec(cursor_secret(settings)),
-        edits=MessageEdits(store, store.sealer),
-        blocks=BlockStore(store),
+        edits=MessageEdits(store.table, store.sealer),
+        blocks=BlockStore(store.table),
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
         limits=limits,
@@ -211,7 +206,7 @@ def build_users(settings: Settings) -> UsersDirectory:
 
 def build_idempotency(settings: Settings, store: DynamoStore) -> Idempotency:
     # Same client and table as the messages: the records live beside them, with a TTL.
-    table = IdempotencyStore(store.client, settings.table_name, store.meter)
+    table = IdempotencyStore(store.table)
     # Keyed: a plain hash of a request would let a reader of the table confirm a guessed text.
     key = hmac.new(cursor_secret(settings), b"cruddur idempotency", hashlib.sha256).digest()
     return Idempotency(table, settings.idempotency_ttl_hours * 3600, key)

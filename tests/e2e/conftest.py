@@ -25,6 +25,7 @@ from cruddur.app import create_app
 from cruddur.bootstrap import Runtime
 from cruddur.config import Settings
 from cruddur.stream.runner import build_poller, start_in_thread
+from tests.boto import client_of
 
 T = TypeVar("T")
 
@@ -69,7 +70,7 @@ class Api:
 
     def table_items(self) -> int:
         """How many items the table holds: bad input must leave this unchanged."""
-        scan = self.store.client.scan(TableName=self.store.table, Select="COUNT")
+        scan = client_of(self.store).scan(TableName=self.store.table.name, Select="COUNT")
         return int(scan["Count"])
 
 
@@ -88,7 +89,7 @@ def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
 def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
     upgrade(settings.users_database_url)
     runtime = bootstrap.build_runtime(settings, store)
-    poller_thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
+    poller_thread, poller_stop = start_in_thread(build_poller(settings, store.inbox, runtime.hub))
     try:
         with (
             ApiServer(

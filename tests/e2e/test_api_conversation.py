@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.boto import client_of
 from tests.e2e.conftest import Api, Member, eventually
 
 
@@ -93,13 +94,13 @@ def test_readiness_and_reads_fail_cleanly_when_the_table_is_gone(api: Api):
     ada, bob = api.signup(), api.signup()
     group = api.send(ada, message="hello", handle=bob.handle)["message_group_uuid"]
     assert api.http.get(f"/api/messages/{group}", headers=ada.auth).status_code == 200
-    api.store.client.delete_table(TableName=api.store.table)
-    api.store.client.get_waiter("table_not_exists").wait(TableName=api.store.table)
+    client_of(api.store).delete_table(TableName=api.store.table.name)
+    client_of(api.store).get_waiter("table_not_exists").wait(TableName=api.store.table.name)
     response = api.http.get("/readyz")
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "dynamodb"
-    # The page reads run on the event loop's client (aiodynamo): its failures are the same
-    # typed errors as boto3's, whether membership is cached (ada) or must be read (bob).
+    # The page reads run on the event loop's wire: its failures are the same typed errors as
+    # the blocking wire's, whether membership is cached (ada) or must be read (bob).
     for path, who in (
         (f"/api/messages/{group}", ada),
         (f"/api/messages/{group}", bob),
@@ -111,8 +112,8 @@ def test_readiness_and_reads_fail_cleanly_when_the_table_is_gone(api: Api):
     # The fixture's teardown drops the table: give it one back.
     from cruddur.adapters import dynamo_schema
 
-    definition = dynamo_schema.table_definition(api.store.table)
-    dynamo_schema.create_table(api.store.client, definition)
+    definition = dynamo_schema.table_definition(api.store.table.name)
+    dynamo_schema.create_table(client_of(api.store), definition)
 
 
 def test_repeated_failed_logins_are_slowed_down_per_account(api: Api):

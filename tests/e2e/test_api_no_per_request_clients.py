@@ -28,7 +28,7 @@ def test_requests_build_no_clients_engines_or_keys(api: Api, monkeypatch: pytest
 
     monkeypatch.setattr(boto3, "client", counting("boto3.client", boto3.client))
     monkeypatch.setattr(boto3.Session, "client", counting("Session.client", boto3.Session.client))
-    # The page reads' client (aiodynamo over aiohttp) and its connection pool.
+    # The page reads' wire (aiohttp) and its connection pool.
     for kind in (aiohttp.ClientSession, aiohttp.TCPConnector):
         monkeypatch.setattr(kind, "__init__", counting(kind.__name__, kind.__init__))
     monkeypatch.setattr(sqlalchemy, "create_engine", counting("engine", sqlalchemy.create_engine))

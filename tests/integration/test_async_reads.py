@@ -1,21 +1,18 @@
-"""The API's page reads on aiodynamo, against DynamoDB Local: the same pages as the store's boto3
-reads, and failures that become typed errors quickly instead of hanging or leaking."""
+"""The API's page reads on the async wire, against DynamoDB Local: the same pages as the store's
+blocking reads, and failures that become typed errors quickly instead of hanging or leaking."""
 
 from __future__ import annotations
 
 import time
 
-import aiohttp
 import pytest
-from aiodynamo.client import Client
-from aiodynamo.http.aiohttp import AIOHTTP
-from yarl import URL
 
 from cruddur import bootstrap
-from cruddur.adapters.aws_credentials import SharedCredentials
+from cruddur.adapters import dynamo_async
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamo_wire import DYNAMODB, Endpoint
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid, Unavailable
@@ -36,7 +33,7 @@ def test_pages_equal_the_stores_pages(
         messaging.send_message(ctx, sender, group, f"message {index}")
     for index in range(3):
         messaging.start_conversation(ctx, alice, UserRef(f"{index}" * 8, f"u{index}", "U"), "hi")
-    drain(settings, store)  # the inbox rows, with unread sets, from the stream
+    drain(settings, store.inbox)  # the inbox rows, with unread sets, from the stream
 
     async def read_all() -> tuple[object, ...]:
         async with bootstrap.async_reads(settings, CapacityMeter(), store.sealer) as reads:
@@ -67,7 +64,7 @@ def test_the_table_missing_and_bad_requests_are_typed_errors(
 ):
     async def query(table: str) -> object:
         async with bootstrap.async_reads(settings, CapacityMeter(), store.sealer) as reads:
-            reads.table = table
+            reads.name = table
             return await reads.query_inbox("someone", 5)
 
     started = time.monotonic()
@@ -98,18 +95,13 @@ def test_no_credentials_fail_at_once_as_unavailable(settings: Settings, store: D
     assert settings.aws_endpoint_url is not None
 
     async def query() -> object:
-        async with aiohttp.ClientSession() as session:
-            client = Client(
-                AIOHTTP(session),
-                SharedCredentials(None),
-                "us-east-1",
-                URL(str(settings.aws_endpoint_url)),
-            )
-            return await AsyncReads(client, store.table, CapacityMeter(), store.sealer).query_inbox(
-                "x", 5
-            )
+        async with dynamo_async.session() as session:
+            endpoint = Endpoint.of(DYNAMODB, "us-east-1", settings.aws_endpoint_url)
+            wire = dynamo_async.AsyncWire(endpoint, None, session)
+            reads = AsyncReads(wire, store.table.name, CapacityMeter(), store.sealer)
+            return await reads.query_inbox("x", 5)
 
     started = time.monotonic()
     with pytest.raises(Unavailable):
         run(query)
-    assert time.monotonic() - started < 2  # not retried until aiodynamo's time limit
+    assert time.monotonic() - started < 2  # not retried: no credentials will not change

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from cruddur import demo
 from cruddur.cli import main
+from tests.boto import client_of
 
 
 def run(*args: str, input: str | None = None):
@@ -48,10 +49,10 @@ def test_drop_refuses_without_yes_on_non_interactive_stdin(store, settings):
     )
     assert refused.returncode != 0
     assert "refusing to drop" in refused.stderr
-    assert settings.table_name in store.client.list_tables()["TableNames"]
+    assert settings.table_name in client_of(store).list_tables()["TableNames"]
     dropped = run("ddb", "drop", "--yes", *target(settings))
     assert dropped.exit_code == 0
-    assert settings.table_name not in store.client.list_tables()["TableNames"]
+    assert settings.table_name not in client_of(store).list_tables()["TableNames"]
     # the fixture's teardown drops too: put it back so that teardown has a table to drop
     run("ddb", "schema-load", *target(settings))
 
@@ -121,7 +122,7 @@ def test_scan_prints_every_item_of_a_seeded_table_as_json(store, settings):
     scanned = run("ddb", "scan", *keyed(settings))
     assert scanned.exit_code == 0
     items = [json.loads(line) for line in scanned.output.splitlines() if line.startswith("{")]
-    count = store.client.scan(TableName=settings.table_name, Select="COUNT")["Count"]
+    count = client_of(store).scan(TableName=settings.table_name, Select="COUNT")["Count"]
     assert len(items) == count
     unread = [item["unread"] for item in items if "unread" in item]
     assert unread

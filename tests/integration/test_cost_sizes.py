@@ -9,6 +9,7 @@ from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.costs.model import SIZE_ONLY, item_bytes
 from cruddur.domain.model import Message, UserRef
+from tests.boto import client_of
 
 
 def _message(chars: int) -> items.Item:
@@ -38,7 +39,7 @@ def test_item_bytes_crosses_each_write_unit_where_dynamodb_does(store: DynamoSto
             size = item_bytes(item)
             assert size == target
             # No table index covers message items: their write units are the item's alone.
-            put = store.client.put_item(
-                TableName=store.table, Item=item, ReturnConsumedCapacity="TOTAL"
+            put = client_of(store).put_item(
+                TableName=store.table.name, Item=item, ReturnConsumedCapacity="TOTAL"
             )
             assert put["ConsumedCapacity"]["CapacityUnits"] == math.ceil(size / 1024), size

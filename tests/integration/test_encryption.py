@@ -18,7 +18,6 @@ from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.data_keys import DataKeys
 from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.envelope import Envelope
 from cruddur.cli import main
 from cruddur.config import Settings
@@ -55,7 +54,7 @@ def test_a_raw_scan_shows_no_text_nor_preview_and_the_app_reads_both(
     ada, bo = make_user("ada"), make_user("bo")
     group = messaging.start_conversation(ctx, ada, bo, SHORT).group_uuid
     messaging.send_message(ctx, bo, group, LONG)
-    drain(settings, store)
+    drain(settings, store.inbox)
 
     dumped = json.dumps(_raw_scan(settings), default=repr)
     for fragment in _fragments(SHORT) + _fragments(LONG):
@@ -119,7 +118,7 @@ def test_a_generation_ends_after_its_period_and_is_looked_up_once_a_minute(
     settings: Settings, store: DynamoStore
 ):
     now = [1_800_000_000.0]
-    table = DynamoTable(store.client, store.table, CapacityMeter())
+    table = bootstrap.build_table(settings, CapacityMeter())
     data_keys = DataKeys(table, Envelope(bootstrap.build_wrapping(settings)), clock=lambda: now[0])
     first, _ = data_keys.current()
     calls = table.meter.calls
@@ -159,9 +158,7 @@ def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
     both = on_kms.model_copy(update={"kms_key_ids": f"{new_arn},{old_arn}"})
     rotated = bootstrap.build_store(both)
     later = bootstrap.build_messaging(both, rotated)
-    DataKeys(
-        DynamoTable(rotated.client, rotated.table), Envelope(bootstrap.build_wrapping(both))
-    ).rotate()
+    DataKeys(rotated.table, Envelope(bootstrap.build_wrapping(both))).rotate()
     messaging.send_message(later, bo, group, "wrapped by the new key")
     texts = [m.text for m in rotated.query_messages(group, 10)[0]]
     assert texts == ["wrapped by the new key", "wrapped by the old key"]

@@ -40,7 +40,7 @@ def test_records_that_can_never_apply_are_dead_lettered_at_once_and_the_rest_flo
     for poison in poisons:
         store.put_message(poison)
     later = messaging.send_message(ctx, bob, group, "still delivered")
-    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store)
+    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store.inbox)
     started = time.monotonic()
     while poller.poll_once():
         pass
@@ -54,7 +54,7 @@ def test_records_that_can_never_apply_are_dead_lettered_at_once_and_the_rest_flo
     )
     assert {e["reason"] for e in entries} == {"cannot be applied"}
     # Once the rest is checkpointed, a restarted poller neither retries the poison nor re-reads.
-    assert build_poller(settings, store).poll_once() == 0
+    assert build_poller(settings, store.inbox).poll_once() == 0
     assert len(poller.dead_letters.entries()) == len(poisons)
 
 
@@ -73,12 +73,12 @@ class Flaky:
 def test_a_transient_failure_is_retried_then_dead_lettered(ctx, settings, store, alice, bob):
     group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
     other = messaging.start_conversation(ctx, bob, make_user("carl"), "hey").group_uuid
-    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store)
+    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store.inbox)
     while poller.poll_once():
         pass
     stuck = messaging.send_message(ctx, bob, group, "throttled")
     flowing = messaging.send_message(ctx, bob, other, "meanwhile")
-    poller.inbox = Flaky(store, group)
+    poller.inbox = Flaky(store.inbox, group)
     polls = 0
     while not poller.dead_letters.entries():
         polls += 1

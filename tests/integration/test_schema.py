@@ -6,10 +6,11 @@ import pytest
 
 from cruddur.adapters import dynamo_schema
 from cruddur.errors import Unavailable
+from tests.boto import client_of
 
 
 def test_table_has_keys_index_and_stream(store):
-    table = dynamo_schema.describe(store.client, store.table)
+    table = dynamo_schema.describe(client_of(store), store.table.name)
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     (index,) = table["GlobalSecondaryIndexes"]
     assert index["IndexName"] == "inbox-by-recency"
@@ -18,14 +19,16 @@ def test_table_has_keys_index_and_stream(store):
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert (
-        dynamo_schema.create_table(store.client, dynamo_schema.table_definition(store.table))
+        dynamo_schema.create_table(
+            client_of(store), dynamo_schema.table_definition(store.table.name)
+        )
         is False
     )
 
 
 def test_an_existing_table_with_other_keys_is_reported(store):
-    name = store.table + "-other"
-    store.client.create_table(
+    name = store.table.name + "-other"
+    client_of(store).create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -33,9 +36,9 @@ def test_an_existing_table_with_other_keys_is_reported(store):
     )
     try:
         with pytest.raises(Unavailable, match="key schema"):
-            dynamo_schema.create_table(store.client, dynamo_schema.table_definition(name))
+            dynamo_schema.create_table(client_of(store), dynamo_schema.table_definition(name))
     finally:
-        store.client.delete_table(TableName=name)
+        client_of(store).delete_table(TableName=name)
 
 
 def test_provisioned_is_an_option():

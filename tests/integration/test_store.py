@@ -11,6 +11,7 @@ from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid, InvalidCursor, NotFound
 from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
+from tests.boto import client_of
 from tests.conftest import make_user
 from tests.integration.helpers import drain
 
@@ -36,7 +37,7 @@ def test_conversation_from_last_year_is_listed_complete(ctx, settings, store, al
     ctx.clock = lambda: next(ticks)
     first = messaging.start_conversation(ctx, alice, bob, "old news")
     messaging.send_message(ctx, bob, first.group_uuid, "older reply")
-    drain(settings, store)
+    drain(settings, store.inbox)
     page = messaging.list_messages(ctx, alice.uuid, first.group_uuid)
     assert [m.text for m in page.items] == ["old news", "older reply"]
     inbox = messaging.list_inbox(ctx, bob.uuid)
@@ -74,7 +75,7 @@ def test_paging_60_conversations_returns_each_once_newest_first(ctx, settings, s
         messaging.start_conversation(ctx, make_user(f"u{i}"), alice, f"hello {i}").group_uuid
         for i in range(60)
     ]
-    drain(settings, store)
+    drain(settings, store.inbox)
     seen: list[str] = []
     cursor = None
     while True:
@@ -148,7 +149,7 @@ def test_bad_input_is_a_typed_error_and_writes_nothing(ctx, store, alice, bob):
     with pytest.raises(Invalid):
         messaging.list_inbox(ctx, alice.uuid, limit=100_000)
     assert store.find_pair(alice.uuid, bob.uuid) is None
-    assert store.client.scan(TableName=store.table)["Count"] == 0
+    assert client_of(store).scan(TableName=store.table.name)["Count"] == 0
 
 
 @pytest.mark.parametrize("mangle", ["forged", "truncated", "foreign_user", "foreign_group", "junk"])
@@ -178,10 +179,10 @@ def test_bad_cursors_are_typed_errors(ctx, alice, bob, mangle):
 
 
 def test_writes_are_metered_as_writes_and_reads_as_reads(ctx, store, alice, bob):
-    store.meter.reset()
+    store.table.meter.reset()
     first = messaging.start_conversation(ctx, alice, bob, "hello")
-    assert store.meter.write_units >= 4  # pair, two inbox rows (+ their index), message
-    written, read = store.meter.write_units, store.meter.read_units
+    assert store.table.meter.write_units >= 4  # pair, two inbox rows (+ their index), message
+    written, read = store.table.meter.write_units, store.table.meter.read_units
     messaging.list_messages(ctx, bob.uuid, first.group_uuid)
-    assert store.meter.write_units == written
-    assert store.meter.read_units > read
+    assert store.table.meter.write_units == written
+    assert store.table.meter.read_units > read

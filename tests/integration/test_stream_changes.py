@@ -23,7 +23,7 @@ BASE = datetime(2026, 5, 1, tzinfo=UTC)
 
 def stored(ctx: MessagingContext, message: Message) -> dict[str, Any]:
     key = keys.message_key(message.group_uuid, message.created_at, message.message_uuid)
-    item = ctx.store.get(key)
+    item = ctx.store.table.get(key)
     assert item is not None
     return item
 
@@ -83,7 +83,7 @@ def test_at_least_once_in_order_delivery_converges(ctx, store, data):
     delivered = records[:first_pass] + records[restart:]
     cuts = sorted(data.draw(st.lists(st.integers(0, len(delivered)), max_size=4)))
     for start, end in zip([0, *cuts], [*cuts, len(delivered)], strict=True):
-        assert process_records(delivered[start:end], store).failed == []
+        assert process_records(delivered[start:end], store.inbox).failed == []
     preview, deleted, unread = expected_after(len(records))
     assert row_state(ctx, bob, group) == (preview, deleted, unread)
     assert row_state(ctx, alice, group)[:2] == (preview, deleted)
@@ -94,16 +94,16 @@ def test_each_step_shows_exactly_what_it_should(ctx, store):
     alice, bob = make_user("alice"), make_user("bob")
     group, records = history(ctx, alice, bob)
     for applied in range(1, len(records) + 1):
-        process_records(records[applied - 1 : applied], store)
+        process_records(records[applied - 1 : applied], store.inbox)
         assert row_state(ctx, bob, group) == expected_after(applied), applied
 
 
 def test_an_older_revision_arriving_late_never_brings_back_older_text(ctx, store):
     alice, bob = make_user("alice"), make_user("bob")
     group, records = history(ctx, alice, bob)
-    process_records(records[:5], store)  # up to the second edit of the second message
+    process_records(records[:5], store.inbox)  # up to the second edit of the second message
     assert row_state(ctx, bob, group)[0] == "second, edited again"
-    late = process_records([records[3], records[2]], store)  # rev 1, then the INSERT
+    late = process_records([records[3], records[2]], store.inbox)  # rev 1, then the INSERT
     assert late.failed == []
     assert late.updates == 0
     assert row_state(ctx, bob, group) == expected_after(5)

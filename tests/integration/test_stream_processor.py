@@ -17,6 +17,7 @@ from cruddur.domain.model import UNREAD_CAP, Message, UserRef
 from cruddur.services import messaging
 from cruddur.stream import lambda_handler as handler_module
 from cruddur.stream.processor import process_records
+from tests.boto import client_of
 from tests.conftest import make_user
 from tests.integration.records import insert_record
 
@@ -57,7 +58,7 @@ def test_any_order_with_duplicates_converges_to_the_model(
 
     # Some records are applied first, then one member of conversation 0 reads it...
     applied_early = records[:read_after]
-    process_records(applied_early, store)
+    process_records(applied_early, store.inbox)
     messaging.mark_read(ctx, pairs[0][reader].uuid, groups[0].group_uuid)
     read_sk = {
         (0, reader): max(
@@ -72,7 +73,7 @@ def test_any_order_with_duplicates_converges_to_the_model(
     shuffled = data.draw(st.permutations(records + duplicates))
     cuts = sorted(data.draw(st.lists(st.integers(0, len(shuffled)), max_size=4)))
     for start, end in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
-        assert process_records(shuffled[start:end], store).failed == []
+        assert process_records(shuffled[start:end], store.inbox).failed == []
 
     for c, (group, members) in enumerate(zip(groups, pairs, strict=True)):
         everything = [group] + [m for m in messages if m.group_uuid == group.group_uuid]
@@ -130,7 +131,7 @@ def test_failures_are_reported_by_sequence_number_and_the_rest_applies(ctx, stor
             broken,
             ignored,
         ],
-        store,
+        store.inbox,
     )
     assert sorted(result.failed) == ["1", "3"]
     assert result.batch_item_failures() == {
@@ -146,10 +147,10 @@ def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays):
     ctx.clock = lambda: BASE
     group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
     batch = [insert_record(message(group, (alice, bob), 1, s), s, store.sealer) for s in (1, 2, 3)]
-    process_records(batch, store)
+    process_records(batch, store.inbox)
     first = store.get_inbox_row(alice.uuid, group)
     for _ in range(replays):
-        assert process_records(list(reversed(batch)), store).updates == 0
+        assert process_records(list(reversed(batch)), store.inbox).updates == 0
     assert store.get_inbox_row(alice.uuid, group) == first
     assert first is not None
     assert first.unread_count == 3
@@ -166,21 +167,22 @@ def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(ctx, store, a
         for second in range(1, 301)
     ]
     for start in range(0, len(records), batch):
-        assert process_records(records[start : start + batch], store).failed == []
+        assert process_records(records[start : start + batch], store.inbox).failed == []
     row = store.get_inbox_row(bob.uuid, group)
     assert row is not None
     assert row.unread_count == UNREAD_CAP
     assert row.last_message_sk == max(r["dynamodb"]["NewImage"]["sk"]["S"] for r in records)
-    [inbox_row] = store.client.query(
-        TableName=store.table,
+    [inbox_row] = client_of(store).query(
+        TableName=store.table.name,
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": keys.inbox_pk(bob.uuid)}},
     )["Items"]
     assert item_bytes(inbox_row) < 2048  # two write units at most, however many were sent
-    assert process_records(records, store).updates == 0  # a replay past the cap adds nothing
+    assert process_records(records, store.inbox).updates == 0  # a replay past the cap adds nothing
     messaging.mark_read(ctx, bob.uuid, group)
     later = [message(group, (alice, bob), 0, second) for second in (400, 401, 402)]
-    process_records([insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(later)], store)
+    records = [insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(later)]
+    process_records(records, store.inbox)
     row = store.get_inbox_row(bob.uuid, group)
     assert row is not None
     assert row.unread_count == 3  # counting is exact again once read

@@ -1,38 +1,71 @@
-"""Every low-level DynamoDB error becomes a typed error (never a raw ClientError at the edge)."""
+"""Every DynamoDB refusal becomes a typed error (never a raw DynamoError at the edge), and the
+wire reads DynamoDB's error answers as DynamoDB writes them."""
 
 from __future__ import annotations
 
-import aiohttp
-import pytest
-from aiodynamo.errors import ERRORS
-from botocore.exceptions import ClientError, EndpointConnectionError
+import json
 
-from cruddur.adapters.dynamo_async import translated
-from cruddur.adapters.dynamo_errors import _TRANSLATIONS, translate
+import pytest
+
+from cruddur.adapters.dynamo_errors import _TRANSLATIONS, translate_code
+from cruddur.adapters.dynamo_table import translated
+from cruddur.adapters.dynamo_wire import DynamoError, WireProtocol
 from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavailable
 
 
-def client_error(code: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "m"}}, "Op")
+def refusal(code: str, status: int = 400) -> DynamoError:
+    """What the wire raises for DynamoDB's JSON error answer."""
+    body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "m"}
+    with pytest.raises(DynamoError) as raised:
+        WireProtocol._answer(status, json.dumps(body).encode())
+    return raised.value
+
+
+def translate(error: DynamoError, table: str) -> CruddurError:
+    with pytest.raises(CruddurError) as raised, translated(table):
+        raise error
+    return raised.value
 
 
 @pytest.mark.parametrize("code", sorted(_TRANSLATIONS))
 def test_every_known_code_is_mapped(code):
-    error = translate(client_error(code), "t")
+    error = translate(refusal(code), "t")
     assert isinstance(error, _TRANSLATIONS[code])
     assert code in error.message or isinstance(error, TableMissing)
 
 
-def test_unknown_codes_and_transport_failures_are_unavailable():
-    assert type(translate(client_error("SomethingNew"), "t")) is Unavailable
-    transport = translate(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), "t")
-    assert type(transport) is Unavailable
+def test_unknown_codes_and_unreadable_answers_are_unavailable():
+    assert type(translate(refusal("SomethingNew"), "t")) is Unavailable
+    with pytest.raises(DynamoError) as raised:
+        WireProtocol._answer(502, b"<html>bad gateway</html>")
+    assert raised.value.code == "HTTP 502"
+    assert raised.value.retryable
+    assert type(translate(raised.value, "t")) is Unavailable
+
+
+def test_passthrough_codes_stay_for_the_caller_with_the_whole_answer():
+    body = {"__type": "x#ConditionalCheckFailedException", "Item": {"pk": {"S": "a"}}}
+    with (
+        pytest.raises(DynamoError) as raised,
+        translated("t", ("ConditionalCheckFailedException",)),
+    ):
+        WireProtocol._answer(400, json.dumps(body).encode())
+    assert raised.value.body["Item"] == {"pk": {"S": "a"}}
+
+
+def test_throttling_and_server_errors_are_retried_refusals_are_not():
+    assert refusal("ProvisionedThroughputExceededException").retryable
+    assert refusal("ThrottlingException").retryable
+    assert refusal("InternalServerError", 500).retryable
+    assert not refusal("ConditionalCheckFailedException").retryable
+    assert not refusal("ValidationException").retryable
+    assert translate_code("", "t").message.endswith("(unknown error)")
 
 
 def test_specific_meanings():
-    assert isinstance(translate(client_error("ConditionalCheckFailedException"), "t"), Conflict)
-    assert isinstance(translate(client_error("ValidationException"), "t"), Invalid)
-    missing = translate(client_error("ResourceNotFoundException"), "tbl")
+    assert isinstance(translate(refusal("ConditionalCheckFailedException"), "t"), Conflict)
+    assert isinstance(translate(refusal("ValidationException"), "t"), Invalid)
+    missing = translate(refusal("ResourceNotFoundException"), "tbl")
     assert isinstance(missing, TableMissing)
     assert "schema-load" in missing.message
     assert all(issubclass(kind, CruddurError) for kind in _TRANSLATIONS.values())
@@ -53,18 +86,3 @@ def test_every_typed_error_has_an_http_status_below_500_or_is_unavailable():
         status = status_of(error)
         expected_5xx = issubclass(kind, Unavailable)
         assert (status == 503) if expected_5xx else (400 <= status < 500), kind
-
-
-@pytest.mark.parametrize("code", sorted(set(_TRANSLATIONS) & set(ERRORS)))
-def test_the_async_reads_map_aiodynamos_errors_the_same_way(code):
-    with pytest.raises(CruddurError) as raised, translated("t"):
-        raise ERRORS[code]({"__type": code, "message": "m", "CancellationReasons": []})
-    assert type(raised.value) is type(translate(client_error(code), "t"))
-
-
-@pytest.mark.parametrize(
-    "failure", [TimeoutError(), aiohttp.ClientConnectionError(), aiohttp.ServerDisconnectedError()]
-)
-def test_the_async_reads_turn_transport_failures_into_unavailable(failure):
-    with pytest.raises(Unavailable, match="did not answer"), translated("t"):
-        raise failure

@@ -1,7 +1,8 @@
-"""How every boto3 client is configured: the API's, the ops CLI's, the poller's and the Lambda's.
+"""How every AWS client is configured: the data-plane wires (`dynamo_wire.py`) of the API, the
+poller and the Lambda, and the boto3 clients of the control plane (ops CLI).
 
 Kept apart from bootstrap.py (which builds the whole app) so the stream Lambda can build its one
-client without importing the app. Plain arguments, not Settings: the Lambda reads no pydantic.
+wire without importing the app. Plain arguments, not Settings: the Lambda reads no pydantic.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import boto3
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from cruddur.adapters.dynamo_wire import DYNAMODB, Endpoint, SyncWire
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 CLIENT_OPTIONS: dict[str, Any] = {
     "retries": {"mode": "standard", "max_attempts": 5},
@@ -37,6 +39,16 @@ def local_credentials(endpoint_url: str | None) -> Credentials | None:
     return None
 
 
+def credentials(endpoint_url: str | None) -> Credentials | None:
+    """botocore's chain (environment, profile, SSO, container, instance, web identity): one
+    chain for every client of the process."""
+    return local_credentials(endpoint_url) or boto3.Session().get_credentials()
+
+
+def dynamodb_wire(region: str, endpoint_url: str | None) -> SyncWire:
+    return SyncWire(Endpoint.of(DYNAMODB, region, endpoint_url), credentials(endpoint_url))
+
+
 def client_args(region: str, endpoint_url: str | None) -> dict[str, Any]:
     args: dict[str, Any] = {"region_name": region, "config": CLIENT_CONFIG}
     if endpoint_url:
@@ -49,7 +61,3 @@ def client_args(region: str, endpoint_url: str | None) -> dict[str, Any]:
 
 def dynamodb_client(region: str, endpoint_url: str | None) -> DynamoDBClient:
     return boto3.client("dynamodb", **client_args(region, endpoint_url))
-
-
-def streams_client(region: str, endpoint_url: str | None) -> DynamoDBStreamsClient:
-    return boto3.client("dynamodbstreams", **client_args(region, endpoint_url))

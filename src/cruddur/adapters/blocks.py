@@ -25,7 +25,7 @@ class BlockStore:
 
     def block(self, block: Block, group_uuid: str | None) -> None:
         """Idempotent: blocking again only moves the block's time."""
-        put: dict[str, Any] = {"TableName": self.table.table, "Item": items.block_item(block)}
+        put: dict[str, Any] = {"TableName": self.table.name, "Item": items.block_item(block)}
         transact: list[Any] = [{"Put": put}]
         if group_uuid is not None:
             transact.append(self._row(block.owner_uuid, group_uuid, f"SET {items.HIDDEN} = :true"))
@@ -33,7 +33,7 @@ class BlockStore:
 
     def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
         delete = {
-            "TableName": self.table.table,
+            "TableName": self.table.name,
             "Key": items.to_attrs(keys.block_key(owner_uuid, blocked_uuid)),
         }
         transact: list[Any] = [{"Delete": delete}]
@@ -47,7 +47,7 @@ class BlockStore:
         start: dict[str, Any] | None = None
         while True:
             args: dict[str, Any] = {
-                "TableName": self.table.table,
+                "TableName": self.table.name,
                 "KeyConditionExpression": "pk = :pk",
                 "ExpressionAttributeValues": {":pk": items.s(keys.blocks_pk(owner_uuid))},
                 "ConsistentRead": True,
@@ -55,7 +55,7 @@ class BlockStore:
             }
             if start is not None:
                 args["ExclusiveStartKey"] = start
-            response = self.table.call(lambda args=args: self.table.client.query(**args))  # type: ignore[misc]
+            response = self.table.call("Query", args)
             found.extend(items.block_from_item(item) for item in response.get("Items", []))
             start = response.get("LastEvaluatedKey")
             if start is None:
@@ -68,16 +68,14 @@ class BlockStore:
             items.to_attrs(keys.block_key(user_b, user_a)),
         ]
         request: dict[str, Any] = {
-            self.table.table: {"Keys": wanted, "ProjectionExpression": "user_uuid"}
+            self.table.name: {"Keys": wanted, "ProjectionExpression": "user_uuid"}
         }
         blockers: set[str] = set()
         for _ in range(BATCH_TRIES):
             response = self.table.call(
-                lambda request=request: self.table.client.batch_get_item(  # type: ignore[misc]
-                    RequestItems=request, ReturnConsumedCapacity="TOTAL"
-                )
+                "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
             )
-            for item in response.get("Responses", {}).get(self.table.table, []):
+            for item in response.get("Responses", {}).get(self.table.name, []):
                 blockers.add(str(item["user_uuid"]["S"]))
             request = response.get("UnprocessedKeys") or {}
             if not request:
@@ -86,7 +84,7 @@ class BlockStore:
 
     def _row(self, owner_uuid: str, group_uuid: str, expression: str) -> dict[str, Any]:
         update: dict[str, Any] = {
-            "TableName": self.table.table,
+            "TableName": self.table.name,
             "Key": items.to_attrs(keys.inbox_key(owner_uuid, group_uuid)),
             "UpdateExpression": expression,
             "ConditionExpression": "attribute_exists(pk)",
@@ -98,9 +96,8 @@ class BlockStore:
     def _transact(self, transact: list[Any]) -> None:
         try:
             self.table.call(
-                lambda: self.table.client.transact_write_items(
-                    TransactItems=transact, ReturnConsumedCapacity="TOTAL"
-                ),
+                "TransactWriteItems",
+                {"TransactItems": transact, "ReturnConsumedCapacity": "TOTAL"},
                 write=True,
             )
         except Conflict as exc:

@@ -96,7 +96,7 @@ class DataKeys:
 
     def _query(self, *, newest_first: bool, limit: int | None = None) -> list[items.Item]:
         args: dict[str, Any] = {
-            "TableName": self.table.table,
+            "TableName": self.table.name,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": items.s(keys.DATA_KEY_PK)},
             "ProjectionExpression": "sk, created_at, wrapped_by",
@@ -106,7 +106,7 @@ class DataKeys:
         }
         if limit is not None:
             args["Limit"] = limit
-        return list(self.table.call(lambda: self.table.client.query(**args)).get("Items", []))
+        return list(self.table.call("Query", args).get("Items", []))
 
     def _newest(self, now: float) -> bytes | None:
         found = self._query(newest_first=True, limit=1)
@@ -136,12 +136,13 @@ class DataKeys:
             "created_at": items.s(format_timestamp(datetime.fromtimestamp(now, UTC))),
         }
         self.table.call(
-            lambda: self.table.client.put_item(
-                TableName=self.table.table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnConsumedCapacity="TOTAL",
-            ),
+            "PutItem",
+            {
+                "TableName": self.table.name,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnConsumedCapacity": "TOTAL",
+            },
             write=True,
         )
         self._keys[key_id] = key
@@ -153,11 +154,11 @@ class DataKeys:
         item = self.table.get(keys.data_key_key(key_id.hex()))
         if item is None:
             raise Unreadable(f"data key {key_id.hex()} is not in the table")
-        return self.envelope.unwrap(bytes(item["wrapped_key"]["B"]), self._context(key_id))
+        return self.envelope.unwrap(items.binary(item["wrapped_key"]["B"]), self._context(key_id))
 
     def _context(self, key_id: bytes) -> dict[str, str]:
         # Bound into the wrapped key: it unwraps only as this table's key of this id.
-        return {**message_key_context(self.table.table), "key_id": key_id.hex()}
+        return {**message_key_context(self.table.name), "key_id": key_id.hex()}
 
 
 def _stamp(key_id: bytes) -> int:

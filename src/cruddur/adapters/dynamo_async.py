@@ -1,56 +1,96 @@
-"""The API's page reads (patterns A, B and E) on aiodynamo, awaited on the event loop.
+"""The API's page reads (patterns A, B and E), awaited on the event loop.
 
-With boto3 each read would take a trip through the thread pool (two thread wake-ups, ~0.4 ms on
-the benchmark's machine). aiodynamo's `send_request` sends the store's own requests
-(`dynamo_queries.py`) and hands back DynamoDB's JSON as it came, which is what the page
-functions read: it skips botocore's model-driven serialising and parsing, measured at ~2 ms of a
-3.7 ms page query on that machine. Errors become the same typed errors as the store's, and
-consumed capacity goes to the same meter. Writes stay on boto3: they are not the hot path, and
-the stream processor and the CLI share them.
+With a blocking client each read would take a trip through the thread pool (two thread
+wake-ups, ~0.4 ms on the benchmark's machine). The requests are the store's own
+(`dynamo_queries.py`), sent as they are over the async wire (`dynamo_wire.py`); errors become
+the same typed errors as the store's, and consumed capacity goes to the same meter.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from typing import Any
 
 import aiohttp
-from aiodynamo.client import Client
-from aiodynamo.errors import ERRORS, AIODynamoError
+from botocore.credentials import Credentials, RefreshableCredentials
 
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_queries as queries
 from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.dynamo_errors import translate_code
+from cruddur.adapters.dynamo_table import translated
+from cruddur.adapters.dynamo_wire import (
+    CONNECT_TIMEOUT,
+    POOL_SIZE,
+    READ_TIMEOUT,
+    DynamoError,
+    Endpoint,
+    WireProtocol,
+)
 from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message
 from cruddur.errors import Unavailable
 
-# aiodynamo raises one class per DynamoDB error code; the code is what our translation reads.
-_CODES: dict[type[Exception], str] = {kind: code for code, kind in ERRORS.items()}
+
+class AsyncWire(WireProtocol):
+    """Awaited calls over an aiohttp session, which belongs to the event loop that opened it."""
+
+    def __init__(
+        self, endpoint: Endpoint, credentials: Credentials | None, session: aiohttp.ClientSession
+    ) -> None:
+        super().__init__(endpoint, credentials)
+        self._session = session
+
+    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        started, attempt = time.monotonic(), 0
+        while True:
+            credentials = self.credentials
+            if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed():
+                # A refresh is a blocking call to STS or the metadata service: not on the loop.
+                await asyncio.to_thread(credentials.get_frozen_credentials)
+            body, headers = self._signed(action, payload)
+            try:
+                async with self._session.post(
+                    self.endpoint.url, data=body, headers=headers
+                ) as response:
+                    return self._answer(response.status, await response.read())
+            except DynamoError as exc:
+                if not exc.retryable or (wait := self._delay(attempt, started)) is None:
+                    raise
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if (wait := self._delay(attempt, started)) is None:
+                    raise Unavailable(f"DynamoDB did not answer: {type(exc).__name__}") from exc
+            await asyncio.sleep(wait)
+            attempt += 1
+
+
+def session() -> aiohttp.ClientSession:
+    """An aiohttp session sized and timed like the urllib3 pool; open it inside the loop."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=POOL_SIZE),
+        timeout=aiohttp.ClientTimeout(connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
+    )
 
 
 class AsyncReads:
     def __init__(
-        self, client: Client, table: str, meter: CapacityMeter, sealer: items.TextSealer
+        self, wire: AsyncWire, table: str, meter: CapacityMeter, sealer: items.TextSealer
     ) -> None:
-        self.client = client
-        self.table = table
+        self.wire = wire
+        self.name = table
         self.meter = meter
         self.sealer = sealer
 
     async def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
-        args = queries.messages_query(self.table, group_uuid, limit, start)
+        args = queries.messages_query(self.name, group_uuid, limit, start)
         return queries.messages_page(await self._call("Query", args), limit, self.sealer)
 
     async def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
-        fill = queries.inbox_pages(self.table, owner_uuid, limit, start, self.sealer)
+        fill = queries.inbox_pages(self.name, owner_uuid, limit, start, self.sealer)
         args = next(fill)
         while True:
             try:
@@ -59,14 +99,14 @@ class AsyncReads:
                 return done.value  # type: ignore[no-any-return]
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
-        args = queries.get_args(self.table, keys.inbox_key(owner_uuid, group_uuid))
+        args = queries.get_args(self.name, keys.inbox_key(owner_uuid, group_uuid))
         item = (await self._call("GetItem", args)).get("Item")
         return None if item is None else items.inbox_from_item(item, self.sealer)
 
     async def _call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """DynamoTable.call for an awaited call: typed errors, metered capacity."""
-        with translated(self.table):
-            response = await self.client.send_request(action=action, payload=payload)
+        with translated(self.name):
+            response = await self.wire.call(action, payload)
         self.meter.add(response.get("ConsumedCapacity"))
         # A generation of data key this process has not unwrapped yet (new, or made by another
         # process): unwrapping reads its item and calls KMS, so it runs off the event loop.
@@ -74,14 +114,3 @@ class AsyncReads:
         if unknown:
             await asyncio.to_thread(self.sealer.load_keys, unknown)
         return response
-
-
-@contextmanager
-def translated(table: str) -> Iterator[None]:
-    try:
-        yield
-    except AIODynamoError as exc:
-        raise translate_code(_CODES.get(type(exc), ""), table) from exc
-    except (TimeoutError, aiohttp.ClientError) as exc:
-        # What is left after aiodynamo's retries: DynamoDB could not be reached in time.
-        raise Unavailable(f"DynamoDB did not answer: {type(exc).__name__}") from exc

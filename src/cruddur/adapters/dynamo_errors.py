@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavailable
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -29,19 +28,8 @@ _TRANSLATIONS: dict[str, type[CruddurError]] = {
 }
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def translate(exc: ClientError | BotoCoreError, table: str) -> CruddurError:
-    """The typed error for a low-level one; callers `raise translate(exc, table) from exc`."""
-    if isinstance(exc, BotoCoreError):
-        return Unavailable(f"DynamoDB did not answer: {type(exc).__name__}")
-    return translate_code(error_code(exc), table)
-
-
 def translate_code(code: str, table: str) -> CruddurError:
-    """The typed error for DynamoDB's error code (its `__type`), whichever client saw it."""
+    """The typed error for DynamoDB's error code (its `__type`)."""
     kind = _TRANSLATIONS.get(code, Unavailable)
     if kind is TableMissing:
         return TableMissing(
@@ -51,7 +39,7 @@ def translate_code(code: str, table: str) -> CruddurError:
     return kind(f"DynamoDB refused the request ({code or 'unknown error'})")
 
 
-def cancellation_codes(exc: ClientError) -> list[str]:
+def cancellation_codes(exc: DynamoError) -> list[str]:
     """Per-item reasons of a canceled transaction, in the order of its items ('None' = fine)."""
-    reasons = exc.response.get("CancellationReasons", [])
+    reasons = exc.body.get("CancellationReasons", [])
     return [str(reason.get("Code", "None")) for reason in reasons]

@@ -1,7 +1,7 @@
 """The requests of the reads (patterns A, B and E) and how a response becomes a page.
 
-One definition for both clients: the store runs them with boto3 (CLI, web pages, tests), the
-API's JSON routes with aiodynamo on the event loop (`dynamo_async.py`).
+One definition for both wires: the store runs them blocking (CLI, web pages, tests), the API's
+JSON routes awaited on the event loop (`dynamo_async.py`).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def inbox_pages(
     table: str, owner_uuid: str, limit: int, start: keys.Key | None, sealer: items.TextSealer
 ) -> InboxFill:
     """Pattern B as a conversation with a client: yields each Query's arguments, is sent its
-    response, returns the page. One definition for the boto3 and the aiodynamo client."""
+    response, returns the page. One definition for the blocking and the awaited wire."""
     args = inbox_query(table, owner_uuid, limit, start)
     found: list[items.Item] = []
     last: dict[str, Any] | None = None

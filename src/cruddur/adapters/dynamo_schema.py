@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cruddur.adapters.dynamo_errors import error_code, translate
+from cruddur.adapters.dynamo_errors import translate_code
 from cruddur.domain.keys import EXPIRES_AT, INBOX_INDEX
-from cruddur.errors import Unavailable
+from cruddur.errors import CruddurError, Unavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -60,13 +60,13 @@ def create_table(client: DynamoDBClient, definition: dict[str, Any]) -> bool:
     try:
         client.create_table(**definition)
     except ClientError as exc:
-        if error_code(exc) != "ResourceInUseException":
-            raise translate(exc, name) from exc
+        if _code(exc) != "ResourceInUseException":
+            raise _translated(exc, name) from exc
         check_existing(client, definition)
         ensure_ttl(client, name)
         return False
     except BotoCoreError as exc:
-        raise translate(exc, name) from exc
+        raise _translated(exc, name) from exc
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
     ensure_ttl(client, name)
     log.info("created table %s", name)
@@ -84,7 +84,7 @@ def ensure_ttl(client: DynamoDBClient, name: str) -> None:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": EXPIRES_AT},
         )
     except (ClientError, BotoCoreError) as exc:
-        raise translate(exc, name) from exc
+        raise _translated(exc, name) from exc
 
 
 def check_existing(client: DynamoDBClient, definition: dict[str, Any]) -> None:
@@ -110,7 +110,7 @@ def describe(client: DynamoDBClient, name: str) -> dict[str, Any]:
     try:
         return dict(client.describe_table(TableName=name)["Table"])
     except (ClientError, BotoCoreError) as exc:
-        raise translate(exc, name) from exc
+        raise _translated(exc, name) from exc
 
 
 def stream_arn(client: DynamoDBClient, name: str) -> str:
@@ -127,4 +127,15 @@ def drop_table(client: DynamoDBClient, name: str) -> None:
         client.delete_table(TableName=name)
         client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
     except (ClientError, BotoCoreError) as exc:
-        raise translate(exc, name) from exc
+        raise _translated(exc, name) from exc
+
+
+# The control plane is boto3's (it waits for tables, which the wire does not need to know).
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _translated(exc: ClientError | BotoCoreError, name: str) -> CruddurError:
+    if isinstance(exc, BotoCoreError):
+        return Unavailable(f"DynamoDB did not answer: {type(exc).__name__}")
+    return translate_code(_code(exc), name)

@@ -1,11 +1,9 @@
-"""Access patterns A–F of DESIGN §3 over one injected boto3 DynamoDB client; what people write
-is sealed (encrypted) on the way in and opened on the way out."""
+"""Access patterns A–F of DESIGN §3 over one table; what people write is sealed (encrypted) on
+the way in and opened on the way out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_queries as queries
@@ -14,15 +12,12 @@ from cruddur.adapters.dynamo_errors import (
     TRANSACTION_CANCELED,
     cancellation_codes,
 )
+from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.domain import keys
-from cruddur.domain.model import InboxEntry, Message, UserRef
+from cruddur.domain.model import InboxEntry, Message, ReadPosition, UserRef
 from cruddur.errors import Conflict
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
-    from cruddur.adapters.capacity import CapacityMeter
 
 # Re-exported: the services read the cursor fields from here.
 MESSAGE_KEY_FIELDS = queries.MESSAGE_KEY_FIELDS
@@ -33,37 +28,30 @@ class PairExists(Conflict):
     """Another start of this conversation won: send into its group instead."""
 
 
-class DynamoStore(InboxUpdates):
-    """Reads and writes of the API; the inbox updates of the stream come from InboxUpdates."""
+class DynamoStore:
+    """Reads and writes of the API, composed around the one table object."""
 
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        sealer: items.TextSealer,
-        meter: CapacityMeter | None = None,
-    ) -> None:
-        super().__init__(client, table, meter)
+    def __init__(self, table: DynamoTable, sealer: items.TextSealer) -> None:
+        self.table = table
         self.sealer = sealer
+        self.inbox = InboxUpdates(table)
 
     # -- A: messages of a group, newest first ---------------------------------------------
     def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
-        args = queries.messages_query(self.table, group_uuid, limit, start)
-        return queries.messages_page(
-            self.call(lambda: self.client.query(**args)), limit, self.sealer
-        )
+        args = queries.messages_query(self.table.name, group_uuid, limit, start)
+        return queries.messages_page(self.table.call("Query", args), limit, self.sealer)
 
     # -- B: a user's inbox, newest activity first -------------------------------------------
     def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
-        fill = queries.inbox_pages(self.table, owner_uuid, limit, start, self.sealer)
+        fill = queries.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer)
         args = next(fill)
         while True:
             try:
-                args = fill.send(self.call(lambda args=args: self.client.query(**args)))  # type: ignore[misc]
+                args = fill.send(self.table.call("Query", args))
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
 
@@ -73,34 +61,35 @@ class DynamoStore(InboxUpdates):
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
             # already stored (a retried request): then the write has happened and we are done.
-            self.call(
-                lambda: self.client.put_item(
-                    TableName=self.table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(pk)",
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+            self.table.call(
+                "PutItem",
+                {
+                    "TableName": self.table.name,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
-        except ClientError:
+        except DynamoError:
             stored = self.get_message(message.group_uuid, message.sort_key)
             if stored != message:
                 raise Conflict("a different message is stored under this key") from None
 
     def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
         key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}
-        item = self.get(key)
+        item = self.table.get(key)
         return None if item is None else items.message_from_item(item, self.sealer)
 
     # -- E: membership ----------------------------------------------------------------------
     def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
-        item = self.get(keys.inbox_key(owner_uuid, group_uuid))
+        item = self.table.get(keys.inbox_key(owner_uuid, group_uuid))
         return None if item is None else items.inbox_from_item(item, self.sealer)
 
     # -- F: start a conversation ------------------------------------------------------------
     def find_pair(self, user_a: str, user_b: str) -> str | None:
-        item = self.get(keys.pair_key(user_a, user_b))
+        item = self.table.get(keys.pair_key(user_a, user_b))
         return None if item is None else str(item["message_group_uuid"]["S"])
 
     def create_conversation(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
@@ -120,7 +109,7 @@ class DynamoStore(InboxUpdates):
         transact: list[Any] = [
             {
                 "Put": {
-                    "TableName": self.table,
+                    "TableName": self.table.name,
                     "Item": item,
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -128,18 +117,23 @@ class DynamoStore(InboxUpdates):
             for item in puts
         ]
         try:
-            self.call(
-                lambda: self.client.transact_write_items(
-                    TransactItems=transact,
+            self.table.call(
+                "TransactWriteItems",
+                {
+                    "TransactItems": transact,
                     # A retried request with the same token is a no-op, not a failed condition.
-                    ClientRequestToken=first.message_uuid,
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+                    "ClientRequestToken": first.message_uuid,
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(TRANSACTION_CANCELED,),
                 write=True,
             )
-        except ClientError as exc:
+        except DynamoError as exc:
             reasons = cancellation_codes(exc)
             if reasons and reasons[0] == CONDITION_FAILED:
                 raise PairExists("the conversation already exists") from exc
             raise Conflict("starting the conversation collided with another write") from exc
+
+    # -- D: the reader's share of the inbox updates -----------------------------------------
+    def mark_read(self, reader: str, other: str, group_uuid: str, now: str) -> ReadPosition | None:
+        return self.inbox.mark_read(reader, other, group_uuid, now)

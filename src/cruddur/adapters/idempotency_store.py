@@ -13,11 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.model import MessageIdentity
 
@@ -32,7 +31,10 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class IdempotencyStore(DynamoTable):
+class IdempotencyStore:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
     def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         """Record `claim` for (user, key) unless a live record exists; the record that holds."""
         now = int(time.time())
@@ -46,23 +48,23 @@ class IdempotencyStore(DynamoTable):
         }
         try:
             # TTL deletion lags by up to days, so an expired record counts as absent here.
-            self.call(
-                lambda: self.client.put_item(
-                    TableName=self.table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                    ExpressionAttributeValues={":now": {"N": str(now)}},
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+            self.table.call(
+                "PutItem",
+                {
+                    "TableName": self.table.name,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
-        except ClientError as exc:
-            response: dict[str, Any] = dict(exc.response)
-            held: dict[str, Any] = dict(response.get("Item") or {})
+        except DynamoError as exc:
+            held: dict[str, Any] = dict(exc.body.get("Item") or {})
             if not held:
-                held = self.get(keys.idempotency_key(user_uuid, digest(key))) or item
+                held = self.table.get(keys.idempotency_key(user_uuid, digest(key))) or item
             return _claim(held)
         return claim
 

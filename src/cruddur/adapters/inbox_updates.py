@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, InboxChange, ReadPosition
 from cruddur.errors import Conflict, NotFound
@@ -34,7 +33,10 @@ class InboxRowMissing(NotFound):
     """A message names a member without an inbox row: the record cannot be applied."""
 
 
-class InboxUpdates(DynamoTable):
+class InboxUpdates:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
     def apply_inbox_change(self, change: InboxChange) -> bool:
         """Apply one member's share of a batch. Returns False if it was already applied."""
         applied = self._apply(change)
@@ -69,7 +71,7 @@ class InboxUpdates(DynamoTable):
         if self._update(change, move=True, add=unread, condition=condition, values=values):
             return True
         for _ in range(MAX_TRIES):
-            row = self.get(
+            row = self.table.get(
                 keys.inbox_key(change.owner_uuid, change.group_uuid),
                 projection=f"last_message_sk, last_message_rev, read_sk, {items.UNREAD}",
             )
@@ -78,7 +80,7 @@ class InboxUpdates(DynamoTable):
             current = row.get("last_message_sk", {}).get("S")
             current_rev = int(row.get("last_message_rev", {}).get("N", "0"))
             read = row.get("read_sk", {}).get("S")
-            have = {bytes(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
+            have = {items.binary(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
             move = (
                 current is None
                 or latest.sort_key > current
@@ -116,19 +118,20 @@ class InboxUpdates(DynamoTable):
     def _drop_unread(self, change: InboxChange) -> None:
         tokens = sorted({items.unread_token(sk) for sk in change.dropped_sks})
         try:
-            self.call(
-                lambda: self.client.update_item(
-                    TableName=self.table,
-                    Key=items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
-                    UpdateExpression=f"DELETE {items.UNREAD} :gone",
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues={":gone": {"BS": tokens}},
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+            self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
+                    "UpdateExpression": f"DELETE {items.UNREAD} :gone",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":gone": {"BS": tokens}},
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
-        except ClientError as exc:
+        except DynamoError as exc:
             raise InboxRowMissing("no inbox row for a member of this message's group") from exc
 
     def _update(
@@ -150,19 +153,20 @@ class InboxUpdates(DynamoTable):
             clauses.append(f"ADD {items.UNREAD} :unread")
             values[":unread"] = {"BS": sorted({items.unread_token(sk) for sk in add})}
         try:
-            self.call(
-                lambda: self.client.update_item(
-                    TableName=self.table,
-                    Key=items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
-                    UpdateExpression=" ".join(clauses),
-                    ConditionExpression=condition,
-                    ExpressionAttributeValues=values,
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+            self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
+                    "UpdateExpression": " ".join(clauses),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
-        except ClientError:
+        except DynamoError:
             return False
         return True
 
@@ -171,7 +175,7 @@ class InboxUpdates(DynamoTable):
         other member's row learns how far this reader has read. None if it already was read."""
         key = keys.inbox_key(reader, group_uuid)
         for _ in range(MAX_TRIES):
-            row = self.get(key, projection=f"last_message_sk, read_sk, {items.UNREAD}")
+            row = self.table.get(key, projection=f"last_message_sk, read_sk, {items.UNREAD}")
             if row is None:
                 raise NotFound("no such conversation")
             last = row["last_message_sk"]["S"]
@@ -180,21 +184,25 @@ class InboxUpdates(DynamoTable):
                 return None
             try:
                 # Conditional on the newest message we saw: one that lands meanwhile stays unread.
-                self.call(
-                    lambda last=last: self.client.update_item(  # type: ignore[misc]
-                        TableName=self.table,
-                        Key=items.to_attrs(key),
-                        UpdateExpression=(
+                self.table.call(
+                    "UpdateItem",
+                    {
+                        "TableName": self.table.name,
+                        "Key": items.to_attrs(key),
+                        "UpdateExpression": (
                             f"SET read_sk = :last, read_at = :now REMOVE {items.UNREAD}"
                         ),
-                        ConditionExpression="last_message_sk = :last",
-                        ExpressionAttributeValues={":last": items.s(last), ":now": items.s(now)},
-                        ReturnConsumedCapacity="TOTAL",
-                    ),
+                        "ConditionExpression": "last_message_sk = :last",
+                        "ExpressionAttributeValues": {
+                            ":last": items.s(last),
+                            ":now": items.s(now),
+                        },
+                        "ReturnConsumedCapacity": "TOTAL",
+                    },
                     passthrough=(CONDITION_FAILED,),
                     write=True,
                 )
-            except ClientError:
+            except DynamoError:
                 continue
             position = ReadPosition(group_uuid, reader, last, now)
             self._tell_other(other, position)
@@ -204,27 +212,28 @@ class InboxUpdates(DynamoTable):
     def _tell_other(self, other: str, position: ReadPosition) -> None:
         """The other member's row: how far this reader has read (only ever forward)."""
         try:
-            self.call(
-                lambda: self.client.update_item(
-                    TableName=self.table,
-                    Key=items.to_attrs(keys.inbox_key(other, position.group_uuid)),
-                    UpdateExpression=(
+            self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(keys.inbox_key(other, position.group_uuid)),
+                    "UpdateExpression": (
                         f"SET {items.OTHER_READ_SK} = :sk, {items.OTHER_READ_AT} = :at"
                     ),
-                    ConditionExpression=(
+                    "ConditionExpression": (
                         f"attribute_exists(pk) AND (attribute_not_exists({items.OTHER_READ_SK})"
                         f" OR {items.OTHER_READ_SK} < :sk)"
                     ),
-                    ExpressionAttributeValues={
+                    "ExpressionAttributeValues": {
                         ":sk": items.s(position.sort_key),
                         ":at": items.s(position.read_at),
                     },
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
-        except ClientError:
+        except DynamoError:
             log.debug("read position of group %s was already past this one", position.group_uuid)
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.ids import created_at_of
 from cruddur.domain.model import Message
@@ -78,21 +77,22 @@ class MessageEdits:
         """The item as changed; None if it is the author's and already deleted."""
         try:
             response = self.table.call(
-                lambda: self.table.client.update_item(
-                    TableName=self.table.table,
-                    Key=items.to_attrs(key),
-                    UpdateExpression=expression,
-                    ConditionExpression=_CONDITION,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                    ReturnConsumedCapacity="TOTAL",
-                ),
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(key),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": _CONDITION,
+                    "ExpressionAttributeValues": values,
+                    "ReturnValues": "ALL_NEW",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
-        except ClientError as exc:
-            old = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+        except DynamoError as exc:
+            old = dict(exc.body.get("Item") or {})
             if not old:
                 raise NotFound("no such message", field="message_uuid") from None
             if old["user_uuid"]["S"] != values[":author"]["S"]:

@@ -57,7 +57,7 @@ def decrypt_option(func: F) -> F:
 
 
 def _report(store: DynamoStore) -> None:
-    click.echo(store.meter.summary(), err=True)
+    click.echo(store.table.meter.summary(), err=True)
 
 
 @ddb.command("local")
@@ -163,12 +163,12 @@ def scan(
     unless --decrypt)."""
     store = _store(target_settings(endpoint_url, prod, table, region, data_dir=data_dir))
     deserializer = TypeDeserializer()
-    args: dict[str, Any] = {"TableName": store.table, "ReturnConsumedCapacity": "TOTAL"}
+    args: dict[str, Any] = {"TableName": store.table.name, "ReturnConsumedCapacity": "TOTAL"}
     shown = 0
     while max_items is None or shown < max_items:
-        page = store.call(lambda: store.client.scan(**args))
+        page = store.table.call("Scan", args)
         for item in page.get("Items", [])[: None if max_items is None else max_items - shown]:
-            plain = {k: deserializer.deserialize(v) for k, v in item.items()}
+            plain = {k: deserializer.deserialize(_binary_as_bytes(v)) for k, v in item.items()}
             if decrypt:
                 plain.update(items.opened_fields(item, store.sealer))
             click.echo(json.dumps(plain, default=_jsonable, sort_keys=True))
@@ -187,6 +187,15 @@ def _every_page(fetch: Callable[[Key | None], tuple[list[T], Key | None]]) -> It
         yield from found
         if start is None:
             return
+
+
+def _binary_as_bytes(value: dict[str, Any]) -> Any:
+    """The wire carries binaries as base64 text; boto3's deserializer wants bytes."""
+    if "B" in value:
+        return {"B": items.binary(value["B"])}
+    if "BS" in value:
+        return {"BS": [items.binary(one) for one in value["BS"]]}
+    return value
 
 
 def _jsonable(value: object) -> object:

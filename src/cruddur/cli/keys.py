@@ -9,7 +9,6 @@ import click
 from cruddur import bootstrap
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.data_keys import DataKeys
-from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.envelope import Envelope, LocalWrapping, Wrapping
 from cruddur.cli.common import (
     data_dir_option,
@@ -32,7 +31,7 @@ def keys() -> None:
 
 
 def _data_keys(settings: Settings, wrapping: Wrapping | None = None) -> DataKeys:
-    table = DynamoTable(bootstrap.dynamodb_client(settings), settings.table_name, CapacityMeter())
+    table = bootstrap.build_table(settings, CapacityMeter())
     return DataKeys(table, Envelope(wrapping or bootstrap.build_wrapping(settings)))
 
 

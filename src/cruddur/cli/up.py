@@ -61,7 +61,7 @@ def up(
             settings.read_capacity,
             settings.write_capacity,
         )
-        dynamo_schema.create_table(store.client, definition)
+        dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
         upgrade(settings.users_database_url)
         if seed:
             demo.seed_users(bootstrap.build_users(settings))
@@ -72,7 +72,7 @@ def up(
         api = ApiServer(
             create_app(settings, runtime), settings.host, settings.port, settings.trusted_proxies
         )
-        thread, poller_stop = start_in_thread(build_poller(settings, store, runtime.hub))
+        thread, poller_stop = start_in_thread(build_poller(settings, store.inbox, runtime.hub))
         with api:
             freeze_startup_heap()
             click.echo(f"DynamoDB at {settings.aws_endpoint_url}; stream poller running.")

@@ -5,7 +5,8 @@ a bounded number of times and sends what still fails to an SQS on-failure destin
 poison record never holds back later ones.
 
 Lean on purpose: this module imports the processor, the inbox writer, the RESP publisher and
-boto3 (which the runtime provides), and nothing of the web app, SQL or password hashing.
+botocore and urllib3 (which the runtime provides), and nothing of the web app, SQL or password
+hashing.
 `make lambda` packages exactly what importing it loads.
 """
 
@@ -15,7 +16,8 @@ import os
 from functools import cache
 from typing import Any
 
-from cruddur.adapters.aws_clients import dynamodb_client
+from cruddur.adapters.aws_clients import dynamodb_wire
+from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.events.publishing import PublishingInbox
 from cruddur.events.resp import RedisPublisher
@@ -31,8 +33,8 @@ def _inbox() -> InboxWriter:
     settings = StreamSettings.from_environ(os.environ)
     if settings.aws_endpoint_url is None:  # on AWS: user data stays in the allowed regions
         check_region(settings.aws_region, settings.allowed_region_list)
-    client = dynamodb_client(settings.aws_region, settings.aws_endpoint_url)
-    store = InboxUpdates(client, settings.table_name)
+    wire = dynamodb_wire(settings.aws_region, settings.aws_endpoint_url)
+    store = InboxUpdates(DynamoTable(wire, settings.table_name))
     if settings.redis_url is None:
         return store
     # With a cache in the VPC, open pages hear of their inbox changes as with the local poller.

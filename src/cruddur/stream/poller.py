@@ -11,17 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from cruddur.adapters.dynamo_wire import DynamoError, SyncWire
 from cruddur.errors import CruddurError
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
 from cruddur.stream.processor import InboxWriter, process_records
 from cruddur.stream.records import sequence_number
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 log = logging.getLogger(__name__)
 SHARD_REFRESH_SECONDS = 5.0
@@ -30,7 +26,7 @@ SHARD_REFRESH_SECONDS = 5.0
 class StreamPoller:
     def __init__(
         self,
-        streams: DynamoDBStreamsClient,
+        streams: SyncWire,
         stream_arn: str,
         inbox: InboxWriter,
         checkpoints: Checkpoints,
@@ -61,7 +57,7 @@ class StreamPoller:
             try:
                 seen = self.poll_once()
                 failures = 0
-            except (BotoCoreError, ClientError, CruddurError) as exc:
+            except (DynamoError, CruddurError) as exc:
                 # DynamoDB away for a moment must not end inbox updates for good: back off, retry.
                 failures += 1
                 log.warning("stream poll failed (%d in a row): %s", failures, exc)
@@ -98,7 +94,7 @@ class StreamPoller:
         shards: list[dict[str, Any]] = []
         args: dict[str, Any] = {"StreamArn": self.arn}
         while True:
-            description = self.streams.describe_stream(**args)["StreamDescription"]
+            description = self.streams.call("DescribeStream", args)["StreamDescription"]
             shards.extend(dict(shard) for shard in description.get("Shards", []))
             last = description.get("LastEvaluatedShardId")
             if not last:
@@ -115,9 +111,9 @@ class StreamPoller:
         else:
             args["ShardIteratorType"] = "TRIM_HORIZON"
         try:
-            return str(self.streams.get_shard_iterator(**args)["ShardIterator"])
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TrimmedDataAccessException":
+            return str(self.streams.call("GetShardIterator", args)["ShardIterator"])
+        except DynamoError as exc:
+            if exc.code != "TrimmedDataAccessException":
                 raise
             log.error(
                 "shard %s: checkpoint is past the stream's retention; records were lost "
@@ -125,19 +121,17 @@ class StreamPoller:
                 shard_id,
             )
             args = {"StreamArn": self.arn, "ShardId": shard_id, "ShardIteratorType": "TRIM_HORIZON"}
-            return str(self.streams.get_shard_iterator(**args)["ShardIterator"])
+            return str(self.streams.call("GetShardIterator", args)["ShardIterator"])
 
     def _read(self, shard_id: str) -> int:
         iterator = self._iterators.pop(shard_id, None) or self._iterator(shard_id)
         try:
-            response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_limit)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ExpiredIteratorException":
+            response = self._records(iterator)
+        except DynamoError as exc:
+            if exc.code != "ExpiredIteratorException":
                 raise
             log.info("shard %s: iterator expired; renewing from the checkpoint", shard_id)
-            response = self.streams.get_records(
-                ShardIterator=self._iterator(shard_id), Limit=self.batch_limit
-            )
+            response = self._records(self._iterator(shard_id))
         records = [dict(record) for record in response.get("Records", [])]
         if records and not self._handle(shard_id, records):
             return len(records)  # no iterator kept: the next round restarts after the checkpoint
@@ -149,6 +143,11 @@ class StreamPoller:
         else:
             self._iterators[shard_id] = following
         return len(records)
+
+    def _records(self, iterator: str) -> dict[str, Any]:
+        return self.streams.call(
+            "GetRecords", {"ShardIterator": iterator, "Limit": self.batch_limit}
+        )
 
     def _handle(self, shard_id: str, records: list[dict[str, Any]]) -> bool:
         """Apply a batch; checkpoint as far as every record is applied. True if all were.

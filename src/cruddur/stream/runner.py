@@ -30,10 +30,10 @@ def build_poller(
     """The poller; with a hub, each applied inbox change is also announced to live browsers.
     It copies sealed previews and never opens one: it is built without any key."""
     store = store or bootstrap.build_inbox_updates(settings)
-    arn = dynamo_schema.stream_arn(store.client, settings.table_name)
+    arn = dynamo_schema.stream_arn(bootstrap.dynamodb_client(settings), settings.table_name)
     inbox: InboxWriter = store if hub is None else PublishingInbox(store, hub)
     return StreamPoller(
-        bootstrap.streams_client(settings),
+        bootstrap.streams_wire(settings),
         arn,
         inbox,
         Checkpoints(checkpoint_path(settings.data_dir)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from cruddur.adapters import dynamo_schema
 from cruddur.api.deps import RuntimeDep
 from cruddur.api.errors import error_response
 from cruddur.api.schemas import ErrorBody, ErrorDetail, HealthPublic
@@ -31,7 +30,7 @@ def readyz(runtime: RuntimeDep) -> HealthPublic | JSONResponse:
     problems = []
     store = runtime.messaging.store
     checks = (
-        ("dynamodb", lambda: dynamo_schema.describe(store.client, store.table)),
+        ("dynamodb", lambda: store.table.call("DescribeTable", {"TableName": store.table.name})),
         ("users_database", runtime.users.ping),
     )
     for name, check in checks:

@@ -24,7 +24,7 @@ async def list_message_groups(
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
-    # async: the read is awaited on the event loop (aiodynamo), no hop through a thread.
+    # async: the read is awaited on the event loop (the async wire), no hop through a thread.
     page = await messaging.list_inbox_async(
         runtime.messaging, runtime.require_reads(), user.uuid, limit, cursor
     )

@@ -39,7 +39,7 @@ async def list_messages(
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older.
     How far the other member has read is on the conversation (`GET /api/message_groups/{id}`)."""
-    # async: the read is awaited on the event loop (aiodynamo), no hop through a thread.
+    # async: the read is awaited on the event loop (the async wire), no hop through a thread.
     page = await messaging.list_messages_async(
         runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid, limit, cursor
     )
