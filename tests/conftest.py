@@ -22,9 +22,10 @@ from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
-from cruddur.local.dynamodb_local import DynamoDBLocal, processes_owned_by
+from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services.context import MessagingContext
 from tests.boto import client_of
+from tests.processes import processes_owned_by
 
 # Tests talk to loopback only: make sure no AWS default endpoint or profile leaks in.
 os.environ.pop("AWS_PROFILE", None)

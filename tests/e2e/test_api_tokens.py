@@ -81,7 +81,7 @@ class Target:
 def _local(settings: Settings, store: DynamoStore) -> Iterator[Target]:
     for api in serve(settings, store):
         member = api.signup("holder")
-        sub = api.runtime.users.by_uuid(member.uuid).cognito_user_id
+        sub = api.runtime.users.by_handle(member.handle).cognito_user_id
         assert api.runtime.accounts.issuer is not None
         assert sub is not None
         key = api.runtime.accounts.issuer.key

@@ -15,7 +15,7 @@ import boto3
 import httpx
 
 from cruddur import demo
-from cruddur.local.dynamodb_local import processes_owned_by
+from tests.processes import processes_owned_by
 
 
 def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, list[str]]:

@@ -15,7 +15,8 @@ import pytest
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_schema
 from cruddur.config import Settings
-from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError, processes_owned_by
+from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
+from tests.processes import processes_owned_by
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -97,9 +97,6 @@ class UsersDirectory:
                 return Conflict(f"that {name.replace('_', ' ')} is taken", field=name)
         return Conflict("that user already exists")
 
-    def by_uuid(self, user_uuid: str) -> User:
-        return self._require(users.c.uuid == user_uuid)
-
     def by_handle(self, handle: str) -> User:
         return self._require(users.c.handle == normalize_handle(handle))
 

@@ -67,12 +67,6 @@ def is_message_pk(pk: str) -> bool:
     return pk.startswith(MESSAGE_PREFIX)
 
 
-def group_of_message_pk(pk: str) -> str:
-    if not is_message_pk(pk):
-        raise ValueError(f"not a message key: {pk!r}")
-    return pk.removeprefix(MESSAGE_PREFIX)
-
-
 def block_key(owner_uuid: str, blocked_uuid: str) -> Key:
     return {"pk": f"{BLOCK_PREFIX}{owner_uuid}", "sk": f"{USER_PREFIX}{blocked_uuid}"}
 
