@@ -17,6 +17,11 @@ TARGETS: list[tuple[str, str, float, str]] = [
     ("RCU per message (single sends)", "capacity.ours_single.rcu_per_message", 0.0, "max"),
     # At the knee of the client sweep: where more clients stop raising the throughput.
     ("stream lag p99 at peak throughput (ms)", "throughput.stream_lag.p99_ms", 300.0, "max"),
+    # Issue 15, from /proc over the knee's run.
+    ("stream lag p99 at the knee, issue 15 (ms)", "throughput.stream_lag.p99_ms", 200.0, "max"),
+    ("API CPU per sent message (ms)", "throughput.api_cpu_ms_per_message", 2.0, "max"),
+    ("poller CPU per sent message (ms)", "throughput.poller_cpu_ms_per_message", 1.5, "max"),
+    ("API peak RSS during the send runs (MiB)", "throughput.api_peak_rss_mib", 100.0, "max"),
     ("A: page at large / at small", "scaling.A.large_over_small_p50", 1.2, "max"),
     ("B: page at large / at small", "scaling.B.large_over_small_p50", 1.2, "max"),
 ]
