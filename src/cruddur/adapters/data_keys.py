@@ -135,16 +135,7 @@ class DataKeys:
             "wrapped_by": items.s(self.envelope.wrapping.describe()),
             "created_at": items.s(format_timestamp(datetime.fromtimestamp(now, UTC))),
         }
-        self.table.call(
-            "PutItem",
-            {
-                "TableName": self.table.name,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            write=True,
-        )
+        self.table.put_new(item)
         self._keys[key_id] = key
         # Two processes may start generations together: both are valid, each opens its own.
         log.info("data key generation %s started", key_id.hex())

@@ -61,17 +61,7 @@ class DynamoStore:
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
             # already stored (a retried request): then the write has happened and we are done.
-            self.table.call(
-                "PutItem",
-                {
-                    "TableName": self.table.name,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
-            )
+            self.table.put_new(item, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             stored = self.get_message(message.group_uuid, message.sort_key)
             if stored != message:

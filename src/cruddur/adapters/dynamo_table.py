@@ -35,6 +35,16 @@ class DynamoTable:
         self.meter.add(response.get("ConsumedCapacity"), write=write)
         return response
 
+    def put_new(self, item: items.Item, passthrough: tuple[str, ...] = ()) -> None:
+        """Write an item whose key must be new (the condition fails on an existing one)."""
+        args = {
+            "TableName": self.name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        self.call("PutItem", args, passthrough, write=True)
+
     def get(self, key: Key, projection: str | None = None) -> items.Item | None:
         item = self.call("GetItem", queries.get_args(self.name, key, projection)).get("Item")
         return None if item is None else dict(item)
