@@ -64,30 +64,19 @@ def dynamodb_wire(settings: Settings) -> SyncWire:
 
 def streams_wire(settings: Settings) -> SyncWire:
     """The stream poller's reads of the table's stream."""
-    credentials = aws_clients.credentials(settings.aws_endpoint_url)
-    endpoint = Endpoint.of(STREAMS, settings.aws_region, settings.aws_endpoint_url)
-    return SyncWire(endpoint, credentials)
-
-
-@asynccontextmanager
-async def async_wires(settings: Settings) -> AsyncIterator[tuple[dynamo_async.AsyncWire, ...]]:
-    """The event loop's wires to DynamoDB and its streams, open while the block runs: their
-    connection pool belongs to the loop that opened it."""
-    credentials = aws_clients.credentials(settings.aws_endpoint_url)
-    region, url = settings.aws_region, settings.aws_endpoint_url
-    async with dynamo_async.session() as session:
-        yield (
-            dynamo_async.AsyncWire(Endpoint.of(DYNAMODB, region, url), credentials, session),
-            dynamo_async.AsyncWire(Endpoint.of(STREAMS, region, url), credentials, session),
-        )
+    return aws_clients.dynamodb_wire(settings.aws_region, settings.aws_endpoint_url, STREAMS)
 
 
 @asynccontextmanager
 async def async_reads(
     settings: Settings, meter: CapacityMeter, sealer: TextSealer
 ) -> AsyncIterator[AsyncReads]:
-    """The API's awaited reads, open while the block runs (the API's lifespan)."""
-    async with async_wires(settings) as (wire, _):
+    """The API's awaited reads, open while the block runs (the API's lifespan): the wire's
+    connection pool belongs to the loop that opened it."""
+    credentials = aws_clients.credentials(settings.aws_endpoint_url)
+    endpoint = Endpoint.of(DYNAMODB, settings.aws_region, settings.aws_endpoint_url)
+    async with dynamo_async.session() as session:
+        wire = dynamo_async.AsyncWire(endpoint, credentials, session)
         yield AsyncReads(wire, settings.table_name, meter, sealer)
 
 

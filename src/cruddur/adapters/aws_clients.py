@@ -45,8 +45,9 @@ def credentials(endpoint_url: str | None) -> Credentials | None:
     return local_credentials(endpoint_url) or boto3.Session().get_credentials()
 
 
-def dynamodb_wire(region: str, endpoint_url: str | None) -> SyncWire:
-    return SyncWire(Endpoint.of(DYNAMODB, region, endpoint_url), credentials(endpoint_url))
+def dynamodb_wire(region: str, endpoint_url: str | None, target: str = DYNAMODB) -> SyncWire:
+    """The blocking wire to DynamoDB, or with target=STREAMS to its streams."""
+    return SyncWire(Endpoint.of(target, region, endpoint_url), credentials(endpoint_url))
 
 
 def client_args(region: str, endpoint_url: str | None) -> dict[str, Any]:
