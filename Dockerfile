@@ -1,14 +1,18 @@
 # The API's image: `cruddur serve --prod`. Built by `cdk deploy` (CruddurApi) or by hand:
 #   docker build -t cruddur-api . && docker run -p 4567:4567 --env-file prod.env cruddur-api
-# Two stages: the first installs the package into a virtualenv; the final one copies that
-# virtualenv onto a slim base with no compiler, no pip cache and a non-root user.
+# Two stages: the first installs the package and its locked dependencies (uv.lock) into a
+# virtualenv; the final one copies that virtualenv onto a slim base with no compiler, no pip
+# cache and a non-root user.
 FROM python:3.11-slim-bookworm AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/cruddur
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/cruddur UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy UV_NO_CACHE=1
+# The same uv as the Makefile's; it installs exactly what uv.lock pins, without the extras.
+RUN pip install uv==0.13.8
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml uv.lock README.md ./
 COPY src ./src
-RUN /opt/cruddur/bin/pip install .
+RUN uv sync --frozen --no-editable
 
 FROM python:3.11-slim-bookworm
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cruddur

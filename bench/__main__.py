@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): the benchmark, printed and written under bench/results/.
 
-Not part of the product: it lives beside it, with its own extra (`pip install -e '.[bench]'`),
-and drives the product from outside, as separate `cruddur` processes.
+Not part of the product: it lives beside it, with its own extra (`bench`, locked in `uv.lock`
+like the rest and installed by `make setup`), and drives the product from outside, as separate
+`cruddur` processes.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -48,3 +50,20 @@ def test_the_dockerfile_builds_in_one_stage_and_runs_as_a_non_root_user_in_anoth
     assert not users[-1].split()[1].startswith(("0", "root"))
     assert not [line for line in final if "pip install" in line or "apt-get" in line]
     assert '"serve", "--prod"' in final[-1]
+
+
+def test_the_image_and_the_makefile_install_exactly_what_uv_lock_pins():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    (pinned,) = re.findall(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert f"pip install uv=={pinned}" in dockerfile  # one uv version for both
+    assert "COPY pyproject.toml uv.lock" in dockerfile
+    assert "uv sync --frozen --no-editable" in dockerfile  # never re-resolved at build time
+    assert re.search(r"\$\(UV\) sync --frozen\b", makefile)
+    assert "pip install -e" not in makefile  # no second, unlocked way in
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = {package["name"] for package in lock["package"]}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
+    names = {re.split(r"[\[<>=; ]", spec, maxsplit=1)[0].lower() for spec in wanted}
+    assert names <= locked
