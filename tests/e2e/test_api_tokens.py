@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 
 from cruddur.adapters import signing_key
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.jwks import RemoteKeys
 from cruddur.adapters.signing_key import SigningKey
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
@@ -206,26 +207,42 @@ def test_cognito_mode_refuses_local_sign_up(cognito: Target):
     assert cognito.api.http.get("/.well-known/jwks.json").status_code == 404
 
 
+def _frozen_keys_clock(target: Target) -> list[float]:
+    """The API's JWKS clock, held still: the test moves it (`now[0] += s`) instead of sleeping."""
+    keys = target.api.runtime.accounts.verifier.keys
+    assert isinstance(keys, RemoteKeys)
+    now = [keys.clock()]
+    keys.clock = lambda: now[0]
+    return now
+
+
 def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(cognito: Target):
     assert cognito.jwks is not None
     assert cognito.me(cognito.token()).status_code == 200
-    # Keys made first: RSA key generation took over a second for twenty on a slow day here,
-    # and a refetch after the interval is allowed.
+    now = _frozen_keys_clock(cognito)
     strangers = [_stranger_key() for _ in range(20)]
-    fetched, started = cognito.jwks.hits, time.monotonic()
+    fetched = cognito.jwks.hits
     for stranger in strangers:
         assert cognito.me(cognito.token(key=stranger)).status_code == 401
-    intervals = int((time.monotonic() - started) / REFETCH_SECONDS)
-    assert cognito.jwks.hits - fetched <= 1 + intervals  # not one per token
+    assert cognito.jwks.hits - fetched <= 1  # not one per token
+    now[0] += REFETCH_SECONDS
+    assert cognito.me(cognito.token(key=strangers[0])).status_code == 401
+    assert cognito.jwks.hits - fetched <= 2  # the interval passed: one more fetch is allowed
 
 
 def test_a_rotated_key_is_picked_up_by_refetching(cognito: Target):
     assert cognito.jwks is not None
     assert cognito.me(cognito.token()).status_code == 200
+    now = _frozen_keys_clock(cognito)
     rotated = _stranger_key()
     cognito.jwks.document = {"keys": [cognito.key.public_jwk(), rotated.public_jwk()]}
-    time.sleep(REFETCH_SECONDS + 0.1)  # past the refetch interval
+    now[0] += REFETCH_SECONDS  # however recent the last fetch was, a refetch is allowed now
     assert cognito.me(cognito.token(key=rotated)).status_code == 200
+    newer = _stranger_key()
+    cognito.jwks.document = {"keys": [cognito.key.public_jwk(), newer.public_jwk()]}
+    assert cognito.me(cognito.token(key=newer)).status_code == 401  # within the interval
+    now[0] += REFETCH_SECONDS
+    assert cognito.me(cognito.token(key=newer)).status_code == 200  # past it
 
 
 def test_the_local_jwks_verifies_local_tokens(local: Target):

@@ -64,6 +64,7 @@ def test_the_image_and_the_makefile_install_exactly_what_uv_lock_pins():
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     locked = {package["name"] for package in lock["package"]}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
+    extras = project["optional-dependencies"].values()
+    wanted = [*project["dependencies"], *(spec for extra in extras for spec in extra)]
     names = {re.split(r"[\[<>=; ]", spec, maxsplit=1)[0].lower() for spec in wanted}
     assert names <= locked

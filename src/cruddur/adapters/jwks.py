@@ -53,7 +53,7 @@ class RemoteKeys:
         self.url = url
         self._http = http
         self._min_refetch = min_refetch_seconds
-        self._clock = clock
+        self.clock = clock  # monotonic seconds; tests move it instead of sleeping
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
@@ -71,10 +71,10 @@ class RemoteKeys:
             return key
 
     def _may_fetch(self) -> bool:
-        return self._fetched_at is None or self._clock() - self._fetched_at >= self._min_refetch
+        return self._fetched_at is None or self.clock() - self._fetched_at >= self._min_refetch
 
     def _fetch(self) -> None:
-        self._fetched_at = self._clock()
+        self._fetched_at = self.clock()
         self.fetches += 1
         try:
             response = self._http.get(self.url)

@@ -110,10 +110,14 @@ class LocalState:
 
 
 class RedisState:
-    def __init__(self, url: str, timeout: float = 0.5) -> None:
+    def __init__(
+        self, url: str, timeout: float = 0.5, clock: Callable[[], float] = time.time
+    ) -> None:
         self._redis = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
+        # Wall-clock seconds, not monotonic: lease ends are compared across processes.
+        self.clock = clock
         self._warned_at = 0.0
 
     def _failed(self, exc: Exception) -> None:
@@ -149,14 +153,18 @@ class RedisState:
     def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
         # A sorted set of holders scored by when their lease ends: stale ones drop out even if
         # the process holding them died without releasing.
-        now = time.time()
+        now = self.clock()
+        seconds = max(1, int(ttl + 0.999))
         try:
             pipe = self._redis.pipeline(transaction=True)
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zadd(key, {holder: now + ttl})
             pipe.zcard(key)
-            pipe.expire(key, max(1, int(ttl + 0.999)))
-            _, _, held, _ = pipe.execute()
+            # The set lives as long as its longest lease: a short lease taken after a long one
+            # must not expire the long one with it (NX sets a first expiry, GT only extends).
+            pipe.expire(key, seconds, nx=True)
+            pipe.expire(key, seconds, gt=True)
+            _, _, held, _, _ = pipe.execute()
             if int(held) <= most:
                 return True
             self._redis.zrem(key, holder)
