@@ -22,6 +22,12 @@ TARGETS: list[tuple[str, str, float, str]] = [
     ("API CPU per sent message (ms)", "throughput.api_cpu_ms_per_message", 2.0, "max"),
     ("poller CPU per sent message (ms)", "throughput.poller_cpu_ms_per_message", 1.5, "max"),
     ("API peak RSS during the send runs (MiB)", "throughput.api_peak_rss_mib", 100.0, "max"),
+    ("poller peak RSS during the send runs (MiB)", "throughput.poller_peak_rss_mib", 100.0, "max"),
+    # Issue 15, step (5): `cruddur up` as a user runs it.
+    ("up: keyed / unkeyed send p50", "default_config.keyed_over_unkeyed.p50", 1.3, "max"),
+    ("up: keyed / unkeyed send CPU", "default_config.keyed_over_unkeyed.cpu", 1.3, "max"),
+    ("up: first sends / warm p50", "default_config.cold_over_warm_p50.unkeyed", 1.5, "max"),
+    ("up: first keyed sends / warm p50", "default_config.cold_over_warm_p50.keyed", 1.5, "max"),
     ("A: page at large / at small", "scaling.A.large_over_small_p50", 1.2, "max"),
     ("B: page at large / at small", "scaling.B.large_over_small_p50", 1.2, "max"),
 ]
@@ -108,7 +114,10 @@ def table(results: dict[str, Any]) -> str:
         )
     paced = results["throughput_paced"]
     lines += [
-        f"At the knee: API peak RSS {t['api_peak_rss_mib']} MiB; CPU per sent message "
+        f"At the knee: peak RSS API {t['api_peak_rss_mib']} MiB (since its start, with the "
+        f"sign-ups' password hashes: {t.get('api_rss_hwm_mib')} MiB), poller "
+        f"{t.get('poller_peak_rss_mib')} MiB",
+        "CPU per sent message "
         f"(/proc): API {t.get('api_cpu_ms_per_message')} ms, poller "
         f"{t.get('poller_cpu_ms_per_message')} ms, DynamoDB Local "
         f"{t['emulator_cpu_seconds'] * 1000 / t['messages']:.2f} ms",
@@ -143,6 +152,7 @@ def table(results: dict[str, Any]) -> str:
             f"{entry['large']['size']:>7} → {entry['large']['p50_ms']:.2f}   "
             f"ratio {entry['large_over_small_p50']:.2f}"
         )
+    lines += _default_config(results.get("default_config"))
     lines += ["", "Targets"]
     for target in results["targets"]:
         mark = "met " if target["met"] else "MISSED"
@@ -150,6 +160,31 @@ def table(results: dict[str, Any]) -> str:
             f"  [{mark}] {target['target']}: {target['value']:g} (limit {target['limit']:g})"
         )
     return "\n".join(lines)
+
+
+def _default_config(up: dict[str, Any] | None) -> list[str]:
+    if up is None:
+        return []
+    lines = [
+        "",
+        "`cruddur up` (DynamoDB Local on disk, API and poller in one process), started in "
+        f"{up['start_seconds']} s;",
+        "sequential sends right after the start (cold) and after warm-up rounds (warm): p50 ms, "
+        "and the process's CPU ms per send",
+        f"{'':10}{'unkeyed':>10}{'cpu':>7}{'keyed':>10}{'cpu':>7}",
+    ]
+    for state in ("cold", "warm"):
+        row = up[state]
+        lines.append(
+            f"  {state:8}{row['unkeyed']['p50_ms']:>10.2f}{row['unkeyed']['cpu_ms_per_send']:>7.2f}"
+            f"{row['keyed']['p50_ms']:>10.2f}{row['keyed']['cpu_ms_per_send']:>7.2f}"
+        )
+    loop = up["closed_loop"]
+    lines.append(
+        f"  {loop['clients']} clients, closed loop: {loop['unkeyed']} msg/s unkeyed, "
+        f"{loop['keyed']} msg/s keyed"
+    )
+    return lines
 
 
 def write(results: dict[str, Any], out: Path) -> list[Path]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import capacity, overhead, report, scaling, sealing, throughput
+from bench import capacity, default_config, overhead, report, scaling, sealing, throughput
 from bench.rig import rig
 from cruddur import bootstrap
 from cruddur.heap import freeze_startup_heap
@@ -26,6 +26,7 @@ class Plan:
     small: tuple[int, int] = (100, 10)
     large: tuple[int, int] = (100_000, 5_000)
     scaling: bool = True  # step (4), most of a full run's time
+    default_config: bool = True  # step (5), `cruddur up` cold and warm, keyed and not
 
 
 TINY = Plan(
@@ -78,6 +79,12 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
             step(f"(4) scaling: writing {plan.large[0]} messages and {plan.large[1]} inbox rows …")
             results["scaling"] = scaling.measure(
                 system.settings, plan.small, plan.large, plan.iterations
+            )
+    if plan.default_config:
+        step("(5) the default configuration (`cruddur up`): cold, warm, keyed and not …")
+        with tempfile.TemporaryDirectory(prefix="cruddur-bench-up-") as work:
+            results["default_config"] = default_config.measure(
+                Path(work), plan.iterations, plan.messages, max(plan.client_counts)
             )
     step("done")
     results["targets"] = report.check_targets(results)

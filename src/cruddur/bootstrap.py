@@ -1,4 +1,9 @@
-"""The composition root: builds clients and stores from Settings. Nothing else makes a client."""
+"""The composition root: builds clients and stores from Settings. Nothing else makes a client.
+
+What only some configurations use is imported where it is built: boto3 for Cognito and KMS,
+httpx for Cognito's keys, redis-py for REDIS_URL. A process that does not use them does not
+carry them (together about 40 MB of the API's memory).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import boto3
-import httpx
 
 from cruddur.adapters import aws_clients, dynamo_async, signing_key
 from cruddur.adapters.blocks import BlockStore
@@ -29,18 +31,17 @@ from cruddur.adapters.dynamo_wire import DYNAMODB, STREAMS, Endpoint, SyncWire
 from cruddur.adapters.envelope import KEY_FILE, Envelope, KmsWrapping, LocalWrapping, Wrapping
 from cruddur.adapters.idempotency_store import IdempotencyStore
 from cruddur.adapters.inbox_updates import InboxUpdates
-from cruddur.adapters.jwks import KeySource, RemoteKeys, StaticKeys
+from cruddur.adapters.jwks import KeySource, StaticKeys
 from cruddur.adapters.message_edits import MessageEdits
 from cruddur.adapters.passwords import DEFAULT_SLOTS, Passwords
 from cruddur.adapters.sealing import Sealer
-from cruddur.adapters.shared_state import LocalState, RedisState, SharedState
+from cruddur.adapters.shared_state import LocalState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
 from cruddur.errors import Invalid, Unavailable
 from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
-from cruddur.events.redis_hub import RedisHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, NoEvents
 from cruddur.services.limits import Limits, rules_from
@@ -84,6 +85,8 @@ async def async_reads(
 # from the AWS config file) point at DynamoDB Local: boto3 would apply them to every service, so
 # these clients ignore them.
 def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
+    import boto3
+
     # In the pool's region, which its id names.
     return boto3.client(
         "cognito-idp", **_own_endpoint(settings.cognito_region, settings.cognito_endpoint_url)
@@ -91,6 +94,8 @@ def cognito_client(settings: Settings) -> CognitoIdentityProviderClient:
 
 
 def kms_client(settings: Settings) -> KMSClient:
+    import boto3
+
     return boto3.client("kms", **_own_endpoint(settings.aws_region, settings.kms_endpoint_url))
 
 
@@ -172,7 +177,11 @@ def build_messaging(
 
 
 def build_shared_state(settings: Settings) -> SharedState:
-    return RedisState(settings.redis_url) if settings.redis_url else LocalState()
+    if not settings.redis_url:
+        return LocalState()
+    from cruddur.adapters.redis_state import RedisState
+
+    return RedisState(settings.redis_url)
 
 
 def build_limits(settings: Settings, state: SharedState) -> Limits:
@@ -228,6 +237,10 @@ def build_accounts(
             )
         issuer_url = settings.cognito_issuer()
         url = settings.cognito_jwks_url or f"{issuer_url}/.well-known/jwks.json"
+        import httpx
+
+        from cruddur.adapters.remote_jwks import RemoteKeys
+
         http = httpx.Client(timeout=5.0, follow_redirects=False)
         keys = RemoteKeys(url, http, settings.jwks_min_refetch_seconds)
         verifier = TokenVerifier(keys, issuer_url, settings.cognito_client_id)
@@ -286,4 +299,8 @@ def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runti
 
 
 def build_hub(settings: Settings) -> EventHub:
-    return RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
+    if not settings.redis_url:
+        return LocalHub()
+    from cruddur.events.redis_hub import RedisHub
+
+    return RedisHub(settings.redis_url)

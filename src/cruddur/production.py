@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-import boto3
+import botocore.session
 
 from cruddur.errors import Forbidden
 
@@ -45,7 +45,7 @@ def check(settings: Settings, *, seals_text: bool = False) -> None:
     if not settings.allowed_region_list:
         log.warning("CRUDDUR_ALLOWED_REGIONS is unset: user data may go to any region")
     check_region(settings.aws_region, settings.allowed_region_list)
-    credentials = boto3.Session().get_credentials()
+    credentials = botocore.session.get_session().get_credentials()
     check_access_key(None if credentials is None else credentials.access_key)
     if seals_text and not settings.kms_key_id_list:
         raise Forbidden(

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 
 from cruddur.adapters import signing_key
 from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.jwks import RemoteKeys
+from cruddur.adapters.remote_jwks import RemoteKeys
 from cruddur.adapters.signing_key import SigningKey
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve

@@ -65,6 +65,17 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     # copy, each doubled by the transaction (2 × 3).
     for what in ("block", "unblock"):
         assert capacity[f"ours_{what}"][f"wcu_per_{what}"] == 6, capacity
+    # (5) `cruddur up` itself, cold then warm, keyed sends beside unkeyed ones, both counted.
+    up = results["default_config"]
+    for state in ("cold", "warm"):
+        for kind in ("unkeyed", "keyed"):
+            assert up[state][kind]["n"] >= 10
+            assert up[state][kind]["cpu_ms_per_send"] > 0
+    assert up["closed_loop"]["keyed"] > 0
+    assert up["closed_loop"]["unkeyed"] > 0
+    sweep_rss = results["throughput"]
+    assert 0 < sweep_rss["api_peak_rss_mib"] <= sweep_rss["api_rss_hwm_mib"]
+    assert sweep_rss["poller_peak_rss_mib"] > 0
     workload = ["--messages-per-day", "100000", "--active-users", "5000"]
     workload += ["--messages-per-conversation", "20"]
     priced = subprocess.run(

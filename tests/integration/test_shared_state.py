@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from cruddur.adapters.shared_state import RedisState
+from cruddur.adapters.redis_state import RedisState
 from cruddur.errors import TooManyAttempts
 from cruddur.services.limits import Limits, Rule
 

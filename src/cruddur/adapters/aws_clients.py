@@ -3,13 +3,15 @@ poller and the Lambda, and the boto3 clients of the control plane (ops CLI).
 
 Kept apart from bootstrap.py (which builds the whole app) so the stream Lambda can build its one
 wire without importing the app. Plain arguments, not Settings: the Lambda reads no pydantic.
+Credentials come from botocore's chain; boto3 itself (and its service models) is imported only
+where a control-plane client is made.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials
 
@@ -34,7 +36,7 @@ OWN_ENDPOINT_CONFIG = CLIENT_CONFIG.merge(Config(**_IGNORE_CONFIGURED))
 
 def local_credentials(endpoint_url: str | None) -> Credentials | None:
     """DynamoDB Local accepts any credentials but the clients insist on having some."""
-    if endpoint_url and boto3.Session().get_credentials() is None:
+    if endpoint_url and botocore.session.get_session().get_credentials() is None:
         return Credentials("local", "local")
     return None
 
@@ -42,7 +44,7 @@ def local_credentials(endpoint_url: str | None) -> Credentials | None:
 def credentials(endpoint_url: str | None) -> Credentials | None:
     """botocore's chain (environment, profile, SSO, container, instance, web identity): one
     chain for every client of the process."""
-    return local_credentials(endpoint_url) or boto3.Session().get_credentials()
+    return local_credentials(endpoint_url) or botocore.session.get_session().get_credentials()
 
 
 def dynamodb_wire(region: str, endpoint_url: str | None, target: str = DYNAMODB) -> SyncWire:
@@ -61,4 +63,6 @@ def client_args(region: str, endpoint_url: str | None) -> dict[str, Any]:
 
 
 def dynamodb_client(region: str, endpoint_url: str | None) -> DynamoDBClient:
+    import boto3  # here: the data plane never loads boto3 (nor its service models)
+
     return boto3.client("dynamodb", **client_args(region, endpoint_url))

@@ -10,6 +10,7 @@ hashes run at once; a request that finds every slot taken for `wait` seconds is 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -34,8 +35,13 @@ PARALLELISM = 1
 DEFAULT_SLOTS = max(1, (os.cpu_count() or 2) // 2)
 
 _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelism=PARALLELISM)
-# Verified when the account does not exist, so a wrong handle takes as long as a wrong password.
-_DECOY = _hasher.hash("decoy password for timing")
+
+
+@functools.cache
+def _decoy() -> str:
+    """Verified when the account does not exist, so a wrong handle takes as long as a wrong
+    password. Made on first use: a process that never checks a password never hashes."""
+    return _hasher.hash("decoy password for timing")
 
 
 def _lower_priority() -> None:
@@ -91,7 +97,7 @@ class Passwords:
         if len(password) > MAX_LENGTH:
             return False
         with self._slot():
-            matched = self._hashing.submit(_matches, stored_hash or _DECOY, password).result()
+            matched = self._hashing.submit(_matches, stored_hash or _decoy(), password).result()
         return matched and stored_hash is not None
 
     @staticmethod

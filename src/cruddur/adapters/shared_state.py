@@ -1,9 +1,9 @@
 """Small state every API process must agree on: counters, flags and leases that expire.
 
-In Redis when REDIS_URL is set (every process of a deployment sees the same counts), else in
-this process (one machine, one process: `cruddur up`). Both expire every key, so nothing grows
-without bound, and the in-process one is also capped in size. Keys hold no personal data: the
-callers hash what they count by.
+In Redis when REDIS_URL is set (`redis_state.RedisState`: every process of a deployment sees
+the same counts), else in this process (one machine, one process: `cruddur up`). Both expire
+every key, so nothing grows without bound, and the in-process one is also capped in size. Keys
+hold no personal data: the callers hash what they count by.
 
 If Redis does not answer, limits fail open (the request proceeds, a warning is logged at most
 every few seconds): a cache outage must not take sign-in and sending down with it.
@@ -11,7 +11,6 @@ every few seconds): a cache outage must not take sign-in and sending down with i
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 import uuid
@@ -19,9 +18,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
-import redis
-
-log = logging.getLogger(__name__)
 LOCAL_KEYS = 200_000  # ~40 MB at most; expired keys go first, then the least recently used
 
 
@@ -107,80 +103,6 @@ class LocalState:
 
     def close(self) -> None:
         pass
-
-
-class RedisState:
-    def __init__(
-        self, url: str, timeout: float = 0.5, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._redis = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        # Wall-clock seconds, not monotonic: lease ends are compared across processes.
-        self.clock = clock
-        self._warned_at = 0.0
-
-    def _failed(self, exc: Exception) -> None:
-        if time.monotonic() - self._warned_at > 10:
-            self._warned_at = time.monotonic()
-            log.warning("Redis did not answer (%s): limits are not enforced meanwhile", exc)
-
-    def incr(self, key: str, ttl: float) -> int:
-        try:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.incr(key)
-            pipe.expire(key, max(1, int(ttl + 0.999)), nx=True)
-            value, _ = pipe.execute()
-            return int(value)
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return 0
-
-    def get(self, key: str) -> int:
-        try:
-            value = self._redis.get(key)
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return 0
-        return int(value) if value is not None else 0
-
-    def flag(self, key: str, ttl: float) -> None:
-        try:
-            self._redis.set(key, 1, ex=max(1, int(ttl + 0.999)))
-        except redis.RedisError as exc:
-            self._failed(exc)
-
-    def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
-        # A sorted set of holders scored by when their lease ends: stale ones drop out even if
-        # the process holding them died without releasing.
-        now = self.clock()
-        seconds = max(1, int(ttl + 0.999))
-        try:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.zremrangebyscore(key, "-inf", now)
-            pipe.zadd(key, {holder: now + ttl})
-            pipe.zcard(key)
-            # The set lives as long as its longest lease: a short lease taken after a long one
-            # must not expire the long one with it (NX sets a first expiry, GT only extends).
-            pipe.expire(key, seconds, nx=True)
-            pipe.expire(key, seconds, gt=True)
-            _, _, held, _, _ = pipe.execute()
-            if int(held) <= most:
-                return True
-            self._redis.zrem(key, holder)
-            return False
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return True
-
-    def release(self, key: str, holder: str) -> None:
-        try:
-            self._redis.zrem(key, holder)
-        except redis.RedisError as exc:
-            self._failed(exc)
-
-    def close(self) -> None:
-        self._redis.close()
 
 
 def new_holder() -> str:

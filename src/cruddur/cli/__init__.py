@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
-from cruddur.cli.cost import cost
-from cruddur.cli.db import db
-from cruddur.cli.ddb import ddb
-from cruddur.cli.keys import keys
-from cruddur.cli.serve import serve
-from cruddur.cli.stream import stream
-from cruddur.cli.up import up
+from cruddur.heap import return_large_blocks
+
+# Each command's module, imported when the command is named: `cruddur serve` then carries
+# neither alembic (db, up), boto3's types (ddb) nor the price table (cost) for its lifetime.
+COMMANDS = {
+    "cost": "cruddur.cli.cost",
+    "db": "cruddur.cli.db",
+    "ddb": "cruddur.cli.ddb",
+    "keys": "cruddur.cli.keys",
+    "serve": "cruddur.cli.serve",
+    "stream": "cruddur.cli.stream",
+    "up": "cruddur.cli.up",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """click's documented pattern for lazily loaded subcommands."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--log-level",
     default="INFO",
@@ -35,12 +56,4 @@ def main(log_level: str) -> None:
     )
     for noisy in ("botocore", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-main.add_command(cost)
-main.add_command(db)
-main.add_command(ddb)
-main.add_command(keys)
-main.add_command(serve)
-main.add_command(stream)
-main.add_command(up)
+    return_large_blocks()
