@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = runtime.messaging.store
+        store = runtime.store
         async with async_reads(runtime.settings, store.table.meter, store.sealer) as runtime.reads:
             try:
                 yield

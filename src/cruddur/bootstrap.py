@@ -260,6 +260,7 @@ class Runtime:
     """Everything the API uses, built once per process (never per request)."""
 
     settings: Settings
+    store: DynamoStore  # the messaging context's, as built: its table and sealer
     messaging: MessagingContext
     users: UsersDirectory
     accounts: Accounts
@@ -288,6 +289,7 @@ def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runti
     hub = build_hub(settings)
     return Runtime(
         settings=settings,
+        store=store,
         messaging=build_messaging(settings, store, limits, hub),
         users=users,
         accounts=build_accounts(settings, users, limits),

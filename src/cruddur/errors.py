@@ -55,6 +55,10 @@ class Conflict(CruddurError):
     code = "conflict"
 
 
+class PairExists(Conflict):
+    """Another start of this conversation won: send into its group instead."""
+
+
 class Unauthorized(CruddurError):
     code = "unauthorized"
 

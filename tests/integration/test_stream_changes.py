@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.domain import keys
 from cruddur.domain.model import Message, UserRef
 from cruddur.services import messaging
@@ -21,9 +22,14 @@ from tests.integration.records import insert_record, modify_record
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
 
 
+def dynamo(ctx: MessagingContext) -> DynamoStore:
+    assert isinstance(ctx.store, DynamoStore)
+    return ctx.store
+
+
 def stored(ctx: MessagingContext, message: Message) -> dict[str, Any]:
     key = keys.message_key(message.group_uuid, message.created_at, message.message_uuid)
-    item = ctx.store.table.get(key)
+    item = dynamo(ctx).table.get(key)
     assert item is not None
     return item
 
@@ -37,8 +43,8 @@ def history(ctx: MessagingContext, alice: UserRef, bob: UserRef) -> tuple[str, l
     group = first.group_uuid
     second = messaging.send_message(ctx, alice, group, "second")
     records = [
-        insert_record(first, 1, ctx.store.sealer),
-        insert_record(second, 2, ctx.store.sealer),
+        insert_record(first, 1, dynamo(ctx).sealer),
+        insert_record(second, 2, dynamo(ctx).sealer),
     ]
     for n, text in enumerate(["second, edited", "second, edited again"]):
         ctx.edits.edit(group, second.message_uuid, alice.uuid, text, f"2026-05-01T00:10:0{n}Z")

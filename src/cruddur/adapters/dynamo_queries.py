@@ -13,8 +13,8 @@ from cruddur.adapters import dynamo_items as items
 from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message
 
-MESSAGE_KEY_FIELDS = frozenset({"pk", "sk"})
-INBOX_KEY_FIELDS = frozenset({"pk", "sk", "last_message_sk"})
+MESSAGE_KEY_FIELDS = keys.MESSAGE_KEY_FIELDS
+INBOX_KEY_FIELDS = keys.INBOX_KEY_FIELDS
 
 
 def get_args(table: str, key: keys.Key, projection: str | None = None) -> dict[str, Any]:

@@ -17,15 +17,7 @@ from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message, ReadPosition, UserRef
-from cruddur.errors import Conflict
-
-# Re-exported: the services read the cursor fields from here.
-MESSAGE_KEY_FIELDS = queries.MESSAGE_KEY_FIELDS
-INBOX_KEY_FIELDS = queries.INBOX_KEY_FIELDS
-
-
-class PairExists(Conflict):
-    """Another start of this conversation won: send into its group instead."""
+from cruddur.errors import Conflict, PairExists
 
 
 class DynamoStore:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from cruddur.adapters import dynamo_items as items
@@ -18,13 +17,7 @@ from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
-from cruddur.domain.model import MessageIdentity
-
-
-@dataclass(frozen=True)
-class Claim:
-    fingerprint: str  # of the request: the same key with another body is refused
-    identity: MessageIdentity
+from cruddur.domain.model import Claim, MessageIdentity
 
 
 def digest(text: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,22 +11,13 @@ from sqlalchemy import Engine, create_engine, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cruddur.adapters.users_schema import users
+from cruddur.domain.model import User
 from cruddur.domain.text import clean_shown, refuse_controls
 from cruddur.errors import Conflict, Invalid, NotFound, Unavailable
 
 HANDLE = re.compile(r"[a-z0-9_]{3,32}")
 DISPLAY_NAME_MAX = 100
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class User:
-    uuid: str
-    handle: str
-    display_name: str
-    email: str
-    cognito_user_id: str | None
-    password_hash: str | None
 
 
 def normalize_handle(handle: str) -> str:

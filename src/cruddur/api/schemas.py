@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cruddur.adapters.users import User
-from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message
+from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message, User
 
 
 class RequestBody(BaseModel):

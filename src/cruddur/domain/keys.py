@@ -26,6 +26,9 @@ EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
 
 Key = dict[str, str]
+# The fields of a page's last key, which a cursor carries (an inbox page sorts by its index).
+MESSAGE_KEY_FIELDS = frozenset({"pk", "sk"})
+INBOX_KEY_FIELDS = frozenset({"pk", "sk", "last_message_sk"})
 
 
 def message_pk(group_uuid: str) -> str:

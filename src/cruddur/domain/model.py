@@ -47,6 +47,15 @@ class MessageIdentity:
     group_uuid: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An idempotency record: the request's fingerprint (the same key with another body is
+    refused) and the identity every retry of it writes."""
+
+    fingerprint: str
+    identity: MessageIdentity
+
+
 # An inbox row counts unread messages exactly up to this many; past it, it shows "99+". The cap
 # keeps every row's size bounded whatever one sender does (DynamoDB refuses items over 400 KB).
 UNREAD_CAP = 100
@@ -138,3 +147,15 @@ def parse_uuid(value: str, field_name: str) -> str:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError) as exc:
         raise Invalid(f"{field_name} is not a valid uuid", field=field_name) from exc
+
+
+@dataclass(frozen=True)
+class User:
+    """A person with an account (the users directory's row)."""
+
+    uuid: str
+    handle: str
+    display_name: str
+    email: str
+    cognito_user_id: str | None
+    password_hash: str | None

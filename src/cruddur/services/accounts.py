@@ -12,7 +12,8 @@ from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.passwords import Passwords
 from cruddur.adapters.shared_state import LocalState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
-from cruddur.adapters.users import User, UsersDirectory, login_key
+from cruddur.adapters.users import UsersDirectory, login_key
+from cruddur.domain.model import User
 from cruddur.domain.text import refuse_controls
 from cruddur.errors import Forbidden, Unauthorized
 from cruddur.services.limits import Limits

@@ -7,14 +7,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from cruddur.adapters.blocks import BlockStore
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.cursors import CursorCodec
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.message_edits import MessageEdits
 from cruddur.domain.clock import Clock, utc_now
 from cruddur.events.hub import Event, Publisher
 from cruddur.services.limits import Limits
+from cruddur.services.ports import BlockList, Conversations, Edits
 
 # How long a "no block between these two" answer is trusted on the send path. A block made in
 # this process is seen at once (the entry is dropped); one made in another API process takes at
@@ -57,10 +55,10 @@ class MembershipCache:
 
 @dataclass
 class MessagingContext:
-    store: DynamoStore
+    store: Conversations
     cursors: CursorCodec
-    edits: MessageEdits
-    blocks: BlockStore
+    edits: Edits
+    blocks: BlockList
     max_chars: int = 1024
     page_max: int = 100
     clock: Clock = utc_now

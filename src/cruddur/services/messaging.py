@@ -6,11 +6,10 @@ import logging
 import time
 import uuid
 
-from cruddur.adapters.dynamo_async import AsyncReads
-from cruddur.adapters.dynamo_store import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS, PairExists
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.ids import message_uuid_at
+from cruddur.domain.keys import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS
 from cruddur.domain.model import (
     InboxEntry,
     Message,
@@ -21,9 +20,10 @@ from cruddur.domain.model import (
     parse_uuid,
 )
 from cruddur.domain.text import clean_message
-from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound
+from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound, PairExists
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext
+from cruddur.services.ports import PageReads
 
 log = logging.getLogger(__name__)
 START_TRIES = 6
@@ -42,7 +42,7 @@ def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tu
 
 
 async def require_member_async(
-    ctx: MessagingContext, reads: AsyncReads, user_uuid: str, group_uuid: str
+    ctx: MessagingContext, reads: PageReads, user_uuid: str, group_uuid: str
 ) -> tuple[str, str]:
     """require_member on the event loop."""
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
@@ -54,7 +54,7 @@ async def require_member_async(
 
 
 async def get_conversation_async(
-    ctx: MessagingContext, reads: AsyncReads, viewer: str, group_uuid: str
+    ctx: MessagingContext, reads: PageReads, viewer: str, group_uuid: str
 ) -> InboxEntry:
     """The viewer's inbox row of one conversation (members only), read fresh: it carries the
     other member's read position."""
@@ -93,7 +93,7 @@ def list_messages(
 
 async def list_messages_async(
     ctx: MessagingContext,
-    reads: AsyncReads,
+    reads: PageReads,
     viewer: str,
     group_uuid: str,
     limit: int = 20,
@@ -135,7 +135,7 @@ def list_inbox(
 
 async def list_inbox_async(
     ctx: MessagingContext,
-    reads: AsyncReads,
+    reads: PageReads,
     owner: str,
     limit: int = 20,
     cursor: str | None = None,

@@ -7,9 +7,8 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from cruddur.adapters.idempotency_store import Claim, IdempotencyStore
-from cruddur.adapters.users import UsersDirectory, normalize_handle
-from cruddur.domain.model import Message, MessageIdentity, UserRef, parse_uuid
+from cruddur.adapters.users import normalize_handle
+from cruddur.domain.model import Claim, Message, MessageIdentity, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid
 from cruddur.services.blocking import require_no_block
@@ -20,20 +19,21 @@ from cruddur.services.messaging import (
     send_message,
     start_conversation,
 )
+from cruddur.services.ports import Claims, Directory
 
 IDEMPOTENCY_KEY_MAX = 255
 
 
 @dataclass(frozen=True)
 class Idempotency:
-    store: IdempotencyStore
+    store: Claims
     ttl_seconds: int
     fingerprint_key: bytes  # the request's fingerprint is an HMAC: the text stays unguessable
 
 
 def post_message(
     ctx: MessagingContext,
-    users: UsersDirectory,
+    users: Directory,
     sender: UserRef,
     text: str,
     *,

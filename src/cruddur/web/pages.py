@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from cruddur.api import session
 from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session
@@ -45,6 +46,16 @@ def page_user(request: Request, runtime: Runtime) -> UserRef | None:
     except (Unauthorized, Forbidden):
         return None
     return UserRef(user.uuid, user.handle, user.display_name)
+
+
+async def reading_user(request: Request, runtime: Runtime) -> UserRef | None:
+    """page_user for the pages that read on the event loop, as the JSON API's routes do: a
+    session verified moments ago costs no thread."""
+    token = session.session_token(request)
+    user = runtime.accounts.recently_verified(token) if token else None
+    if user is not None:
+        return UserRef(user.uuid, user.handle, user.display_name)
+    return await run_in_threadpool(page_user, request, runtime)
 
 
 def render(
@@ -142,16 +153,17 @@ def signout(
 
 
 @router.get("/")
-def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
-    user = page_user(request, runtime)
+async def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
+    user = await reading_user(request, runtime)
     if user is None:
         return to_signin()
-    return render(request, "messages.html", user, **_inbox(runtime, user), other=None)
+    return render(request, "messages.html", user, **await _inbox(runtime, user), other=None)
 
 
-def _inbox(runtime: Runtime, user: UserRef) -> dict[str, Any]:
+async def _inbox(runtime: Runtime, user: UserRef) -> dict[str, Any]:
     """The inbox pane, beside any conversation at desktop widths."""
-    page = messaging.list_inbox(runtime.messaging, user.uuid, INBOX_PAGE)
+    reads = runtime.require_reads()
+    page = await messaging.list_inbox_async(runtime.messaging, reads, user.uuid, INBOX_PAGE)
     rows = [ConversationPublic.of(entry) for entry in page.items]
     return {"rows": rows, "next_cursor": page.next_cursor}
 
@@ -186,23 +198,23 @@ def start(
 
 
 @router.get("/messages/{group}")
-def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Response:
-    user = page_user(request, runtime)
+async def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Response:
+    user = await reading_user(request, runtime)
     if user is None:
         return to_signin()
-    ctx = runtime.messaging
+    ctx, reads = runtime.messaging, runtime.require_reads()
     try:
         # Reading only: a GET changes nothing. The page's script marks it read by a POST.
-        page = messaging.list_messages(ctx, user.uuid, group, PAGE)
-        row = ctx.store.get_inbox_row(user.uuid, group)
+        row = await messaging.get_conversation_async(ctx, reads, user.uuid, group)
+        page = await messaging.list_messages_async(ctx, reads, user.uuid, group, PAGE)
     except (NotFound, Invalid):
         return not_found(request, user)
-    assert row is not None
-    blocked = user.uuid in ctx.blocks.blockers_between(user.uuid, row.other.uuid)
-    return render(request, "messages.html", user, **_inbox(runtime, user), group=row.group_uuid,
-                  other=row.other, messages=[MessagePublic.of(m) for m in page.items],
+    blockers = await run_in_threadpool(ctx.blocks.blockers_between, user.uuid, row.other.uuid)
+    return render(request, "messages.html", user, **await _inbox(runtime, user),
+                  group=row.group_uuid, other=row.other,
+                  messages=[MessagePublic.of(m) for m in page.items],
                   next_messages=page.next_cursor, read_until=row.other_read_until,
-                  read_at=row.other_read_at, blocked=blocked,
+                  read_at=row.other_read_at, blocked=user.uuid in blockers,
                   max_chars=ctx.max_chars)  # fmt: skip
 
 

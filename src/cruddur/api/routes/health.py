@@ -28,7 +28,7 @@ async def healthz() -> HealthPublic:
 def readyz(runtime: RuntimeDep) -> HealthPublic | JSONResponse:
     """Ready when DynamoDB (the table) and the users database both answer."""
     problems = []
-    store = runtime.messaging.store
+    store = runtime.store
     checks = (
         ("dynamodb", lambda: store.table.call("DescribeTable", {"TableName": store.table.name})),
         ("users_database", runtime.users.ping),

@@ -1,0 +1,216 @@
+"""In-memory implementations of the services' ports (`cruddur.services.ports`), for fast unit
+tests of the services' rules. They keep each port's contract, errors included; the DynamoDB and
+SQL adapters have their own tests against the real thing.
+
+Every write is recorded in `writes`, so a test can say that a refused request wrote nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+
+from cruddur.adapters.cursors import CursorCodec
+from cruddur.domain import keys
+from cruddur.domain.model import (
+    Block,
+    Claim,
+    InboxEntry,
+    Message,
+    ReadPosition,
+    User,
+    UserRef,
+)
+from cruddur.errors import Conflict, NotFound, PairExists
+from cruddur.services.context import MessagingContext
+from cruddur.services.ports import BlockList, Claims, Conversations, Directory, Edits
+
+
+@dataclass
+class FakeConversations:
+    messages: dict[str, dict[str, Message]] = field(default_factory=dict)  # group -> sk -> it
+    rows: dict[tuple[str, str], InboxEntry] = field(default_factory=dict)  # (owner, group)
+    pairs: dict[frozenset[str], str] = field(default_factory=dict)
+    writes: list[str] = field(default_factory=list)
+    # Starts of a conversation that lose to another one made just before (a race), then this
+    # many starts that a concurrent transaction holds up (Conflict).
+    lost_starts: int = 0
+    held_starts: int = 0
+
+    def query_messages(
+        self, group_uuid: str, limit: int, start: keys.Key | None = None
+    ) -> tuple[list[Message], keys.Key | None]:
+        newest_first = sorted(self.messages.get(group_uuid, {}).items(), reverse=True)
+        if start is not None:
+            newest_first = [(sk, m) for sk, m in newest_first if sk < start["sk"]]
+        page = newest_first[:limit]
+        more = len(newest_first) > limit
+        last = {"pk": keys.message_pk(group_uuid), "sk": page[-1][0]} if more else None
+        return [message for _, message in page], last
+
+    def query_inbox(
+        self, owner_uuid: str, limit: int, start: keys.Key | None = None
+    ) -> tuple[list[InboxEntry], keys.Key | None]:
+        mine = sorted(
+            (row for (owner, _), row in self.rows.items() if owner == owner_uuid),
+            key=lambda row: row.last_message_sk,
+            reverse=True,
+        )
+        if start is not None:
+            mine = [row for row in mine if row.last_message_sk < start["last_message_sk"]]
+        page = mine[:limit]
+        last = None
+        if len(mine) > limit:
+            end = page[-1]
+            last = {
+                "pk": keys.inbox_pk(owner_uuid),
+                "sk": keys.inbox_key(owner_uuid, end.group_uuid)["sk"],
+                "last_message_sk": end.last_message_sk,
+            }
+        return page, last
+
+    def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
+        return self.rows.get((owner_uuid, group_uuid))
+
+    def put_message(self, message: Message) -> None:
+        stored = self.messages.setdefault(message.group_uuid, {})
+        if message.sort_key in stored:
+            if stored[message.sort_key] != message:
+                raise Conflict("a different message is stored under this key")
+            return
+        self.writes.append(f"message {message.message_uuid}")
+        stored[message.sort_key] = message
+
+    def find_pair(self, user_a: str, user_b: str) -> str | None:
+        return self.pairs.get(frozenset((user_a, user_b)))
+
+    def create_conversation(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
+        pair = frozenset((sender.uuid, recipient.uuid))
+        if self.lost_starts:
+            self.lost_starts -= 1
+            other = UserRef(recipient.uuid, recipient.handle, recipient.display_name)
+            self._start(sender, other, replace(first, group_uuid=str(uuid.uuid4())))
+            raise PairExists("the conversation already exists")
+        if self.held_starts:
+            self.held_starts -= 1
+            raise Conflict("a concurrent transaction held an item")
+        if pair in self.pairs:
+            raise PairExists("the conversation already exists")
+        self._start(sender, recipient, first)
+
+    def _start(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
+        self.writes.append(f"conversation {first.group_uuid}")
+        self.pairs[frozenset((sender.uuid, recipient.uuid))] = first.group_uuid
+        self.messages.setdefault(first.group_uuid, {})[first.sort_key] = first
+        for owner, other in ((sender, recipient), (recipient, sender)):
+            self.rows[(owner.uuid, first.group_uuid)] = InboxEntry(
+                owner_uuid=owner.uuid,
+                group_uuid=first.group_uuid,
+                other=other,
+                last_message=first.text,
+                last_message_at=first.created_at,
+                last_message_sk=first.sort_key,
+                unread_count=0 if owner == sender else 1,
+            )
+
+    def mark_read(self, reader: str, other: str, group_uuid: str, now: str) -> ReadPosition | None:
+        row = self.rows[(reader, group_uuid)]
+        if row.unread_count == 0:
+            return None
+        self.writes.append(f"read {group_uuid}")
+        self.rows[(reader, group_uuid)] = replace(row, unread_count=0)
+        return ReadPosition(group_uuid, reader, row.last_message_sk, now)
+
+
+@dataclass
+class FakeEdits:
+    conversations: FakeConversations
+
+    def get(self, group_uuid: str, message_uuid: str) -> Message:
+        for message in self.conversations.messages.get(group_uuid, {}).values():
+            if message.message_uuid == message_uuid:
+                return message
+        raise NotFound("no such message", field="message_uuid")
+
+    def edit(
+        self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
+    ) -> Message:
+        found = self.get(group_uuid, message_uuid)
+        if found.sender.uuid != author_uuid:
+            raise NotFound("no such message", field="message_uuid")
+        if found.deleted:
+            raise Conflict("this message was deleted", field="message_uuid")
+        edited = replace(found, text=text, edited_at=edited_at, rev=found.rev + 1)
+        self.conversations.writes.append(f"edit {message_uuid}")
+        self.conversations.messages[group_uuid][found.sort_key] = edited
+        return edited
+
+    def delete(self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str) -> None:
+        found = self.get(group_uuid, message_uuid)
+        if found.sender.uuid != author_uuid:
+            raise NotFound("no such message", field="message_uuid")
+        gone = replace(found, text="", deleted=True, edited_at=deleted_at, rev=found.rev + 1)
+        self.conversations.writes.append(f"delete {message_uuid}")
+        self.conversations.messages[group_uuid][found.sort_key] = gone
+
+
+@dataclass
+class FakeBlocks:
+    blocks: dict[tuple[str, str], Block] = field(default_factory=dict)  # (owner, blocked)
+
+    def block(self, block: Block, group_uuid: str | None) -> None:
+        self.blocks[(block.owner_uuid, block.blocked.uuid)] = block
+
+    def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
+        self.blocks.pop((owner_uuid, blocked_uuid), None)
+
+    def blocks_of(self, owner_uuid: str) -> list[Block]:
+        return [b for (owner, _), b in sorted(self.blocks.items()) if owner == owner_uuid]
+
+    def blockers_between(self, user_a: str, user_b: str) -> set[str]:
+        pairs = ((user_a, user_b), (user_b, user_a))
+        return {owner for owner, blocked in pairs if (owner, blocked) in self.blocks}
+
+
+@dataclass
+class FakeClaims:
+    held: dict[tuple[str, str], Claim] = field(default_factory=dict)
+
+    def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
+        return self.held.setdefault((user_uuid, key), claim)
+
+
+@dataclass
+class FakeDirectory:
+    users: dict[str, User] = field(default_factory=dict)  # by handle
+
+    def add(self, handle: str) -> UserRef:
+        user = User(str(uuid.uuid4()), handle, handle.title(), f"{handle}@example.org", None, None)
+        self.users[handle] = user
+        return UserRef(user.uuid, user.handle, user.display_name)
+
+    def by_handle(self, handle: str) -> User:
+        found = self.users.get(handle.lower().removeprefix("@"))
+        if found is None:
+            raise NotFound("no such user", field="handle")
+        return found
+
+
+def context(conversations: FakeConversations | None = None) -> MessagingContext:
+    conversations = conversations or FakeConversations()
+    return MessagingContext(
+        store=conversations,
+        cursors=CursorCodec(b"a test secret of the cursors, 32+ bytes"),
+        edits=FakeEdits(conversations),
+        blocks=FakeBlocks(),
+    )
+
+
+# The fakes are the ports (checked by mypy here, not at the first test that trips on one).
+_PORTS: tuple[type[Conversations], type[Edits], type[BlockList], type[Claims], type[Directory]] = (
+    FakeConversations,
+    FakeEdits,
+    FakeBlocks,
+    FakeClaims,
+    FakeDirectory,
+)

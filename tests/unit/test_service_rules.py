@@ -1,0 +1,292 @@
+"""The services' rules on in-memory ports (tests/fakes.py): fast, and about the rule alone.
+The same paths run against DynamoDB Local in tests/integration."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+
+from cruddur.domain import keys
+from cruddur.domain.model import InboxEntry, Message, UserRef
+from cruddur.errors import Blocked, Conflict, Invalid, InvalidCursor, NotFound
+from cruddur.services import blocking, editing, messaging
+from cruddur.services.context import MessagingContext
+from cruddur.services.posting import Idempotency, post_message
+from tests.fakes import FakeClaims, FakeConversations, FakeDirectory, context
+
+GROUP_OF_NOBODY = "6f1c1f0e-2d4a-4f51-9c1e-0b7f3f1f9a11"
+
+
+People = tuple[FakeDirectory, UserRef, UserRef, UserRef]
+
+
+@pytest.fixture
+def people() -> People:
+    directory = FakeDirectory()
+    return directory, directory.add("ada"), directory.add("bob"), directory.add("eve")
+
+
+def _talking(
+    people: People,
+) -> tuple[MessagingContext, FakeDirectory, UserRef, UserRef, UserRef, str]:
+    """Ada has started a conversation with Bob; Eve is in none."""
+    directory, ada, bob, eve = people
+    ctx = context()
+    first = messaging.start_conversation(ctx, ada, bob, "hello bob")
+    return ctx, directory, ada, bob, eve, first.group_uuid
+
+
+def _fake(ctx: MessagingContext) -> FakeConversations:
+    assert isinstance(ctx.store, FakeConversations)
+    return ctx.store
+
+
+def _writes(ctx: MessagingContext) -> list[str]:
+    return _fake(ctx).writes
+
+
+# -- membership: a group you are not in is a group that does not exist -----------------------
+
+
+def test_someone_outside_a_conversation_finds_nothing_and_writes_nothing(people):
+    ctx, _, _, _, eve, group = _talking(people)
+    before = list(_writes(ctx))
+    with pytest.raises(NotFound):
+        messaging.list_messages(ctx, eve.uuid, group)
+    with pytest.raises(NotFound):
+        messaging.send_message(ctx, eve, group, "let me in")
+    sent = next(iter(_fake(ctx).messages[group].values()))
+    with pytest.raises(NotFound):
+        editing.get_message(ctx, eve.uuid, group, sent.message_uuid)
+    with pytest.raises(NotFound):
+        editing.delete_message(ctx, eve, group, sent.message_uuid)
+    with pytest.raises(NotFound):
+        messaging.mark_read(ctx, eve.uuid, group)
+    with pytest.raises(NotFound) as nobody:
+        messaging.send_message(ctx, eve, GROUP_OF_NOBODY, "anyone?")
+    assert nobody.value.message == "no such conversation"  # the same answer as for a stranger
+    assert _writes(ctx) == before
+
+
+class Reads:
+    """The API's awaited reads, over the same fake."""
+
+    def __init__(self, store: FakeConversations) -> None:
+        self.store = store
+
+    async def query_messages(self, group_uuid, limit, start=None):
+        return self.store.query_messages(group_uuid, limit, start)
+
+    async def query_inbox(self, owner_uuid, limit, start=None):
+        return self.store.query_inbox(owner_uuid, limit, start)
+
+    async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
+        return self.store.get_inbox_row(owner_uuid, group_uuid)
+
+
+def test_the_awaited_reads_keep_the_membership_rule(people):
+    ctx, _, ada, _, eve, group = _talking(people)
+    assert isinstance(ctx.store, FakeConversations)
+    reads = Reads(ctx.store)
+    with pytest.raises(NotFound):
+        asyncio.run(messaging.list_messages_async(ctx, reads, eve.uuid, group))
+    page = asyncio.run(messaging.list_messages_async(ctx, reads, ada.uuid, group))
+    assert [m.text for m in page.items] == ["hello bob"]
+
+
+# -- bad input writes nothing -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 1025, "bell \x07", "nul \x00"], ids=repr)
+def test_a_refused_text_writes_nothing_in_any_use_case(people, text):
+    ctx, directory, ada, _bob, eve, group = _talking(people)
+    sent = next(iter(_fake(ctx).messages[group].values()))
+    before = list(_writes(ctx))
+    with pytest.raises(Invalid):
+        messaging.send_message(ctx, ada, group, text)
+    with pytest.raises(Invalid):
+        messaging.start_conversation(ctx, ada, eve, text)
+    with pytest.raises(Invalid):
+        post_message(ctx, directory, ada, text, handle="eve")
+    with pytest.raises(Invalid):
+        editing.edit_message(ctx, ada, group, sent.message_uuid, text)
+    assert _writes(ctx) == before
+
+
+@pytest.mark.parametrize(
+    ("group", "handle"),
+    [(None, None), ("not-a-uuid", None), (GROUP_OF_NOBODY, "bob")],
+)
+def test_a_send_that_names_no_one_clearly_is_refused_before_any_write(people, group, handle):
+    directory, ada, *_ = people
+    ctx = context()
+    with pytest.raises(Invalid):
+        post_message(ctx, directory, ada, "hi", group_uuid=group, handle=handle)
+    assert _writes(ctx) == []
+
+
+def test_nobody_writes_to_themselves(people):
+    directory, ada, *_ = people
+    ctx = context()
+    with pytest.raises(Invalid, match="yourself"):
+        post_message(ctx, directory, ada, "note to self", handle="@ADA")
+    with pytest.raises(Invalid, match="yourself"):
+        messaging.start_conversation(ctx, ada, ada, "note to self")
+    with pytest.raises(Invalid, match="yourself"):
+        blocking.block(ctx, ada, ada)
+    assert _writes(ctx) == []
+
+
+def test_a_block_either_way_refuses_the_send_and_writes_nothing(people):
+    ctx, _, ada, bob, _, group = _talking(people)
+    before = list(_writes(ctx))
+    blocking.block(ctx, bob, ada)
+    with pytest.raises(Blocked, match="does not accept"):
+        messaging.send_message(ctx, ada, group, "hello?")
+    with pytest.raises(Blocked, match="you blocked"):
+        messaging.send_message(ctx, bob, group, "hello?")
+    assert _writes(ctx) == before
+
+
+# -- idempotency ------------------------------------------------------------------------------
+
+
+def _idempotency() -> Idempotency:
+    return Idempotency(FakeClaims(), 3600, hashlib.sha256(b"fingerprints").digest())
+
+
+def test_a_retried_key_returns_the_first_message_and_stores_one(people):
+    ctx, directory, ada, _bob, _, group = _talking(people)
+    once = _idempotency()
+    first = post_message(ctx, directory, ada, "once", group_uuid=group, idempotency=once, key="k1")
+    again = post_message(ctx, directory, ada, "once", group_uuid=group, idempotency=once, key="k1")
+    assert again == first
+    assert [m.text for m in _fake(ctx).messages[group].values()].count("once") == 1
+
+
+def test_a_key_reused_for_another_request_is_a_conflict_that_writes_nothing(people):
+    ctx, directory, ada, _, _, group = _talking(people)
+    once = _idempotency()
+    post_message(ctx, directory, ada, "first", group_uuid=group, idempotency=once, key="k2")
+    before = list(_writes(ctx))
+    with pytest.raises(Conflict, match="Idempotency-Key"):
+        post_message(ctx, directory, ada, "other", group_uuid=group, idempotency=once, key="k2")
+    with pytest.raises(Conflict, match="Idempotency-Key"):
+        post_message(ctx, directory, ada, "first", handle="eve", idempotency=once, key="k2")
+    assert _writes(ctx) == before
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "tab\tkey", "clé"], ids=repr)
+def test_a_malformed_key_is_refused_before_any_write(people, key):
+    ctx, directory, ada, _, _, group = _talking(people)
+    before = list(_writes(ctx))
+    with pytest.raises(Invalid) as refused:
+        post_message(
+            ctx, directory, ada, "hi", group_uuid=group, idempotency=_idempotency(), key=key
+        )
+    assert refused.value.field == "Idempotency-Key"
+    assert _writes(ctx) == before
+
+
+def test_the_same_key_of_two_people_is_two_messages(people):
+    ctx, directory, ada, bob, _, group = _talking(people)
+    once = _idempotency()
+    mine = post_message(ctx, directory, ada, "same", group_uuid=group, idempotency=once, key="k")
+    theirs = post_message(ctx, directory, bob, "same", group_uuid=group, idempotency=once, key="k")
+    assert mine.message_uuid != theirs.message_uuid
+
+
+# -- starting a conversation: a race with another start ----------------------------------------
+
+
+def test_a_start_that_loses_the_race_sends_into_the_winners_conversation(people):
+    _, ada, bob, _ = people
+    store = FakeConversations(lost_starts=1)
+    ctx = context(store)
+    sent = messaging.start_conversation(ctx, ada, bob, "hi")
+    winner = store.find_pair(ada.uuid, bob.uuid)
+    assert sent.group_uuid == winner
+    assert [m.text for m in store.messages[winner].values()].count("hi") == 2  # theirs and ours
+    assert len(store.pairs) == 1
+
+
+def test_a_start_held_up_by_another_transaction_is_tried_again(people):
+    _, ada, bob, _ = people
+    store = FakeConversations(held_starts=2)
+    sent = messaging.start_conversation(context(store), ada, bob, "hi")
+    assert store.find_pair(ada.uuid, bob.uuid) == sent.group_uuid
+
+
+def test_a_start_that_never_gets_through_is_a_conflict_not_a_loop(people):
+    _, ada, bob, _ = people
+    store = FakeConversations(held_starts=messaging.START_TRIES)
+    with pytest.raises(Conflict, match="try again"):
+        messaging.start_conversation(context(store), ada, bob, "hi")
+    assert store.writes == []
+
+
+# -- cursors: signed for one reader, one list ---------------------------------------------------
+
+
+def _long_conversation(people: People) -> tuple[MessagingContext, UserRef, UserRef, str]:
+    ctx, _directory, ada, bob, _eve, group = _talking(people)
+    for n in range(5):
+        ctx.store.put_message(
+            Message(
+                group,
+                f"00000000-0000-4000-8000-00000000000{n}",
+                f"m{n}",
+                f"2030-01-01T00:00:0{n}.000000Z",
+                ada,
+                (ada.uuid, bob.uuid),
+            )
+        )
+    return ctx, ada, bob, group
+
+
+def test_a_cursor_pages_on_for_its_reader_only(people):
+    ctx, ada, bob, group = _long_conversation(people)
+    page = messaging.list_messages(ctx, ada.uuid, group, limit=2)
+    assert page.next_cursor is not None
+    older = messaging.list_messages(ctx, ada.uuid, group, limit=2, cursor=page.next_cursor)
+    assert older.items
+    assert older.items[-1].created_at < page.items[0].created_at
+    with pytest.raises(InvalidCursor):  # the other member of the same conversation
+        messaging.list_messages(ctx, bob.uuid, group, limit=2, cursor=page.next_cursor)
+    with pytest.raises(InvalidCursor):  # the same reader, another list
+        messaging.list_inbox(ctx, ada.uuid, cursor=page.next_cursor)
+    with pytest.raises(InvalidCursor):  # altered
+        messaging.list_messages(ctx, ada.uuid, group, limit=2, cursor=page.next_cursor[:-2] + "xx")
+
+
+def test_a_signed_cursor_naming_another_partition_is_refused(people):
+    ctx, ada, _, group = _long_conversation(people)
+    scope = f"messages:{ada.uuid}:{group}"
+    elsewhere = {"pk": keys.message_pk(GROUP_OF_NOBODY), "sk": "2030"}
+    with pytest.raises(InvalidCursor):
+        messaging.list_messages(ctx, ada.uuid, group, cursor=ctx.cursors.encode(scope, elsewhere))
+
+
+@pytest.mark.parametrize("limit", [0, -1, 101])
+def test_a_page_size_out_of_range_is_refused(people, limit):
+    ctx, _, ada, _, _, group = _talking(people)
+    with pytest.raises(Invalid, match="limit"):
+        messaging.list_messages(ctx, ada.uuid, group, limit=limit)
+    with pytest.raises(Invalid, match="limit"):
+        messaging.list_inbox(ctx, ada.uuid, limit=limit)
+
+
+# -- edits: the author's, while the message stands ---------------------------------------------
+
+
+def test_only_the_author_edits_and_a_deleted_message_stays_deleted(people):
+    ctx, _, ada, bob, _, group = _talking(people)
+    sent = next(iter(_fake(ctx).messages[group].values()))
+    with pytest.raises(NotFound):
+        editing.edit_message(ctx, bob, group, sent.message_uuid, "not mine to change")
+    editing.delete_message(ctx, ada, group, sent.message_uuid)
+    with pytest.raises(Conflict, match="deleted"):
+        editing.edit_message(ctx, ada, group, sent.message_uuid, "back again")
+    assert editing.get_message(ctx, bob.uuid, group, sent.message_uuid).text == ""
