@@ -8,7 +8,8 @@ it is: the same requests through two transports, urllib3 here for blocking calle
 Lambda's runtime ships botocore and urllib3, not aiohttp) and aiohttp on an event loop
 (`dynamo_async.AsyncWire`). boto3 keeps the control plane (creating and describing tables).
 
-Signing is botocore's SigV4 with botocore's credential chain: one chain for the process.
+Signing is SigV4 (`sigv4.py`, checked against botocore's signer) with botocore's credential
+chain: one chain for the process.
 Throttling, 5xx answers and lost connections are retried with jittered backoff for a few
 seconds (a DynamoDB restart, a burst of throttling); what is left then is `Unavailable`, and the
 API answers 503 rather than hang.
@@ -24,10 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from cruddur.adapters.sigv4 import SigV4Signer
 from cruddur.errors import Unavailable
 
 DYNAMODB = "DynamoDB_20120810"
@@ -90,23 +90,16 @@ class WireProtocol:
     def __init__(self, endpoint: Endpoint, credentials: Credentials | None) -> None:
         self.endpoint = endpoint
         self.credentials = credentials
+        self._signer = SigV4Signer(endpoint.url, endpoint.region)
 
     def _signed(self, action: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
         if self.credentials is None:
             raise Unavailable("no AWS credentials found (environment, profile, role)")
         body = json.dumps(payload, separators=(",", ":"), default=_bytes_as_base64).encode()
-        request = AWSRequest(
-            method="POST",
-            url=self.endpoint.url,
-            data=body,
-            headers={
-                "Content-Type": CONTENT_TYPE,
-                "X-Amz-Target": f"{self.endpoint.target}.{action}",
-            },
-        )
+        fixed = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": f"{self.endpoint.target}.{action}"}
+        # Frozen per call: a refreshing chain (a role's) hands over its current key set.
         frozen = self.credentials.get_frozen_credentials()
-        SigV4Auth(frozen, "dynamodb", self.endpoint.region).add_auth(request)
-        return body, dict(request.headers.items())
+        return body, self._signer.headers(frozen, body, fixed)
 
     @staticmethod
     def _answer(status: int, data: bytes) -> dict[str, Any]:
