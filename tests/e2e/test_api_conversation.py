@@ -125,7 +125,7 @@ def test_repeated_failed_logins_are_slowed_down_per_account(api: Api):
     right = {"handle": "GUARDED", "password": "correct horse battery"}
     throttled = api.http.post("/api/auth/login", json=right)
     assert throttled.status_code == 429
-    assert 1 <= int(throttled.headers["Retry-After"]) <= 900  # until the 15-minute window turns
+    assert 1 <= int(throttled.headers["Retry-After"]) <= 900 + 90  # the window, and 1/10 of it
     assert throttled.json()["errors"][0]["code"] == "too_many_attempts"
     other = {"handle": "bystander", "password": "correct horse battery"}
     assert api.http.post("/api/auth/login", json=other).status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from cruddur.adapters.shared_state import LocalState
@@ -22,7 +24,7 @@ def _limits(clock: Clock, state: LocalState | None = None, streams: int = 2) -> 
     return Limits(state or LocalState(clock=clock), rules, streams, clock=clock)
 
 
-def test_a_window_allows_its_count_then_refuses_until_it_turns():
+def test_a_window_allows_its_count_then_refuses_until_it_slides_past():
     clock = Clock()
     limits = _limits(clock)
     for _ in range(3):
@@ -31,10 +33,60 @@ def test_a_window_allows_its_count_then_refuses_until_it_turns():
     with pytest.raises(TooManyAttempts) as refused:
         limits.hit("send", "ada")
     assert refused.value.message == "slow down"
-    assert refused.value.retry_after == 40  # the window turns 60 s after it began
+    # The three still count in full until this window turns, then fade as the next one runs:
+    # one more fits a third into it (and a second, against floating point).
+    assert refused.value.retry_after == 61
     limits.hit("send", "bob")  # another subject has its own count
-    clock.now += 40
-    limits.hit("send", "ada")  # a new window
+    clock.now += 59
+    with pytest.raises(TooManyAttempts):
+        limits.hit("send", "ada")
+    clock.now += 2
+    limits.hit("send", "ada")
+
+
+def test_a_burst_on_both_sides_of_a_windows_turn_gets_the_limit_not_twice_it():
+    clock = Clock()
+    limits = _limits(clock)
+    clock.now += 59
+    for _ in range(3):
+        limits.hit("send", "ada")
+    clock.now += 2  # the next window
+    with pytest.raises(TooManyAttempts):
+        limits.hit("send", "ada")
+
+
+def test_refused_requests_do_not_lengthen_the_wait():
+    clock = Clock()
+    limits, flooded = _limits(clock), _limits(Clock())
+    flooded._clock = clock
+    flooded.state = LocalState(clock=clock)
+    for _ in range(3):
+        limits.hit("send", "ada")
+        flooded.hit("send", "ada")
+    for _ in range(500):
+        with pytest.raises(TooManyAttempts):
+            flooded.hit("send", "ada")
+    clock.now += 80
+    limits.hit("send", "ada")
+    flooded.hit("send", "ada")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_retry_after_is_enough_and_at_most_a_window(seed):
+    rng = random.Random(seed)
+    clock = Clock()
+    limits = _limits(clock)
+    waits: list[int] = []
+    for _ in range(60):
+        clock.now += rng.choice([0, 0, 0.5, 3, 17, 41])
+        try:
+            limits.hit("send", "ada")
+        except TooManyAttempts as refused:
+            waits.append(refused.retry_after or 0)
+            clock.now += waits[-1]
+            limits.hit("send", "ada")  # waiting as told is enough
+    assert waits
+    assert all(1 <= wait <= 60 + 20 for wait in waits)  # a window and a count's share of it
 
 
 def test_check_refuses_at_the_count_and_count_never_refuses():

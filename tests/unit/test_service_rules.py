@@ -3,7 +3,6 @@ The same paths run against DynamoDB Local in tests/integration."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
 import pytest
@@ -15,6 +14,7 @@ from cruddur.services import blocking, editing, messaging
 from cruddur.services.context import MessagingContext
 from cruddur.services.posting import Idempotency, post_message
 from tests.fakes import FakeClaims, FakeConversations, FakeDirectory, context
+from tests.own_loop import run
 
 GROUP_OF_NOBODY = "6f1c1f0e-2d4a-4f51-9c1e-0b7f3f1f9a11"
 
@@ -91,8 +91,8 @@ def test_the_awaited_reads_keep_the_membership_rule(people):
     assert isinstance(ctx.store, FakeConversations)
     reads = Reads(ctx.store)
     with pytest.raises(NotFound):
-        asyncio.run(messaging.list_messages_async(ctx, reads, eve.uuid, group))
-    page = asyncio.run(messaging.list_messages_async(ctx, reads, ada.uuid, group))
+        run(lambda: messaging.list_messages_async(ctx, reads, eve.uuid, group))
+    page = run(lambda: messaging.list_messages_async(ctx, reads, ada.uuid, group))
     assert [m.text for m in page.items] == ["hello bob"]
 
 

@@ -31,10 +31,10 @@ class RedisState:
             self._warned_at = time.monotonic()
             log.warning("Redis did not answer (%s): limits are not enforced meanwhile", exc)
 
-    def incr(self, key: str, ttl: float) -> int:
+    def incr(self, key: str, ttl: float, by: int = 1) -> int:
         try:
             pipe = self._redis.pipeline(transaction=True)
-            pipe.incr(key)
+            pipe.incrby(key, by)
             pipe.expire(key, max(1, int(ttl + 0.999)), nx=True)
             value, _ = pipe.execute()
             return int(value)

@@ -22,8 +22,8 @@ LOCAL_KEYS = 200_000  # ~40 MB at most; expired keys go first, then the least re
 
 
 class SharedState(Protocol):
-    def incr(self, key: str, ttl: float) -> int:
-        """Add one to `key` (created with `ttl` seconds to live); the new value."""
+    def incr(self, key: str, ttl: float, by: int = 1) -> int:
+        """Add `by` to `key` (created with `ttl` seconds to live); the new value."""
         ...
 
     def get(self, key: str) -> int: ...
@@ -68,9 +68,9 @@ class LocalState:
             while len(self._values) > self._size:
                 self._values.popitem(last=False)
 
-    def incr(self, key: str, ttl: float) -> int:
+    def incr(self, key: str, ttl: float, by: int = 1) -> int:
         with self._lock:
-            value = self._live(key) + 1
+            value = self._live(key) + by
             self._store(key, ttl, value)
             return value
 

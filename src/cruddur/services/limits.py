@@ -1,16 +1,26 @@
-"""Every rate limit of the system, one mechanism: fixed windows counted in the shared state.
+"""Every rate limit of the system, one mechanism: sliding windows counted in the shared state.
 
 A rule is "at most `count` per `seconds`" for one subject (a user, a client address, or the pair
 (account, address) for failed sign-ins). Counted in Redis when REDIS_URL is set, so all API
 processes share the counts; in-process otherwise. Past a limit: TooManyAttempts → 429 with
-Retry-After (the seconds until the window turns). Subjects are hashed into the keys: no handle,
-e-mail or address is stored in Redis. Live-event streams are also bounded by how many one user
-holds open at once (a lease each, renewed while the stream lives).
+Retry-After (the seconds until one more would be allowed, at most a window).
+
+The window slides: each fixed window's count is kept for two windows, and a request is judged
+by this window's count plus the previous one's, weighted by how much of it still lies within
+the last `seconds`. A refused request is taken back off the count: a flood does not lengthen
+its own wait, and the limit is on what gets through. With fixed windows alone, a burst on both
+sides of a window's turn got twice the limit through at once (`make attack` saw 300 sends
+through a 150-a-minute limit).
+
+Subjects are hashed into the keys: no handle, e-mail or address is stored in Redis. Live-event
+streams are also bounded by how many one user holds open at once (a lease each, renewed while
+the stream lives).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,30 +52,47 @@ class Limits:
         self.streams_per_user = streams_per_user
         self._clock = clock
 
-    def _key(self, name: str, subject: tuple[str, ...]) -> tuple[str, Rule, int]:
+    def _keys(self, name: str, subject: tuple[str, ...]) -> tuple[Rule, str, str, float]:
+        """The rule, this window's key, the previous window's, and how far this one has run
+        (0 to 1)."""
         rule = self.rules[name]
         now = self._clock()
-        window = int(now // rule.seconds)
+        window, into = divmod(now, rule.seconds)
         digest = hashlib.sha256("\x00".join(subject).encode()).hexdigest()[:24]
-        retry_after = max(1, int((window + 1) * rule.seconds - now + 0.999))
-        return f"cruddur:limit:{name}:{digest}:{window}", rule, retry_after
+        prefix = f"cruddur:limit:{name}:{digest}"
+        return rule, f"{prefix}:{int(window)}", f"{prefix}:{int(window) - 1}", into / rule.seconds
+
+    def _earlier(self, rule: Rule, previous_key: str, ran: float) -> float:
+        """What of the previous window still counts: its count, weighted by the part of it
+        inside the sliding window."""
+        return self.state.get(previous_key) * (1.0 - ran)
 
     def hit(self, name: str, *subject: str) -> None:
-        """Count one more; refused past the rule's count in this window."""
-        key, rule, retry_after = self._key(name, subject)
-        if self.state.incr(key, rule.seconds) > rule.count:
+        """Count one more; refused past the rule's count in the sliding window."""
+        rule, key, previous_key, ran = self._keys(name, subject)
+        current = self.state.incr(key, 2 * rule.seconds)
+        if current == 0:  # the state did not answer: fail open (shared_state.py)
+            return
+        earlier = self._earlier(rule, previous_key, ran)
+        if earlier + current > rule.count:
+            # Refused: not counted (another process may briefly see one too many, and refuse).
+            self.state.incr(key, 2 * rule.seconds, by=-1)
+            retry_after = _retry_after(rule, earlier, current - 1, ran)
             raise TooManyAttempts(rule.says, retry_after=retry_after)
 
     def check(self, name: str, *subject: str) -> None:
-        """Refused if the window's count is already reached; counts nothing (see `count`)."""
-        key, rule, retry_after = self._key(name, subject)
-        if self.state.get(key) >= rule.count:
-            raise TooManyAttempts(rule.says, retry_after=retry_after)
+        """Refused if the sliding window's count has reached the rule's; counts nothing (see
+        `count`)."""
+        rule, key, previous_key, ran = self._keys(name, subject)
+        current = self.state.get(key)
+        earlier = self._earlier(rule, previous_key, ran)
+        if earlier + current >= rule.count:
+            raise TooManyAttempts(rule.says, retry_after=_retry_after(rule, earlier, current, ran))
 
     def count(self, name: str, *subject: str) -> None:
         """Count one more without refusing (a failure, refused by the next `check`)."""
-        key, rule, _ = self._key(name, subject)
-        self.state.incr(key, rule.seconds)
+        rule, key, _, _ = self._keys(name, subject)
+        self.state.incr(key, 2 * rule.seconds)
 
     @contextmanager
     def stream(self, user_uuid: str) -> Iterator[Callable[[], None]]:
@@ -114,3 +141,20 @@ def rules_from(
             stream_opens_per_minute, 60, "too many live-update connections opened; wait a moment"
         ),
     }
+
+
+def _retry_after(rule: Rule, earlier: float, current: int, ran: float) -> int:
+    """Whole seconds until one more request fits, given what counts now: `earlier` (the
+    previous window's weighted share) and `current` (this window's count). At most a window
+    and a count's share of it: the requests that filled this window fade through the next."""
+    room = rule.count - current - 1  # what the previous window's share must fall to
+    if room >= 0 and earlier > 0:
+        # Within this window: the previous window's weight falls as this one runs on.
+        wait = (1.0 - ran) * (1.0 - room / earlier) * rule.seconds
+    else:
+        # After the turn: this window's count is the one that must fall.
+        wait = (1.0 - ran) * rule.seconds + max(1, current + 1 - rule.count) / rule.count * (
+            rule.seconds
+        )
+    # Strictly past the moment it fits: a tie read back in floating point may not fit.
+    return max(1, min(math.floor(wait) + 1, rule.seconds + math.ceil(rule.seconds / rule.count)))
