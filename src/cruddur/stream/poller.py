@@ -164,7 +164,8 @@ class StreamPoller:
                 log.error("shard %s: record %s dead-lettered: it cannot be applied", shard_id, seq)
         failed = set(result.failed) - result.poisoned
         if not failed:
-            self.checkpoints.set(self.arn, shard_id, sequence_number(records[-1]))
+            last = sequence_number(records[-1])
+            self.checkpoints.set(self.arn, shard_id, last, changed=result.messages > 0)
             self._attempts.clear()
             self._dead.clear()  # all behind the checkpoint now: never read again
             return True
