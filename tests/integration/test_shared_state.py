@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from cruddur.adapters.redis_state import RedisState
+from cruddur.adapters.shared_state import LocalState
 from cruddur.errors import TooManyAttempts
 from cruddur.services.limits import Limits, Rule
 
@@ -91,3 +92,20 @@ def test_an_unreachable_redis_fails_open_quickly(caplog):
     assert time.monotonic() - started < 5
     assert sum("limits are not enforced" in r.message for r in caplog.records) == 1  # not a flood
     gone.state.close()
+
+
+@pytest.mark.parametrize("kind", ["redis", "local"])
+def test_a_window_adds_to_one_count_and_reads_the_other_at_once(kind):
+    state = RedisState(REDIS_URL) if kind == "redis" else LocalState()
+    key, previous = (f"cruddur:test:{uuid.uuid4().hex}" for _ in range(2))
+    state.incr(previous, 60, by=4)
+    assert state.window(key, previous, 60, 1) == (1, 4)
+    assert state.window(key, previous, 60, 1) == (2, 4)
+    assert state.window(key, previous, 60, 0) == (2, 4)  # a look counts nothing
+    nothing = f"cruddur:test:{uuid.uuid4().hex}"
+    assert state.window(nothing, previous, 60, 0) == (0, 4)
+    assert state.get(nothing) == 0
+    if kind == "redis":
+        assert _expires_in_ms(nothing) == -2  # a look made no key
+        assert 0 < _expires_in_ms(key) <= 60_000
+    state.close()

@@ -50,6 +50,21 @@ class RedisState:
             return 0
         return int(value) if value is not None else 0
 
+    def window(self, key: str, previous: str, ttl: float, by: int) -> tuple[int, int]:
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            if by:
+                pipe.incrby(key, by)
+                pipe.expire(key, max(1, int(ttl + 0.999)), nx=True)
+            else:
+                pipe.get(key)
+            pipe.get(previous)
+            found = pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return 0, 0
+        return int(found[0] or 0), int(found[-1] or 0)
+
     def flag(self, key: str, ttl: float) -> None:
         try:
             self._redis.set(key, 1, ex=max(1, int(ttl + 0.999)))

@@ -28,6 +28,11 @@ class SharedState(Protocol):
 
     def get(self, key: str) -> int: ...
 
+    def window(self, key: str, previous: str, ttl: float, by: int) -> tuple[int, int]:
+        """Add `by` (0: nothing) to `key` as `incr` does, and read `previous`, at once: a
+        sliding window's two counts in one round trip."""
+        ...
+
     def flag(self, key: str, ttl: float) -> None:
         """Set `key` for `ttl` seconds."""
         ...
@@ -77,6 +82,13 @@ class LocalState:
     def get(self, key: str) -> int:
         with self._lock:
             return self._live(key)
+
+    def window(self, key: str, previous: str, ttl: float, by: int) -> tuple[int, int]:
+        with self._lock:
+            value = self._live(key) + by
+            if by:
+                self._store(key, ttl, value)
+            return value, self._live(previous)
 
     def flag(self, key: str, ttl: float) -> None:
         with self._lock:

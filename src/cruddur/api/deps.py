@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cruddur.api import session
 from cruddur.bootstrap import Runtime
-from cruddur.domain.model import UserRef
+from cruddur.domain.model import User, UserRef
 from cruddur.errors import Overloaded, Unauthorized
 
 bearer = HTTPBearer(
@@ -50,11 +50,18 @@ async def current_user(
             raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
         if request.method not in SAFE_METHODS:
             session.check_csrf(request, request.headers.get(session.CSRF_HEADER))
+    user = await user_of(runtime, token)
+    return UserRef(user.uuid, user.handle, user.display_name)
+
+
+async def user_of(runtime: Runtime, token: str) -> User:
+    """The token's user: a session verified moments ago on the loop, else verified in a thread
+    (it may read the users database). Unauthorized or Forbidden otherwise."""
     accounts = runtime.accounts
     user = accounts.recently_verified(token)
     if user is None:
         user = await run_in_threadpool(accounts.authenticate, token)
-    return UserRef(user.uuid, user.handle, user.display_name)
+    return user
 
 
 CurrentUser = Annotated[UserRef, Depends(current_user)]

@@ -62,18 +62,13 @@ class Limits:
         prefix = f"cruddur:limit:{name}:{digest}"
         return rule, f"{prefix}:{int(window)}", f"{prefix}:{int(window) - 1}", into / rule.seconds
 
-    def _earlier(self, rule: Rule, previous_key: str, ran: float) -> float:
-        """What of the previous window still counts: its count, weighted by the part of it
-        inside the sliding window."""
-        return self.state.get(previous_key) * (1.0 - ran)
-
     def hit(self, name: str, *subject: str) -> None:
         """Count one more; refused past the rule's count in the sliding window."""
         rule, key, previous_key, ran = self._keys(name, subject)
-        current = self.state.incr(key, 2 * rule.seconds)
+        current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 1)
         if current == 0:  # the state did not answer: fail open (shared_state.py)
             return
-        earlier = self._earlier(rule, previous_key, ran)
+        earlier = previous * (1.0 - ran)  # the part of the previous window still inside
         if earlier + current > rule.count:
             # Refused: not counted (another process may briefly see one too many, and refuse).
             self.state.incr(key, 2 * rule.seconds, by=-1)
@@ -84,8 +79,8 @@ class Limits:
         """Refused if the sliding window's count has reached the rule's; counts nothing (see
         `count`)."""
         rule, key, previous_key, ran = self._keys(name, subject)
-        current = self.state.get(key)
-        earlier = self._earlier(rule, previous_key, ran)
+        current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 0)
+        earlier = previous * (1.0 - ran)
         if earlier + current >= rule.count:
             raise TooManyAttempts(rule.says, retry_after=_retry_after(rule, earlier, current, ran))
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from cruddur.api import session
-from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session
+from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session, user_of
 from cruddur.api.errors import status_of
 from cruddur.api.schemas import ConversationPublic, MessagePublic
 from cruddur.bootstrap import Runtime
@@ -52,10 +52,13 @@ async def reading_user(request: Request, runtime: Runtime) -> UserRef | None:
     """page_user for the pages that read on the event loop, as the JSON API's routes do: a
     session verified moments ago costs no thread."""
     token = session.session_token(request)
-    user = runtime.accounts.recently_verified(token) if token else None
-    if user is not None:
-        return UserRef(user.uuid, user.handle, user.display_name)
-    return await run_in_threadpool(page_user, request, runtime)
+    if not token:
+        return None
+    try:
+        user = await user_of(runtime, token)
+    except (Unauthorized, Forbidden):
+        return None
+    return UserRef(user.uuid, user.handle, user.display_name)
 
 
 def render(
