@@ -12,6 +12,7 @@ row and puts it back with the new sort key.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from cruddur import bootstrap
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.capacity import CapacityMeter
+from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.config import Settings
 from cruddur.costs import prices
 from cruddur.domain.clock import format_timestamp, utc_now
@@ -34,6 +36,10 @@ COURSE_INDEX = "message-group-sk-index"
 
 
 def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]:
+    return asyncio.run(_measure(settings, work_dir, messages))
+
+
+async def _measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]:
     ours = settings.model_copy(
         update={"table_name": "bench-capacity-ours", "data_dir": work_dir / "capacity"}
     )
@@ -43,26 +49,28 @@ def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]
         bootstrap.dynamodb_client(ours), dynamo_schema.table_definition(ours.table_name)
     )
     ctx = bootstrap.build_messaging(ours, store)
-    poller = build_poller(ours, store.inbox)
+    # The stream's inbox updates count on the same meter: a message's cost includes them.
+    poller = build_poller(ours, InboxUpdates(bootstrap.build_table(ours, meter)))
     a, b = stranger(), stranger()
-    group = messaging.start_conversation(ctx, a, b, "first").group_uuid
+    group = (await messaging.start_conversation(ctx, a, b, "first")).group_uuid
     # Each member's first send in a process reads its membership once (then it is cached):
     # warm that up, so the figures are the steady state of a long-running API.
     for member in (a, b):
-        messaging.send_message(ctx, member, group, "warm-up")
+        (await messaging.send_message(ctx, member, group, "warm-up"))
     _drain(poller, 3)
     meter.reset()
     for index in range(messages):
-        messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100)
+        (await messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100))
         _drain(poller, 1)
     single = _per_message(meter, messages)
     meter.reset()
     for index in range(messages):
-        messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100)
+        (await messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100))
     _drain(poller, messages)
     burst = _per_message(meter, messages)
-    start, visit = _start_and_visit(ctx, poller, meter, a, messages)
-    changes = _changes(ctx, poller, meter, a, b, group, messages)
+    start, visit = await _start_and_visit(ctx, poller, meter, a, messages)
+    changes = await _changes(ctx, poller, meter, a, b, group, messages)
+    await store.close()
     course = _course(settings, messages)
     price = prices.load()
     return {
@@ -76,7 +84,7 @@ def measure(settings: Settings, work_dir: Path, messages: int) -> dict[str, Any]
     }
 
 
-def _start_and_visit(
+async def _start_and_visit(
     ctx: MessagingContext,
     poller: StreamPoller,
     meter: CapacityMeter,
@@ -89,18 +97,18 @@ def _start_and_visit(
     for _ in range(count):
         reader = stranger()
         meter.reset()
-        group = messaging.start_conversation(ctx, sender, reader, "x" * 100).group_uuid
+        group = (await messaging.start_conversation(ctx, sender, reader, "x" * 100)).group_uuid
         _drain(poller, 1)
         _add(start, meter)
         meter.reset()
-        messaging.list_inbox(ctx, reader.uuid)
-        messaging.list_messages(ctx, reader.uuid, group)
-        messaging.mark_read(ctx, reader.uuid, group)
+        (await messaging.list_inbox(ctx, reader.uuid))
+        (await messaging.list_messages(ctx, reader.uuid, group))
+        (await messaging.mark_read(ctx, reader.uuid, group))
         _add(visit, meter)
     return _per(start, count, "start"), _per(visit, count, "visit")
 
 
-def _changes(
+async def _changes(
     ctx: MessagingContext,
     poller: StreamPoller,
     meter: CapacityMeter,
@@ -113,18 +121,18 @@ def _changes(
     rows included), per block and per unblock of a user one has a conversation with."""
     totals = {what: {"read": 0.0, "write": 0.0, "calls": 0.0} for what in _CHANGES}
     for _ in range(count):
-        sent = messaging.send_message(ctx, author, group, "x" * 100).message_uuid
+        sent = (await messaging.send_message(ctx, author, group, "x" * 100)).message_uuid
         _drain(poller, 1)
         for what in _CHANGES:
             meter.reset()
             if what == "edit":
-                editing.edit_message(ctx, author, group, sent, "y" * 100)
+                (await editing.edit_message(ctx, author, group, sent, "y" * 100))
             elif what == "delete":
-                editing.delete_message(ctx, author, group, sent)
+                (await editing.delete_message(ctx, author, group, sent))
             elif what == "block":
-                blocking.block(ctx, author, other)
+                (await blocking.block(ctx, author, other))
             else:
-                blocking.unblock(ctx, author, other)
+                (await blocking.unblock(ctx, author, other))
             if what in ("edit", "delete"):
                 _drain(poller, 1)  # both inbox rows' previews follow
             _add(totals[what], meter)

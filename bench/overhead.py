@@ -2,10 +2,10 @@
 B, C and E. The layers are measured in turns inside one loop, so whatever else the machine is
 doing lands on all of them alike and the ratios hold.
 
-The API reads pages (A, B) over its async wire on its event loop. For those, the service layer
-is the async use case, run to completion on a loop here (which adds that loop's turn); the raw call
-stays boto3's, as the issue defines the floor. A fourth layer, `raw_api`, is the same request on
-the API's own client: HTTP over it is what the HTTP layer itself costs.
+The API reads and writes over its async wire on its event loop. The service layer is the async
+use case, run to completion on a loop here (which adds that loop's turn); the raw call stays
+boto3's, as the issue defines the floor. A fourth layer, `raw_api`, is the same request on the
+API's own client: HTTP over it is what the HTTP layer itself costs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -23,7 +22,6 @@ from bench.stats import Summary, ratio, timed
 from bench.workload import KeepAliveClient, sign_up, start, stranger
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_items as items
-from cruddur.adapters.dynamo_async import AsyncReads
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message
@@ -36,13 +34,10 @@ WARMUP = 10
 
 def measure(rig: Rig, ctx: MessagingContext, iterations: int) -> dict[str, Any]:
     with asyncio.Runner(loop_factory=_loop_factory()) as loop:
-        stack = AsyncExitStack()
-        opening = bootstrap.async_reads(rig.settings, rig.store.table.meter, rig.store.sealer)
-        reads = loop.run(stack.enter_async_context(opening))
         try:
-            return _measure(rig, ctx, reads, loop, iterations)
+            return _measure(rig, ctx, loop, iterations)
         finally:
-            loop.run(stack.aclose())
+            loop.run(rig.store.close())  # its connections belong to this loop
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -57,7 +52,6 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def _measure(
     rig: Rig,
     ctx: MessagingContext,
-    reads: AsyncReads,
     loop: asyncio.Runner,
     iterations: int,
 ) -> dict[str, Any]:
@@ -66,9 +60,9 @@ def _measure(
         group = start(setup, ada, bob.user.handle, "first")
     http = KeepAliveClient(rig.api_url)
     for index in range(40):
-        messaging.send_message(ctx, ada.user, group, f"page filler {index}")
+        loop.run(messaging.send_message(ctx, ada.user, group, f"page filler {index}"))
     for _ in range(25):  # a full inbox page, and then some
-        messaging.start_conversation(ctx, ada.user, stranger(), "hello")
+        loop.run(messaging.start_conversation(ctx, ada.user, stranger(), "hello"))
     # "raw" is boto3, a mature client's plain call: the floor the layers are held against.
     client, table = bootstrap.dynamodb_client(rig.settings), rig.store.table.name
     members = (ada.user.uuid, bob.user.uuid)
@@ -101,26 +95,24 @@ def _measure(
     }
 
     def raw_api(args: dict[str, Any]) -> Callable[[], object]:
-        return lambda: loop.run(reads.wire.call("Query", args))
+        return lambda: loop.run(rig.store.table.wire.call("Query", args))
 
     operations: dict[str, dict[str, Callable[[], object] | None]] = {
         "A": {
             "raw": lambda: client.query(**raw_a),
             "raw_api": raw_api(raw_a),
-            "service": lambda: loop.run(
-                messaging.list_messages_async(ctx, reads, ada.user.uuid, group, 20)
-            ),
+            "service": lambda: loop.run(messaging.list_messages(ctx, ada.user.uuid, group, 20)),
             "http": lambda: http.get(f"/api/messages/{group}?limit=20", ada.auth),
         },
         "B": {
             "raw": lambda: client.query(**raw_b),
             "raw_api": raw_api(raw_b),
-            "service": lambda: loop.run(messaging.list_inbox_async(ctx, reads, ada.user.uuid, 20)),
+            "service": lambda: loop.run(messaging.list_inbox(ctx, ada.user.uuid, 20)),
             "http": lambda: http.get("/api/message_groups?limit=20", ada.auth),
         },
         "C": {
             "raw": raw_message,
-            "service": lambda: messaging.send_message(ctx, ada.user, group, "service"),
+            "service": lambda: loop.run(messaging.send_message(ctx, ada.user, group, "service")),
             "http": lambda: http.post(
                 "/api/messages", {"message": "http", "message_group_uuid": group}, ada.auth
             ),
@@ -133,7 +125,7 @@ def _measure(
                 Key=items.to_attrs(keys.inbox_key(ada.user.uuid, group)),
                 ConsistentRead=True,
             ),
-            "service": lambda: messaging.require_member(ctx, ada.user.uuid, group),
+            "service": lambda: loop.run(messaging.require_member(ctx, ada.user.uuid, group)),
             "http": None,  # membership is not a route of its own: it is inside A, B and C
         },
     }

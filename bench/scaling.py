@@ -3,8 +3,10 @@ conversation, pattern B with a small and a large inbox, measured in turns (servi
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from bench.stats import Summary, ratio, timed
@@ -12,7 +14,9 @@ from bench.workload import stranger
 from cruddur import bootstrap
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_schema
+from cruddur.adapters.dynamo_items import TextSealer
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message, UserRef
@@ -30,20 +34,41 @@ def measure(
     dynamo_schema.create_table(
         bootstrap.dynamodb_client(scaled), dynamo_schema.table_definition(scaled.table_name)
     )
+    # Loaded in bulk over the blocking table, from a few threads; read as the API reads.
+    loader = Loader(bootstrap.build_table(scaled), store.sealer)
     owner_small, owner_large = stranger(), stranger()
-    group_small = _conversation(store, owner_small, small[0])
-    group_large = _conversation(store, owner_large, large[0])
-    _inbox(store, owner_small, small[1])
-    _inbox(store, owner_large, large[1])
+    group_small = _conversation(loader, owner_small, small[0])
+    group_large = _conversation(loader, owner_large, large[0])
+    _inbox(loader, owner_small, small[1])
+    _inbox(loader, owner_large, large[1])
+    with asyncio.Runner() as loop:
+        try:
+            return _measure(store, loop, small, large, iterations, group_small, group_large,
+                            owner_small, owner_large)  # fmt: skip
+        finally:
+            loop.run(store.close())
+
+
+def _measure(
+    store: DynamoStore,
+    loop: asyncio.Runner,
+    small: tuple[int, int],
+    large: tuple[int, int],
+    iterations: int,
+    group_small: str,
+    group_large: str,
+    owner_small: UserRef,
+    owner_large: UserRef,
+) -> dict[str, Any]:
     # Like for like: both sides must read a full page. Ten conversations cannot fill a page of
     # 20 (the small side would parse half the items and look cheaper for it), so pattern B
     # reads pages the small inbox can fill, with the one-item look-ahead.
     pages = {"A": min(PAGE, small[0] - 1), "B": min(PAGE, small[1] - 1)}
     operations = {
-        ("A", "small"): lambda: store.query_messages(group_small, pages["A"]),
-        ("A", "large"): lambda: store.query_messages(group_large, pages["A"]),
-        ("B", "small"): lambda: store.query_inbox(owner_small.uuid, pages["B"]),
-        ("B", "large"): lambda: store.query_inbox(owner_large.uuid, pages["B"]),
+        ("A", "small"): lambda: loop.run(store.query_messages(group_small, pages["A"])),
+        ("A", "large"): lambda: loop.run(store.query_messages(group_large, pages["A"])),
+        ("B", "small"): lambda: loop.run(store.query_inbox(owner_small.uuid, pages["B"])),
+        ("B", "large"): lambda: loop.run(store.query_inbox(owner_large.uuid, pages["B"])),
     }
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in operations}
     for iteration in range(iterations + 10):
@@ -66,7 +91,13 @@ def measure(
     return report
 
 
-def _write_all(store: DynamoStore, all_items: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class Loader:
+    table: DynamoTable
+    sealer: TextSealer
+
+
+def _write_all(store: Loader, all_items: list[dict[str, Any]]) -> None:
     def write(chunk: list[dict[str, Any]]) -> None:
         requests: list[Any] = [{"PutRequest": {"Item": item}} for item in chunk]
         while requests:
@@ -79,7 +110,7 @@ def _write_all(store: DynamoStore, all_items: list[dict[str, Any]]) -> None:
         list(pool.map(write, chunks))
 
 
-def _conversation(store: DynamoStore, owner: UserRef, size: int) -> str:
+def _conversation(store: Loader, owner: UserRef, size: int) -> str:
     group, other = str(uuid.uuid4()), stranger()
     now = format_timestamp(utc_now())
     messages = [
@@ -93,7 +124,7 @@ def _conversation(store: DynamoStore, owner: UserRef, size: int) -> str:
     return group
 
 
-def _inbox(store: DynamoStore, owner: UserRef, size: int) -> None:
+def _inbox(store: Loader, owner: UserRef, size: int) -> None:
     rows = []
     for index in range(size):
         other, group = stranger(), str(uuid.uuid4())

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -20,11 +20,13 @@ from cruddur import bootstrap
 from cruddur.adapters import dynamo_schema
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services.context import MessagingContext
 from tests.boto import client_of
+from tests.own_loop import run
 from tests.processes import processes_owned_by
 
 # Tests talk to loopback only: make sure no AWS default endpoint or profile leaks in.
@@ -96,11 +98,36 @@ def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def store(settings: Settings) -> Iterator[DynamoStore]:
+    """The API's store on a fresh table; its calls run on the tests' loop (tests/own_loop.py)."""
     store = bootstrap.build_store(settings, meter=CapacityMeter())
     definition = dynamo_schema.table_definition(settings.table_name)
     dynamo_schema.create_table(client_of(store), definition)
     yield store
+    run(store.close())
     dynamo_schema.drop_table(client_of(store), settings.table_name)
+
+
+NewStore = Callable[[Settings], DynamoStore]
+
+
+@pytest.fixture
+def new_store() -> Iterator[NewStore]:
+    """Builds more stores (other settings, other keys), closed after the test."""
+    made: list[DynamoStore] = []
+
+    def build(settings: Settings) -> DynamoStore:
+        made.append(bootstrap.build_store(settings))
+        return made[-1]
+
+    yield build
+    for store in made:
+        run(store.close())
+
+
+@pytest.fixture
+def inbox(settings: Settings, store: DynamoStore) -> InboxUpdates:
+    """The stream processor's writer of the same table, metered with the store."""
+    return InboxUpdates(bootstrap.build_table(settings, store.table.meter))
 
 
 @pytest.fixture

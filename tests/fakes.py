@@ -37,7 +37,7 @@ class FakeConversations:
     lost_starts: int = 0
     held_starts: int = 0
 
-    def query_messages(
+    async def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
         newest_first = sorted(self.messages.get(group_uuid, {}).items(), reverse=True)
@@ -48,7 +48,7 @@ class FakeConversations:
         last = {"pk": keys.message_pk(group_uuid), "sk": page[-1][0]} if more else None
         return [message for _, message in page], last
 
-    def query_inbox(
+    async def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
         mine = sorted(
@@ -69,10 +69,10 @@ class FakeConversations:
             }
         return page, last
 
-    def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
+    async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return self.rows.get((owner_uuid, group_uuid))
 
-    def put_message(self, message: Message) -> None:
+    async def put_message(self, message: Message) -> None:
         stored = self.messages.setdefault(message.group_uuid, {})
         if message.sort_key in stored:
             if stored[message.sort_key] != message:
@@ -81,10 +81,12 @@ class FakeConversations:
         self.writes.append(f"message {message.message_uuid}")
         stored[message.sort_key] = message
 
-    def find_pair(self, user_a: str, user_b: str) -> str | None:
+    async def find_pair(self, user_a: str, user_b: str) -> str | None:
         return self.pairs.get(frozenset((user_a, user_b)))
 
-    def create_conversation(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
+    async def create_conversation(
+        self, sender: UserRef, recipient: UserRef, first: Message
+    ) -> None:
         pair = frozenset((sender.uuid, recipient.uuid))
         if self.lost_starts:
             self.lost_starts -= 1
@@ -113,7 +115,9 @@ class FakeConversations:
                 unread_count=0 if owner == sender else 1,
             )
 
-    def mark_read(self, reader: str, other: str, group_uuid: str, now: str) -> ReadPosition | None:
+    async def mark_read(
+        self, reader: str, other: str, group_uuid: str, now: str
+    ) -> ReadPosition | None:
         row = self.rows[(reader, group_uuid)]
         if row.unread_count == 0:
             return None
@@ -126,16 +130,16 @@ class FakeConversations:
 class FakeEdits:
     conversations: FakeConversations
 
-    def get(self, group_uuid: str, message_uuid: str) -> Message:
+    async def get(self, group_uuid: str, message_uuid: str) -> Message:
         for message in self.conversations.messages.get(group_uuid, {}).values():
             if message.message_uuid == message_uuid:
                 return message
         raise NotFound("no such message", field="message_uuid")
 
-    def edit(
+    async def edit(
         self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
     ) -> Message:
-        found = self.get(group_uuid, message_uuid)
+        found = await self.get(group_uuid, message_uuid)
         if found.sender.uuid != author_uuid:
             raise NotFound("no such message", field="message_uuid")
         if found.deleted:
@@ -145,8 +149,10 @@ class FakeEdits:
         self.conversations.messages[group_uuid][found.sort_key] = edited
         return edited
 
-    def delete(self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str) -> None:
-        found = self.get(group_uuid, message_uuid)
+    async def delete(
+        self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str
+    ) -> None:
+        found = await self.get(group_uuid, message_uuid)
         if found.sender.uuid != author_uuid:
             raise NotFound("no such message", field="message_uuid")
         gone = replace(found, text="", deleted=True, edited_at=deleted_at, rev=found.rev + 1)
@@ -158,16 +164,16 @@ class FakeEdits:
 class FakeBlocks:
     blocks: dict[tuple[str, str], Block] = field(default_factory=dict)  # (owner, blocked)
 
-    def block(self, block: Block, group_uuid: str | None) -> None:
+    async def block(self, block: Block, group_uuid: str | None) -> None:
         self.blocks[(block.owner_uuid, block.blocked.uuid)] = block
 
-    def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
+    async def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
         self.blocks.pop((owner_uuid, blocked_uuid), None)
 
-    def blocks_of(self, owner_uuid: str) -> list[Block]:
+    async def blocks_of(self, owner_uuid: str) -> list[Block]:
         return [b for (owner, _), b in sorted(self.blocks.items()) if owner == owner_uuid]
 
-    def blockers_between(self, user_a: str, user_b: str) -> set[str]:
+    async def blockers_between(self, user_a: str, user_b: str) -> set[str]:
         pairs = ((user_a, user_b), (user_b, user_a))
         return {owner for owner, blocked in pairs if (owner, blocked) in self.blocks}
 
@@ -176,7 +182,7 @@ class FakeBlocks:
 class FakeClaims:
     held: dict[tuple[str, str], Claim] = field(default_factory=dict)
 
-    def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
+    async def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         return self.held.setdefault((user_uuid, key), claim)
 
 

@@ -1,35 +1,41 @@
-"""Running a coroutine from a sync test, on a loop of its own thread.
+"""Running the services' coroutines from sync tests, on one event loop in a thread of its own.
 
-A browser test may leave Playwright's loop running in the main thread, and `asyncio.run` refuses
-to start inside it.
+One loop for the whole session: a store's connections belong to the loop of its first call, so
+every call of a test (and the fixture that closes the store) runs on the same one. A browser test
+may leave Playwright's loop running in the main thread, where `asyncio.run` refuses to start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+TIMEOUT = 60.0
+
+_loop: asyncio.AbstractEventLoop | None = None
+_lock = threading.Lock()
 
 
-def run(work: Callable[[], Awaitable[T]]) -> T:
-    result: list[T] = []
-    failure: list[BaseException] = []
+def _the_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="test-loop", daemon=True).start()
+        return _loop
 
-    def target() -> None:
-        async def main() -> None:
-            result.append(await work())
 
-        try:
-            asyncio.run(main())
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
-            failure.append(exc)
+def run(work: Coroutine[Any, Any, T] | Callable[[], Awaitable[T]]) -> T:
+    """The coroutine's result (or its exception), run on the tests' loop."""
+    if not asyncio.iscoroutine(work):
+        assert callable(work)
+        made = work
 
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    if failure:
-        raise failure[0]
-    return result[0]
+        async def call() -> T:
+            return await made()
+
+        work = call()
+    return asyncio.run_coroutine_threadsafe(work, _the_loop()).result(TIMEOUT)

@@ -17,7 +17,7 @@ from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.paging import NEXT_CURSOR
 from cruddur.api.routes import auth, health, message_groups, messages, users
-from cruddur.bootstrap import Runtime, async_reads, build_runtime
+from cruddur.bootstrap import Runtime, build_runtime
 from cruddur.config import Settings
 from cruddur.web import live, pages
 from cruddur.web.pages import STATIC
@@ -30,13 +30,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = runtime.store
-        async with async_reads(runtime.settings, store.table.meter, store.sealer) as runtime.reads:
-            try:
-                yield
-            finally:
-                runtime.reads = None
-                runtime.close()
+        try:
+            yield
+        finally:
+            await runtime.aclose()
 
     docs = runtime.settings.api_docs
     app = FastAPI(

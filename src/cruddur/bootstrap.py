@@ -11,19 +11,17 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cruddur.adapters import aws_clients, dynamo_async, signing_key
+from cruddur.adapters import aws_clients, signing_key
 from cruddur.adapters.blocks import BlockStore
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.capacity import CapacityMeter
 from cruddur.adapters.cursors import CursorCodec
 from cruddur.adapters.data_keys import DataKeys
-from cruddur.adapters.dynamo_async import AsyncReads
+from cruddur.adapters.dynamo_async import AsyncTable, AsyncWire
 from cruddur.adapters.dynamo_items import TextSealer
 from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.dynamo_table import DynamoTable
@@ -39,7 +37,7 @@ from cruddur.adapters.shared_state import LocalState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, make_engine
 from cruddur.config import Settings
-from cruddur.errors import Invalid, Unavailable
+from cruddur.errors import Invalid
 from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
 from cruddur.services.accounts import Accounts
@@ -59,26 +57,13 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 
 
 def dynamodb_wire(settings: Settings) -> SyncWire:
-    """The data plane for blocking callers: the ops CLI, the bench's loaders, the tests."""
+    """The data plane for blocking callers: the data keys, the ops CLI, the tests."""
     return aws_clients.dynamodb_wire(settings.aws_region, settings.aws_endpoint_url)
 
 
 def streams_wire(settings: Settings) -> SyncWire:
     """The stream poller's reads of the table's stream."""
     return aws_clients.dynamodb_wire(settings.aws_region, settings.aws_endpoint_url, STREAMS)
-
-
-@asynccontextmanager
-async def async_reads(
-    settings: Settings, meter: CapacityMeter, sealer: TextSealer
-) -> AsyncIterator[AsyncReads]:
-    """The API's awaited reads, open while the block runs (the API's lifespan): the wire's
-    connection pool belongs to the loop that opened it."""
-    credentials = aws_clients.credentials(settings.aws_endpoint_url)
-    endpoint = Endpoint.of(DYNAMODB, settings.aws_region, settings.aws_endpoint_url)
-    async with dynamo_async.session() as session:
-        wire = dynamo_async.AsyncWire(endpoint, credentials, session)
-        yield AsyncReads(wire, settings.table_name, meter, sealer)
 
 
 # Cognito and KMS at their own endpoint setting or AWS's address. AWS_ENDPOINT_URL (and endpoints
@@ -128,9 +113,14 @@ def build_store(
     meter: CapacityMeter | None = None,
     sealer: TextSealer | None = None,
 ) -> DynamoStore:
-    """The API's store: it seals what people write, so it holds the data keys."""
-    table = build_table(settings, meter if meter is not None else CapacityMeter())
-    return DynamoStore(table, sealer or build_sealer(settings, table))
+    """The API's store, awaited on the event loop (its connections open in the loop of its
+    first call; `await store.close()` in that loop). It seals what people write, so it holds
+    the data keys (looked up and unwrapped on a thread, over the blocking table)."""
+    meter = meter if meter is not None else CapacityMeter()
+    sealer = sealer or build_sealer(settings, build_table(settings, meter))
+    endpoint = Endpoint.of(DYNAMODB, settings.aws_region, settings.aws_endpoint_url)
+    wire = AsyncWire(endpoint, aws_clients.credentials(settings.aws_endpoint_url))
+    return DynamoStore(AsyncTable(wire, settings.table_name, sealer, meter))
 
 
 def build_inbox_updates(settings: Settings) -> InboxUpdates:
@@ -167,7 +157,7 @@ def build_messaging(
     return MessagingContext(
         store=store,
         cursors=CursorCodec(cursor_secret(settings)),
-        edits=MessageEdits(store.table, store.sealer),
+        edits=MessageEdits(store.table),
         blocks=BlockStore(store.table),
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
@@ -268,13 +258,11 @@ class Runtime:
     hub: EventHub
     limits: Limits
     csrf_key: bytes  # signs the pages' CSRF tokens; derived from the shared cursor secret
-    # Opened by the app's lifespan, in its event loop (bootstrap.async_reads).
-    reads: AsyncReads | None = None
 
-    def require_reads(self) -> AsyncReads:
-        if self.reads is None:
-            raise Unavailable("the API is starting or stopping; try again in a moment")
-        return self.reads
+    async def aclose(self) -> None:
+        """In the loop that served: the store's connections belong to it."""
+        await self.store.close()
+        self.close()
 
     def close(self) -> None:
         self.users.engine.dispose()

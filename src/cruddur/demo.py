@@ -110,21 +110,21 @@ def _clock(start: datetime) -> Iterator[datetime]:
         moment += timedelta(minutes=3, seconds=17)
 
 
-def seed(ctx: MessagingContext, now: datetime | None = None) -> int:
+async def seed(ctx: MessagingContext, now: datetime | None = None) -> int:
     """Write the demo conversations that are not there yet; the number of messages written."""
     now = now or datetime.now(UTC)
     written = 0
     original_clock = ctx.clock
     try:
         for script in SCRIPTS:
-            if ctx.store.find_pair(script.first.uuid, script.second.uuid) is not None:
+            if await ctx.store.find_pair(script.first.uuid, script.second.uuid) is not None:
                 continue
             ticks = _clock(now - timedelta(days=script.days_ago))
             ctx.clock = lambda ticks=ticks: next(ticks)  # type: ignore[misc]
-            first = start_conversation(ctx, script.first, script.second, script.lines[0])
+            first = await start_conversation(ctx, script.first, script.second, script.lines[0])
             for index, line in enumerate(script.lines[1:], start=1):
                 sender = script.first if index % 2 == 0 else script.second
-                send_message(ctx, sender, first.group_uuid, line)
+                await send_message(ctx, sender, first.group_uuid, line)
             written += len(script.lines)
     finally:
         ctx.clock = original_clock

@@ -88,8 +88,10 @@ def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
 
 def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
     upgrade(settings.users_database_url)
-    runtime = bootstrap.build_runtime(settings, store)
-    poller_thread, poller_stop = start_in_thread(build_poller(settings, store.inbox, runtime.hub))
+    # The API's own store: its connections belong to the server's loop, the test's `store` to
+    # the tests' loop (tests/own_loop.py).
+    runtime = bootstrap.build_runtime(settings)
+    poller_thread, poller_stop = start_in_thread(build_poller(settings, hub=runtime.hub))
     try:
         with (
             ApiServer(

@@ -31,6 +31,7 @@ from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS, STRE
 from tests.conftest import make_user
 from tests.e2e.conftest import Api, Member
 from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+from tests.own_loop import run
 from tests.wire_recorder import Call, Recorder, calls_of, recording
 
 
@@ -128,10 +129,12 @@ def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
     wire: Recorder, dynamodb_local: DynamoDBLocal, tmp_path: Path
 ):
     table, direct = _new_table(dynamodb_local, tmp_path)
-    ctx = bootstrap.build_messaging(direct, bootstrap.build_store(direct))
+    store = bootstrap.build_store(direct)
+    ctx = bootstrap.build_messaging(direct, store)
     ada, bob = make_user("ada"), make_user("bob")
-    group = messaging.start_conversation(ctx, ada, bob, "first").group_uuid
-    messaging.send_message(ctx, bob, group, "second")
+    group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
+    run(messaging.send_message(ctx, bob, group, "second"))
+    run(store.close())
     event = stream_event(direct)
     task, runtime = unpack(build_zip(tmp_path), tmp_path), runtime_folder(tmp_path)
     env = {

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cruddur import demo
 from cruddur.cli import main
 from tests.boto import client_of
+from tests.own_loop import run as settle
 
 
 def run(*args: str, input: str | None = None):
@@ -73,7 +74,7 @@ def test_seed_then_read_everything_back_with_capacity(store, settings):
     assert "consumed capacity" in seeded.output
     assert "seeded 0 messages" in run("ddb", "seed", *keyed(settings)).output  # idempotent
 
-    group = store.find_pair(demo.DARA.uuid, demo.BRUNO.uuid)
+    group = settle(store.find_pair(demo.DARA.uuid, demo.BRUNO.uuid))
     assert group is not None
     conversation = run("ddb", "get-conversation", group, *keyed(settings))
     lines = [line for line in conversation.output.splitlines() if "@" in line]
@@ -149,7 +150,7 @@ def test_the_cli_shows_ciphertext_unless_asked_to_decrypt(store, settings):
     assert '"message": "sealed:' not in scanned  # scan prints the raw binary, base64
     opened = run("ddb", "scan", "--decrypt", *keyed(settings)).output
     assert json.dumps(said) in opened
-    group = store.find_pair(demo.ADA.uuid, demo.BRUNO.uuid)
+    group = settle(store.find_pair(demo.ADA.uuid, demo.BRUNO.uuid))
     assert group is not None
     sealed = run("ddb", "get-conversation", group, *keyed(settings)).output
     assert said not in sealed

@@ -25,8 +25,9 @@ from cruddur.domain import keys
 from cruddur.errors import Unreadable
 from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
-from tests.conftest import make_user
+from tests.conftest import NewStore, make_user
 from tests.integration.helpers import drain
+from tests.own_loop import run
 
 LONG = "The quarterly numbers look better than expected;" * 5  # past a preview's length
 SHORT = "see you at the lighthouse"
@@ -49,19 +50,19 @@ def _fragments(text: str) -> list[str]:
 
 
 def test_a_raw_scan_shows_no_text_nor_preview_and_the_app_reads_both(
-    settings: Settings, store: DynamoStore, ctx: MessagingContext
+    settings: Settings, store: DynamoStore, ctx: MessagingContext, inbox
 ):
     ada, bo = make_user("ada"), make_user("bo")
-    group = messaging.start_conversation(ctx, ada, bo, SHORT).group_uuid
-    messaging.send_message(ctx, bo, group, LONG)
-    drain(settings, store.inbox)
+    group = run(messaging.start_conversation(ctx, ada, bo, SHORT)).group_uuid
+    run(messaging.send_message(ctx, bo, group, LONG))
+    drain(settings, inbox)
 
     dumped = json.dumps(_raw_scan(settings), default=repr)
     for fragment in _fragments(SHORT) + _fragments(LONG):
         assert fragment not in dumped
-    page, _ = store.query_messages(group, 10)
+    page, _ = run(store.query_messages(group, 10))
     assert [m.text for m in page] == [LONG, SHORT]  # newest first
-    row = store.get_inbox_row(ada.uuid, group)
+    row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
     assert row.last_message == items.preview(LONG)
     assert row.last_message.endswith("…")
@@ -71,22 +72,22 @@ def test_the_stream_processor_copies_sealed_previews_without_any_key(
     settings: Settings, store: DynamoStore, ctx: MessagingContext, tmp_path: Path
 ):
     ada, bo = make_user("ada"), make_user("bo")
-    group = messaging.start_conversation(ctx, ada, bo, "first").group_uuid
-    messaging.send_message(ctx, bo, group, LONG)
+    group = run(messaging.start_conversation(ctx, ada, bo, "first")).group_uuid
+    run(messaging.send_message(ctx, bo, group, LONG))
     # A processor with its own, empty data dir and no KMS: it has no key to open anything with.
     keyless = tmp_path / "processor"
     drain(settings, None, keyless)
-    row = store.get_inbox_row(ada.uuid, group)
+    row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
     assert row.last_message == items.preview(LONG)
     assert not keyless.exists() or not any(keyless.rglob("wrapping-keys.json"))
 
 
 def test_a_rotation_seals_new_text_under_a_new_key_and_old_text_still_reads(
-    settings: Settings, store: DynamoStore, ctx: MessagingContext
+    settings: Settings, store: DynamoStore, ctx: MessagingContext, new_store: NewStore
 ):
     ada, bo = make_user("ada"), make_user("bo")
-    group = messaging.start_conversation(ctx, ada, bo, "before the rotation").group_uuid
+    group = run(messaging.start_conversation(ctx, ada, bo, "before the rotation")).group_uuid
     target = ["--endpoint-url", str(settings.aws_endpoint_url), "--table", settings.table_name]
     rotated = CliRunner().invoke(
         main, ["keys", "rotate", *target, "--data-dir", str(settings.data_dir)]
@@ -95,15 +96,15 @@ def test_a_rotation_seals_new_text_under_a_new_key_and_old_text_still_reads(
     assert "new wrapping key" in rotated.output
 
     # Another API process (or this one, within a minute) seals under the new generation.
-    later = bootstrap.build_messaging(settings, bootstrap.build_store(settings))
-    messaging.send_message(later, bo, group, "after the rotation")
+    later = bootstrap.build_messaging(settings, new_store(settings))
+    run(messaging.send_message(later, bo, group, "after the rotation"))
     sealed = {
         item["sk"]["S"]: bytes(item["message"]["B"])
         for item in _raw_scan(settings)
         if item["pk"]["S"] == keys.message_pk(group)
     }
     assert len({value[1:9] for value in sealed.values()}) == 2  # two generations' ids
-    texts = [m.text for m in store.query_messages(group, 10)[0]]
+    texts = [m.text for m in run(store.query_messages(group, 10))[0]]
     assert texts == ["after the rotation", "before the rotation"]
     listed = CliRunner().invoke(
         main, ["keys", "list", *target, "--data-dir", str(settings.data_dir)]
@@ -139,28 +140,28 @@ def kms(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
-    settings: Settings, store: DynamoStore, kms: Any, moto_url: str
+    settings: Settings, store: DynamoStore, kms: Any, moto_url: str, new_store: NewStore
 ):
     old_arn = kms.create_key(Description="cruddur old")["KeyMetadata"]["Arn"]
     new_arn = kms.create_key(Description="cruddur new")["KeyMetadata"]["Arn"]
     on_kms = settings.model_copy(update={"kms_key_ids": old_arn, "kms_endpoint_url": moto_url})
-    first = bootstrap.build_messaging(on_kms, bootstrap.build_store(on_kms))
+    first = bootstrap.build_messaging(on_kms, new_store(on_kms))
     ada, bo = make_user("ada"), make_user("bo")
-    group = messaging.start_conversation(first, ada, bo, "wrapped by the old key").group_uuid
+    group = run(messaging.start_conversation(first, ada, bo, "wrapped by the old key")).group_uuid
     generations = [i for i in _raw_scan(settings) if i["pk"]["S"] == keys.DATA_KEY_PK]
     assert [g["wrapped_by"]["S"] for g in generations] == [f"kms:{old_arn}"]
 
     # Only the new key: the old data key does not unwrap, and the read says so (no plaintext).
     only_new = on_kms.model_copy(update={"kms_key_ids": new_arn})
     with pytest.raises(Unreadable):
-        bootstrap.build_store(only_new).query_messages(group, 10)
+        run(new_store(only_new).query_messages(group, 10))
     # The new key first, the old one still listed: old text reads, a rotation wraps with the new.
     both = on_kms.model_copy(update={"kms_key_ids": f"{new_arn},{old_arn}"})
-    rotated = bootstrap.build_store(both)
+    rotated = new_store(both)
     later = bootstrap.build_messaging(both, rotated)
-    DataKeys(rotated.table, Envelope(bootstrap.build_wrapping(both))).rotate()
-    messaging.send_message(later, bo, group, "wrapped by the new key")
-    texts = [m.text for m in rotated.query_messages(group, 10)[0]]
+    DataKeys(bootstrap.build_table(both), Envelope(bootstrap.build_wrapping(both))).rotate()
+    run(messaging.send_message(later, bo, group, "wrapped by the new key"))
+    texts = [m.text for m in run(rotated.query_messages(group, 10))[0]]
     assert texts == ["wrapped by the new key", "wrapped by the old key"]
     wrapped_by = sorted(
         i["wrapped_by"]["S"] for i in _raw_scan(settings) if i["pk"]["S"] == keys.DATA_KEY_PK
@@ -178,9 +179,13 @@ def test_idempotency_records_hold_a_keyed_fingerprint_not_a_hash_of_the_text(
     upgrade(settings.users_database_url)
     users = UsersDirectory(make_engine(settings.users_database_url))
     ada, bo = make_user("ada"), make_user("bo")
-    group = messaging.start_conversation(ctx, ada, bo, "hi").group_uuid
+    group = run(messaging.start_conversation(ctx, ada, bo, "hi")).group_uuid
     idempotency = bootstrap.build_idempotency(settings, store)
-    post_message(ctx, users, ada, SHORT, group_uuid=group, idempotency=idempotency, key="retry-1")
+    run(
+        post_message(
+            ctx, users, ada, SHORT, group_uuid=group, idempotency=idempotency, key="retry-1"
+        )
+    )
     (record,) = [i for i in _raw_scan(settings) if i["pk"]["S"].startswith(keys.IDEMPOTENCY_PREFIX)]
     request = {"handle": None, "message": SHORT, "message_group_uuid": group}
     plain = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()

@@ -16,6 +16,7 @@ from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
 from tests.conftest import make_user
 from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+from tests.own_loop import run
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 HEAVY = ("sqlalchemy", "aiohttp", "redis", "argon2", "fastapi", "pydantic", "starlette", "jinja2")
@@ -51,9 +52,9 @@ def test_the_zip_applies_real_stream_records_and_publishes_to_redis(
 ):
     task, runtime = packaged
     ada, bob = make_user("ada"), make_user("bob")
-    group = messaging.start_conversation(ctx, ada, bob, "first").group_uuid
+    group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
     for text in ("second", "third"):
-        messaging.send_message(ctx, bob, group, text)
+        run(messaging.send_message(ctx, bob, group, text))
     subscriber = redis.Redis.from_url(REDIS_URL).pubsub()  # type: ignore[no-untyped-call]
     subscriber.subscribe(f"cruddur:events:{ada.uuid}", f"cruddur:events:{bob.uuid}")
     event = stream_event(settings)
@@ -65,7 +66,7 @@ def test_the_zip_applies_real_stream_records_and_publishes_to_redis(
     assert not [m for m in modules if m.partition(".")[0] in HEAVY]
     assert not [m for m in modules if m.startswith(KEYED)]
     assert "third" not in json.dumps(event)  # the records carry sealed text only
-    row = store.get_inbox_row(ada.uuid, group)
+    row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
     # The keyless processor copied the sealed preview; the API, which has the key, opens it.
     assert (row.last_message, row.unread_count) == ("third", 2)
@@ -84,8 +85,8 @@ def test_a_poison_record_is_reported_and_the_rest_applies(
 ):
     task, runtime = packaged
     ada, bob = make_user("ada"), make_user("bob")
-    group = messaging.start_conversation(ctx, ada, bob, "first").group_uuid
-    messaging.send_message(ctx, bob, group, "second")
+    group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
+    run(messaging.send_message(ctx, bob, group, "second"))
     event = stream_event(settings)
     poison = json.loads(json.dumps(event["Records"][-1]))
     poison["dynamodb"]["SequenceNumber"] = "999"
@@ -95,6 +96,6 @@ def test_a_poison_record_is_reported_and_the_rest_applies(
     result, _ = invoke(task, runtime, event, _env(settings))
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "999"}]}
-    row = store.get_inbox_row(ada.uuid, group)
+    row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
     assert row.last_message == "second"

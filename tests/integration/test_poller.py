@@ -16,6 +16,7 @@ from cruddur.services import messaging
 from cruddur.stream.processor import InboxWriter
 from cruddur.stream.runner import build_poller, checkpoint_path
 from tests.conftest import make_user
+from tests.own_loop import run
 
 
 def _stray(alice: UserRef, bob: UserRef, second: int) -> Message:
@@ -31,21 +32,21 @@ def _stray(alice: UserRef, bob: UserRef, second: int) -> Message:
 
 
 def test_records_that_can_never_apply_are_dead_lettered_at_once_and_the_rest_flows(
-    ctx, settings, store, alice, bob
+    ctx, settings, store, alice, bob, inbox
 ):
     # Defect (issue 14): such a record was retried as if transient, holding back every record
     # behind it on the shard, for each poisoned record in turn.
-    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
     poisons = [_stray(alice, bob, second) for second in range(20)]
     for poison in poisons:
-        store.put_message(poison)
-    later = messaging.send_message(ctx, bob, group, "still delivered")
-    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store.inbox)
+        run(store.put_message(poison))
+    later = run(messaging.send_message(ctx, bob, group, "still delivered"))
+    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), inbox)
     started = time.monotonic()
     while poller.poll_once():
         pass
     assert time.monotonic() - started < 5  # no retry back-off for any of them
-    row = store.get_inbox_row(alice.uuid, group)
+    row = run(store.get_inbox_row(alice.uuid, group))
     assert row is not None
     assert row.last_message_sk == later.sort_key
     entries = poller.dead_letters.entries()
@@ -56,11 +57,11 @@ def test_records_that_can_never_apply_are_dead_lettered_at_once_and_the_rest_flo
     # Once the rest is checkpointed, a restarted poller neither retries the poison nor applies
     # anything again. It may re-read the records after the last one that changed something (the
     # inbox rows' own updates, which change nothing): their checkpoint waits (checkpoints.py).
-    again = build_poller(settings, store.inbox)
+    again = build_poller(settings, inbox)
     assert again.poll_once() <= 2  # at most the two rows' updates of the last message
     assert again.poll_once() == 0
     assert len(poller.dead_letters.entries()) == len(poisons)
-    assert store.get_inbox_row(alice.uuid, group) == row
+    assert run(store.get_inbox_row(alice.uuid, group)) == row
 
 
 class Flaky:
@@ -75,21 +76,21 @@ class Flaky:
         return self.inbox.apply_inbox_change(change)
 
 
-def test_a_transient_failure_is_retried_then_dead_lettered(ctx, settings, store, alice, bob):
-    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
-    other = messaging.start_conversation(ctx, bob, make_user("carl"), "hey").group_uuid
-    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), store.inbox)
+def test_a_transient_failure_is_retried_then_dead_lettered(ctx, settings, store, alice, bob, inbox):
+    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    other = run(messaging.start_conversation(ctx, bob, make_user("carl"), "hey")).group_uuid
+    poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), inbox)
     while poller.poll_once():
         pass
-    stuck = messaging.send_message(ctx, bob, group, "throttled")
-    flowing = messaging.send_message(ctx, bob, other, "meanwhile")
-    poller.inbox = Flaky(store.inbox, group)
+    stuck = run(messaging.send_message(ctx, bob, group, "throttled"))
+    flowing = run(messaging.send_message(ctx, bob, other, "meanwhile"))
+    poller.inbox = Flaky(inbox, group)
     polls = 0
     while not poller.dead_letters.entries():
         polls += 1
         assert polls <= 10, "the failing record was never dead-lettered"
         poller.poll_once()
-        row = store.get_inbox_row(bob.uuid, other)
+        row = run(store.get_inbox_row(bob.uuid, other))
         assert row is not None
         assert row.last_message_sk == flowing.sort_key  # the other group flows meanwhile
     assert polls == 3
@@ -105,13 +106,13 @@ def test_sigkill_mid_batch_then_restart_leaves_every_inbox_correct(ctx, settings
     friends = [make_user(f"f{i}") for i in range(300)]
     sent = []
     for friend in friends:
-        group = messaging.start_conversation(ctx, alice, friend, "first").group_uuid
+        group = run(messaging.start_conversation(ctx, alice, friend, "first")).group_uuid
         ctx.clock = lambda: later
-        sent.append(messaging.send_message(ctx, alice, group, "second"))
+        sent.append(run(messaging.send_message(ctx, alice, group, "second")))
         ctx.clock = lambda: datetime(2026, 5, 1, tzinfo=UTC)
 
     def updated(i: int) -> bool:
-        row = store.get_inbox_row(friends[i].uuid, sent[i].group_uuid)
+        row = run(store.get_inbox_row(friends[i].uuid, sent[i].group_uuid))
         return row is not None and row.last_message_sk == sent[i].sort_key
 
     command = [
@@ -152,8 +153,8 @@ def test_sigkill_mid_batch_then_restart_leaves_every_inbox_correct(ctx, settings
         second.terminate()
         assert second.wait(timeout=20) == 0  # SIGTERM is a clean stop
     for friend, message in zip(friends, sent, strict=True):
-        mine = store.get_inbox_row(alice.uuid, message.group_uuid)
-        theirs = store.get_inbox_row(friend.uuid, message.group_uuid)
+        mine = run(store.get_inbox_row(alice.uuid, message.group_uuid))
+        theirs = run(store.get_inbox_row(friend.uuid, message.group_uuid))
         assert mine is not None
         assert theirs is not None
         assert mine.last_message_sk == theirs.last_message_sk == message.sort_key

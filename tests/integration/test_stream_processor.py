@@ -20,6 +20,7 @@ from cruddur.stream.processor import process_records
 from tests.boto import client_of
 from tests.conftest import make_user
 from tests.integration.records import insert_record
+from tests.own_loop import run
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 # (conversation 0 or 1, sender 0 or 1 within it, seconds after BASE)
@@ -47,19 +48,19 @@ def message(group: str, members: tuple[UserRef, UserRef], sender: int, second: i
     reader=st.integers(0, 1),
 )
 def test_any_order_with_duplicates_converges_to_the_model(
-    ctx, store, data, specs, read_after, reader
+    ctx, store, data, specs, read_after, reader, inbox
 ):
     hub = make_user("hub")
     pairs = [(hub, make_user("p0")), (make_user("p1"), hub)]
     ctx.clock = lambda: BASE - timedelta(days=1)
-    groups = [messaging.start_conversation(ctx, a, b, "first") for a, b in pairs]
+    groups = [run(messaging.start_conversation(ctx, a, b, "first")) for a, b in pairs]
     messages = [message(groups[c].group_uuid, pairs[c], s, t) for c, s, t in specs]
     records = [insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(messages)]
 
     # Some records are applied first, then one member of conversation 0 reads it...
     applied_early = records[:read_after]
-    process_records(applied_early, store.inbox)
-    messaging.mark_read(ctx, pairs[0][reader].uuid, groups[0].group_uuid)
+    process_records(applied_early, inbox)
+    run(messaging.mark_read(ctx, pairs[0][reader].uuid, groups[0].group_uuid))
     read_sk = {
         (0, reader): max(
             [groups[0].sort_key]
@@ -73,13 +74,13 @@ def test_any_order_with_duplicates_converges_to_the_model(
     shuffled = data.draw(st.permutations(records + duplicates))
     cuts = sorted(data.draw(st.lists(st.integers(0, len(shuffled)), max_size=4)))
     for start, end in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
-        assert process_records(shuffled[start:end], store.inbox).failed == []
+        assert process_records(shuffled[start:end], inbox).failed == []
 
     for c, (group, members) in enumerate(zip(groups, pairs, strict=True)):
         everything = [group] + [m for m in messages if m.group_uuid == group.group_uuid]
         latest = max(everything, key=lambda m: m.sort_key)
         for i, member in enumerate(members):
-            row = store.get_inbox_row(member.uuid, group.group_uuid)
+            row = run(store.get_inbox_row(member.uuid, group.group_uuid))
             assert row is not None
             assert row.last_message_sk == latest.sort_key
             assert row.last_message == latest.text
@@ -94,7 +95,7 @@ def test_a_full_batch_of_100_updates_every_group(ctx, store, settings, monkeypat
     # Defect 3: only Records[0] was processed.
     others = [make_user(f"u{i}") for i in range(100)]
     ctx.clock = lambda: BASE
-    groups = [messaging.start_conversation(ctx, alice, o, "hi").group_uuid for o in others]
+    groups = [run(messaging.start_conversation(ctx, alice, o, "hi")).group_uuid for o in others]
     later = [message(g, (alice, o), 1, 5) for g, o in zip(groups, others, strict=True)]
     event = {
         "Records": [
@@ -110,15 +111,17 @@ def test_a_full_batch_of_100_updates_every_group(ctx, store, settings, monkeypat
     finally:
         handler_module._inbox.cache_clear()
     for group, sent in zip(groups, later, strict=True):
-        row = store.get_inbox_row(alice.uuid, group)
+        row = run(store.get_inbox_row(alice.uuid, group))
         assert row is not None
         assert row.last_message_sk == sent.sort_key
         assert row.unread_count == 1
 
 
-def test_failures_are_reported_by_sequence_number_and_the_rest_applies(ctx, store, alice, bob):
+def test_failures_are_reported_by_sequence_number_and_the_rest_applies(
+    ctx, store, alice, bob, inbox
+):
     ctx.clock = lambda: BASE
-    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
     good = message(group, (alice, bob), 1, 30)
     stray = message(str(uuid.uuid4()), (alice, bob), 0, 31)  # a group with no inbox rows
     broken = insert_record(good, 3, store.sealer)
@@ -131,44 +134,46 @@ def test_failures_are_reported_by_sequence_number_and_the_rest_applies(ctx, stor
             broken,
             ignored,
         ],
-        store.inbox,
+        inbox,
     )
     assert sorted(result.failed) == ["1", "3"]
     assert result.batch_item_failures() == {
         "batchItemFailures": [{"itemIdentifier": "1"}, {"itemIdentifier": "3"}]
     }
-    row = store.get_inbox_row(alice.uuid, group)
+    row = run(store.get_inbox_row(alice.uuid, group))
     assert row is not None
     assert row.last_message_sk == good.sort_key
 
 
 @pytest.mark.parametrize("replays", [1, 3])
-def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays):
+def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays, inbox):
     ctx.clock = lambda: BASE
-    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
     batch = [insert_record(message(group, (alice, bob), 1, s), s, store.sealer) for s in (1, 2, 3)]
-    process_records(batch, store.inbox)
-    first = store.get_inbox_row(alice.uuid, group)
+    process_records(batch, inbox)
+    first = run(store.get_inbox_row(alice.uuid, group))
     for _ in range(replays):
-        assert process_records(list(reversed(batch)), store.inbox).updates == 0
-    assert store.get_inbox_row(alice.uuid, group) == first
+        assert process_records(list(reversed(batch)), inbox).updates == 0
+    assert run(store.get_inbox_row(alice.uuid, group)) == first
     assert first is not None
     assert first.unread_count == 3
 
 
 @pytest.mark.parametrize("batch", [1, 37, 300])
-def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(ctx, store, alice, bob, batch):
+def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(
+    ctx, store, alice, bob, batch, inbox
+):
     # Defect (issue 14): the unread set grew without bound until the row passed 400 KB and every
     # later update of it failed. Past the cap the count shows "99+"; the row's size is bounded.
     ctx.clock = lambda: BASE
-    group = messaging.start_conversation(ctx, alice, bob, "hi").group_uuid
+    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
     records = [
         insert_record(message(group, (alice, bob), 0, second), second, store.sealer)
         for second in range(1, 301)
     ]
     for start in range(0, len(records), batch):
-        assert process_records(records[start : start + batch], store.inbox).failed == []
-    row = store.get_inbox_row(bob.uuid, group)
+        assert process_records(records[start : start + batch], inbox).failed == []
+    row = run(store.get_inbox_row(bob.uuid, group))
     assert row is not None
     assert row.unread_count == UNREAD_CAP
     assert row.last_message_sk == max(r["dynamodb"]["NewImage"]["sk"]["S"] for r in records)
@@ -178,11 +183,11 @@ def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(ctx, store, a
         ExpressionAttributeValues={":pk": {"S": keys.inbox_pk(bob.uuid)}},
     )["Items"]
     assert item_bytes(inbox_row) < 2048  # two write units at most, however many were sent
-    assert process_records(records, store.inbox).updates == 0  # a replay past the cap adds nothing
-    messaging.mark_read(ctx, bob.uuid, group)
+    assert process_records(records, inbox).updates == 0  # a replay past the cap adds nothing
+    run(messaging.mark_read(ctx, bob.uuid, group))
     later = [message(group, (alice, bob), 0, second) for second in (400, 401, 402)]
     records = [insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(later)]
-    process_records(records, store.inbox)
-    row = store.get_inbox_row(bob.uuid, group)
+    process_records(records, inbox)
+    row = run(store.get_inbox_row(bob.uuid, group))
     assert row is not None
     assert row.unread_count == 3  # counting is exact again once read

@@ -1,5 +1,5 @@
 """The blocking wire over a real socket: what it sends, what it retries, what it gives up on.
-(The awaited wire's failures are in test_async_reads.py; both carry every store test.)"""
+(The awaited wire, the API's, is tested in test_async_store.py.)"""
 
 from __future__ import annotations
 

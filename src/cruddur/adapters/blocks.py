@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cruddur.adapters import dynamo_items as items
-from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamo_async import AsyncTable
 from cruddur.domain import keys
 from cruddur.domain.model import Block
 from cruddur.errors import Conflict, Unavailable
@@ -20,18 +20,18 @@ BATCH_TRIES = 5
 
 
 class BlockStore:
-    def __init__(self, table: DynamoTable) -> None:
+    def __init__(self, table: AsyncTable) -> None:
         self.table = table
 
-    def block(self, block: Block, group_uuid: str | None) -> None:
+    async def block(self, block: Block, group_uuid: str | None) -> None:
         """Idempotent: blocking again only moves the block's time."""
         put: dict[str, Any] = {"TableName": self.table.name, "Item": items.block_item(block)}
         transact: list[Any] = [{"Put": put}]
         if group_uuid is not None:
             transact.append(self._row(block.owner_uuid, group_uuid, f"SET {items.HIDDEN} = :true"))
-        self._transact(transact)
+        await self._transact(transact)
 
-    def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
+    async def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
         delete = {
             "TableName": self.table.name,
             "Key": items.to_attrs(keys.block_key(owner_uuid, blocked_uuid)),
@@ -39,9 +39,9 @@ class BlockStore:
         transact: list[Any] = [{"Delete": delete}]
         if group_uuid is not None:
             transact.append(self._row(owner_uuid, group_uuid, f"REMOVE {items.HIDDEN}"))
-        self._transact(transact)
+        await self._transact(transact)
 
-    def blocks_of(self, owner_uuid: str) -> list[Block]:
+    async def blocks_of(self, owner_uuid: str) -> list[Block]:
         """Everyone `owner_uuid` blocks, in key order (rate-limited, so few: one list)."""
         found: list[Block] = []
         start: dict[str, Any] | None = None
@@ -55,13 +55,13 @@ class BlockStore:
             }
             if start is not None:
                 args["ExclusiveStartKey"] = start
-            response = self.table.call("Query", args)
+            response = await self.table.call("Query", args)
             found.extend(items.block_from_item(item) for item in response.get("Items", []))
             start = response.get("LastEvaluatedKey")
             if start is None:
                 return found
 
-    def blockers_between(self, user_a: str, user_b: str) -> set[str]:
+    async def blockers_between(self, user_a: str, user_b: str) -> set[str]:
         """Which of the two block the other: one BatchGetItem of both directions."""
         wanted = [
             items.to_attrs(keys.block_key(user_a, user_b)),
@@ -72,7 +72,7 @@ class BlockStore:
         }
         blockers: set[str] = set()
         for _ in range(BATCH_TRIES):
-            response = self.table.call(
+            response = await self.table.call(
                 "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
             )
             for item in response.get("Responses", {}).get(self.table.name, []):
@@ -93,9 +93,9 @@ class BlockStore:
             update["ExpressionAttributeValues"] = {":true": {"BOOL": True}}
         return {"Update": update}
 
-    def _transact(self, transact: list[Any]) -> None:
+    async def _transact(self, transact: list[Any]) -> None:
         try:
-            self.table.call(
+            await self.table.call(
                 "TransactWriteItems",
                 {"TransactItems": transact, "ReturnConsumedCapacity": "TOTAL"},
                 write=True,

@@ -70,6 +70,14 @@ class DataKeys:
             key_id = self._current[0]
         return key_id, self.get(key_id)
 
+    def current_is_fresh(self) -> bool:
+        """Whether `current()` would answer from memory, without a read (or a KMS call)."""
+        with self._lock:
+            held = self._current
+            return (
+                held is not None and self.clock() - held[1] < self.refresh and held[0] in self._keys
+            )
+
     def rotate(self) -> str:
         """A new generation, sealing from now on (here at once, elsewhere within `refresh`)."""
         with self._lock:

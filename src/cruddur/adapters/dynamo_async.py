@@ -1,9 +1,9 @@
-"""The API's page reads (patterns A, B and E), awaited on the event loop.
+"""The API's data plane: every read and write of a request awaited on the event loop.
 
-With a blocking client each read would take a trip through the thread pool (two thread
-wake-ups, ~0.4 ms on the benchmark's machine). The requests are the store's own
-(`dynamo_queries.py`), sent as they are over the async wire (`dynamo_wire.py`); errors become
-the same typed errors as the store's, and consumed capacity goes to the same meter.
+With a blocking client each call would take a trip through the thread pool (two thread
+wake-ups, ~0.4 ms on the benchmark's machine). The requests are the same DynamoDB JSON the
+blocking table sends (`dynamo_table.py`, the stream processor's); errors become the same typed
+errors, and consumed capacity goes to the same meter.
 """
 
 from __future__ import annotations
@@ -27,21 +27,38 @@ from cruddur.adapters.dynamo_wire import (
     Endpoint,
     WireProtocol,
 )
-from cruddur.domain import keys
-from cruddur.domain.model import InboxEntry, Message
+from cruddur.domain.keys import Key
 from cruddur.errors import Unavailable
 
 
 class AsyncWire(WireProtocol):
-    """Awaited calls over an aiohttp session, which belongs to the event loop that opened it."""
+    """Awaited calls over an aiohttp session. A session belongs to the loop that opened it, so
+    it is opened on the first call, in the caller's loop; whoever runs that loop closes it."""
 
-    def __init__(
-        self, endpoint: Endpoint, credentials: Credentials | None, session: aiohttp.ClientSession
-    ) -> None:
+    def __init__(self, endpoint: Endpoint, credentials: Credentials | None) -> None:
         super().__init__(endpoint, credentials)
-        self._session = session
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _opened(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=POOL_SIZE),
+                timeout=aiohttp.ClientTimeout(connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
+            )
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError("this wire is open on another event loop; close it there first")
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
 
     async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        session = self._opened()
         started, attempt = time.monotonic(), 0
         while True:
             credentials = self.credentials
@@ -50,9 +67,7 @@ class AsyncWire(WireProtocol):
                 await asyncio.to_thread(credentials.get_frozen_credentials)
             body, headers = self._signed(action, payload)
             try:
-                async with self._session.post(
-                    self.endpoint.url, data=body, headers=headers
-                ) as response:
+                async with session.post(self.endpoint.url, data=body, headers=headers) as response:
                     return self._answer(response.status, await response.read())
             except DynamoError as exc:
                 if not exc.retryable or (wait := self._delay(attempt, started)) is None:
@@ -64,53 +79,62 @@ class AsyncWire(WireProtocol):
             attempt += 1
 
 
-def session() -> aiohttp.ClientSession:
-    """An aiohttp session sized and timed like the urllib3 pool; open it inside the loop."""
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=POOL_SIZE),
-        timeout=aiohttp.ClientTimeout(connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
-    )
+class AsyncTable:
+    """One table behind the awaited wire: calls are metered, their errors translated, and the
+    data keys of sealed values in an answer loaded before anything opens them."""
 
-
-class AsyncReads:
     def __init__(
-        self, wire: AsyncWire, table: str, meter: CapacityMeter, sealer: items.TextSealer
+        self,
+        wire: AsyncWire,
+        table: str,
+        sealer: items.TextSealer,
+        meter: CapacityMeter | None = None,
     ) -> None:
         self.wire = wire
         self.name = table
-        self.meter = meter
         self.sealer = sealer
+        self.meter = meter if meter is not None else CapacityMeter()
 
-    async def query_messages(
-        self, group_uuid: str, limit: int, start: keys.Key | None = None
-    ) -> tuple[list[Message], keys.Key | None]:
-        args = queries.messages_query(self.name, group_uuid, limit, start)
-        return queries.messages_page(await self._call("Query", args), limit, self.sealer)
-
-    async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None
-    ) -> tuple[list[InboxEntry], keys.Key | None]:
-        fill = queries.inbox_pages(self.name, owner_uuid, limit, start, self.sealer)
-        args = next(fill)
-        while True:
-            try:
-                args = fill.send(await self._call("Query", args))
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-
-    async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
-        args = queries.get_args(self.name, keys.inbox_key(owner_uuid, group_uuid))
-        item = (await self._call("GetItem", args)).get("Item")
-        return None if item is None else items.inbox_from_item(item, self.sealer)
-
-    async def _call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """DynamoTable.call for an awaited call: typed errors, metered capacity."""
-        with translated(self.name):
+    async def call(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        passthrough: tuple[str, ...] = (),
+        *,
+        write: bool = False,
+    ) -> dict[str, Any]:
+        """One DynamoDB call. Errors whose code is in `passthrough` stay DynamoError for the
+        caller to read; every other failure becomes a typed error."""
+        with translated(self.name, passthrough):
             response = await self.wire.call(action, payload)
-        self.meter.add(response.get("ConsumedCapacity"))
+        self.meter.add(response.get("ConsumedCapacity"), write=write)
         # A generation of data key this process has not unwrapped yet (new, or made by another
         # process): unwrapping reads its item and calls KMS, so it runs off the event loop.
         unknown = self.sealer.unknown_keys(queries.sealed_values(response))
         if unknown:
             await asyncio.to_thread(self.sealer.load_keys, unknown)
         return response
+
+    async def put_new(self, item: items.Item, passthrough: tuple[str, ...] = ()) -> None:
+        """Write an item whose key must be new (the condition fails on an existing one)."""
+        args = {
+            "TableName": self.name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        await self.call("PutItem", args, passthrough, write=True)
+
+    async def get(self, key: Key, projection: str | None = None) -> items.Item | None:
+        answer = await self.call("GetItem", queries.get_args(self.name, key, projection))
+        item = answer.get("Item")
+        return None if item is None else dict(item)
+
+    async def ready_to_seal(self) -> None:
+        """The data key new text is sealed under, looked up off the loop when it is due (at
+        start, then every few minutes: it reads the table, and may call KMS)."""
+        if not self.sealer.sealing_ready():
+            await asyncio.to_thread(self.sealer.prepare_sealing)
+
+    async def close(self) -> None:
+        await self.wire.close()

@@ -1,7 +1,6 @@
 """The requests of the reads (patterns A, B and E) and how a response becomes a page.
 
-One definition for both wires: the store runs them blocking (CLI, web pages, tests), the API's
-JSON routes awaited on the event loop (`dynamo_async.py`).
+Built here, sent by the store (`dynamo_store.py`) over the awaited wire.
 """
 
 from __future__ import annotations
@@ -102,11 +101,14 @@ def messages_page(
 
 
 def sealed_values(response: dict[str, Any]) -> list[bytes]:
-    """The sealed texts a response holds (messages or inbox previews), to find their keys."""
+    """The sealed texts an answer holds (messages, their previews, inbox rows; a page, one item,
+    or an update's new values), to find their keys."""
+    found = [*response.get("Items", []), response.get("Item"), response.get("Attributes")]
     return [
         items.binary(item[name]["B"])
-        for item in response.get("Items", [response.get("Item") or {}])
-        for name in ("message", "last_message")
+        for item in found
+        if item
+        for name in ("message", "preview", "last_message")
         if name in item
     ]
 

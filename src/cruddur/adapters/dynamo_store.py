@@ -1,5 +1,5 @@
-"""Access patterns A–F of DESIGN §3 over one table; what people write is sealed (encrypted) on
-the way in and opened on the way out."""
+"""Access patterns A–F of DESIGN §3 over one table, awaited on the event loop; what people write
+is sealed (encrypted) on the way in and opened on the way out."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from typing import Any
 
 from cruddur.adapters import dynamo_items as items
 from cruddur.adapters import dynamo_queries as queries
+from cruddur.adapters import read_positions
+from cruddur.adapters.dynamo_async import AsyncTable
 from cruddur.adapters.dynamo_errors import (
     CONDITION_FAILED,
     TRANSACTION_CANCELED,
     cancellation_codes,
 )
-from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.dynamo_wire import DynamoError
-from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message, ReadPosition, UserRef
 from cruddur.errors import Conflict, PairExists
@@ -23,62 +23,68 @@ from cruddur.errors import Conflict, PairExists
 class DynamoStore:
     """Reads and writes of the API, composed around the one table object."""
 
-    def __init__(self, table: DynamoTable, sealer: items.TextSealer) -> None:
+    def __init__(self, table: AsyncTable) -> None:
         self.table = table
-        self.sealer = sealer
-        self.inbox = InboxUpdates(table)
+        self.sealer = table.sealer
+
+    async def close(self) -> None:
+        await self.table.close()
 
     # -- A: messages of a group, newest first ---------------------------------------------
-    def query_messages(
+    async def query_messages(
         self, group_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[Message], keys.Key | None]:
         args = queries.messages_query(self.table.name, group_uuid, limit, start)
-        return queries.messages_page(self.table.call("Query", args), limit, self.sealer)
+        return queries.messages_page(await self.table.call("Query", args), limit, self.sealer)
 
     # -- B: a user's inbox, newest activity first -------------------------------------------
-    def query_inbox(
+    async def query_inbox(
         self, owner_uuid: str, limit: int, start: keys.Key | None = None
     ) -> tuple[list[InboxEntry], keys.Key | None]:
         fill = queries.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer)
         args = next(fill)
         while True:
             try:
-                args = fill.send(self.table.call("Query", args))
+                args = fill.send(await self.table.call("Query", args))
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
 
     # -- C: send into a group ---------------------------------------------------------------
-    def put_message(self, message: Message) -> None:
+    async def put_message(self, message: Message) -> None:
+        await self.table.ready_to_seal()
         item = items.message_item(message, self.sealer)
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
             # already stored (a retried request): then the write has happened and we are done.
-            self.table.put_new(item, passthrough=(CONDITION_FAILED,))
+            await self.table.put_new(item, passthrough=(CONDITION_FAILED,))
         except DynamoError:
-            stored = self.get_message(message.group_uuid, message.sort_key)
+            stored = await self.get_message(message.group_uuid, message.sort_key)
             if stored != message:
                 raise Conflict("a different message is stored under this key") from None
 
-    def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
+    async def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
         key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}
-        item = self.table.get(key)
+        item = await self.table.get(key)
         return None if item is None else items.message_from_item(item, self.sealer)
 
     # -- E: membership ----------------------------------------------------------------------
-    def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
-        item = self.table.get(keys.inbox_key(owner_uuid, group_uuid))
+    async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
+        item = await self.table.get(keys.inbox_key(owner_uuid, group_uuid))
         return None if item is None else items.inbox_from_item(item, self.sealer)
 
     # -- F: start a conversation ------------------------------------------------------------
-    def find_pair(self, user_a: str, user_b: str) -> str | None:
-        item = self.table.get(keys.pair_key(user_a, user_b))
+    async def find_pair(self, user_a: str, user_b: str) -> str | None:
+        item = await self.table.get(keys.pair_key(user_a, user_b))
         return None if item is None else str(item["message_group_uuid"]["S"])
 
-    def create_conversation(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
+    async def create_conversation(
+        self, sender: UserRef, recipient: UserRef, first: Message
+    ) -> None:
         """Pair, both inbox rows and the first message, all or nothing.
 
         Raises PairExists when the pair item is already there (someone else started it first).
         """
+        await self.table.ready_to_seal()
         message = items.message_item(first, self.sealer)
         # The rows show the preview sealed with the message: the same bytes the stream copies.
         shown = items.last_message_of(message)
@@ -99,7 +105,7 @@ class DynamoStore:
             for item in puts
         ]
         try:
-            self.table.call(
+            await self.table.call(
                 "TransactWriteItems",
                 {
                     "TransactItems": transact,
@@ -117,5 +123,7 @@ class DynamoStore:
             raise Conflict("starting the conversation collided with another write") from exc
 
     # -- D: the reader's share of the inbox updates -----------------------------------------
-    def mark_read(self, reader: str, other: str, group_uuid: str, now: str) -> ReadPosition | None:
-        return self.inbox.mark_read(reader, other, group_uuid, now)
+    async def mark_read(
+        self, reader: str, other: str, group_uuid: str, now: str
+    ) -> ReadPosition | None:
+        return await read_positions.mark_read(self.table, reader, other, group_uuid, now)

@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_async import AsyncTable
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
-from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.model import Claim, MessageIdentity
@@ -25,10 +25,10 @@ def digest(text: str) -> str:
 
 
 class IdempotencyStore:
-    def __init__(self, table: DynamoTable) -> None:
+    def __init__(self, table: AsyncTable) -> None:
         self.table = table
 
-    def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
+    async def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         """Record `claim` for (user, key) unless a live record exists; the record that holds."""
         now = int(time.time())
         item = {
@@ -41,7 +41,7 @@ class IdempotencyStore:
         }
         try:
             # TTL deletion lags by up to days, so an expired record counts as absent here.
-            self.table.call(
+            await self.table.call(
                 "PutItem",
                 {
                     "TableName": self.table.name,
@@ -57,7 +57,7 @@ class IdempotencyStore:
         except DynamoError as exc:
             held: dict[str, Any] = dict(exc.body.get("Item") or {})
             if not held:
-                held = self.table.get(keys.idempotency_key(user_uuid, digest(key))) or item
+                held = await self.table.get(keys.idempotency_key(user_uuid, digest(key))) or item
             return _claim(held)
         return claim
 

@@ -1,4 +1,4 @@
-"""Pattern D: the stream's conditional inbox updates, and marking a conversation read.
+"""Pattern D: the stream's conditional inbox updates (the reader's share: read_positions.py).
 
 An inbox row keeps `last_message_sk` (the newest message it shows), `read_sk` (its owner has
 read everything up to here) and `unread`, a set with a token (a short hash of the sort key) of
@@ -22,7 +22,7 @@ from cruddur.adapters.dynamo_errors import CONDITION_FAILED
 from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
-from cruddur.domain.model import UNREAD_CAP, InboxChange, ReadPosition
+from cruddur.domain.model import UNREAD_CAP, InboxChange
 from cruddur.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -169,72 +169,6 @@ class InboxUpdates:
         except DynamoError:
             return False
         return True
-
-    def mark_read(self, reader: str, other: str, group_uuid: str, now: str) -> ReadPosition | None:
-        """Everything up to the row's latest message is read; its unread set empties, and the
-        other member's row learns how far this reader has read. None if it already was read."""
-        key = keys.inbox_key(reader, group_uuid)
-        for _ in range(MAX_TRIES):
-            row = self.table.get(key, projection=f"last_message_sk, read_sk, {items.UNREAD}")
-            if row is None:
-                raise NotFound("no such conversation")
-            last = row["last_message_sk"]["S"]
-            unread = items.UNREAD in row
-            if row.get("read_sk", {}).get("S") == last and not unread:
-                return None
-            try:
-                # Conditional on the newest message we saw: one that lands meanwhile stays unread.
-                self.table.call(
-                    "UpdateItem",
-                    {
-                        "TableName": self.table.name,
-                        "Key": items.to_attrs(key),
-                        "UpdateExpression": (
-                            f"SET read_sk = :last, read_at = :now REMOVE {items.UNREAD}"
-                        ),
-                        "ConditionExpression": "last_message_sk = :last",
-                        "ExpressionAttributeValues": {
-                            ":last": items.s(last),
-                            ":now": items.s(now),
-                        },
-                        "ReturnConsumedCapacity": "TOTAL",
-                    },
-                    passthrough=(CONDITION_FAILED,),
-                    write=True,
-                )
-            except DynamoError:
-                continue
-            position = ReadPosition(group_uuid, reader, last, now)
-            self._tell_other(other, position)
-            return position
-        raise Conflict("the conversation kept changing; try again")
-
-    def _tell_other(self, other: str, position: ReadPosition) -> None:
-        """The other member's row: how far this reader has read (only ever forward)."""
-        try:
-            self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(keys.inbox_key(other, position.group_uuid)),
-                    "UpdateExpression": (
-                        f"SET {items.OTHER_READ_SK} = :sk, {items.OTHER_READ_AT} = :at"
-                    ),
-                    "ConditionExpression": (
-                        f"attribute_exists(pk) AND (attribute_not_exists({items.OTHER_READ_SK})"
-                        f" OR {items.OTHER_READ_SK} < :sk)"
-                    ),
-                    "ExpressionAttributeValues": {
-                        ":sk": items.s(position.sort_key),
-                        ":at": items.s(position.read_at),
-                    },
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
-            )
-        except DynamoError:
-            log.debug("read position of group %s was already past this one", position.group_uuid)
 
 
 def _newest(sort_keys: frozenset[str], most: int) -> frozenset[str]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamo_async import AsyncTable
 from cruddur.adapters.dynamo_errors import CONDITION_FAILED
-from cruddur.adapters.dynamo_table import DynamoTable
 from cruddur.adapters.dynamo_wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.ids import created_at_of
@@ -26,21 +26,22 @@ _CONDITION = "attribute_exists(pk) AND user_uuid = :author AND attribute_not_exi
 
 
 class MessageEdits:
-    def __init__(self, table: DynamoTable, sealer: items.TextSealer) -> None:
+    def __init__(self, table: AsyncTable) -> None:
         self.table = table
-        self.sealer = sealer
+        self.sealer = table.sealer
 
-    def get(self, group_uuid: str, message_uuid: str) -> Message:
-        item = self._item(group_uuid, message_uuid)
+    async def get(self, group_uuid: str, message_uuid: str) -> Message:
+        item = await self._item(group_uuid, message_uuid)
         if item is None:
             raise NotFound("no such message", field="message_uuid")
         return items.message_from_item(item, self.sealer)
 
-    def edit(
+    async def edit(
         self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
     ) -> Message:
         key = self._key(group_uuid, message_uuid)
         sort_key = key["sk"]
+        await self.table.ready_to_seal()
         values: dict[str, Any] = {
             ":author": items.s(author_uuid),
             ":message": {"B": self.sealer.seal(text, group_uuid, sort_key)},
@@ -54,12 +55,14 @@ class MessageEdits:
             values[":preview"] = {"B": self.sealer.seal(short, group_uuid, sort_key)}
         else:
             expression += " REMOVE preview ADD rev :one"
-        new = self._update(key, expression, values)
+        new = await self._update(key, expression, values)
         if new is None:
             raise Conflict("this message was deleted", field="message_uuid")
         return items.message_from_item(new, self.sealer)
 
-    def delete(self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str) -> None:
+    async def delete(
+        self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str
+    ) -> None:
         """Idempotent: deleting a deleted message of yours succeeds and changes nothing."""
         key = self._key(group_uuid, message_uuid)
         values = {
@@ -71,12 +74,14 @@ class MessageEdits:
         expression = (
             "SET deleted = :true, edited_at = :edited_at REMOVE message, preview ADD rev :one"
         )
-        self._update(key, expression, values)
+        await self._update(key, expression, values)
 
-    def _update(self, key: keys.Key, expression: str, values: dict[str, Any]) -> items.Item | None:
+    async def _update(
+        self, key: keys.Key, expression: str, values: dict[str, Any]
+    ) -> items.Item | None:
         """The item as changed; None if it is the author's and already deleted."""
         try:
-            response = self.table.call(
+            response = await self.table.call(
                 "UpdateItem",
                 {
                     "TableName": self.table.name,
@@ -100,8 +105,8 @@ class MessageEdits:
             return None
         return dict(response["Attributes"])
 
-    def _item(self, group_uuid: str, message_uuid: str) -> items.Item | None:
-        item = self.table.get(self._key(group_uuid, message_uuid))
+    async def _item(self, group_uuid: str, message_uuid: str) -> items.Item | None:
+        item = await self.table.get(self._key(group_uuid, message_uuid))
         if item is None or item["message_uuid"]["S"] != message_uuid:
             return None
         return item

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 
 class RedisState:
+    in_process = False
+
     def __init__(
         self, url: str, timeout: float = 0.5, clock: Callable[[], float] = time.time
     ) -> None:

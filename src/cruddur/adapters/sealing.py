@@ -67,6 +67,12 @@ class Sealer:
         for key_id in key_ids:
             self.data_keys.get(key_id)
 
+    def sealing_ready(self) -> bool:
+        return self.data_keys.current_is_fresh()
+
+    def prepare_sealing(self) -> None:
+        self.data_keys.current()
+
 
 @lru_cache(maxsize=8192)
 def _conversation_aead(key: bytes, group_uuid: str) -> AESGCM:
@@ -97,4 +103,10 @@ class ShownSealed:
         return set()
 
     def load_keys(self, key_ids: Iterable[bytes]) -> None:
+        return None
+
+    def sealing_ready(self) -> bool:
+        return True  # it never seals: nothing to prepare
+
+    def prepare_sealing(self) -> None:
         return None

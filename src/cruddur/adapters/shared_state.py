@@ -22,6 +22,10 @@ LOCAL_KEYS = 200_000  # ~40 MB at most; expired keys go first, then the least re
 
 
 class SharedState(Protocol):
+    # True when a call never leaves this process (an event loop may make it directly); False
+    # when it is a network round trip (made on a thread from the loop).
+    in_process: bool
+
     def incr(self, key: str, ttl: float, by: int = 1) -> int:
         """Add `by` to `key` (created with `ttl` seconds to live); the new value."""
         ...
@@ -48,6 +52,8 @@ class SharedState(Protocol):
 
 
 class LocalState:
+    in_process = True
+
     def __init__(self, clock: Callable[[], float] = time.monotonic, size: int = LOCAL_KEYS) -> None:
         self._clock = clock
         self._size = size

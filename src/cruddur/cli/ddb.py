@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -47,6 +48,18 @@ def _store(settings: Settings, *, decrypt: bool = True) -> DynamoStore:
     )
 
 
+def _run(store: DynamoStore, work: Callable[[], Awaitable[T]]) -> T:
+    """The store's work on a loop of its own, its connections closed in that loop after."""
+
+    async def closing() -> T:
+        try:
+            return await work()
+        finally:
+            await store.close()
+
+    return asyncio.run(closing())
+
+
 def decrypt_option(func: F) -> F:
     return click.option(
         "--decrypt",
@@ -56,8 +69,8 @@ def decrypt_option(func: F) -> F:
     )(func)
 
 
-def _report(store: DynamoStore) -> None:
-    click.echo(store.table.meter.summary(), err=True)
+def _report(meter: CapacityMeter) -> None:
+    click.echo(meter.summary(), err=True)
 
 
 @ddb.command("local")
@@ -161,32 +174,42 @@ def scan(
 ) -> None:
     """Print every item of the table, one JSON object a line (message text as ciphertext
     unless --decrypt)."""
-    store = _store(target_settings(endpoint_url, prod, table, region, data_dir=data_dir))
+    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
+    # An operator's tool, one call after another: the blocking table.
+    scanned = bootstrap.build_table(settings, CapacityMeter())
+    sealer = bootstrap.build_sealer(settings, scanned) if decrypt else ShownSealed()
     deserializer = TypeDeserializer()
-    args: dict[str, Any] = {"TableName": store.table.name, "ReturnConsumedCapacity": "TOTAL"}
+    args: dict[str, Any] = {"TableName": scanned.name, "ReturnConsumedCapacity": "TOTAL"}
     shown = 0
     while max_items is None or shown < max_items:
-        page = store.table.call("Scan", args)
+        page = scanned.call("Scan", args)
         for item in page.get("Items", [])[: None if max_items is None else max_items - shown]:
             plain = {k: deserializer.deserialize(_binary_as_bytes(v)) for k, v in item.items()}
             if decrypt:
-                plain.update(items.opened_fields(item, store.sealer))
+                plain.update(items.opened_fields(item, sealer))
             click.echo(json.dumps(plain, default=_jsonable, sort_keys=True))
             shown += 1
         if "LastEvaluatedKey" not in page:
             break
         args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    _report(store)
+    _report(scanned.meter)
 
 
-def _every_page(fetch: Callable[[Key | None], tuple[list[T], Key | None]]) -> Iterator[T]:
+def _every_page(
+    store: DynamoStore, fetch: Callable[[Key | None], Awaitable[tuple[list[T], Key | None]]]
+) -> list[T]:
     """Every item of a paged query, following its key to the end."""
-    start: Key | None = None
-    while True:
-        found, start = fetch(start)
-        yield from found
-        if start is None:
-            return
+
+    async def every() -> list[T]:
+        every: list[T] = []
+        start: Key | None = None
+        while True:
+            found, start = await fetch(start)
+            every.extend(found)
+            if start is None:
+                return every
+
+    return _run(store, every)
 
 
 def _binary_as_bytes(value: dict[str, Any]) -> Any:
@@ -228,9 +251,9 @@ def seed(
     if prod:
         raise click.UsageError("demo data does not go to production")
     store = _store(settings)
-    written = demo.seed(bootstrap.build_messaging(settings, store))
+    written = _run(store, lambda: demo.seed(bootstrap.build_messaging(settings, store)))
     click.echo(f"seeded {written} messages")
-    _report(store)
+    _report(store.table.meter)
 
 
 @ddb.command("get-conversation")
@@ -253,10 +276,10 @@ def get_conversation(
     settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     store = _store(settings, decrypt=decrypt)
     group = parse_uuid(message_group_uuid, "message_group_uuid")
-    messages = list(_every_page(lambda start: store.query_messages(group, PAGE, start)))
+    messages = _every_page(store, lambda start: store.query_messages(group, PAGE, start))
     for message in reversed(messages):
         click.echo(f"{message.created_at}  @{message.sender.handle}: {message.text}")
-    _report(store)
+    _report(store.table.meter)
 
 
 @ddb.command("list-conversations")
@@ -270,9 +293,9 @@ def list_conversations(
     # It prints no message text, so it opens none.
     store = _store(target_settings(endpoint_url, prod, table, region), decrypt=False)
     owner = parse_uuid(user_uuid, "user_uuid")
-    for entry in _every_page(lambda start: store.query_inbox(owner, PAGE, start)):
+    for entry in _every_page(store, lambda start: store.query_inbox(owner, PAGE, start)):
         click.echo(
             f"{entry.last_message_at}  {entry.group_uuid}  @{entry.other.handle} "
             f"({entry.other.display_name})  unread={entry.unread_count}"
         )
-    _report(store)
+    _report(store.table.meter)

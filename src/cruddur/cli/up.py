@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.cli.common import data_dir_option, handle_errors, settings_from, stop_on_signals
 from cruddur.cli.serve import listen_options
+from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from cruddur.stream.runner import build_poller, start_in_thread
@@ -54,7 +56,6 @@ def up(
         settings = settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
     stop = stop_on_signals()
     try:
-        store = bootstrap.build_store(settings)
         definition = dynamo_schema.table_definition(
             settings.table_name,
             settings.billing_mode,
@@ -65,14 +66,14 @@ def up(
         upgrade(settings.users_database_url)
         if seed:
             demo.seed_users(bootstrap.build_users(settings))
-            written = demo.seed(bootstrap.build_messaging(settings, store))
+            written = asyncio.run(_seed(settings))
             if written:
                 click.echo(f"loaded {written} demo messages")
-        runtime = bootstrap.build_runtime(settings, store)
+        runtime = bootstrap.build_runtime(settings)
         api = ApiServer(
             create_app(settings, runtime), settings.host, settings.port, settings.trusted_proxies
         )
-        thread, poller_stop = start_in_thread(build_poller(settings, store.inbox, runtime.hub))
+        thread, poller_stop = start_in_thread(build_poller(settings, hub=runtime.hub))
         with api:
             freeze_startup_heap()
             click.echo(f"DynamoDB at {settings.aws_endpoint_url}; stream poller running.")
@@ -90,3 +91,12 @@ def up(
         if server is not None:
             server.stop()
     click.echo("stopped")
+
+
+async def _seed(settings: Settings) -> int:
+    """The demo conversations, written before the API starts (in a loop of their own)."""
+    store = bootstrap.build_store(settings)
+    try:
+        return await demo.seed(bootstrap.build_messaging(settings, store))
+    finally:
+        await store.close()

@@ -375,6 +375,12 @@ class _SizeOnly:
     def load_keys(self, key_ids: Iterable[bytes]) -> None:
         return None
 
+    def sealing_ready(self) -> bool:
+        return True
+
+    def prepare_sealing(self) -> None:
+        return None
+
 
 SIZE_ONLY = _SizeOnly()
 

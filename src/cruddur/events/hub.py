@@ -18,6 +18,10 @@ Event = dict[str, Any]
 
 
 class Publisher(Protocol):
+    # As SharedState's: whether publishing never leaves the process (then an event loop may
+    # publish directly).
+    in_process: bool
+
     def publish(self, user_uuid: str, event: Event) -> None: ...
 
 

@@ -11,6 +11,8 @@ from cruddur.events.hub import Event
 
 
 class LocalHub:
+    in_process = True
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queues: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]]] = {}

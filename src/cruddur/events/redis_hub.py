@@ -12,6 +12,8 @@ from cruddur.events.resp import RedisPublisher
 
 
 class RedisHub:
+    in_process = False
+
     def __init__(self, url: str) -> None:
         self._publisher = RedisPublisher(url)
         self._subscriber = aioredis.Redis.from_url(url)

@@ -28,6 +28,8 @@ class RespError(OSError):
 class RedisPublisher:
     """Thread-safe (the processor writes groups concurrently); one connection, reopened on need."""
 
+    in_process = False
+
     def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"redis", "rediss"} or not parts.hostname:

@@ -3,6 +3,7 @@ events go."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ BLOCK_CACHE_SECONDS = 5.0
 
 class NoEvents:
     """Operators' tools and the bench publish nowhere."""
+
+    in_process = True
 
     def publish(self, user_uuid: str, event: Event) -> None:
         return None
@@ -69,3 +72,18 @@ class MessagingContext:
     block_cache: TtlCache[tuple[str, str], frozenset[str]] = field(
         default_factory=lambda: TtlCache(BLOCK_CACHE_SECONDS)
     )
+
+
+async def publish(ctx: MessagingContext, user_uuid: str, event: Event) -> None:
+    """A live event, from the event loop: an in-process hub takes it right here; Redis's
+    publish is a round trip, made on a thread."""
+    if ctx.events.in_process:
+        ctx.events.publish(user_uuid, event)
+    else:
+        await asyncio.to_thread(ctx.events.publish, user_uuid, event)
+
+
+async def count(ctx: MessagingContext, rule: str, user_uuid: str) -> None:
+    """One more of `rule` for the user; TooManyAttempts past it (operators' tools: no limits)."""
+    if ctx.limits is not None:
+        await ctx.limits.take(rule, user_uuid)

@@ -12,59 +12,57 @@ from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Message, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
 from cruddur.services.blocking import require_no_block
-from cruddur.services.context import MessagingContext
+from cruddur.services.context import MessagingContext, count, publish
 from cruddur.services.messaging import require_member
 
 log = logging.getLogger(__name__)
 
 
-def get_message(ctx: MessagingContext, viewer: str, group_uuid: str, message_uuid: str) -> Message:
+async def get_message(
+    ctx: MessagingContext, viewer: str, group_uuid: str, message_uuid: str
+) -> Message:
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
-    require_member(ctx, viewer, group_uuid)
-    return ctx.edits.get(group_uuid, message_uuid)
+    await require_member(ctx, viewer, group_uuid)
+    return await ctx.edits.get(group_uuid, message_uuid)
 
 
-def edit_message(
+async def edit_message(
     ctx: MessagingContext, author: UserRef, group_uuid: str, message_uuid: str, text: str
 ) -> Message:
     # Every check before the write: bad text, a foreign group, a malformed id write nothing.
     text = clean_message(text, ctx.max_chars)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
-    members = require_member(ctx, author.uuid, group_uuid)
+    members = await require_member(ctx, author.uuid, group_uuid)
     # A block stops new words either way, edits too (deleting your own stays possible).
-    require_no_block(ctx, author, members[1])
-    _count(ctx, author)
-    edited = ctx.edits.edit(
+    await require_no_block(ctx, author, members[1])
+    # Edits and deletions are writes of the same kind as sends: one limit for all of them.
+    await count(ctx, "send", author.uuid)
+    edited = await ctx.edits.edit(
         group_uuid, message_uuid, author.uuid, text, format_timestamp(ctx.clock())
     )
-    _announce(ctx, members, group_uuid, message_uuid)
+    await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message edited group=%s", group_uuid)
     return edited
 
 
-def delete_message(
+async def delete_message(
     ctx: MessagingContext, author: UserRef, group_uuid: str, message_uuid: str
 ) -> None:
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
-    members = require_member(ctx, author.uuid, group_uuid)
-    _count(ctx, author)
-    ctx.edits.delete(group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock()))
-    _announce(ctx, members, group_uuid, message_uuid)
+    members = await require_member(ctx, author.uuid, group_uuid)
+    # Edits and deletions are writes of the same kind as sends: one limit for all of them.
+    await count(ctx, "send", author.uuid)
+    await ctx.edits.delete(group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock()))
+    await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message deleted group=%s", group_uuid)
 
 
-def _count(ctx: MessagingContext, author: UserRef) -> None:
-    # Edits and deletions are writes of the same kind as sends: one limit for all of them.
-    if ctx.limits is not None:
-        ctx.limits.hit("send", author.uuid)
-
-
-def _announce(
+async def _announce(
     ctx: MessagingContext, members: tuple[str, str], group_uuid: str, message_uuid: str
 ) -> None:
     event = {"type": "message", "group": group_uuid, "message_uuid": message_uuid}
     for member in members:
-        ctx.events.publish(member, event)
+        await publish(ctx, member, event)

@@ -19,6 +19,7 @@ the stream lives).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import time
@@ -74,6 +75,14 @@ class Limits:
             self.state.incr(key, 2 * rule.seconds, by=-1)
             retry_after = _retry_after(rule, earlier, current - 1, ran)
             raise TooManyAttempts(rule.says, retry_after=retry_after)
+
+    async def take(self, name: str, *subject: str) -> None:
+        """`hit`, from the event loop: in-process counts are counted right here; a Redis round
+        trip runs on a thread, so a slow Redis never stalls the loop's other requests."""
+        if self.state.in_process:
+            self.hit(name, *subject)
+        else:
+            await asyncio.to_thread(self.hit, name, *subject)
 
     def check(self, name: str, *subject: str) -> None:
         """Refused if the sliding window's count has reached the rule's; counts nothing (see

@@ -1,9 +1,12 @@
-"""Use cases of conversations: membership on every read and write, paging, sending, starting."""
+"""Use cases of conversations: membership on every read and write, paging, sending, starting.
+
+Every use case is a coroutine, awaited on the API's event loop; the operators' tools and the
+tests run them on a loop of their own. One path for each job."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 import uuid
 
 from cruddur.domain import keys
@@ -22,14 +25,13 @@ from cruddur.domain.model import (
 from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound, PairExists
 from cruddur.services.blocking import require_no_block
-from cruddur.services.context import MessagingContext
-from cruddur.services.ports import PageReads
+from cruddur.services.context import MessagingContext, count, publish
 
 log = logging.getLogger(__name__)
 START_TRIES = 6
 
 
-def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tuple[str, str]:
+async def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tuple[str, str]:
     """Both members of the group, if `user_uuid` is one; NotFound otherwise (pattern E).
 
     A group you are not in answers exactly as a group that does not exist.
@@ -38,28 +40,15 @@ def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tu
     cached = ctx.members.get(user_uuid, group_uuid)
     if cached is not None:
         return cached
-    return _remember(ctx, user_uuid, group_uuid, ctx.store.get_inbox_row(user_uuid, group_uuid))
-
-
-async def require_member_async(
-    ctx: MessagingContext, reads: PageReads, user_uuid: str, group_uuid: str
-) -> tuple[str, str]:
-    """require_member on the event loop."""
-    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    cached = ctx.members.get(user_uuid, group_uuid)
-    if cached is not None:
-        return cached
-    row = await reads.get_inbox_row(user_uuid, group_uuid)
+    row = await ctx.store.get_inbox_row(user_uuid, group_uuid)
     return _remember(ctx, user_uuid, group_uuid, row)
 
 
-async def get_conversation_async(
-    ctx: MessagingContext, reads: PageReads, viewer: str, group_uuid: str
-) -> InboxEntry:
+async def get_conversation(ctx: MessagingContext, viewer: str, group_uuid: str) -> InboxEntry:
     """The viewer's inbox row of one conversation (members only), read fresh: it carries the
     other member's read position."""
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    row = await reads.get_inbox_row(viewer, group_uuid)
+    row = await ctx.store.get_inbox_row(viewer, group_uuid)
     _remember(ctx, viewer, group_uuid, row)
     assert row is not None
     return row
@@ -81,29 +70,14 @@ def check_limit(ctx: MessagingContext, limit: int) -> int:
     return limit
 
 
-def list_messages(
+async def list_messages(
     ctx: MessagingContext, viewer: str, group_uuid: str, limit: int = 20, cursor: str | None = None
 ) -> Page[Message]:
     """One page of a conversation, oldest first within the page; the cursor leads to older ones."""
     check_limit(ctx, limit)
-    require_member(ctx, viewer, group_uuid)
+    await require_member(ctx, viewer, group_uuid)
     group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
-    return _messages_page(ctx, scope, *ctx.store.query_messages(group_uuid, limit, start))
-
-
-async def list_messages_async(
-    ctx: MessagingContext,
-    reads: PageReads,
-    viewer: str,
-    group_uuid: str,
-    limit: int = 20,
-    cursor: str | None = None,
-) -> Page[Message]:
-    """list_messages on the event loop (the API's route)."""
-    check_limit(ctx, limit)
-    await require_member_async(ctx, reads, viewer, group_uuid)
-    group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
-    return _messages_page(ctx, scope, *await reads.query_messages(group_uuid, limit, start))
+    return _messages_page(ctx, scope, *await ctx.store.query_messages(group_uuid, limit, start))
 
 
 def _messages_start(
@@ -125,24 +99,12 @@ def _messages_page(
     return Page(found, None if last is None else ctx.cursors.encode(scope, last))
 
 
-def list_inbox(
+async def list_inbox(
     ctx: MessagingContext, owner: str, limit: int = 20, cursor: str | None = None
 ) -> Page[InboxEntry]:
     """One page of the owner's conversations, newest activity first."""
     scope, start = _inbox_start(ctx, owner, limit, cursor)
-    return _inbox_page(ctx, scope, *ctx.store.query_inbox(owner, limit, start))
-
-
-async def list_inbox_async(
-    ctx: MessagingContext,
-    reads: PageReads,
-    owner: str,
-    limit: int = 20,
-    cursor: str | None = None,
-) -> Page[InboxEntry]:
-    """list_inbox on the event loop (the API's route)."""
-    scope, start = _inbox_start(ctx, owner, limit, cursor)
-    return _inbox_page(ctx, scope, *await reads.query_inbox(owner, limit, start))
+    return _inbox_page(ctx, scope, *await ctx.store.query_inbox(owner, limit, start))
 
 
 def _inbox_start(
@@ -175,7 +137,7 @@ def _decode(
     return key
 
 
-def send_message(
+async def send_message(
     ctx: MessagingContext,
     sender: UserRef,
     group_uuid: str,
@@ -183,16 +145,11 @@ def send_message(
     identity: MessageIdentity | None = None,
 ) -> Message:
     """Pattern C, after the membership check."""
-    _count_send(ctx, sender)
-    return _send(ctx, sender, group_uuid, text, identity)
+    await count(ctx, "send", sender.uuid)
+    return await _send(ctx, sender, group_uuid, text, identity)
 
 
-def _count_send(ctx: MessagingContext, sender: UserRef) -> None:
-    if ctx.limits is not None:
-        ctx.limits.hit("send", sender.uuid)
-
-
-def _send(
+async def _send(
     ctx: MessagingContext,
     sender: UserRef,
     group_uuid: str,
@@ -200,16 +157,16 @@ def _send(
     identity: MessageIdentity | None,
 ) -> Message:
     text = clean_message(text, ctx.max_chars)
-    members = require_member(ctx, sender.uuid, group_uuid)
-    require_no_block(ctx, sender, members[1])
+    members = await require_member(ctx, sender.uuid, group_uuid)
+    await require_no_block(ctx, sender, members[1])
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message = _new_message(ctx, group_uuid, sender, members, text, identity)
-    ctx.store.put_message(message)
+    await ctx.store.put_message(message)
     log.debug("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
     return message
 
 
-def start_conversation(
+async def start_conversation(
     ctx: MessagingContext,
     sender: UserRef,
     recipient: UserRef,
@@ -220,36 +177,39 @@ def start_conversation(
     text = clean_message(text, ctx.max_chars)
     if sender.uuid == recipient.uuid:
         raise Invalid("you cannot start a conversation with yourself", field="handle")
-    require_no_block(ctx, sender, recipient.uuid)
-    _count_send(ctx, sender)
+    await require_no_block(ctx, sender, recipient.uuid)
+    await count(ctx, "send", sender.uuid)
     for attempt in range(START_TRIES):
-        existing = ctx.store.find_pair(sender.uuid, recipient.uuid)
+        existing = await ctx.store.find_pair(sender.uuid, recipient.uuid)
         if existing is not None:
-            return _send(ctx, sender, existing, text, identity)
+            return await _send(ctx, sender, existing, text, identity)
         members = (sender.uuid, recipient.uuid)
         group_uuid = identity.group_uuid if identity else str(uuid.uuid4())
         first = _new_message(ctx, group_uuid, sender, members, text, identity)
         try:
-            ctx.store.create_conversation(sender, recipient, first)
+            await ctx.store.create_conversation(sender, recipient, first)
         except PairExists:
             continue  # someone started it first: the next look finds the pair
         except Conflict:
-            time.sleep(0.01 * 2**attempt)  # a concurrent transaction held an item: back off
+            await asyncio.sleep(
+                0.01 * 2**attempt
+            )  # a concurrent transaction held an item: back off
             continue
         log.info("conversation started group=%s", first.group_uuid)
         return first
     raise Conflict("could not start the conversation; try again")
 
 
-def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> ReadPosition | None:
+async def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> ReadPosition | None:
     """Everything shown is read. The other member's pages hear how far (for "Seen"), the
     owner's other pages that nothing is unread. None if it already was all read."""
-    reader, other = require_member(ctx, owner, group_uuid)
+    reader, other = await require_member(ctx, owner, group_uuid)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    position = ctx.store.mark_read(reader, other, group_uuid, format_timestamp(ctx.clock()))
+    now = format_timestamp(ctx.clock())
+    position = await ctx.store.mark_read(reader, other, group_uuid, now)
     if position is not None:
-        ctx.events.publish(other, read_event(position))
-        ctx.events.publish(reader, {"type": "inbox", "group": group_uuid})
+        await publish(ctx, other, read_event(position))
+        await publish(ctx, reader, {"type": "inbox", "group": group_uuid})
     return position
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -31,7 +32,7 @@ class Idempotency:
     fingerprint_key: bytes  # the request's fingerprint is an HMAC: the text stays unguessable
 
 
-def post_message(
+async def post_message(
     ctx: MessagingContext,
     users: Directory,
     sender: UserRef,
@@ -49,27 +50,28 @@ def post_message(
     recipient: UserRef | None = None
     if group_uuid is not None:
         group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-        _, other = require_member(ctx, sender.uuid, group_uuid)
+        _, other = await require_member(ctx, sender.uuid, group_uuid)
     else:
         assert handle is not None
-        found = users.by_handle(handle)
+        # PostgreSQL, blocking: on a thread (only a send to a handle, not one into a group).
+        found = await asyncio.to_thread(users.by_handle, handle)
         if found.uuid == sender.uuid:
             raise Invalid("you cannot send a message to yourself", field="handle")
         recipient = UserRef(found.uuid, found.handle, found.display_name)
         other = recipient.uuid
-    require_no_block(ctx, sender, other)  # before the claim: a refused send writes nothing
+    await require_no_block(ctx, sender, other)  # before the claim: a refused send writes nothing
     identity = None
     if key is not None:
         if idempotency is None:
             raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
-        identity = _claim(ctx, idempotency, sender, key, text, group_uuid, handle)
+        identity = await _claim(ctx, idempotency, sender, key, text, group_uuid, handle)
     if recipient is not None:
-        return start_conversation(ctx, sender, recipient, text, identity)
+        return await start_conversation(ctx, sender, recipient, text, identity)
     assert group_uuid is not None
-    return send_message(ctx, sender, group_uuid, text, identity)
+    return await send_message(ctx, sender, group_uuid, text, identity)
 
 
-def _claim(
+async def _claim(
     ctx: MessagingContext,
     idempotency: Idempotency,
     sender: UserRef,
@@ -90,7 +92,7 @@ def _claim(
     }
     body = json.dumps(request, sort_keys=True).encode()
     fingerprint = hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
-    held = idempotency.store.claim(
+    held = await idempotency.store.claim(
         sender.uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
     )
     if held.fingerprint != fingerprint:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from starlette.concurrency import run_in_threadpool
 
 from cruddur.api import session
 from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session, user_of
@@ -165,8 +164,7 @@ async def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
 
 async def _inbox(runtime: Runtime, user: UserRef) -> dict[str, Any]:
     """The inbox pane, beside any conversation at desktop widths."""
-    reads = runtime.require_reads()
-    page = await messaging.list_inbox_async(runtime.messaging, reads, user.uuid, INBOX_PAGE)
+    page = await messaging.list_inbox(runtime.messaging, user.uuid, INBOX_PAGE)
     rows = [ConversationPublic.of(entry) for entry in page.items]
     return {"rows": rows, "next_cursor": page.next_cursor}
 
@@ -180,7 +178,7 @@ def new_page(request: Request, runtime: RuntimeDep, to: str = "") -> Response:
 
 
 @router.post("/messages/new")
-def start(
+async def start(
     request: Request,
     runtime: RuntimeDep,
     handle: Annotated[str, Form(max_length=64)] = "",
@@ -188,11 +186,11 @@ def start(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     session.check_csrf(request, csrf)
-    user = page_user(request, runtime)
+    user = await reading_user(request, runtime)
     if user is None:
         return to_signin()
     try:
-        sent = post_message(runtime.messaging, runtime.users, user, message, handle=handle)
+        sent = await post_message(runtime.messaging, runtime.users, user, message, handle=handle)
     except (Invalid, NotFound, Forbidden, TooManyAttempts) as exc:  # Forbidden: blocked
         page = render(request, "new.html", user, status_of(exc), error=exc.message,
                       handle=handle, message=message)  # fmt: skip
@@ -205,14 +203,14 @@ async def conversation_page(group: str, request: Request, runtime: RuntimeDep) -
     user = await reading_user(request, runtime)
     if user is None:
         return to_signin()
-    ctx, reads = runtime.messaging, runtime.require_reads()
+    ctx = runtime.messaging
     try:
         # Reading only: a GET changes nothing. The page's script marks it read by a POST.
-        row = await messaging.get_conversation_async(ctx, reads, user.uuid, group)
-        page = await messaging.list_messages_async(ctx, reads, user.uuid, group, PAGE)
+        row = await messaging.get_conversation(ctx, user.uuid, group)
+        page = await messaging.list_messages(ctx, user.uuid, group, PAGE)
     except (NotFound, Invalid):
         return not_found(request, user)
-    blockers = await run_in_threadpool(ctx.blocks.blockers_between, user.uuid, row.other.uuid)
+    blockers = await ctx.blocks.blockers_between(user.uuid, row.other.uuid)
     return render(request, "messages.html", user, **await _inbox(runtime, user),
                   group=row.group_uuid, other=row.other,
                   messages=[MessagePublic.of(m) for m in page.items],

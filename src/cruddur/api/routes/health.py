@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from cruddur.api.deps import RuntimeDep
 from cruddur.api.errors import error_response
@@ -25,19 +26,20 @@ async def healthz() -> HealthPublic:
     response_model=HealthPublic,
     responses={503: {"model": ErrorBody, "description": "a backend is down"}},
 )
-def readyz(runtime: RuntimeDep) -> HealthPublic | JSONResponse:
+async def readyz(runtime: RuntimeDep) -> HealthPublic | JSONResponse:
     """Ready when DynamoDB (the table) and the users database both answer."""
     problems = []
-    store = runtime.store
-    checks = (
-        ("dynamodb", lambda: store.table.call("DescribeTable", {"TableName": store.table.name})),
-        ("users_database", runtime.users.ping),
-    )
-    for name, check in checks:
-        try:
-            check()
-        except CruddurError as exc:
-            problems.append(ErrorDetail(code="unavailable", message=exc.message, field=name))
+    table = runtime.store.table
+    try:
+        await table.call("DescribeTable", {"TableName": table.name})
+    except CruddurError as exc:
+        problems.append(ErrorDetail(code="unavailable", message=exc.message, field="dynamodb"))
+    try:
+        await run_in_threadpool(runtime.users.ping)  # PostgreSQL, blocking
+    except CruddurError as exc:
+        problems.append(
+            ErrorDetail(code="unavailable", message=exc.message, field="users_database")
+        )
     if problems:
         return error_response(503, problems)
     return HealthPublic(status="ready")

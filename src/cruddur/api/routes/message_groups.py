@@ -1,4 +1,8 @@
-"""The inbox: conversations, newest activity first; marking one read; saying you are typing."""
+"""The inbox: conversations, newest activity first; marking one read; saying you are typing.
+
+Every route of the messaging API is async: DynamoDB is awaited on the event loop, so a request
+takes no hop through the thread pool (services/ports.py says what stays blocking).
+"""
 
 from __future__ import annotations
 
@@ -24,10 +28,7 @@ async def list_message_groups(
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
-    # async: the read is awaited on the event loop (the async wire), no hop through a thread.
-    page = await messaging.list_inbox_async(
-        runtime.messaging, runtime.require_reads(), user.uuid, limit, cursor
-    )
+    page = await messaging.list_inbox(runtime.messaging, user.uuid, limit, cursor)
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 
@@ -37,26 +38,24 @@ async def get_message_group(
 ) -> ConversationPublic:
     """One conversation as your inbox shows it, with how far the other member has read
     (`other_read_until`, `other_read_at`: "Seen"). Shown even while you block them."""
-    entry = await messaging.get_conversation_async(
-        runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid
-    )
+    entry = await messaging.get_conversation(runtime.messaging, user.uuid, message_group_uuid)
     return ConversationPublic.of(entry)
 
 
 @router.post(
     "/api/message_groups/{message_group_uuid}/read", status_code=status.HTTP_204_NO_CONTENT
 )
-def mark_read(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def mark_read(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Mark every message of the conversation read."""
-    messaging.mark_read(runtime.messaging, user.uuid, message_group_uuid)
+    await messaging.mark_read(runtime.messaging, user.uuid, message_group_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
     "/api/message_groups/{message_group_uuid}/typing", status_code=status.HTTP_204_NO_CONTENT
 )
-def typing(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def typing(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Tell the other member you are typing: their open page shows it for a few seconds.
     Nothing is stored; send it again every few seconds while typing (rate-limited)."""
-    notify_typing(runtime.messaging, user, message_group_uuid)
+    await notify_typing(runtime.messaging, user, message_group_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

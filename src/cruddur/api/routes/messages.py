@@ -39,24 +39,25 @@ async def list_messages(
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older.
     How far the other member has read is on the conversation (`GET /api/message_groups/{id}`)."""
-    # async: the read is awaited on the event loop (the async wire), no hop through a thread.
-    page = await messaging.list_messages_async(
-        runtime.messaging, runtime.require_reads(), user.uuid, message_group_uuid, limit, cursor
+    page = await messaging.list_messages(
+        runtime.messaging, user.uuid, message_group_uuid, limit, cursor
     )
     return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
 
 
 @router.get("/api/messages/{message_group_uuid}/{message_uuid}")
-def get_message(
+async def get_message(
     message_group_uuid: str, message_uuid: str, user: CurrentUser, runtime: RuntimeDep
 ) -> MessagePublic:
     """One message (as it reads now: edited, or deleted)."""
-    found = editing.get_message(runtime.messaging, user.uuid, message_group_uuid, message_uuid)
+    found = await editing.get_message(
+        runtime.messaging, user.uuid, message_group_uuid, message_uuid
+    )
     return MessagePublic.of(found)
 
 
 @router.patch("/api/messages/{message_group_uuid}/{message_uuid}", responses=CHANGE_RESPONSES)
-def edit_message(
+async def edit_message(
     message_group_uuid: str,
     message_uuid: str,
     body: MessageEdit,
@@ -65,7 +66,7 @@ def edit_message(
 ) -> MessagePublic:
     """Edit your own message: its text changes, `edited_at` is set; both members see it live,
     and if it is the conversation's last message, the inbox previews follow."""
-    edited = editing.edit_message(
+    edited = await editing.edit_message(
         runtime.messaging, user, message_group_uuid, message_uuid, body.message
     )
     return MessagePublic.of(edited)
@@ -76,12 +77,12 @@ def edit_message(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={403: CHANGE_RESPONSES[403]},
 )
-def delete_message(
+async def delete_message(
     message_group_uuid: str, message_uuid: str, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
     """Delete your own message: it stays in place as a tombstone (`deleted`, no text).
     Deleting it again changes nothing."""
-    editing.delete_message(runtime.messaging, user, message_group_uuid, message_uuid)
+    await editing.delete_message(runtime.messaging, user, message_group_uuid, message_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -90,7 +91,7 @@ def delete_message(
     status_code=status.HTTP_201_CREATED,
     responses={409: {"model": ErrorBody, "description": "Idempotency-Key reused"}},
 )
-def create_message(
+async def create_message(
     body: MessageCreate,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -104,7 +105,7 @@ def create_message(
 ) -> MessageCreatedPublic:
     """Send into a conversation (message_group_uuid) or to a user (handle): it is started
     if the two of you have none yet."""
-    message = post_message(
+    message = await post_message(
         runtime.messaging,
         runtime.users,
         user,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
@@ -20,27 +21,28 @@ def user_short(handle: str, runtime: RuntimeDep, _: CurrentUser) -> UserPublic:
     return UserPublic.of(runtime.users.by_handle(handle))
 
 
-def _user(runtime: Runtime, handle: str) -> UserRef:
-    found = runtime.users.by_handle(handle)
+async def _user(runtime: Runtime, handle: str) -> UserRef:
+    # PostgreSQL, blocking: on a thread, then the block itself on the loop.
+    found = await run_in_threadpool(runtime.users.by_handle, handle)
     return UserRef(found.uuid, found.handle, found.display_name)
 
 
 @router.post("/api/users/@{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
-def block_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def block_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Block a user: no messages either way (403 `blocked`) and your inbox hides your
     conversation with them, until you unblock them. Blocking twice changes nothing."""
-    blocking.block(runtime.messaging, user, _user(runtime, handle))
+    await blocking.block(runtime.messaging, user, await _user(runtime, handle))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/api/users/@{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
-def unblock_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def unblock_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Unblock a user: your conversation with them shows again."""
-    blocking.unblock(runtime.messaging, user, _user(runtime, handle))
+    await blocking.unblock(runtime.messaging, user, await _user(runtime, handle))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/api/blocks", tags=["users"])
-def list_blocks(user: CurrentUser, runtime: RuntimeDep) -> list[BlockPublic]:
+async def list_blocks(user: CurrentUser, runtime: RuntimeDep) -> list[BlockPublic]:
     """The users you block."""
-    return [BlockPublic.of(b) for b in blocking.blocks_of(runtime.messaging, user)]
+    return [BlockPublic.of(b) for b in await blocking.blocks_of(runtime.messaging, user)]
