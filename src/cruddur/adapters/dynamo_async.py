@@ -103,8 +103,7 @@ class AsyncTable:
         *,
         write: bool = False,
     ) -> dict[str, Any]:
-        """One DynamoDB call. Errors whose code is in `passthrough` stay DynamoError for the
-        caller to read; every other failure becomes a typed error."""
+        """DynamoTable.call, awaited: the same translation of errors, the same meter."""
         with translated(self.name, passthrough):
             response = await self.wire.call(action, payload)
         self.meter.add(response.get("ConsumedCapacity"), write=write)
@@ -117,13 +116,7 @@ class AsyncTable:
 
     async def put_new(self, item: items.Item, passthrough: tuple[str, ...] = ()) -> None:
         """Write an item whose key must be new (the condition fails on an existing one)."""
-        args = {
-            "TableName": self.name,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(pk)",
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        await self.call("PutItem", args, passthrough, write=True)
+        await self.call("PutItem", queries.put_new_args(self.name, item), passthrough, write=True)
 
     async def get(self, key: Key, projection: str | None = None) -> items.Item | None:
         answer = await self.call("GetItem", queries.get_args(self.name, key, projection))

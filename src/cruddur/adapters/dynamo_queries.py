@@ -28,6 +28,16 @@ def get_args(table: str, key: keys.Key, projection: str | None = None) -> dict[s
     return args
 
 
+def put_new_args(table: str, item: items.Item) -> dict[str, Any]:
+    """A put whose key must be new: the condition fails on an existing item."""
+    return {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+
+
 def messages_query(
     table: str, group_uuid: str, limit: int, start: keys.Key | None
 ) -> dict[str, Any]:

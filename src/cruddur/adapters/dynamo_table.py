@@ -37,13 +37,7 @@ class DynamoTable:
 
     def put_new(self, item: items.Item, passthrough: tuple[str, ...] = ()) -> None:
         """Write an item whose key must be new (the condition fails on an existing one)."""
-        args = {
-            "TableName": self.name,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(pk)",
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        self.call("PutItem", args, passthrough, write=True)
+        self.call("PutItem", queries.put_new_args(self.name, item), passthrough, write=True)
 
     def get(self, key: Key, projection: str | None = None) -> items.Item | None:
         item = self.call("GetItem", queries.get_args(self.name, key, projection)).get("Item")
