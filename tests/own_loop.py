@@ -39,3 +39,23 @@ def run(work: Coroutine[Any, Any, T] | Callable[[], Awaitable[T]]) -> T:
 
         work = call()
     return asyncio.run_coroutine_threadsafe(work, _the_loop()).result(TIMEOUT)
+
+
+def in_own_thread(work: Callable[[], T]) -> T:
+    """`work()` in a thread with no event loop, as in a fresh process (a command line, a script
+    that calls `asyncio.run`): after the browser tests, the main thread may still hold one."""
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(work())
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=TIMEOUT)
+    if failure:
+        raise failure[0]
+    return result[0]

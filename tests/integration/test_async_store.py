@@ -18,7 +18,7 @@ from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
 from tests.conftest import NewStore
 from tests.integration.helpers import drain
-from tests.own_loop import run
+from tests.own_loop import in_own_thread, run
 
 
 def test_pages_walk_the_conversation_and_the_inbox(
@@ -105,9 +105,10 @@ def test_no_credentials_fail_at_once_as_unavailable(store: DynamoStore):
 def test_a_store_open_in_one_loop_is_closed_there_before_another_uses_it(store: DynamoStore):
     run(store.query_inbox("someone", 5))  # open on the tests' loop
     with pytest.raises(RuntimeError, match="another event loop"):
-        asyncio.run(store.query_inbox("someone", 5))
+        in_own_thread(lambda: asyncio.run(store.query_inbox("someone", 5)))
     run(store.close())
-    assert asyncio.run(_inbox_then_close(store)) == ([], None)  # reopened in the new loop
+    reopened = in_own_thread(lambda: asyncio.run(_inbox_then_close(store)))
+    assert reopened == ([], None)  # in the new loop
 
 
 async def _inbox_then_close(store: DynamoStore) -> object:

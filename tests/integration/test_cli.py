@@ -13,11 +13,15 @@ from click.testing import CliRunner
 from cruddur import demo
 from cruddur.cli import main
 from tests.boto import client_of
+from tests.own_loop import in_own_thread
 from tests.own_loop import run as settle
 
 
 def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    # As from a shell: the commands that read or seed run their coroutines with asyncio.run.
+    return in_own_thread(
+        lambda: CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    )
 
 
 def target(settings) -> list[str]:
@@ -159,7 +163,9 @@ def test_the_cli_shows_ciphertext_unless_asked_to_decrypt(store, settings):
     assert f"@{demo.ADA.handle}: {said}" in plain
     # Without the key (another data dir, no KMS) --decrypt fails clearly, and prints nothing.
     other = [*target(settings), "--data-dir", str(settings.data_dir) + "-elsewhere"]
-    refused = CliRunner().invoke(main, ["ddb", "get-conversation", group, "--decrypt", *other])
+    refused = in_own_thread(
+        lambda: CliRunner().invoke(main, ["ddb", "get-conversation", group, "--decrypt", *other])
+    )
     assert refused.exit_code == 1
     assert "[unreadable]" in refused.output
     assert said not in refused.output
