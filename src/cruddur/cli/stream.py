@@ -40,7 +40,7 @@ def stream() -> None:
     "--poll-interval",
     field="stream_poll_interval",
     type=click.FloatRange(min=0.001),
-    help="Seconds to wait when the stream has nothing new.",
+    help="Seconds between reads of the stream (sooner only to catch up on a backlog).",
 )
 @handle_errors
 def run(
