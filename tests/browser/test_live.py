@@ -205,6 +205,15 @@ def test_the_inbox_loads_more_on_scroll_and_suggests_people(browser: Browser, si
     expect(rows).to_have_count(25)
     groups = page.locator("#inbox li").evaluate_all("items => items.map(i => i.dataset.group)")
     assert len(set(groups)) == 25
+    # A new conversation arrives live: the list refreshes as long as it was (it used to fold
+    # back to its first 20), the newcomer on top; the row it pushed down is one scroll away.
+    newcomer = site.signup("newcomer")
+    site.send(newcomer, message="hello from a newcomer", handle=bob.handle)
+    expect(rows.first).to_contain_text("hello from a newcomer")
+    expect(rows).to_have_count(25)
+    page.mouse.wheel(0, -10_000)  # up, then down again: a scroll to the end loads more
+    page.mouse.wheel(0, 10_000)
+    expect(rows).to_have_count(26)
     page.goto("/messages/new")
     page.get_by_label("To (handle or name)").press_sequentially("zor")
     expect(page.locator("#suggestions option")).to_have_count(1)

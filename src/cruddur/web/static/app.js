@@ -112,7 +112,11 @@ function setupInbox() {
   const total = () => [...list.querySelectorAll(".badge")]
     .reduce((sum, b) => sum + Number(b.dataset.count || 0), 0);
   async function reload(event) {
-    const { data, headers } = await getJSON("/api/message_groups?limit=20");
+    // As many rows as are shown (the first page at least): a live refresh after "load more"
+    // must not fold the list back to its first page under the reader's eyes.
+    const shown = list.querySelectorAll("li[data-group]").length;
+    const limit = Math.min(100, Math.max(20, shown));
+    const { data, headers } = await getJSON(`/api/message_groups?limit=${limit}`);
     list.replaceChildren(...data.map((row) => inboxRow(row, selected)));
     if (!data.length) list.append(el("li", { class: "empty" }, "No conversations yet."));
     next = headers.get("X-Next-Cursor");
