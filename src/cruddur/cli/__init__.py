@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from cruddur.heap import return_large_blocks
+from cruddur.heap import tune_malloc
 
 # Each command's module, imported when the command is named: `cruddur serve` then carries
 # neither alembic (db, up), boto3's types (ddb) nor the price table (cost) for its lifetime.
@@ -56,4 +56,4 @@ def main(log_level: str) -> None:
     )
     for noisy in ("botocore", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return_large_blocks()
+    tune_malloc()
