@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import capacity, default_config, overhead, report, scaling, sealing, throughput
+from bench import (
+    capacity,
+    default_config,
+    lambda_import,
+    overhead,
+    report,
+    scaling,
+    sealing,
+    throughput,
+)
 from bench.rig import rig
 from cruddur import bootstrap
 from cruddur.heap import freeze_startup_heap
@@ -27,6 +36,7 @@ class Plan:
     large: tuple[int, int] = (100_000, 5_000)
     scaling: bool = True  # step (4), most of a full run's time
     default_config: bool = True  # step (5), `cruddur up` cold and warm, keyed and not
+    lambda_import_runs: int = 15  # step (6), fresh interpreters of each kind
 
 
 TINY = Plan(
@@ -36,6 +46,7 @@ TINY = Plan(
     capacity_messages=5,
     warm_up_rounds=2,
     large=(300, 40),
+    lambda_import_runs=3,
 )
 
 
@@ -86,6 +97,8 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
             results["default_config"] = default_config.measure(
                 Path(work), plan.iterations, plan.messages, max(plan.client_counts)
             )
+    step("(6) the Lambda handler's cold import beside `import boto3` …")
+    results["lambda_import"] = lambda_import.measure(plan.lambda_import_runs)
     step("done")
     results["targets"] = report.check_targets(results)
     return results

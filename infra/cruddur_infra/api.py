@@ -61,6 +61,7 @@ class ApiStack(cdk.Stack):
         }
         environment = {
             "CRUDDUR_TABLE_NAME": data.table.table_name,
+            "CRUDDUR_DATA_SET": data.data_set,
             "CRUDDUR_AUTH_MODE": deploy.auth_mode,
             "CRUDDUR_COOKIE_SECURE": "true",
             "REDIS_URL": redis_url,

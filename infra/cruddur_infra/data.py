@@ -80,6 +80,7 @@ class DataStack(cdk.Stack):
         cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
         cdk.CfnOutput(self, "MessageKeyArn", value=self.message_key.key_arn)
         self.allowed_regions = ",".join(deploy.allowed_regions)
+        self.data_set = deploy.data_set
 
     def _retained_key(self, id: str, description: str) -> kms.Key:
         # Rotated yearly by KMS; kept when the stack goes: what it encrypted must stay readable.
@@ -100,7 +101,7 @@ class DataStack(cdk.Stack):
             conditions={
                 "StringEquals": {
                     f"kms:EncryptionContext:{name}": value
-                    for name, value in message_key_context(self.table.table_name).items()
+                    for name, value in message_key_context(self.data_set).items()
                 }
             },
         )

@@ -1,9 +1,16 @@
 """`make lambda`: dist/lambda.zip holds exactly the modules the stream handler imports.
 
-The module list is not written by hand: a fresh interpreter imports the handler and reports
-what it loaded. Standard library and boto3's family come from the Lambda runtime; cruddur's own
-modules go into the zip; anything else is refused, because it would need a wheel built for the
-Lambda platform and would cost the cold start (budget: import ≤ 250 ms, zip ≤ 5 MB).
+A fresh interpreter imports the handler and reports what it loaded. Standard library and
+boto3's family come from the Lambda runtime; cruddur's own modules go into the zip; anything
+else is refused, because it would need a wheel built for the Lambda platform and would cost the
+cold start.
+
+What the gate checks is deterministic: the loaded cruddur modules are exactly `HANDLER_MODULES`
+(a change to the handler's imports is a reviewed change to that list: nothing of the web, SQL,
+crypto or Redis client comes in unnoticed) and the zip stays under `MAX_ZIP_BYTES`. The cold
+import's time is printed, beside `import boto3` timed in alternating fresh interpreters of the
+same Python, and never judged here: this machine's speed moves 2× from hour to hour, so a fixed
+limit in milliseconds would fail on a slow hour. `make bench` reports the same ratio.
 """
 
 from __future__ import annotations
@@ -27,7 +34,39 @@ RUNTIME_DISTRIBUTIONS = frozenset(
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "dist" / "lambda.zip"
 MAX_ZIP_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_MS = 250.0
+# Exactly what importing the handler loads of cruddur: the processor, the inbox writer, the wire
+# and the RESP publisher. Nothing of api/, web/, services/, the users directory, sealing
+# (cryptography) or redis-py.
+HANDLER_MODULES = frozenset(
+    {
+        "cruddur",
+        "cruddur.adapters",
+        "cruddur.adapters.aws_clients",
+        "cruddur.adapters.capacity",
+        "cruddur.adapters.dynamo_errors",
+        "cruddur.adapters.dynamo_items",
+        "cruddur.adapters.dynamo_queries",
+        "cruddur.adapters.dynamo_table",
+        "cruddur.adapters.dynamo_wire",
+        "cruddur.adapters.inbox_updates",
+        "cruddur.adapters.sigv4",
+        "cruddur.domain",
+        "cruddur.domain.keys",
+        "cruddur.domain.model",
+        "cruddur.errors",
+        "cruddur.events",
+        "cruddur.events.hub",
+        "cruddur.events.publishing",
+        "cruddur.events.resp",
+        "cruddur.heap",
+        "cruddur.production",
+        "cruddur.stream",
+        "cruddur.stream.lambda_handler",
+        "cruddur.stream.processor",
+        "cruddur.stream.records",
+        "cruddur.stream.settings",
+    }
+)
 # A fixed time for every entry: the same sources give the same zip, byte for byte, so the
 # CDK asset hash changes only when the code does.
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -56,7 +95,26 @@ class PackagingError(RuntimeError):
 class Scan:
     import_ms: float
     own_files: dict[str, Path]  # path inside the zip → source file
+    own_modules: frozenset[str]
     runtime: frozenset[str]
+
+    def check_modules(self, expected: frozenset[str] = HANDLER_MODULES) -> None:
+        """The handler loads exactly the expected cruddur modules, no more and no fewer."""
+        extra, missing = self.own_modules - expected, expected - self.own_modules
+        if extra or missing:
+            raise PackagingError(
+                "the stream handler's imports changed: "
+                + "; ".join(
+                    part
+                    for part in (
+                        extra and "now loads " + ", ".join(sorted(extra)),
+                        missing and "no longer loads " + ", ".join(sorted(missing)),
+                    )
+                    if part
+                )
+                + ". If that is meant (and none of it is the web, SQL, crypto or a Redis"
+                " client), update HANDLER_MODULES in infra/cruddur_infra/lambda_package.py."
+            )
 
 
 def scan(module: str = HANDLER_MODULE) -> Scan:
@@ -71,6 +129,7 @@ def scan(module: str = HANDLER_MODULE) -> Scan:
     ).stdout
     report = json.loads(out)
     own: dict[str, Path] = {}
+    own_modules: set[str] = set()
     runtime: set[str] = set()
     foreign: list[str] = []
     source_root = ROOT / "src"
@@ -79,6 +138,7 @@ def scan(module: str = HANDLER_MODULE) -> Scan:
         if name == "cruddur" or name.startswith("cruddur."):
             path = Path(info["file"])
             own[path.relative_to(source_root).as_posix()] = path
+            own_modules.add(name)
         elif dists and dists <= RUNTIME_DISTRIBUTIONS:
             runtime |= dists
         elif name.partition(".")[0] not in {"__main__", "__mp_main__", "_distutils_hack"}:
@@ -88,9 +148,9 @@ def scan(module: str = HANDLER_MODULE) -> Scan:
             "the stream handler imports modules the Lambda runtime lacks: "
             + "; ".join(foreign[:10])
             + ". Keep the handler's imports to the standard library, boto3 and cruddur's own"
-            " lean modules (the import must stay under 250 ms)."
+            " lean modules (each costs the cold start)."
         )
-    return Scan(report["import_ms"], own, frozenset(runtime))
+    return Scan(report["import_ms"], own, frozenset(own_modules), frozenset(runtime))
 
 
 def write_zip(files: dict[str, Path], out: Path) -> int:
@@ -106,9 +166,46 @@ def write_zip(files: dict[str, Path], out: Path) -> int:
     return out.stat().st_size
 
 
-def import_times(runs: int = 7) -> list[float]:
-    """Cold imports of the handler, each in a fresh interpreter."""
-    return [scan().import_ms for _ in range(runs)]
+_TIME_IMPORT = (
+    "import time; s = time.perf_counter(); import {module}; print(time.perf_counter() - s)"
+)
+
+
+def _cold_import_ms(module: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", _TIME_IMPORT.format(module=module)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+    ).stdout
+    return float(out) * 1000
+
+
+@dataclass(frozen=True)
+class ImportTimes:
+    """Cold imports of the handler and of boto3 alone, alternating in fresh interpreters, so
+    both see the same hour of this machine."""
+
+    handler_ms: list[float]
+    boto3_ms: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.handler_ms) / statistics.median(self.boto3_ms)
+
+    @property
+    def extra_ms(self) -> float:
+        return statistics.median(self.handler_ms) - statistics.median(self.boto3_ms)
+
+
+def import_times(runs: int = 7) -> ImportTimes:
+    handler, boto3 = [], []
+    for _ in range(runs):
+        handler.append(_cold_import_ms(HANDLER_MODULE))
+        boto3.append(_cold_import_ms("boto3"))
+    return ImportTimes(handler, boto3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,26 +215,35 @@ def main(argv: list[str] | None = None) -> int:
         "(boto3 comes from the runtime) and report its size and cold import time.",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: dist/lambda.zip")
-    parser.add_argument("--runs", type=int, default=7, help="cold imports to time (default 7)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        help="cold imports of each to time, for the printed figure (default 5; 0: none)",
+    )
     args = parser.parse_args(argv)
     try:
         found = scan()
+        found.check_modules()
     except PackagingError as exc:
         print(f"make lambda: {exc}", file=sys.stderr)
         return 1
     size = write_zip(found.own_files, args.out)
-    times = import_times(args.runs)
-    median = statistics.median(times)
-    print(f"{args.out.relative_to(ROOT)}: {len(found.own_files)} modules, handler {HANDLER}")
+    shown = args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out
+    print(f"{shown}: {len(found.own_files)} modules, handler {HANDLER}")
     print(f"  zip size     {size / 1024:8.1f} KiB   (limit {MAX_ZIP_BYTES // 1024 // 1024} MiB)")
-    print(
-        f"  cold import  {median:8.1f} ms    median of {len(times)} fresh interpreters, "
-        f"range {min(times):.0f}–{max(times):.0f} ms (limit {MAX_IMPORT_MS:.0f} ms)"
-    )
     print(f"  from the runtime: {', '.join(sorted(found.runtime))}")
-    if size > MAX_ZIP_BYTES or median > MAX_IMPORT_MS:
-        print("make lambda: over budget", file=sys.stderr)
+    if size > MAX_ZIP_BYTES:
+        print("make lambda: the zip is over its size limit", file=sys.stderr)
         return 1
+    if args.runs:
+        times = import_times(args.runs)
+        print(
+            f"  cold import  {statistics.median(times.handler_ms):8.1f} ms    "
+            f"`import boto3` {statistics.median(times.boto3_ms):.1f} ms: "
+            f"×{times.ratio:.2f}, +{times.extra_ms:.1f} ms "
+            f"(medians of {args.runs} alternating fresh interpreters; a figure, not a gate)"
+        )
     return 0
 
 

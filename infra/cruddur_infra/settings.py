@@ -16,6 +16,9 @@ class DeploySettings:
     region: str = "us-east-1"
     account: str | None = None  # unset: the account of the credentials `cdk deploy` runs with
     table_name: str = "cruddur-messages"
+    # What the data keys are bound to (CRUDDUR_DATA_SET): keep it when a restored table takes
+    # over under another table_name (docs/operations.md); another deployment takes another.
+    data_set: str = "cruddur-messages"
     billing_mode: str = "PAY_PER_REQUEST"  # or PROVISIONED
     read_capacity: int = 5
     write_capacity: int = 5
@@ -57,6 +60,7 @@ class DeploySettings:
             region=str(get("region", os.environ.get("CDK_DEFAULT_REGION") or cls.region)),
             account=_optional(get("account", os.environ.get("CDK_DEFAULT_ACCOUNT"))),
             table_name=str(get("table_name", cls.table_name)),
+            data_set=str(get("data_set", cls.data_set)),
             billing_mode=str(get("billing_mode", cls.billing_mode)).upper(),
             read_capacity=int(str(get("read_capacity", cls.read_capacity))),
             write_capacity=int(str(get("write_capacity", cls.write_capacity))),

@@ -105,7 +105,7 @@ def build_table(settings: Settings, meter: CapacityMeter | None = None) -> Dynam
 
 def build_sealer(settings: Settings, table: DynamoTable | None = None) -> Sealer:
     table = table or build_table(settings)
-    return Sealer(DataKeys(table, Envelope(build_wrapping(settings))))
+    return Sealer(DataKeys(table, Envelope(build_wrapping(settings)), data_set=settings.data_set))
 
 
 def build_store(

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".data")
     table_name: str = "cruddur-messages"
+    # The stable name of the data set the table holds: data keys are bound to it, not to the
+    # table's name, so a backup restored under another table name opens with the same keys.
+    # Keep it when the table is restored or renamed; give another deployment another one.
+    data_set: str = Field(default="cruddur-messages", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     aws_endpoint_url: str | None = Field(
         default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL", "CRUDDUR_AWS_ENDPOINT_URL")
     )

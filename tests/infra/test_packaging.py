@@ -27,6 +27,28 @@ def test_the_zip_holds_the_processor_and_nothing_of_the_web_sql_or_passwords(tmp
     assert scanned.runtime <= lambda_package.RUNTIME_DISTRIBUTIONS
 
 
+def test_the_handler_loads_exactly_the_listed_modules_and_a_new_import_is_refused():
+    scanned = lambda_package.scan()
+    scanned.check_modules()  # the list is the truth today
+    assert "cruddur.adapters.sealing" not in scanned.own_modules  # no crypto in the Lambda
+    with pytest.raises(lambda_package.PackagingError, match=r"now loads cruddur\.stream\.lambda_h"):
+        scanned.check_modules(lambda_package.HANDLER_MODULES - {"cruddur.stream.lambda_handler"})
+    with pytest.raises(lambda_package.PackagingError, match=r"no longer loads cruddur\.api"):
+        scanned.check_modules(lambda_package.HANDLER_MODULES | {"cruddur.api"})
+
+
+def test_make_lambda_prints_the_import_time_and_never_fails_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    # The slowest hour imaginable: the import takes ten seconds, boto3's five.
+    slow = lambda_package.ImportTimes([10_000.0] * 3, [5_000.0] * 3)
+    monkeypatch.setattr(lambda_package, "import_times", lambda runs: slow)
+    assert lambda_package.main(["--out", str(tmp_path / "l.zip"), "--runs", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "10000.0 ms" in printed
+    assert "×2.00" in printed
+
+
 def test_the_same_sources_give_the_same_zip(tmp_path: Path):
     files = lambda_package.scan().own_files
     lambda_package.write_zip(files, tmp_path / "a.zip")

@@ -322,8 +322,10 @@ def test_only_the_api_may_use_the_message_key_and_only_for_this_tables_data_keys
     assert sorted(grant["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
     required = grant["Condition"]["StringEquals"]
     assert required["kms:EncryptionContext:purpose"] == "cruddur-messages data key"
-    assert "kms:EncryptionContext:table" in required
+    # Bound to the data set, not the table's name: a table restored under another name opens.
     env = {e["Name"]: e["Value"] for e in _container(cdk_out)["Environment"]}
+    assert required["kms:EncryptionContext:data_set"] == env["CRUDDUR_DATA_SET"]
+    assert "kms:EncryptionContext:table" not in required
     assert message_key in json.dumps(env["CRUDDUR_KMS_KEY_IDS"])
 
     # The stream processor copies sealed previews: nothing on the message key, and its only

@@ -8,6 +8,10 @@ from it (sealing.py). `rotate` starts a new generation at once; every process se
 newest within `refresh` seconds, and older generations stay to open what they sealed.
 
 KMS is called once per generation per process (an unwrap on first use), never per message.
+
+A wrapped key is bound to the *data set* it serves (`CRUDDUR_DATA_SET`), not to the table's
+name: DynamoDB restores a backup only into a table of another name, and the restored copy must
+open with the keys the deployment holds. A key wrapped for another data set still does not.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +37,7 @@ KEY_ID_BYTES = 8  # 6 bytes of epoch milliseconds first, so the ids sort by age;
 STAMP_BYTES = 6
 MAX_AGE = 30 * 86_400.0
 REFRESH = 60.0
+DEFAULT_DATA_SET = "cruddur-messages"
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,14 @@ class DataKeys:
         table: DynamoTable,
         envelope: Envelope,
         *,
+        data_set: str = DEFAULT_DATA_SET,
         clock: Callable[[], float] = time.time,
         max_age: float = MAX_AGE,
         refresh: float = REFRESH,
     ) -> None:
         self.table = table
         self.envelope = envelope
+        self.data_set = data_set
         self.clock = clock
         self.max_age = max_age
         self.refresh = refresh
@@ -153,18 +160,30 @@ class DataKeys:
         item = self.table.get(keys.data_key_key(key_id.hex()))
         if item is None:
             raise Unreadable(f"data key {key_id.hex()} is not in the table")
-        return self.envelope.unwrap(items.binary(item["wrapped_key"]["B"]), self._context(key_id))
+        key, found = self.envelope.unwrap(items.binary(item["wrapped_key"]["B"]))
+        if not _binds(found, self._context(key_id)):
+            raise Unreadable("a wrapped data key belongs to another data set or key id")
+        return key
 
     def _context(self, key_id: bytes) -> dict[str, str]:
-        # Bound into the wrapped key: it unwraps only as this table's key of this id.
-        return {**message_key_context(self.table.name), "key_id": key_id.hex()}
+        # Bound into the wrapped key: it unwraps only as this data set's key of this id.
+        return {**message_key_context(self.data_set), "key_id": key_id.hex()}
 
 
 def _stamp(key_id: bytes) -> int:
     return int.from_bytes(key_id[:STAMP_BYTES], "big")
 
 
-def message_key_context(table: str) -> dict[str, str]:
+def message_key_context(data_set: str) -> dict[str, str]:
     """The encryption context every wrapped data key carries (besides its id): the stack's
     grant on the KMS key requires it, so the key serves nothing else."""
-    return {"purpose": "cruddur-messages data key", "table": table}
+    return {"purpose": "cruddur-messages data key", "data_set": data_set}
+
+
+def _binds(found: Mapping[str, str], expected: Mapping[str, str]) -> bool:
+    """Whether a wrapped key's context (authenticated by the SDK) is the one expected. Keys
+    wrapped before data sets had a name carry the table's instead, which was the data set's
+    name when they were made (the default table's is the default data set's)."""
+    if "data_set" not in found and "table" in found:
+        found = {**found, "data_set": found["table"]}
+    return all(found.get(name) == value for name, value in expected.items())

@@ -76,14 +76,12 @@ class Envelope:
             )
         return bytes(blob)
 
-    def unwrap(self, blob: bytes, context: Mapping[str, str]) -> bytes:
+    def unwrap(self, blob: bytes) -> tuple[bytes, dict[str, str]]:
+        """The key and the encryption context it was wrapped with. The SDK authenticates the
+        context it finds; that it is the one expected is the caller's to say."""
         with _failures("unwrap a data key"):
             key, header = self._sdk.decrypt(source=blob, key_provider=self.wrapping.for_decrypt())
-        # The SDK authenticates the context it finds; that it is the one we expect is ours to say.
-        found = header.encryption_context
-        if any(found.get(name) != value for name, value in context.items()):
-            raise Unreadable("a wrapped data key belongs to another table or key id")
-        return bytes(key)
+        return bytes(key), dict(header.encryption_context)
 
 
 @contextmanager

@@ -32,7 +32,11 @@ def keys() -> None:
 
 def _data_keys(settings: Settings, wrapping: Wrapping | None = None) -> DataKeys:
     table = bootstrap.build_table(settings, CapacityMeter())
-    return DataKeys(table, Envelope(wrapping or bootstrap.build_wrapping(settings)))
+    return DataKeys(
+        table,
+        Envelope(wrapping or bootstrap.build_wrapping(settings)),
+        data_set=settings.data_set,
+    )
 
 
 @keys.command("rotate")
