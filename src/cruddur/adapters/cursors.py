@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 
+from cruddur.domain import constant_time
 from cruddur.domain.keys import Key
 from cruddur.errors import InvalidCursor
 
@@ -50,7 +51,7 @@ class CursorCodec:
         if len(parts) != 3 or parts[0] != VERSION:
             raise InvalidCursor()
         _, payload, mac = parts
-        if not hmac.compare_digest(mac, self._mac(scope, payload)):
+        if not constant_time.equal(self._mac(scope, payload), mac):
             raise InvalidCursor()
         try:
             key = json.loads(_b64decode(payload))

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
+from cruddur.domain import constant_time
 from cruddur.errors import Forbidden
 
 SESSION_COOKIE = "cruddur_session"
@@ -86,7 +87,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
         raise CsrfRefused("this request came from another site")
     expected = _sign(request, _binding(request))
-    if not submitted or not hmac.compare_digest(expected, submitted):
+    if not submitted or not constant_time.equal(expected, submitted):
         raise CsrfRefused("this form has expired or did not come from this site; reload it")
 
 

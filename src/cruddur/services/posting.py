@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 from cruddur.adapters.users import normalize_handle
+from cruddur.domain import constant_time
 from cruddur.domain.model import Claim, Message, MessageIdentity, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid
@@ -95,7 +96,7 @@ async def _claim(
     held = await idempotency.store.claim(
         sender.uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
     )
-    if held.fingerprint != fingerprint:
+    if not constant_time.equal(held.fingerprint, fingerprint):
         raise Conflict(
             "this Idempotency-Key was used with another request", field="Idempotency-Key"
         )
