@@ -32,6 +32,7 @@ from cruddur.adapters.inbox_updates import InboxUpdates
 from cruddur.adapters.jwks import KeySource, StaticKeys
 from cruddur.adapters.message_edits import MessageEdits
 from cruddur.adapters.passwords import DEFAULT_SLOTS, Passwords
+from cruddur.adapters.revocations import RevocationTable
 from cruddur.adapters.sealing import Sealer
 from cruddur.adapters.shared_state import LocalState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
@@ -44,6 +45,7 @@ from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, NoEvents
 from cruddur.services.limits import Limits, rules_from
 from cruddur.services.posting import Idempotency
+from cruddur.services.revocations import Revocations
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -241,7 +243,10 @@ def build_accounts(
         by_sub=TtlCache(60.0),
         passwords=Passwords(settings.password_hash_slots or DEFAULT_SLOTS),
         limits=limits,
-        sessions=limits.state if limits is not None else LocalState(),
+        revocations=Revocations(
+            RevocationTable(build_table(settings)),
+            limits.state if limits is not None else LocalState(),
+        ),
     )
 
 

@@ -94,14 +94,14 @@ def test_the_csrf_header_of_a_cookie_session_refuses_every_hostile_value(api: Ap
         assert browser.get("/api/me").status_code == 200
         for raw in HEADER_VALUES:
             response = browser.post(
-                f"/api/message_groups/{group}/read", headers={"X-CSRF-Token": raw}
+                f"/api/message_groups/{group}/read", headers={b"X-CSRF-Token": raw}
             )
             _no_500(response)
             assert response.status_code == 403
         for value in HEADER_SAFE:
             response = browser.post(
                 f"/api/message_groups/{group}/read",
-                headers={"X-CSRF-Token": value.encode("utf-8")},
+                headers={b"X-CSRF-Token": value.encode("utf-8")},
             )
             _no_500(response)
         for value in TEXT_VALUES[:6]:  # the pages' own forms
@@ -119,12 +119,12 @@ def _bearers() -> Iterator[bytes]:
 
 def test_bearer_tokens_and_session_cookies_refuse_every_hostile_value(api: Api):
     for header in _bearers():
-        _no_500(api.http.get("/api/me", headers={"Authorization": header}))
+        _no_500(api.http.get("/api/me", headers={b"Authorization": header}))
     for value in HEADER_SAFE:
         with httpx.Client(base_url=api.url, timeout=30) as client:
             raw = value.encode("utf-8")
-            _no_500(client.get("/api/me", headers={"Cookie": b"cruddur_session=" + raw}))
-            page = client.get("/", headers={"Cookie": b"cruddur_session=" + raw})
+            _no_500(client.get("/api/me", headers={b"Cookie": b"cruddur_session=" + raw}))
+            page = client.get("/", headers={b"Cookie": b"cruddur_session=" + raw})
             assert page.status_code == 303  # to the sign-in page, as without a cookie
 
 

@@ -105,6 +105,9 @@ def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
         for script in demo.SCRIPTS:
             for line in script.lines:
                 assert line[:16] not in scanned
+        # A session signed out stays signed out across the restart below.
+        signed_out = _sign_in(first_url)
+        assert httpx.post(f"{first_url}/api/auth/logout", headers=signed_out).status_code == 204
         # The other instance has its own data: that conversation is not there.
         other = httpx.get(f"{second_url}/api/messages/{group}", headers=_sign_in(second_url))
         assert other.status_code == 404
@@ -120,5 +123,6 @@ def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
         assert not any("loaded" in line for line in lines)  # demo data is loaded once
         messages = httpx.get(f"{again_url}/api/messages/{group}", headers=_sign_in(again_url))
         assert [m["message"] for m in messages.json()] == ["kept across restarts"]
+        assert httpx.get(f"{again_url}/api/me", headers=signed_out).status_code == 401
     finally:
         _stop(again)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import redis
 
+from cruddur.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +54,13 @@ class RedisState:
             return 0
         return int(value) if value is not None else 0
 
+    def read(self, *keys: str) -> list[int]:
+        try:
+            found = self._redis.mget(keys)
+        except redis.RedisError as exc:
+            raise Unavailable("the shared state (Redis) did not answer") from exc
+        return [int(value) if value is not None else 0 for value in found]
+
     def window(self, key: str, previous: str, ttl: float, by: int) -> tuple[int, int]:
         try:
             pipe = self._redis.pipeline(transaction=True)
@@ -67,11 +76,13 @@ class RedisState:
             return 0, 0
         return int(found[0] or 0), int(found[-1] or 0)
 
-    def flag(self, key: str, ttl: float) -> None:
+    def flag(self, key: str, ttl: float) -> bool:
         try:
             self._redis.set(key, 1, ex=max(1, int(ttl + 0.999)))
         except redis.RedisError as exc:
             self._failed(exc)
+            return False
+        return True
 
     def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
         # A sorted set of holders scored by when their lease ends: stale ones drop out even if

@@ -6,7 +6,8 @@ every key, so nothing grows without bound, and the in-process one is also capped
 hold no personal data: the callers hash what they count by.
 
 If Redis does not answer, limits fail open (the request proceeds, a warning is logged at most
-every few seconds): a cache outage must not take sign-in and sending down with it.
+every few seconds): a cache outage must not take sign-in and sending down with it. `read` is
+for callers that must fail closed instead (the deny-list): it raises `Unavailable`.
 """
 
 from __future__ import annotations
@@ -32,13 +33,18 @@ class SharedState(Protocol):
 
     def get(self, key: str) -> int: ...
 
+    def read(self, *keys: str) -> list[int]:
+        """The values of `keys` at once (0: absent); `Unavailable` if they cannot be read,
+        never a guess."""
+        ...
+
     def window(self, key: str, previous: str, ttl: float, by: int) -> tuple[int, int]:
         """Add `by` (0: nothing) to `key` as `incr` does, and read `previous`, at once: a
         sliding window's two counts in one round trip."""
         ...
 
-    def flag(self, key: str, ttl: float) -> None:
-        """Set `key` for `ttl` seconds."""
+    def flag(self, key: str, ttl: float) -> bool:
+        """Set `key` for `ttl` seconds; False if the state could not be reached."""
         ...
 
     def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
@@ -89,6 +95,10 @@ class LocalState:
         with self._lock:
             return self._live(key)
 
+    def read(self, *keys: str) -> list[int]:
+        with self._lock:
+            return [self._live(key) for key in keys]
+
     def window(self, key: str, previous: str, ttl: float, by: int) -> tuple[int, int]:
         with self._lock:
             value = self._live(key) + by
@@ -96,10 +106,11 @@ class LocalState:
                 self._store(key, ttl, value)
             return value, self._live(previous)
 
-    def flag(self, key: str, ttl: float) -> None:
+    def flag(self, key: str, ttl: float) -> bool:
         with self._lock:
             self._values.pop(key, None)
             self._store(key, ttl, 1)
+        return True
 
     def lease(self, key: str, holder: str, ttl: float, most: int) -> bool:
         with self._lock:

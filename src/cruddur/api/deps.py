@@ -59,9 +59,13 @@ async def user_of(runtime: Runtime, token: str) -> User:
     (it may read the users database). Unauthorized or Forbidden otherwise."""
     accounts = runtime.accounts
     user = accounts.recently_verified(token)
-    if user is None:
-        user = await run_in_threadpool(accounts.authenticate, token)
-    return user
+    if user is not None:
+        revoked = accounts.revoked_in_memory(token)
+        if revoked is None:  # Redis, or a cache to fill from the table: not on the loop
+            revoked = await run_in_threadpool(accounts.is_revoked, token)
+        if not revoked:
+            return user
+    return await run_in_threadpool(accounts.authenticate, token)
 
 
 CurrentUser = Annotated[UserRef, Depends(current_user)]

@@ -8,6 +8,7 @@
 | idempotency| IDEM#{user}#{sha256(key)} | IDEM                        |
 | data key   | DATAKEY                   | {key_id}: hex, time-ordered |
 | block      | BLOCK#{owner}             | USER#{blocked}              |
+| revocation | REVOKED                   | {sha256(token)}             |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ IDEMPOTENCY_SK = "IDEM"
 DATA_KEY_PK = "DATAKEY"
 BLOCK_PREFIX = "BLOCK#"
 USER_PREFIX = "USER#"
+REVOKED_PK = "REVOKED"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -64,6 +66,12 @@ def idempotency_key(user_uuid: str, key_digest: str) -> Key:
 
 def data_key_key(key_id: str) -> Key:
     return {"pk": DATA_KEY_PK, "sk": key_id}
+
+
+def revocation_key(token_digest: str) -> Key:
+    # One partition: signed-out tokens live at most a token's lifetime, and the partition is
+    # read whole only when a cache in front of it starts empty.
+    return {"pk": REVOKED_PK, "sk": token_digest}
 
 
 def is_message_pk(pk: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 import uuid
@@ -10,13 +9,13 @@ from dataclasses import dataclass, field
 
 from cruddur.adapters.cache import TtlCache
 from cruddur.adapters.passwords import Passwords
-from cruddur.adapters.shared_state import LocalState, SharedState
 from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.users import UsersDirectory, login_key
 from cruddur.domain.model import User
 from cruddur.domain.text import refuse_controls
-from cruddur.errors import Forbidden, Unauthorized
+from cruddur.errors import Forbidden, Unauthorized, Unavailable
 from cruddur.services.limits import Limits
+from cruddur.services.revocations import Revocations
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,8 @@ class Accounts:
     )
     passwords: Passwords = field(default_factory=Passwords)
     limits: Limits | None = None  # None: no rate limits (operators' tools)
-    # Signed-out tokens, shared by every API process (Redis) when REDIS_URL is set.
-    sessions: SharedState = field(default_factory=LocalState)
+    # Signed-out tokens: in the table, with the shared state (Redis or this process) in front.
+    revocations: Revocations | None = None  # None: nothing is ever signed out (tools, tests)
 
     def _issuer(self) -> TokenIssuer:
         if self.issuer is None:
@@ -95,12 +94,26 @@ class Accounts:
         return Session(user, token, issuer.ttl_seconds)
 
     def recently_verified(self, token: str) -> User | None:
-        """The token's user if it was verified moments ago, has not expired since and was not
-        signed out: no I/O but the revocation check (shared state)."""
+        """The token's user if it was verified moments ago and has not expired since, from
+        memory only. Whether it was signed out since is `is_revoked`'s to say."""
         seen = self.by_token.get(token)
-        if seen is None or seen[1] <= time.time() or self.is_revoked(token):
+        if seen is None or seen[1] <= time.time():
             return None
         return seen[0]
+
+    def user_of(self, token: str) -> User:
+        """The token's user, from memory when it was verified moments ago (blocking I/O
+        otherwise: call it off the event loop)."""
+        user = self.recently_verified(token)
+        if user is not None and not self.is_revoked(token):
+            return user
+        return self.authenticate(token)
+
+    def revoked_in_memory(self, token: str) -> bool | None:
+        """`is_revoked` when it needs no I/O; None when it does."""
+        if self.revocations is None:
+            return False
+        return self.revocations.answer_in_memory(token)
 
     def sign_out(self, token: str) -> User:
         """End the session of `token` everywhere: every API process refuses it from now until
@@ -108,13 +121,16 @@ class Accounts:
         user = self.authenticate(token)
         seen = self.by_token.get(token)  # authenticate just put (user, expiry) there
         expires_at = seen[1] if seen else time.time() + 86_400
-        self.sessions.flag(_revoked_key(token), max(1.0, expires_at - time.time()))
+        if self.revocations is None:
+            raise Unavailable("signing out needs the deny-list, which this process lacks")
+        self.revocations.revoke(token, max(1.0, expires_at - time.time()), expires_at)
         self.by_token.put(token, (user, 0.0))  # the fast path must not serve it either
         log.info("signed out user=%s", user.uuid)
         return user
 
     def is_revoked(self, token: str) -> bool:
-        return self.sessions.get(_revoked_key(token)) > 0
+        """Whether `token` was signed out; Unavailable when that cannot be known."""
+        return self.revocations is not None and self.revocations.is_revoked(token)
 
     def authenticate(self, token: str) -> User:
         """Verify the token and find its user (may fetch keys or query the users database)."""
@@ -130,8 +146,3 @@ class Accounts:
             self.by_sub.put(claims.sub, user)
         self.by_token.put(token, (user, claims.expires_at))
         return user
-
-
-def _revoked_key(token: str) -> str:
-    # The token's digest, not the token: the deny-list must not be a list of usable tokens.
-    return f"cruddur:revoked:{hashlib.sha256(token.encode()).hexdigest()}"

@@ -8,6 +8,7 @@ the users directory (PostgreSQL, and rarely on the send path) is a blocking call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from cruddur.domain import keys
@@ -95,4 +96,18 @@ class Claims(Protocol):
 class Directory(Protocol):
     def by_handle(self, handle: str) -> User:
         """NotFound when nobody has the handle."""
+        ...
+
+
+class RevocationStore(Protocol):
+    """Signed-out tokens, durably (by digest): what survives every restart."""
+
+    def revoke(self, token_digest: str, expires_at: float) -> None: ...
+
+    def is_revoked(self, token_digest: str) -> bool:
+        """Unavailable when it cannot be read: the caller fails closed."""
+        ...
+
+    def live(self) -> Iterator[tuple[str, float]]:
+        """Every revocation not yet expired: (digest, seconds it still has to live)."""
         ...

@@ -41,7 +41,7 @@ def page_user(request: Request, runtime: Runtime) -> UserRef | None:
     if not token:
         return None
     try:
-        user = runtime.accounts.recently_verified(token) or runtime.accounts.authenticate(token)
+        user = runtime.accounts.user_of(token)
     except (Unauthorized, Forbidden):
         return None
     return UserRef(user.uuid, user.handle, user.display_name)
