@@ -32,7 +32,12 @@ pytestmark = pytest.mark.attack
 PASSWORD = "correct horse battery"
 UP = [sys.executable, "-m", "cruddur", "--log-level", "WARNING", "up", "--port", "0", "--no-seed"]
 RSS_LIMIT_MB = 400
-LAG_LIMIT_S = 1.0
+# The uninvolved pair's lag under attack, judged against the same pair's lag measured quietly
+# at the start of the same run (this machine's speed moves 2× from hour to hour; a limit in
+# seconds failed on slow hours). A probe that never arrives fails at its ceiling.
+QUIET_PROBES = 3
+LAG_FACTOR = 15.0
+PROBE_CEILING_S = 30.0
 
 
 @dataclass
@@ -114,6 +119,7 @@ class Watch:
         self.stop = threading.Event()
         self.peak_mb = 0.0
         self.lags: list[float] = []
+        self.lost: list[str] = []  # probes that never reached the reader's inbox
         self.phases: dict[str, float] = {}
         self.phase = "start"
         self.detail: list[tuple[str, int, int]] = []  # (phase, send ms, lag ms)
@@ -134,6 +140,15 @@ class Watch:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=30)
+
+    def quiet_baseline(self) -> float:
+        """The pair's lag before any attack: the worst of the first few probes."""
+        deadline = time.monotonic() + QUIET_PROBES * PROBE_CEILING_S
+        while len(self.lags) < QUIET_PROBES:
+            assert time.monotonic() < deadline, "the quiet probes never finished"
+            time.sleep(0.05)
+        self.phase = "under attack"
+        return max(self.lags[:QUIET_PROBES])
 
     def mark(self, phase: str) -> None:
         """The peak so far, at the end of a phase: where memory goes, if it goes."""
@@ -160,11 +175,14 @@ class Watch:
                 sent = self.target.record(http.post("/api/messages", json=body, headers=sender))
                 assert sent.status_code == 201, sent.text
                 sent_in = time.monotonic() - sent_at
-                while time.monotonic() - sent_at < 5:
+                while True:
                     rows = self.target.record(
                         http.get("/api/message_groups", params={"limit": 5}, headers=reader)
                     ).json()
                     if any(row["message"] == text for row in rows):
+                        break
+                    if time.monotonic() - sent_at > PROBE_CEILING_S:
+                        self.lost.append(text)
                         break
                     time.sleep(0.02)
                 self.lags.append(time.monotonic() - sent_at)
@@ -179,6 +197,7 @@ def _flood(count: int, workers: int, action: Callable[[int], None]) -> None:
 
 def test_the_system_holds_under_abuse(target: Target):
     with target.client() as http, Watch(target, http) as watch:
+        quiet = watch.quiet_baseline()
         victim_uuid, victim, victim_auth = _signup(target, http)
         _, _, attacker = _signup(target, http)
         watch.mark("before")
@@ -203,16 +222,19 @@ def test_the_system_holds_under_abuse(target: Target):
         assert target.record(login).status_code == 429  # even the right password, from here
         watch.mark("login flood")
 
-        # Sign-up flood from one address: 10 an hour pass, the rest are refused.
+        # Sign-up flood from one address: 10 an hour pass, the rest are refused. Counted here,
+        # not in target.statuses, which the lag probe's sends (201s too) add to meanwhile.
+        signups: Counter[int] = Counter()
+
         def sign_up(_: int) -> None:
             handle = f"f{uuid.uuid4().hex[:12]}"
             body = {"handle": handle, "display_name": "F", "email": f"{handle}@example.org"}
-            target.record(http.post("/api/auth/signup", json=body | {"password": PASSWORD}))
+            response = http.post("/api/auth/signup", json=body | {"password": PASSWORD})
+            signups[target.record(response).status_code] += 1
 
-        before = Counter(target.statuses)
         _flood(60, 8, sign_up)
-        created = target.statuses[201] - before[201]
-        refused = sum(target.statuses[s] - before[s] for s in (429, 503))
+        created = signups[201]
+        refused = signups[429] + signups[503]
         assert created <= 6  # 10 an hour from one address: 4 were made above
         assert created + refused == 60
         watch.mark("sign-up flood")
@@ -294,20 +316,27 @@ def test_the_system_holds_under_abuse(target: Target):
         assert target.record(http.post("/api/auth/logout", headers=attacker)).status_code == 204
         assert target.record(http.get("/api/me", headers=attacker)).status_code == 401
 
-        time.sleep(3)  # the lag probe keeps running past the floods
+        # The lag probe keeps running past the floods: two more probes after the last one.
+        probes = len(watch.lags)
+        deadline = time.monotonic() + 3 * PROBE_CEILING_S
+        while len(watch.lags) < probes + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     assert victim_uuid
     server_errors = {s: n for s, n in target.statuses.items() if s >= 500 and s != 503}
     assert server_errors == {}, target.statuses
     assert watch.peak_mb < RSS_LIMIT_MB, f"peak RSS {watch.peak_mb:.0f} MB: {watch.phases}"
     assert watch.lags, "the uninvolved pair never measured"
-    assert max(watch.lags) < LAG_LIMIT_S, (
-        f"inbox lag of an uninvolved user: {max(watch.lags):.2f} s; probes (phase, send ms, "
-        f"lag ms) {watch.detail}"
+    assert watch.lost == [], f"probes that never arrived: {watch.lost}"
+    worst = max(watch.lags[QUIET_PROBES:])
+    assert worst < LAG_FACTOR * quiet, (
+        f"inbox lag of an uninvolved user: {worst:.2f} s under attack, {quiet:.2f} s quiet "
+        f"(limit ×{LAG_FACTOR:.0f}); probes (phase, send ms, lag ms) {watch.detail}"
     )
     print(  # the figures, for the README (pytest -s, or make attack)
         f"\nattack: peak RSS {watch.peak_mb:.0f} MB; uninvolved inbox lag max "
-        f"{max(watch.lags) * 1000:.0f} ms over {len(watch.lags)} probes; statuses "
+        f"{worst * 1000:.0f} ms under attack (×{worst / quiet:.1f} the quiet "
+        f"{quiet * 1000:.0f} ms) over {len(watch.lags)} probes; statuses "
         f"{dict(sorted(target.statuses.items()))}; peak RSS by phase {watch.phases};"
         f" probes (phase, send ms, lag ms) {watch.detail}"
     )

@@ -72,7 +72,7 @@ def test_a_deny_list_that_cannot_be_read_is_a_503_not_a_pass(
         cache.stop()
         # The table is gone too (its name changed under the process): nothing can say
         # whether this token was signed out.
-        api.runtime.accounts.revocations.store.table.name = "no-such-table"  # type: ignore[union-attr, attr-defined]
+        api.runtime.accounts.revocations.store.table.name = "no-such-table"  # type: ignore[union-attr]
         refused = api.http.get("/api/me", headers=ada.auth)
         assert refused.status_code == 503
         assert refused.json()["errors"][0]["code"]
