@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 Event = dict[str, Any]
+# Events may have been missed (the hub lost its connection a while): refetch what is shown.
+RESYNC = "resync"
 
 
 class Publisher(Protocol):

@@ -76,6 +76,8 @@ async def _stream(
             try:
                 event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
             except TimeoutError:
+                if task.done():  # the subscription ended: end the stream, the browser
+                    return  # reconnects (and refetches) rather than listen to nothing
                 event = {"type": "keep-alive"}
             # Signed out (here or in another process): the stream ends with the session.
             if await run_in_threadpool(runtime.accounts.is_revoked, token):

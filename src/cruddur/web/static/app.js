@@ -60,7 +60,13 @@ const listeners = [];
 function onEvent(listener) { listeners.push(listener); }
 function live() {
   const source = new EventSource("/web/events");
-  source.onmessage = (e) => { const event = JSON.parse(e.data); listeners.forEach((l) => l(event)); };
+  // "resync": the server's subscription was lost a while and events may be missing, so the
+  // page refetches as on a new connection.
+  source.onmessage = (e) => {
+    const event = JSON.parse(e.data);
+    const shown = event.type === "resync" ? { type: "connected" } : event;
+    listeners.forEach((l) => l(shown));
+  };
   source.onopen = () => listeners.forEach((l) => l({ type: "connected" }));
   // This session was signed out (in this tab or another): the server ended the stream.
   source.addEventListener("signed_out", () => { source.close(); location.assign("/signin"); });
