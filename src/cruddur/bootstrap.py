@@ -246,6 +246,7 @@ def build_accounts(
         revocations=Revocations(
             RevocationTable(build_table(settings)),
             limits.state if limits is not None else LocalState(),
+            settings.table_name,
         ),
     )
 

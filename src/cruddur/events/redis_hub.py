@@ -10,6 +10,7 @@ without a word is noticed too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -61,10 +62,8 @@ class RedisHub:
             except (RedisError, OSError) as exc:
                 self._warn(exc)
             finally:
-                try:
+                with contextlib.suppress(RedisError, OSError):  # the connection is gone already
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
-                except (RedisError, OSError):
-                    pass  # the connection is gone already
             missed = True
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter only
             delay = min(delay * 2, RETRY_MOST)

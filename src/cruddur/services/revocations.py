@@ -27,7 +27,7 @@ from cruddur.services.ports import RevocationStore
 
 log = logging.getLogger(__name__)
 PREFIX = "cruddur:revoked:"
-COMPLETE = "cruddur:revoked-complete"
+COMPLETE = "cruddur:revoked-complete:"  # + the table's name: one Redis may serve several
 # Longer than any token lives: once every live revocation is copied in, each later one is
 # added as it happens, so the cache stays complete until it is lost (then the marker is too).
 COMPLETE_TTL = 2 * 86_400.0
@@ -39,9 +39,10 @@ def token_digest(token: str) -> str:
 
 
 class Revocations:
-    def __init__(self, store: RevocationStore, cache: SharedState) -> None:
+    def __init__(self, store: RevocationStore, cache: SharedState, scope: str) -> None:
         self.store = store
         self.cache = cache
+        self.complete = COMPLETE + scope
         self._filling = threading.Lock()
         self._unflagged: dict[str, float] = {}  # digest → expiry, not in the cache yet
 
@@ -65,7 +66,7 @@ class Revocations:
         would take I/O (a round trip to Redis, or filling the cache)."""
         if not self.cache.in_process or self._unflagged:
             return None
-        revoked, complete = self.cache.read(PREFIX + token_digest(token), COMPLETE)
+        revoked, complete = self.cache.read(PREFIX + token_digest(token), self.complete)
         if revoked:
             return True
         return False if complete else None
@@ -75,7 +76,7 @@ class Revocations:
         if self._unflagged and not self._catch_up():
             return self.store.is_revoked(digest)
         try:
-            revoked, complete = self.cache.read(PREFIX + digest, COMPLETE)
+            revoked, complete = self.cache.read(PREFIX + digest, self.complete)
         except Unavailable:
             # The cache is away: ask the table itself (Unavailable from it fails closed).
             return self.store.is_revoked(digest)
@@ -93,5 +94,5 @@ class Revocations:
             for digest, remaining in self.store.live():
                 self.cache.flag(PREFIX + digest, remaining)
                 count += 1
-            self.cache.flag(COMPLETE, COMPLETE_TTL)
+            self.cache.flag(self.complete, COMPLETE_TTL)
         log.info("revocations cache filled from the table: %d signed-out sessions", count)
