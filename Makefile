@@ -63,7 +63,7 @@ typecheck: setup ## mypy --strict
 	$(BIN)/mypy
 
 test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 quick: setup ## every test but the slow ones (browsers, servers, synths, floods): a fast loop
 	$(BIN)/pytest -m "not slow"
