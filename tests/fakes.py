@@ -21,7 +21,7 @@ from cruddur.domain.model import (
     User,
     UserRef,
 )
-from cruddur.errors import Conflict, NotFound, PairExists
+from cruddur.errors import Conflict, Forbidden, NotFound, PairExists
 from cruddur.services.context import MessagingContext
 from cruddur.services.ports import BlockList, Claims, Conversations, Directory, Edits
 
@@ -72,14 +72,16 @@ class FakeConversations:
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return self.rows.get((owner_uuid, group_uuid))
 
-    async def put_message(self, message: Message) -> None:
+    async def put_message(self, message: Message) -> Message:
         stored = self.messages.setdefault(message.group_uuid, {})
         if message.sort_key in stored:
-            if stored[message.sort_key] != message:
+            held = stored[message.sort_key]
+            if held.sender.uuid != message.sender.uuid:
                 raise Conflict("a different message is stored under this key")
-            return
+            return held
         self.writes.append(f"message {message.message_uuid}")
         stored[message.sort_key] = message
+        return message
 
     async def find_pair(self, user_a: str, user_b: str) -> str | None:
         return self.pairs.get(frozenset((user_a, user_b)))
@@ -141,7 +143,7 @@ class FakeEdits:
     ) -> Message:
         found = await self.get(group_uuid, message_uuid)
         if found.sender.uuid != author_uuid:
-            raise NotFound("no such message", field="message_uuid")
+            raise Forbidden("only its author can change a message")
         if found.deleted:
             raise Conflict("this message was deleted", field="message_uuid")
         edited = replace(found, text=text, edited_at=edited_at, rev=found.rev + 1)
@@ -154,7 +156,7 @@ class FakeEdits:
     ) -> None:
         found = await self.get(group_uuid, message_uuid)
         if found.sender.uuid != author_uuid:
-            raise NotFound("no such message", field="message_uuid")
+            raise Forbidden("only its author can change a message")
         gone = replace(found, text="", deleted=True, edited_at=deleted_at, rev=found.rev + 1)
         self.conversations.writes.append(f"delete {message_uuid}")
         self.conversations.messages[group_uuid][found.sort_key] = gone
@@ -184,6 +186,9 @@ class FakeClaims:
 
     async def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         return self.held.setdefault((user_uuid, key), claim)
+
+    async def held_claim(self, user_uuid: str, key: str) -> Claim | None:
+        return self.held.get((user_uuid, key))
 
 
 @dataclass

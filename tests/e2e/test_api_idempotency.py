@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, running
 
 
 def _post_concurrently(
@@ -88,3 +88,69 @@ def test_without_a_key_each_post_is_a_new_message(api: Api):
     group = api.send(ada, message="same", handle=bob.handle)["message_group_uuid"]
     api.send(ada, message="same", message_group_uuid=group)
     assert len(_messages(api, ada.auth, group)) == 2
+
+
+def _keyed(api: Api, auth: dict[str, str], body: dict[str, Any], key: str):
+    return api.http.post("/api/messages", json=body, headers={**auth, "Idempotency-Key": key})
+
+
+def test_a_replay_after_an_edit_a_deletion_or_a_block_answers_as_the_first_attempt(api: Api):
+    ada, bob = api.signup(), api.signup()
+    group = api.send(ada, handle=bob.handle, message="hi")["message_group_uuid"]
+    body = {"message": "the first words", "message_group_uuid": group}
+    first = _keyed(api, ada.auth, body, "replay-after-change")
+    assert first.status_code == 201
+    message = first.json()["uuid"]
+
+    edited = api.http.patch(
+        f"/api/messages/{group}/{message}", json={"message": "better words"}, headers=ada.auth
+    )
+    assert edited.status_code == 200
+    again = _keyed(api, ada.auth, body, "replay-after-change")
+    assert again.status_code == 201, again.text  # not 409: the same key and body
+    assert again.json()["uuid"] == message
+    assert again.json()["message"] == "better words"  # the message as it now stands
+
+    assert api.http.delete(f"/api/messages/{group}/{message}", headers=ada.auth).status_code == 204
+    gone = _keyed(api, ada.auth, body, "replay-after-change")
+    assert gone.status_code == 201, gone.text
+    assert gone.json()["uuid"] == message
+    assert gone.json()["deleted"] is True
+    assert not gone.json()["message"]
+
+    # Stored, then the recipient blocks the sender: the replay still answers as the first did.
+    start = {"message": "before the block", "handle": bob.handle}
+    stored = _keyed(api, ada.auth, start, "replay-after-block")
+    assert stored.status_code == 201
+    assert api.http.post(f"/api/users/@{ada.handle}/block", headers=bob.auth).status_code in {
+        200,
+        201,
+        204,
+    }
+    replay = _keyed(api, ada.auth, start, "replay-after-block")
+    assert replay.status_code == 201, replay.text
+    assert replay.json()["uuid"] == stored.json()["uuid"]
+    # A new key is refused as any new send is, and writes nothing.
+    before = api.table_items()
+    fresh = _keyed(api, ada.auth, start, "new-after-block")
+    assert fresh.status_code == 403
+    assert api.table_items() == before
+    assert len(_messages(api, ada.auth, group)) == 3  # hi, the edited one, the one before
+
+
+def test_a_send_refused_by_the_limit_writes_no_claim_and_a_replay_of_a_stored_one_passes(
+    settings, store
+):
+    with running(settings, store, limit_send_per_minute=3) as api:
+        ada, bob = api.signup(), api.signup()
+        group = api.send(ada, handle=bob.handle, message="one")["message_group_uuid"]
+        body = {"message": "two", "message_group_uuid": group}
+        assert _keyed(api, ada.auth, body, "within").status_code == 201
+        api.send(ada, message_group_uuid=group, message="three")
+        before = api.table_items()
+        refused = _keyed(api, ada.auth, {**body, "message": "four"}, "past-the-limit")
+        assert refused.status_code == 429
+        assert api.table_items() == before  # no idempotency claim left behind
+        replay = _keyed(api, ada.auth, body, "within")
+        assert replay.status_code == 201, replay.text  # stored before the limit: as it was
+        assert api.table_items() == before

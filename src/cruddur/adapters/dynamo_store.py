@@ -50,17 +50,20 @@ class DynamoStore:
                 return done.value  # type: ignore[no-any-return]
 
     # -- C: send into a group ---------------------------------------------------------------
-    async def put_message(self, message: Message) -> None:
+    async def put_message(self, message: Message) -> Message:
         await self.table.ready_to_seal()
         item = items.message_item(message, self.sealer)
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
-            # already stored (a retried request): then the write has happened and we are done.
+            # already stored (a retried request): then the write has happened, and the answer is
+            # the message as it now stands (edited or deleted since, maybe).
             await self.table.put_new(item, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             stored = await self.get_message(message.group_uuid, message.sort_key)
-            if stored != message:
+            if stored is None or stored.sender.uuid != message.sender.uuid:
                 raise Conflict("a different message is stored under this key") from None
+            return stored
+        return message
 
     async def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
         key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}

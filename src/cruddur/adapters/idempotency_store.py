@@ -61,6 +61,12 @@ class IdempotencyStore:
             return _claim(held)
         return claim
 
+    async def held_claim(self, user_uuid: str, key: str) -> Claim | None:
+        item = await self.table.get(keys.idempotency_key(user_uuid, digest(key)))
+        if item is None or int(item[keys.EXPIRES_AT]["N"]) < int(time.time()):
+            return None  # TTL deletion lags: an expired record counts as absent
+        return _claim(item)
+
 
 def _claim(item: dict[str, Any]) -> Claim:
     return Claim(

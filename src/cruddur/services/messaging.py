@@ -143,9 +143,12 @@ async def send_message(
     group_uuid: str,
     text: str,
     identity: MessageIdentity | None = None,
+    *,
+    counted: bool = False,
 ) -> Message:
-    """Pattern C, after the membership check."""
-    await count(ctx, "send", sender.uuid)
+    """Pattern C, after the membership check. `counted`: the send limit was taken already."""
+    if not counted:
+        await count(ctx, "send", sender.uuid)
     return await _send(ctx, sender, group_uuid, text, identity)
 
 
@@ -160,8 +163,9 @@ async def _send(
     members = await require_member(ctx, sender.uuid, group_uuid)
     await require_no_block(ctx, sender, members[1])
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    message = _new_message(ctx, group_uuid, sender, members, text, identity)
-    await ctx.store.put_message(message)
+    message = await ctx.store.put_message(
+        _new_message(ctx, group_uuid, sender, members, text, identity)
+    )
     log.debug("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
     return message
 
@@ -172,13 +176,16 @@ async def start_conversation(
     recipient: UserRef,
     text: str,
     identity: MessageIdentity | None = None,
+    *,
+    counted: bool = False,
 ) -> Message:
     """Pattern F: the first message to a user, or the next one if the pair already talks."""
     text = clean_message(text, ctx.max_chars)
     if sender.uuid == recipient.uuid:
         raise Invalid("you cannot start a conversation with yourself", field="handle")
     await require_no_block(ctx, sender, recipient.uuid)
-    await count(ctx, "send", sender.uuid)
+    if not counted:
+        await count(ctx, "send", sender.uuid)
     for attempt in range(START_TRIES):
         existing = await ctx.store.find_pair(sender.uuid, recipient.uuid)
         if existing is not None:

@@ -40,9 +40,10 @@ class Conversations(Protocol):
         """The owner's row of the group: None when the owner is not a member."""
         ...
 
-    async def put_message(self, message: Message) -> None:
-        """Stored once: the same message again is a no-op, a different one under its key a
-        Conflict."""
+    async def put_message(self, message: Message) -> Message:
+        """Stored once. A retried request's message (its key is taken, by the same author) is
+        not written again: the answer is the message as it now stands (edited since, or a
+        tombstone). Another author's message under its key is a Conflict."""
         ...
 
     async def find_pair(self, user_a: str, user_b: str) -> str | None: ...
@@ -90,6 +91,10 @@ class BlockList(Protocol):
 class Claims(Protocol):
     async def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         """Record `claim` for (user, key) unless a live record exists: the record that holds."""
+        ...
+
+    async def held_claim(self, user_uuid: str, key: str) -> Claim | None:
+        """The live record for (user, key), if any; nothing is written."""
         ...
 
 

@@ -12,9 +12,9 @@ from cruddur.adapters.users import normalize_handle
 from cruddur.domain import constant_time
 from cruddur.domain.model import Claim, Message, MessageIdentity, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
-from cruddur.errors import Conflict, Invalid
+from cruddur.errors import Blocked, Conflict, Invalid, NotFound, TooManyAttempts
 from cruddur.services.blocking import require_no_block
-from cruddur.services.context import MessagingContext
+from cruddur.services.context import MessagingContext, count
 from cruddur.services.messaging import (
     new_identity,
     require_member,
@@ -60,27 +60,58 @@ async def post_message(
             raise Invalid("you cannot send a message to yourself", field="handle")
         recipient = UserRef(found.uuid, found.handle, found.display_name)
         other = recipient.uuid
-    await require_no_block(ctx, sender, other)  # before the claim: a refused send writes nothing
-    identity = None
+    fingerprint = None
     if key is not None:
         if idempotency is None:
             raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
-        identity = await _claim(ctx, idempotency, sender, key, text, group_uuid, handle)
+        fingerprint = _fingerprint(idempotency, key, text, group_uuid, handle)
+    try:
+        # Before the claim: a refused send (blocked, or past the send limit) writes nothing.
+        await require_no_block(ctx, sender, other)
+        await count(ctx, "send", sender.uuid)
+    except (Blocked, TooManyAttempts):
+        # A replay answers as the first attempt did, even if it would be refused today.
+        replayed = await _replayed(ctx, idempotency, sender, key, fingerprint, group_uuid, other)
+        if replayed is None:
+            raise
+        return replayed
+    identity = None
+    if key is not None and idempotency is not None and fingerprint is not None:
+        identity = await _claim(ctx, idempotency, sender, key, fingerprint)
     if recipient is not None:
-        return await start_conversation(ctx, sender, recipient, text, identity)
+        return await start_conversation(ctx, sender, recipient, text, identity, counted=True)
     assert group_uuid is not None
-    return await send_message(ctx, sender, group_uuid, text, identity)
+    return await send_message(ctx, sender, group_uuid, text, identity, counted=True)
 
 
-async def _claim(
+async def _replayed(
     ctx: MessagingContext,
-    idempotency: Idempotency,
+    idempotency: Idempotency | None,
     sender: UserRef,
-    key: str,
-    text: str,
+    key: str | None,
+    fingerprint: str | None,
     group_uuid: str | None,
-    handle: str | None,
-) -> MessageIdentity:
+    other: str,
+) -> Message | None:
+    """The message a first attempt with this key and body stored, as it now stands."""
+    if idempotency is None or key is None or fingerprint is None:
+        return None
+    held = await idempotency.store.held_claim(sender.uuid, key)
+    if held is None or not constant_time.equal(held.fingerprint, fingerprint):
+        return None
+    group = group_uuid or await ctx.store.find_pair(sender.uuid, other)
+    if group is None:
+        return None
+    try:
+        stored = await ctx.edits.get(group, held.identity.message_uuid)
+    except NotFound:
+        return None  # claimed, but the first attempt never wrote: this one is refused
+    return stored if stored.sender.uuid == sender.uuid else None
+
+
+def _fingerprint(
+    idempotency: Idempotency, key: str, text: str, group_uuid: str | None, handle: str | None
+) -> str:
     if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
         raise Invalid(
             f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
@@ -92,7 +123,12 @@ async def _claim(
         "handle": None if handle is None else normalize_handle(handle),
     }
     body = json.dumps(request, sort_keys=True).encode()
-    fingerprint = hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
+    return hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
+
+
+async def _claim(
+    ctx: MessagingContext, idempotency: Idempotency, sender: UserRef, key: str, fingerprint: str
+) -> MessageIdentity:
     held = await idempotency.store.claim(
         sender.uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
     )
