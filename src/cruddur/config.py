@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     # picks a free one.
     host: str = "127.0.0.1"
     port: int = Field(default=4567, ge=0, le=65535)
+    # A request's line and headers must arrive within this many seconds, its body within the
+    # next; past them 408 (a slow client cannot hold connections open). Open connections at
+    # most (live-event streams count); past it new ones get 503.
+    request_head_timeout: float = Field(default=10.0, gt=0, le=300)
+    request_body_timeout: float = Field(default=30.0, gt=0, le=600)
+    max_connections: int = Field(default=2000, ge=10)
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 

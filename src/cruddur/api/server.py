@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from cruddur.api.http_protocol import BoundedHttpToolsProtocol
+from cruddur.config import Settings
 from cruddur.errors import Unavailable
 
 
@@ -51,9 +52,15 @@ class ApiServer:
         # httptools and uvloop (dependencies) rather than h11 and asyncio's loop: measured in
         # `make bench`, a round trip that does nothing costs ~20 % less. Live-update streams
         # stay open; on stop they get a few seconds, then are closed.
+        settings = getattr(getattr(app.state, "runtime", None), "settings", None) or Settings()
         config = uvicorn.Config(
             app,
-            http=BoundedHttpToolsProtocol,  # httptools, with a bound on header size
+            # httptools, with bounds on the head's size and on how long head and body take
+            http=BoundedHttpToolsProtocol.bounded(
+                settings.request_head_timeout, settings.request_body_timeout
+            ),
+            # Past this many open connections (and requests in flight) new ones get a 503.
+            limit_concurrency=settings.max_connections,
             loop="auto",  # uvloop where it is installed
             log_level="warning",
             access_log=False,
