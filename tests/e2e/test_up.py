@@ -126,3 +126,57 @@ def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
         assert httpx.get(f"{again_url}/api/me", headers=signed_out).status_code == 401
     finally:
         _stop(again)
+
+
+def _wait_for(condition, what: str, ceiling: float = 90.0) -> None:
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {ceiling:.0f} s: {what}"
+        time.sleep(0.2)
+
+
+def _reads(url: str, auth: dict[str, str], group: str) -> list[str] | None:
+    try:
+        response = httpx.get(f"{url}/api/messages/{group}", headers=auth, timeout=5)
+    except httpx.HTTPError:
+        return None
+    return [m["message"] for m in response.json()] if response.status_code == 200 else None
+
+
+def test_up_restarts_a_dynamodb_local_that_died_and_gives_up_when_it_keeps_dying(
+    tmp_path: Path,
+):
+    process, url, _ = _start(tmp_path / "data")
+    try:
+        auth = _sign_in(url)
+        sent = httpx.post(
+            f"{url}/api/messages", json={"message": "before the crash", "handle": "dara"},
+            headers=auth,
+        )  # fmt: skip
+        group = sent.json()["message_group_uuid"]
+        (first,) = processes_owned_by(process.pid)
+        os.kill(first, signal.SIGKILL)
+        # Restarted on the same data: the API reads again, and can write.
+        _wait_for(lambda: _reads(url, auth, group) == ["before the crash"], "reads again")
+        (second,) = processes_owned_by(process.pid)
+        assert second != first
+        again = httpx.post(
+            f"{url}/api/messages", json={"message": "after", "message_group_uuid": group},
+            headers=auth,
+        )  # fmt: skip
+        assert again.status_code == 201
+        # Killed again and again, at once: it gives up and exits non-zero, leaving nothing.
+        for _ in range(4):
+            _wait_for(lambda: bool(processes_owned_by(process.pid)) or process.poll() is not None,
+                      "a DynamoDB Local to kill")  # fmt: skip
+            for pid in processes_owned_by(process.pid):
+                os.kill(pid, signal.SIGKILL)
+            _wait_for(lambda: not processes_owned_by(process.pid), "the kill")
+        assert process.wait(timeout=120) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.stdout is not None
+    process.stdout.close()
+    assert not processes_owned_by(process.pid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import click
@@ -16,8 +17,10 @@ from cruddur.cli.common import data_dir_option, handle_errors, settings_from, st
 from cruddur.cli.serve import listen_options
 from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
-from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
+from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError, Supervisor
 from cruddur.stream.runner import build_poller, start_in_thread
+
+SUPERVISE_EVERY = 1.0  # seconds between looks at the DynamoDB Local it started
 
 
 @click.command()
@@ -84,13 +87,30 @@ def up(
                     f"— open {api.url}/ in a browser, or POST {api.url}/api/auth/login"
                 )
             click.echo("Ctrl-C stops everything.")
-            stop.wait()
-        poller_stop.set()
-        thread.join(timeout=10)
+            try:
+                _supervise(stop, server)
+            finally:
+                poller_stop.set()
+                thread.join(timeout=10)
     finally:
         if server is not None:
             server.stop()
     click.echo("stopped")
+
+
+def _supervise(stop: threading.Event, server: DynamoDBLocal | None) -> None:
+    """Until Ctrl-C: restart the DynamoDB Local this command started if it dies (from this,
+    the main thread, so it still dies with this process); exit 1 if it keeps dying."""
+    supervisor = Supervisor(server) if server is not None else None
+    while not stop.wait(SUPERVISE_EVERY):
+        if supervisor is None:
+            continue
+        try:
+            happened = supervisor.check()
+        except LauncherError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if happened:
+            click.echo(happened, err=True)
 
 
 async def _seed(settings: Settings) -> int:

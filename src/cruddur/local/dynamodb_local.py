@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -188,6 +189,16 @@ class DynamoDBLocal:
             self._output = None
         log.info("DynamoDB Local stopped")
 
+    def exited(self) -> int | None:
+        """The exit code if the server was started and has died since; None while it runs."""
+        return None if self.process is None else self.process.poll()
+
+    def restart(self) -> None:
+        """Start it again on the same port and data (call it from the thread that started it:
+        the child dies with the thread that forked it)."""
+        self.stop()
+        self.start()
+
     def __enter__(self) -> DynamoDBLocal:
         return self.start()
 
@@ -198,3 +209,44 @@ class DynamoDBLocal:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class Supervisor:
+    """Keeps a DynamoDB Local that `cruddur up` started running: one that died is started
+    again on the same data; past `most` restarts within `window` seconds something is wrong
+    that restarting will not mend (a full disk, a broken data dir), and it gives up."""
+
+    def __init__(
+        self,
+        server: DynamoDBLocal,
+        *,
+        most: int = 3,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.server = server
+        self.most = most
+        self.window = window
+        self.clock = clock
+        self._restarts: list[float] = []
+
+    def check(self) -> str | None:
+        """Restart the server if it died: what happened, for the operator; None if it runs.
+        LauncherError when it keeps dying."""
+        code = self.server.exited()
+        if code is None:
+            return None
+        now = self.clock()
+        self._restarts = [at for at in self._restarts if now - at < self.window]
+        if len(self._restarts) >= self.most:
+            self.server.stop()
+            raise LauncherError(
+                f"DynamoDB Local exited (code {code}) {self.most + 1} times within "
+                f"{self.window:.0f} s; giving up (data: {self.server.data_dir or 'in memory'})"
+            )
+        self._restarts.append(now)
+        self.server.restart()
+        return (
+            f"DynamoDB Local exited (code {code}); restarted it on the same data at "
+            f"{self.server.endpoint_url}"
+        )
