@@ -213,8 +213,10 @@ class DynamoDBLocal:
 
 class Supervisor:
     """Keeps a DynamoDB Local that `cruddur up` started running: one that died is started
-    again on the same data; past `most` restarts within `window` seconds something is wrong
-    that restarting will not mend (a full disk, a broken data dir), and it gives up."""
+    again on the same data. One that dies within `window` seconds of being (re)started is a
+    quick failure; past `most` of those in a row something is wrong that restarting will not
+    mend (a full disk, a broken data dir), and it gives up. A server that ran longer than the
+    window before dying starts the count again."""
 
     def __init__(
         self,
@@ -228,7 +230,8 @@ class Supervisor:
         self.most = most
         self.window = window
         self.clock = clock
-        self._restarts: list[float] = []
+        self._started_at = clock()
+        self._quick_failures = 0
 
     def check(self) -> str | None:
         """Restart the server if it died: what happened, for the operator; None if it runs.
@@ -236,16 +239,17 @@ class Supervisor:
         code = self.server.exited()
         if code is None:
             return None
-        now = self.clock()
-        self._restarts = [at for at in self._restarts if now - at < self.window]
-        if len(self._restarts) >= self.most:
+        quick = self.clock() - self._started_at < self.window
+        self._quick_failures = self._quick_failures + 1 if quick else 1
+        if self._quick_failures > self.most:
             self.server.stop()
             raise LauncherError(
-                f"DynamoDB Local exited (code {code}) {self.most + 1} times within "
-                f"{self.window:.0f} s; giving up (data: {self.server.data_dir or 'in memory'})"
+                f"DynamoDB Local exited (code {code}) {self._quick_failures} times in a row, "
+                f"each within {self.window:.0f} s of starting; giving up "
+                f"(data: {self.server.data_dir or 'in memory'})"
             )
-        self._restarts.append(now)
         self.server.restart()
+        self._started_at = self.clock()
         return (
             f"DynamoDB Local exited (code {code}); restarted it on the same data at "
             f"{self.server.endpoint_url}"
