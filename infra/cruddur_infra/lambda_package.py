@@ -117,17 +117,21 @@ class Scan:
             )
 
 
-def scan(module: str = HANDLER_MODULE) -> Scan:
-    """Import the handler in a fresh interpreter and sort what it loaded."""
-    out = subprocess.run(
-        [sys.executable, "-c", _SCAN.format(module=module)],
+def _fresh_python(code: str) -> str:
+    """What `code` prints in a fresh interpreter of this Python, with a bare environment."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin"},
     ).stdout
-    report = json.loads(out)
+
+
+def scan(module: str = HANDLER_MODULE) -> Scan:
+    """Import the handler in a fresh interpreter and sort what it loaded."""
+    report = json.loads(_fresh_python(_SCAN.format(module=module)))
     own: dict[str, Path] = {}
     own_modules: set[str] = set()
     runtime: set[str] = set()
@@ -172,15 +176,7 @@ _TIME_IMPORT = (
 
 
 def _cold_import_ms(module: str) -> float:
-    out = subprocess.run(
-        [sys.executable, "-c", _TIME_IMPORT.format(module=module)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin"},
-    ).stdout
-    return float(out) * 1000
+    return float(_fresh_python(_TIME_IMPORT.format(module=module))) * 1000
 
 
 @dataclass(frozen=True)

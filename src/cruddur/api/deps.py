@@ -55,17 +55,14 @@ async def current_user(
 
 
 async def user_of(runtime: Runtime, token: str) -> User:
-    """The token's user: a session verified moments ago on the loop, else verified in a thread
-    (it may read the users database). Unauthorized or Forbidden otherwise."""
+    """The token's user: a session verified moments ago, when that it was not signed out is
+    known from memory too, answers on the loop; anything that takes I/O (Redis, the table,
+    verification, the users database) runs in a thread. Unauthorized or Forbidden otherwise."""
     accounts = runtime.accounts
     user = accounts.recently_verified(token)
-    if user is not None:
-        revoked = accounts.revoked_in_memory(token)
-        if revoked is None:  # Redis, or a cache to fill from the table: not on the loop
-            revoked = await run_in_threadpool(accounts.is_revoked, token)
-        if not revoked:
-            return user
-    return await run_in_threadpool(accounts.authenticate, token)
+    if user is not None and accounts.revoked_in_memory(token) is False:
+        return user
+    return await run_in_threadpool(accounts.user_of, token)
 
 
 CurrentUser = Annotated[UserRef, Depends(current_user)]

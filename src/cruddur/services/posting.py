@@ -60,44 +60,43 @@ async def post_message(
             raise Invalid("you cannot send a message to yourself", field="handle")
         recipient = UserRef(found.uuid, found.handle, found.display_name)
         other = recipient.uuid
-    fingerprint = None
+    keyed = None
     if key is not None:
         if idempotency is None:
             raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
-        fingerprint = _fingerprint(idempotency, key, text, group_uuid, handle)
+        keyed = _Keyed(idempotency, key, _fingerprint(idempotency, key, text, group_uuid, handle))
     try:
         # Before the claim: a refused send (blocked, or past the send limit) writes nothing.
         await require_no_block(ctx, sender, other)
         await count(ctx, "send", sender.uuid)
     except (Blocked, TooManyAttempts):
         # A replay answers as the first attempt did, even if it would be refused today.
-        replayed = await _replayed(ctx, idempotency, sender, key, fingerprint, group_uuid, other)
+        replayed = None if keyed is None else await _replayed(ctx, keyed, sender, group_uuid, other)
         if replayed is None:
             raise
         return replayed
-    identity = None
-    if key is not None and idempotency is not None and fingerprint is not None:
-        identity = await _claim(ctx, idempotency, sender, key, fingerprint)
+    identity = None if keyed is None else await _claim(ctx, keyed, sender)
     if recipient is not None:
         return await start_conversation(ctx, sender, recipient, text, identity, counted=True)
     assert group_uuid is not None
     return await send_message(ctx, sender, group_uuid, text, identity, counted=True)
 
 
+@dataclass(frozen=True)
+class _Keyed:
+    """A keyed request: where its claim is kept, its key, and its body's fingerprint."""
+
+    idempotency: Idempotency
+    key: str
+    fingerprint: str
+
+
 async def _replayed(
-    ctx: MessagingContext,
-    idempotency: Idempotency | None,
-    sender: UserRef,
-    key: str | None,
-    fingerprint: str | None,
-    group_uuid: str | None,
-    other: str,
+    ctx: MessagingContext, keyed: _Keyed, sender: UserRef, group_uuid: str | None, other: str
 ) -> Message | None:
     """The message a first attempt with this key and body stored, as it now stands."""
-    if idempotency is None or key is None or fingerprint is None:
-        return None
-    held = await idempotency.store.held_claim(sender.uuid, key)
-    if held is None or not constant_time.equal(held.fingerprint, fingerprint):
+    held = await keyed.idempotency.store.held_claim(sender.uuid, keyed.key)
+    if held is None or not constant_time.equal(held.fingerprint, keyed.fingerprint):
         return None
     group = group_uuid or await ctx.store.find_pair(sender.uuid, other)
     if group is None:
@@ -126,13 +125,14 @@ def _fingerprint(
     return hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
 
 
-async def _claim(
-    ctx: MessagingContext, idempotency: Idempotency, sender: UserRef, key: str, fingerprint: str
-) -> MessageIdentity:
-    held = await idempotency.store.claim(
-        sender.uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
+async def _claim(ctx: MessagingContext, keyed: _Keyed, sender: UserRef) -> MessageIdentity:
+    held = await keyed.idempotency.store.claim(
+        sender.uuid,
+        keyed.key,
+        Claim(keyed.fingerprint, new_identity(ctx)),
+        keyed.idempotency.ttl_seconds,
     )
-    if not constant_time.equal(held.fingerprint, fingerprint):
+    if not constant_time.equal(held.fingerprint, keyed.fingerprint):
         raise Conflict(
             "this Idempotency-Key was used with another request", field="Idempotency-Key"
         )
