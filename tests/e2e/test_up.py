@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import boto3
 import httpx
@@ -18,13 +19,15 @@ from cruddur import demo
 from tests.processes import processes_owned_by
 
 
-def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+def _start(
+    data_dir: Path, stderr: IO[str] | None = None
+) -> tuple[subprocess.Popen[str], str, list[str]]:
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
         [sys.executable, "-m", "cruddur", "up", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr if stderr is not None else subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
         text=True,
         env=env,
@@ -128,10 +131,10 @@ def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
         _stop(again)
 
 
-def _wait_for(condition, what: str, ceiling: float = 90.0) -> None:
+def _wait_for(condition, what, ceiling: float = 120.0) -> None:
     deadline = time.monotonic() + ceiling
     while not condition():
-        assert time.monotonic() < deadline, f"not within {ceiling:.0f} s: {what}"
+        assert time.monotonic() < deadline, f"not within {ceiling:.0f} s: {what()}"
         time.sleep(0.2)
 
 
@@ -146,37 +149,58 @@ def _reads(url: str, auth: dict[str, str], group: str) -> list[str] | None:
 def test_up_restarts_a_dynamodb_local_that_died_and_gives_up_when_it_keeps_dying(
     tmp_path: Path,
 ):
-    process, url, _ = _start(tmp_path / "data")
-    try:
-        auth = _sign_in(url)
-        sent = httpx.post(
-            f"{url}/api/messages", json={"message": "before the crash", "handle": "dara"},
-            headers=auth,
-        )  # fmt: skip
-        group = sent.json()["message_group_uuid"]
-        (first,) = processes_owned_by(process.pid)
-        os.kill(first, signal.SIGKILL)
-        # Restarted on the same data: the API reads again, and can write.
-        _wait_for(lambda: _reads(url, auth, group) == ["before the crash"], "reads again")
-        (second,) = processes_owned_by(process.pid)
-        assert second != first
-        again = httpx.post(
-            f"{url}/api/messages", json={"message": "after", "message_group_uuid": group},
-            headers=auth,
-        )  # fmt: skip
-        assert again.status_code == 201
-        # Killed again and again, at once: it gives up and exits non-zero, leaving nothing.
-        for _ in range(4):
-            _wait_for(lambda: bool(processes_owned_by(process.pid)) or process.poll() is not None,
-                      "a DynamoDB Local to kill")  # fmt: skip
-            for pid in processes_owned_by(process.pid):
-                os.kill(pid, signal.SIGKILL)
-            _wait_for(lambda: not processes_owned_by(process.pid), "the kill")
-        assert process.wait(timeout=120) == 1
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
-    assert process.stdout is not None
-    process.stdout.close()
+    with (tmp_path / "up.stderr").open("w+") as said:
+        process, url, _ = _start(tmp_path / "data", stderr=said)
+        try:
+            _restarts_then_gives_up(process, url, said)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+            assert process.stdout is not None
+            process.stdout.close()
+        said.seek(0)
+        told = said.read()
+    assert "DynamoDB Local exited (code -9); restarted it on the same data" in told
+    assert "giving up" in told
     assert not processes_owned_by(process.pid)
+
+
+def _restarts_then_gives_up(process: subprocess.Popen[str], url: str, said: IO[str]) -> None:
+    def told() -> str:
+        return Path(said.name).read_text()
+
+    auth = _sign_in(url)
+    sent = httpx.post(
+        f"{url}/api/messages", json={"message": "before the crash", "handle": "dara"},
+        headers=auth,
+    )  # fmt: skip
+    group = sent.json()["message_group_uuid"]
+    (first,) = processes_owned_by(process.pid)
+    os.kill(first, signal.SIGKILL)
+    # Restarted on the same data: the API reads again, and can write.
+    _wait_for(
+        lambda: _reads(url, auth, group) == ["before the crash"],
+        lambda: f"reads again; up said: {told()}",
+    )
+    (second,) = processes_owned_by(process.pid)
+    assert second != first
+    again = httpx.post(
+        f"{url}/api/messages", json={"message": "after", "message_group_uuid": group},
+        headers=auth,
+    )  # fmt: skip
+    assert again.status_code == 201
+    # Killed again and again, as soon as it is back: it gives up and exits 1, leaving nothing.
+    while process.poll() is None:
+        _wait_for(
+            lambda: bool(processes_owned_by(process.pid)) or process.poll() is not None,
+            lambda: f"a DynamoDB Local to kill; up said: {told()}",
+        )
+        restarts = told().count("restarted")
+        for pid in processes_owned_by(process.pid):
+            os.kill(pid, signal.SIGKILL)
+        _wait_for(
+            lambda r=restarts: process.poll() is not None or told().count("restarted") > r,
+            lambda: f"a restart or the exit; up said: {told()}",
+        )
+    assert process.wait(timeout=120) == 1, told()

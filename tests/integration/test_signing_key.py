@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
 from cruddur import bootstrap
+from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.migrations import upgrade
 from cruddur.config import Settings
 from cruddur.errors import Invalid, Unauthorized
@@ -25,24 +26,32 @@ def _pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
     ).decode()
 
 
-def _task(folder: Path, database: Path, pem: str | None) -> Accounts:
-    settings = Settings(
-        data_dir=folder,
-        database_url=f"sqlite:///{database}",
-        signing_key=SecretStr(pem) if pem else None,
+def _task(base: Settings, folder: Path, database: Path, pem: str | None) -> Accounts:
+    """One API task of a deployment: its own data dir; the users database and the table (where
+    signed-out sessions are kept) shared."""
+    settings = base.model_copy(
+        update={
+            "data_dir": folder,
+            "database_url": f"sqlite:///{database}",
+            "signing_key": SecretStr(pem) if pem else None,
+        }
     )
     return bootstrap.build_accounts(settings, bootstrap.build_users(settings))
 
 
-def test_tasks_given_one_key_accept_each_others_tokens_and_tasks_without_do_not(tmp_path: Path):
+def test_tasks_given_one_key_accept_each_others_tokens_and_tasks_without_do_not(
+    tmp_path: Path, settings: Settings, store: DynamoStore
+):
     database = tmp_path / "users.sqlite3"
     upgrade(f"sqlite:///{database}")
     pem = _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    one, two = (_task(tmp_path / name, database, pem) for name in ("one", "two"))
+    one, two = (_task(settings, tmp_path / name, database, pem) for name in ("one", "two"))
     session = one.sign_up("ada", "Ada", "ada@example.org", "correct horse battery")
     assert two.authenticate(session.access_token).handle == "ada"
     assert not (tmp_path / "one" / "signing-key.pem").exists()  # nothing written to disk
-    alone = _task(tmp_path / "three", database, None)  # its own key, generated in data_dir
+    alone = _task(
+        settings, tmp_path / "three", database, None
+    )  # its own key, generated in data_dir
     with pytest.raises(Unauthorized):
         alone.authenticate(session.access_token)
 
@@ -57,5 +66,5 @@ def test_tasks_given_one_key_accept_each_others_tokens_and_tasks_without_do_not(
 )
 def test_a_signing_key_that_is_not_one_is_refused_by_name(tmp_path: Path, pem: str, says: str):
     with pytest.raises(Invalid, match=says) as raised:
-        _task(tmp_path, tmp_path / "users.sqlite3", pem)
+        _task(Settings(), tmp_path, tmp_path / "users.sqlite3", pem)
     assert "CRUDDUR_SIGNING_KEY" in raised.value.message
