@@ -62,11 +62,16 @@ lint: setup ## ruff (lint and format check); uv.lock still matches pyproject.tom
 typecheck: setup ## mypy --strict
 	$(BIN)/mypy
 
+# Tests run on two workers (pytest-xdist; this machine has two cores), a test file to a worker:
+# each worker has its own DynamoDB Local, and every test its own tables, ports and data dirs.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+
 test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=15
 
 quick: setup ## every test but the slow ones (browsers, servers, synths, floods): a fast loop
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow"
 
 attack: setup ## the abuse suite of issue 14 against a running `cruddur up` (also part of make test)
 	$(BIN)/pytest -m attack -s tests/attack

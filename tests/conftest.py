@@ -169,6 +169,10 @@ SLOW_PATHS = (
     "tests/integration/test_imports.py",
     "tests/integration/test_lambda_zip.py",
     "tests/integration/test_poller.py",
+    "tests/integration/test_launcher.py",
+    # A Redis of their own, started, stopped and restarted:
+    "tests/e2e/test_live_redis_restart.py",
+    "tests/e2e/test_revocation.py",
 )
 
 
