@@ -130,8 +130,8 @@ def test_the_in_process_state_is_bounded_and_drops_expired_keys_first():
     clock.now += 2
     for key in ("a", "b", "c"):
         state.incr(key, 100)
-    assert state.get("old") == 0
-    assert [state.get(k) for k in ("a", "b", "c")] == [1, 1, 1]
+    assert state.read("old")[0] == 0
+    assert state.read("a", "b", "c") == [1, 1, 1]
     state.incr("d", 100)  # full of live keys: the least recently used goes
-    assert state.get("a") == 0
-    assert state.get("d") == 1
+    assert state.read("a")[0] == 0
+    assert state.read("d")[0] == 1

@@ -46,14 +46,6 @@ class RedisState:
             self._failed(exc)
             return 0
 
-    def get(self, key: str) -> int:
-        try:
-            value = self._redis.get(key)
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return 0
-        return int(value) if value is not None else 0
-
     def read(self, *keys: str) -> list[int]:
         try:
             found = self._redis.mget(keys)

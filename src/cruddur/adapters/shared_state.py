@@ -31,8 +31,6 @@ class SharedState(Protocol):
         """Add `by` to `key` (created with `ttl` seconds to live); the new value."""
         ...
 
-    def get(self, key: str) -> int: ...
-
     def read(self, *keys: str) -> list[int]:
         """The values of `keys` at once (0: absent); `Unavailable` if they cannot be read,
         never a guess."""
@@ -90,10 +88,6 @@ class LocalState:
             value = self._live(key) + by
             self._store(key, ttl, value)
             return value
-
-    def get(self, key: str) -> int:
-        with self._lock:
-            return self._live(key)
 
     def read(self, *keys: str) -> list[int]:
         with self._lock:
