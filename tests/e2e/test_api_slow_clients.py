@@ -53,13 +53,11 @@ def test_half_sent_heads_and_bodies_are_answered_408_and_closed(
                 b'Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{"handle": '
             )
         silent = _connect(api.url)  # connects and never says a word
-        started = time.monotonic()
         for sock in heads + bodies:
             assert _status_and_error(_answer(sock)) == (408, "timeout")
         assert _answer(silent).startswith(b"HTTP/1.1 408")
         for sock in [*heads, *bodies, silent]:
             sock.close()
-        assert time.monotonic() - started < CEILING
         # Whoever sends a whole request in time is served as ever, also on a kept-alive
         # connection that waited between its requests less than the bound.
         assert api.http.get("/readyz").status_code == 200

@@ -1,11 +1,10 @@
 """The local poller's pace: one read of the stream per interval, busy or quiet (each read then
 brings a whole interval's messages, and each conversation's rows are updated once for them);
-a full batch is a backlog, and the next read follows at once."""
+a full batch is a backlog, and the next read follows at once. Counted, not timed: the poller
+waits on a stop event that records each wait and ends the run after a number of them."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,36 @@ from cruddur.stream.poller import StreamPoller
 
 ARN = "arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/x"
 INTERVAL = 0.1
-RUN_SECONDS = 0.45
+
+
+class Stop:
+    """`threading.Event` as the poller uses it: records how long each wait was to last (none
+    happens for real) and is set after `waits` of them."""
+
+    def __init__(self, waits: int = 10_000) -> None:
+        self.most = waits
+        self.waits: list[float] = []
+        self.stopped = False
+
+    def is_set(self) -> bool:
+        return self.stopped
+
+    def wait(self, timeout: float) -> bool:
+        self.waits.append(timeout)
+        self.stopped = self.stopped or len(self.waits) >= self.most
+        return self.stopped
 
 
 class Stream:
     """A stream that always has `per_read` more records (of items that are not messages: the
     processor reads and skips them); counts the reads."""
 
-    def __init__(self, per_read: int) -> None:
+    def __init__(self, per_read: int, stop: Stop, reads_at_most: int = 10_000) -> None:
         self.per_read = per_read
         self.reads = 0
         self.sequence = 0
+        self.stop = stop
+        self.reads_at_most = reads_at_most
 
     def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         if action == "DescribeStream":
@@ -34,6 +52,8 @@ class Stream:
             return {"ShardIterator": "it"}
         assert action == "GetRecords"
         self.reads += 1
+        if self.reads >= self.reads_at_most:
+            self.stop.stopped = True
         records = []
         for _ in range(self.per_read):
             self.sequence += 1
@@ -48,7 +68,7 @@ class NoInbox:
         raise AssertionError("no record here is a message")
 
 
-def _reads_while_running(stream: Stream, tmp_path: Path, batch_limit: int) -> int:
+def _run(stream: Stream, stop: Stop, tmp_path: Path, batch_limit: int) -> None:
     poller = StreamPoller(
         stream,  # type: ignore[arg-type]  # the one method the poller calls on its wire
         ARN,
@@ -58,24 +78,24 @@ def _reads_while_running(stream: Stream, tmp_path: Path, batch_limit: int) -> in
         poll_interval=INTERVAL,
         batch_limit=batch_limit,
     )
-    stop = threading.Event()
-    thread = threading.Thread(target=poller.run, args=(stop,))
-    thread.start()
-    time.sleep(RUN_SECONDS)
-    stop.set()
-    thread.join(timeout=5)
-    return stream.reads
+    poller.run(stop)  # type: ignore[arg-type]  # the two methods the poller calls on it
 
 
 def test_a_busy_stream_is_read_once_per_interval(tmp_path):
-    stream = Stream(per_read=3)
-    reads = _reads_while_running(stream, tmp_path, batch_limit=1000)
-    # 0.45 s at one read per 0.1 s: 5 reads (the first at once). Reading on at once after each
-    # non-empty batch, as before, made thousands.
-    assert 2 <= reads <= 6
+    stop = Stop(waits=5)
+    stream = Stream(per_read=3, stop=stop)
+    _run(stream, stop, tmp_path, batch_limit=1000)
+    # A wait of (most of) an interval after every read; reading on at once after each
+    # non-empty batch, as before, made thousands of reads and no wait.
+    assert stream.reads == 5
+    assert len(stop.waits) == 5
+    assert all(0 <= wait <= INTERVAL for wait in stop.waits)
+    assert sum(stop.waits) > 0
 
 
 def test_a_backlog_is_read_without_waiting(tmp_path):
-    stream = Stream(per_read=50)
-    reads = _reads_while_running(stream, tmp_path, batch_limit=50)  # every batch is full
-    assert reads > 20
+    stop = Stop()
+    stream = Stream(per_read=50, stop=stop, reads_at_most=25)
+    _run(stream, stop, tmp_path, batch_limit=50)  # every batch is full
+    assert stream.reads == 25
+    assert stop.waits == []
