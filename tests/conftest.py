@@ -176,6 +176,18 @@ SLOW_PATHS = (
 )
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # `make quick` (-m "not slow") does not even import the slow modules: the CDK's (a jsii
+    # node process), Playwright's and the attack suite's imports were most of its collection.
+    if config.getoption("markexpr") != "not slow":
+        return None
+    root = Path(str(config.rootpath)).resolve()
+    if not collection_path.resolve().is_relative_to(root):
+        return None
+    path = collection_path.resolve().relative_to(root).as_posix()
+    return True if path.startswith(SLOW_PATHS) or f"{path}/".startswith(SLOW_PATHS) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = Path(str(config.rootpath))
     for item in items:

@@ -3,6 +3,7 @@ API's routes and the pages' (`cruddur.api` and `cruddur.web` never import each o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Set (from ApiServer.stop, on this loop) when the server begins to stop: open live
+        # streams end at once, and their browsers reconnect, rather than hold the shutdown.
+        app.state.stopping = asyncio.Event()
+        app.state.loop = asyncio.get_running_loop()
         try:
             yield
         finally:

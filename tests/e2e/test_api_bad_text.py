@@ -32,9 +32,7 @@ def site(request, settings: Settings, store: DynamoStore, tmp_path: Path) -> Ite
     yield from serve(settings, store)
 
 
-@pytest.mark.parametrize(
-    ("path", "body", "field"),
-    [
+ACCOUNT_CASES = [
         ("/api/auth/signup", SIGNUP | {"display_name": "Text\u0000New"}, "display_name"),
         ("/api/auth/signup", SIGNUP | {"email": "te\u0000xt@example.org"}, "email"),
         ("/api/auth/signup", SIGNUP | {"password": "long enough\u0000password"}, "password"),
@@ -43,34 +41,40 @@ def site(request, settings: Settings, store: DynamoStore, tmp_path: Path) -> Ite
         ("/api/auth/signup", SIGNUP | {"display_name": "\ud800"}, "display_name"),
         ("/api/auth/login", {"handle": "text\u0000new", "password": "long enough password"}, "login"),
         ("/api/auth/login", {"handle": "text_new", "password": "x\u0000"}, "password"),
-    ],
-)  # fmt: skip
-def test_control_and_invisible_text_in_accounts_is_a_400_on_both_databases(
-    site: Api, path: str, body: dict[str, str], field: str
-):
-    before = site.runtime.users.count()
-    # As raw JSON: a lone surrogate is valid JSON (an escape) that httpx would not encode.
-    raw = json.dumps(body).encode()
-    response = site.http.post(path, content=raw, headers={"Content-Type": "application/json"})
-    assert response.status_code in {400, 422}, response.text
-    [error] = response.json()["errors"]
-    assert error["field"] == field or field in error["message"].replace(" ", "_")
-    assert site.runtime.users.count() == before
+]  # fmt: skip
+MESSAGE_CASES = [
+    "\u200b",
+    "\u2060\ufeff \u3164",
+    "\u202e\u202c",
+    "hi\u0000",
+    "\u0007bell",
+    "\udc00",
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["\u200b", "\u2060\ufeff \u3164", "\u202e\u202c", "hi\u0000", "\u0007bell", "\udc00"],
-)
-def test_invisible_or_control_messages_are_refused_and_bidi_overrides_removed(site: Api, text: str):
-    ada, bob = site.signup(), site.signup()  # fresh handles: the PostgreSQL database is shared
-    before = site.table_items()
-    raw = json.dumps({"message": text, "handle": bob.handle}).encode()
-    refused = site.http.post(
-        "/api/messages", content=raw, headers=ada.auth | {"Content-Type": "application/json"}
-    )
-    assert refused.status_code in {400, 422}, refused.text  # 422: JSON schema (a lone surrogate)
-    assert refused.json()["errors"][0]["field"] == "message"
-    assert site.table_items() == before
-    sent = site.send(ada, message="pay \u202eevil.exe\u202c now", handle=bob.handle)
-    assert sent["message"] == "pay evil.exe now"
+def test_control_and_invisible_text_in_accounts_is_a_400_on_both_databases(site: Api):
+    for path, body, field in ACCOUNT_CASES:  # every case on one server per database
+        before = site.runtime.users.count()
+        # As raw JSON: a lone surrogate is valid JSON (an escape) that httpx would not encode.
+        raw = json.dumps(body).encode()
+        response = site.http.post(path, content=raw, headers={"Content-Type": "application/json"})
+        assert response.status_code in {400, 422}, (body, response.text)
+        [error] = response.json()["errors"]
+        assert error["field"] == field or field in error["message"].replace(" ", "_"), body
+        assert site.runtime.users.count() == before, body
+
+
+def test_invisible_or_control_messages_are_refused_and_bidi_overrides_removed(site: Api):
+    for text in MESSAGE_CASES:  # every case on one server per database
+        ada, bob = site.signup(), site.signup()  # fresh handles: the PostgreSQL one is shared
+        before = site.table_items()
+        raw = json.dumps({"message": text, "handle": bob.handle}).encode()
+        refused = site.http.post(
+            "/api/messages", content=raw, headers=ada.auth | {"Content-Type": "application/json"}
+        )
+        # 422: JSON schema (a lone surrogate)
+        assert refused.status_code in {400, 422}, (text, refused.text)
+        assert refused.json()["errors"][0]["field"] == "message", text
+        assert site.table_items() == before, text
+        sent = site.send(ada, message="pay \u202eevil.exe\u202c now", handle=bob.handle)
+        assert sent["message"] == "pay evil.exe now"

@@ -175,12 +175,13 @@ BAD_TOKENS: dict[str, Callable[[Target], str]] = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_TOKENS))
-def test_bad_tokens_are_401(target: Target, case: str):
-    response = target.me(BAD_TOKENS[case](target))
-    assert response.status_code == 401, response.text
-    assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert response.json()["errors"][0]["code"] == "unauthorized"
+def test_bad_tokens_are_401(target: Target):
+    # Every case on one server of each kind (a server per case cost a second each).
+    for case, make in BAD_TOKENS.items():
+        response = target.me(make(target))
+        assert response.status_code == 401, (case, response.text)
+        assert response.headers["WWW-Authenticate"] == "Bearer", case
+        assert response.json()["errors"][0]["code"] == "unauthorized", case
 
 
 def test_a_valid_token_is_200(target: Target):

@@ -47,6 +47,7 @@ class ApiServer:
         port: int = 4567,
         forwarded_allow_ips: str = "",
     ) -> None:
+        self.app = app
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
         # httptools and uvloop (dependencies) rather than h11 and asyncio's loop: measured in
@@ -91,6 +92,10 @@ class ApiServer:
         return self
 
     def stop(self) -> None:
+        state = self.app.state
+        loop = getattr(state, "loop", None)
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(state.stopping.set)
         self.server.should_exit = True
         self._thread.join(timeout=10)
         self.socket.close()

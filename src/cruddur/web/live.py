@@ -50,7 +50,7 @@ async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     held = contextlib.ExitStack()
     renew = await run_in_threadpool(held.enter_context, runtime.limits.stream(user.uuid))
     return StreamingResponse(
-        _stream(runtime, user.uuid, token, held, renew),
+        _stream(runtime, user.uuid, token, held, renew, request.app.state.stopping),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -62,8 +62,10 @@ async def _stream(
     token: str,
     held: contextlib.ExitStack,
     renew: Callable[[], None],
+    stopping: asyncio.Event,
 ) -> AsyncIterator[str]:
     queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
+    stopped = asyncio.ensure_future(stopping.wait())
 
     async def pump() -> None:
         async for event in runtime.hub.subscribe(user_uuid):
@@ -73,9 +75,17 @@ async def _stream(
     try:
         yield "retry: 2000\n: connected\n\n"
         while True:
-            try:
-                event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
-            except TimeoutError:
+            got = asyncio.ensure_future(queue.get())
+            await asyncio.wait(
+                {got, stopped}, timeout=KEEP_ALIVE_SECONDS, return_when="FIRST_COMPLETED"
+            )
+            if stopped.done():  # the server is stopping: the browser reconnects elsewhere
+                got.cancel()
+                return
+            if got.done():
+                event = got.result()
+            else:
+                got.cancel()
                 if task.done():  # the subscription ended: end the stream, the browser
                     return  # reconnects (and refetches) rather than listen to nothing
                 event = {"type": "keep-alive"}
@@ -89,6 +99,7 @@ async def _stream(
             elif event["type"] != "signed_out":  # another session of this user ended
                 yield f"data: {json.dumps(event)}\n\n"
     finally:
+        stopped.cancel()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
