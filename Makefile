@@ -63,7 +63,8 @@ typecheck: setup ## mypy --strict
 	$(BIN)/mypy
 
 # Tests run on two workers (pytest-xdist; this machine has two cores), a test file to a worker:
-# each worker has its own DynamoDB Local, and every test its own tables, ports and data dirs.
+# the workers share one DynamoDB Local (tests/conftest.py), and every test has its own tables,
+# ports and data dirs.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 

@@ -9,7 +9,9 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -80,31 +82,65 @@ def moto_url() -> Iterator[str]:
         server.wait(timeout=10)
 
 
+# Under pytest-xdist the controller starts the one DynamoDB Local and every worker uses it (each
+# test has tables of its own): one JVM starting instead of one per worker, which on two cores
+# cost both workers most of ten seconds. Without xdist the session fixture starts its own.
+_SHARED_ENDPOINT = "cruddur_dynamodb_local_port"
+_shared_server = pytest.StashKey[DynamoDBLocal]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    distributing = getattr(config.option, "dist", "no") != "no"
+    if distributing and not hasattr(config, "workerinput"):
+        config.stash[_shared_server] = DynamoDBLocal().start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:  # pytest-xdist's, run by the controller
+    node.workerinput[_SHARED_ENDPOINT] = node.config.stash[_shared_server].port
+
+
 @pytest.fixture(scope="session")
-def dynamodb_local() -> Iterator[DynamoDBLocal]:
+def dynamodb_local(request: pytest.FixtureRequest) -> Iterator[DynamoDBLocal]:
+    port = getattr(request.config, "workerinput", {}).get(_SHARED_ENDPOINT)
+    if port is not None:
+        yield DynamoDBLocal(port=port)  # the controller's: it runs and stops it
+        return
     with DynamoDBLocal() as server:
         yield server
 
 
-@pytest.fixture
-def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
+def fresh_settings(dynamodb_local: DynamoDBLocal, data_dir: Path) -> Settings:
+    """Settings of a table and a data dir no other test uses."""
     return Settings(
         aws_endpoint_url=dynamodb_local.endpoint_url,
         table_name=f"test-{uuid.uuid4().hex[:12]}",
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         cursor_secret=SecretStr("test-cursor-secret-0123456789"),
     )
 
 
-@pytest.fixture
-def store(settings: Settings) -> Iterator[DynamoStore]:
-    """The API's store on a fresh table; its calls run on the tests' loop (tests/own_loop.py)."""
+@contextmanager
+def fresh_store(settings: Settings) -> Iterator[DynamoStore]:
+    """The API's store on a new table, dropped after; its calls run on the tests' loop
+    (tests/own_loop.py)."""
     store = bootstrap.build_store(settings, meter=CapacityMeter())
     definition = dynamo_schema.table_definition(settings.table_name)
     dynamo_schema.create_table(client_of(store), definition)
     yield store
     run(store.close())
     dynamo_schema.drop_table(client_of(store), settings.table_name)
+
+
+@pytest.fixture
+def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
+    return fresh_settings(dynamodb_local, tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[DynamoStore]:
+    with fresh_store(settings) as store:
+        yield store
 
 
 NewStore = Callable[[Settings], DynamoStore]
@@ -150,6 +186,9 @@ def bob() -> UserRef:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shared = session.config.stash.get(_shared_server, None)
+    if shared is not None:
+        shared.stop()
     # Runs after every fixture is torn down: any DynamoDB Local this session started and left
     # running fails the session.
     left = processes_owned_by(os.getpid())

@@ -25,6 +25,7 @@ from cruddur.adapters.dynamo_store import DynamoStore
 from cruddur.adapters.remote_jwks import RemoteKeys
 from cruddur.adapters.signing_key import SigningKey
 from cruddur.config import Settings
+from tests.conftest import fresh_settings, fresh_store
 from tests.e2e.conftest import Api, serve
 from tests.e2e.jwks_server import JwksServer
 
@@ -108,9 +109,12 @@ def _cognito(settings: Settings, store: DynamoStore) -> Iterator[Target]:
             yield Target("cognito", api, key, issuer, CLIENT, sub, keys)
 
 
-@pytest.fixture(params=["local", "cognito"])
-def target(request, settings: Settings, store: DynamoStore) -> Iterator[Target]:
-    yield from (_local if request.param == "local" else _cognito)(settings, store)
+@pytest.fixture(scope="module", params=["local", "cognito"])
+def target(request, dynamodb_local, tmp_path_factory) -> Iterator[Target]:
+    """One server of each kind for the tests that only read: one per test cost a second each."""
+    settings = fresh_settings(dynamodb_local, tmp_path_factory.mktemp(request.param))
+    with fresh_store(settings) as store:
+        yield from (_local if request.param == "local" else _cognito)(settings, store)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ where a control-plane client is made.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import botocore.session
@@ -34,9 +35,17 @@ _IGNORE_CONFIGURED: dict[str, Any] = {"ignore_configured_endpoint_urls": True}
 OWN_ENDPOINT_CONFIG = CLIENT_CONFIG.merge(Config(**_IGNORE_CONFIGURED))
 
 
+@cache
+def _chain() -> Credentials | None:
+    # One session per process, as boto3's default session is: the chain is walked once (each new
+    # session re-reads the config files and re-walks it, ~10 ms a time), and what it finds
+    # refreshes itself where it can expire (SSO, assumed roles, container and instance roles).
+    return botocore.session.get_session().get_credentials()
+
+
 def local_credentials(endpoint_url: str | None) -> Credentials | None:
     """DynamoDB Local accepts any credentials but the clients insist on having some."""
-    if endpoint_url and botocore.session.get_session().get_credentials() is None:
+    if endpoint_url and _chain() is None:
         return Credentials("local", "local")
     return None
 
@@ -44,7 +53,7 @@ def local_credentials(endpoint_url: str | None) -> Credentials | None:
 def credentials(endpoint_url: str | None) -> Credentials | None:
     """botocore's chain (environment, profile, SSO, container, instance, web identity): one
     chain for every client of the process."""
-    return local_credentials(endpoint_url) or botocore.session.get_session().get_credentials()
+    return local_credentials(endpoint_url) or _chain()
 
 
 def dynamodb_wire(region: str, endpoint_url: str | None, target: str = DYNAMODB) -> SyncWire:
