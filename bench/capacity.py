@@ -19,10 +19,10 @@ from typing import Any
 
 from bench.workload import stranger
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_items as items
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.costs import prices
 from cruddur.domain.clock import format_timestamp, utc_now

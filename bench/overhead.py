@@ -21,7 +21,7 @@ from bench.rig import Rig
 from bench.stats import Summary, ratio, timed
 from bench.workload import KeepAliveClient, sign_up, start, stranger
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamodb import items
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message

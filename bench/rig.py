@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from cruddur.errors import Unavailable
 from cruddur.local.dynamodb_local import DynamoDBLocal
@@ -26,7 +26,7 @@ from cruddur.local.dynamodb_local import DynamoDBLocal
 @dataclass
 class Rig:
     settings: Settings
-    store: DynamoStore
+    store: ConversationTable
     api_url: str
     api_pid: int
     emulator_pid: int

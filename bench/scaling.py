@@ -12,11 +12,11 @@ from typing import Any
 from bench.stats import Summary, ratio, timed
 from bench.workload import stranger
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_items as items
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.dynamo_items import TextSealer
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.dynamo_table import DynamoTable
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.items import TextSealer
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message, UserRef
@@ -50,7 +50,7 @@ def measure(
 
 
 def _measure(
-    store: DynamoStore,
+    store: ConversationTable,
     loop: asyncio.Runner,
     small: tuple[int, int],
     large: tuple[int, int],

@@ -28,7 +28,7 @@ from bench.rig import Rig
 from bench.stats import Summary
 from bench.workload import Account, KeepAliveClient, send, sign_up, start
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_items as items
+from cruddur.adapters.dynamodb import items
 from cruddur.domain import keys
 
 WATCH_SECONDS = 0.05

@@ -19,10 +19,10 @@ import pytest
 from pydantic import SecretStr
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.local.dynamodb_local import DynamoDBLocal
@@ -121,7 +121,7 @@ def fresh_settings(dynamodb_local: DynamoDBLocal, data_dir: Path) -> Settings:
 
 
 @contextmanager
-def fresh_store(settings: Settings) -> Iterator[DynamoStore]:
+def fresh_store(settings: Settings) -> Iterator[ConversationTable]:
     """The API's store on a new table, dropped after; its calls run on the tests' loop
     (tests/own_loop.py)."""
     store = bootstrap.build_store(settings, meter=CapacityMeter())
@@ -138,20 +138,20 @@ def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[DynamoStore]:
+def store(settings: Settings) -> Iterator[ConversationTable]:
     with fresh_store(settings) as store:
         yield store
 
 
-NewStore = Callable[[Settings], DynamoStore]
+NewStore = Callable[[Settings], ConversationTable]
 
 
 @pytest.fixture
 def new_store() -> Iterator[NewStore]:
     """Builds more stores (other settings, other keys), closed after the test."""
-    made: list[DynamoStore] = []
+    made: list[ConversationTable] = []
 
-    def build(settings: Settings) -> DynamoStore:
+    def build(settings: Settings) -> ConversationTable:
         made.append(bootstrap.build_store(settings))
         return made[-1]
 
@@ -161,13 +161,13 @@ def new_store() -> Iterator[NewStore]:
 
 
 @pytest.fixture
-def inbox(settings: Settings, store: DynamoStore) -> InboxUpdates:
+def inbox(settings: Settings, store: ConversationTable) -> InboxUpdates:
     """The stream processor's writer of the same table, metered with the store."""
     return InboxUpdates(bootstrap.build_table(settings, store.table.meter))
 
 
 @pytest.fixture
-def ctx(settings: Settings, store: DynamoStore) -> MessagingContext:
+def ctx(settings: Settings, store: ConversationTable) -> MessagingContext:
     return bootstrap.build_messaging(settings, store)
 
 

@@ -8,11 +8,14 @@ Every write is recorded in `writes`, so a test can say that a refused request wr
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from cruddur.adapters.cursors import CursorCodec
 from cruddur.domain import keys
+from cruddur.domain.cursors import CursorCodec
 from cruddur.domain.model import (
+    AccessClaims,
     Block,
     Claim,
     InboxEntry,
@@ -21,9 +24,27 @@ from cruddur.domain.model import (
     User,
     UserRef,
 )
-from cruddur.errors import Conflict, Forbidden, NotFound, PairExists
+from cruddur.domain.profile import (
+    check_new_password,
+    clean_display_name,
+    login_key,
+    normalize_email,
+    normalize_handle,
+)
+from cruddur.errors import Conflict, Forbidden, NotFound, PairExists, Unauthorized
 from cruddur.services.context import MessagingContext
-from cruddur.services.ports import BlockList, Claims, Conversations, Directory, Edits
+from cruddur.services.ports import (
+    BlockList,
+    Claims,
+    Conversations,
+    Directory,
+    Edits,
+    PasswordHasher,
+    RevocationStore,
+    TokenIssuing,
+    TokenVerifying,
+    UserStore,
+)
 
 
 @dataclass
@@ -207,6 +228,104 @@ class FakeDirectory:
         return found
 
 
+@dataclass
+class FakeUsers(FakeDirectory):
+    """The users directory (UserStore) in memory: the same rules (domain/profile.py), the same
+    conflicts, the same answers."""
+
+    def create(
+        self,
+        handle: str,
+        display_name: str,
+        email: str,
+        *,
+        password_hash: str | None = None,
+        cognito_user_id: str | None = None,
+    ) -> User:
+        handle, email = normalize_handle(handle), normalize_email(email)
+        name = clean_display_name(display_name)
+        if handle in self.users:
+            raise Conflict("that handle is taken", field="handle")
+        if any(u.email == email for u in self.users.values()):
+            raise Conflict("that email is taken", field="email")
+        user = User(str(uuid.uuid4()), handle, name, email, cognito_user_id, password_hash)
+        self.users[handle] = user
+        return user
+
+    def by_login(self, handle_or_email: str) -> User | None:
+        key = login_key(handle_or_email)
+        return next((u for u in self.users.values() if key in (u.handle, u.email)), None)
+
+    def by_cognito_sub(self, sub: str) -> User | None:
+        return next((u for u in self.users.values() if u.cognito_user_id == sub), None)
+
+    def link_cognito(self, handle: str, sub: str) -> bool:
+        user = self.users.get(normalize_handle(handle))
+        if user is None:
+            return False
+        if user.cognito_user_id not in (None, sub):
+            raise Conflict("linked to another sign-in already", field="cognito_user_id")
+        self.users[user.handle] = replace(user, cognito_user_id=sub)
+        return True
+
+    def set_local_sign_in(self, user_uuid: str, password_hash: str, sub: str) -> None:
+        for handle, user in self.users.items():
+            if user.uuid == user_uuid:
+                self.users[handle] = replace(user, password_hash=password_hash, cognito_user_id=sub)
+
+
+class FakePasswords:
+    """A hash that is the password reversed: the rules around hashing, not hashing."""
+
+    slots = 1
+
+    def hash(self, password: str) -> str:
+        return "fake$" + check_new_password(password)[::-1]
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        return stored_hash is not None and stored_hash == "fake$" + password[::-1]
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return False
+
+
+@dataclass
+class FakeTokens:
+    """Issues and verifies opaque tokens; what it issued it accepts until `now` passes them."""
+
+    ttl_seconds: int = 3600
+    now: float = 1_000_000.0
+    issued: dict[str, AccessClaims] = field(default_factory=dict)
+
+    def issue(self, sub: str, username: str) -> str:
+        token = f"token-{uuid.uuid4().hex}"
+        self.issued[token] = AccessClaims(sub, username, self.now + self.ttl_seconds)
+        return token
+
+    def verify(self, token: str) -> AccessClaims:
+        claims = self.issued.get(token)
+        if claims is None or claims.expires_at <= self.now:
+            raise Unauthorized("invalid token")
+        return claims
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": []}
+
+
+@dataclass
+class FakeRevocationStore:
+    revoked: dict[str, float] = field(default_factory=dict)
+
+    def revoke(self, token_digest: str, expires_at: float) -> None:
+        self.revoked[token_digest] = expires_at
+
+    def is_revoked(self, token_digest: str) -> bool:
+        return token_digest in self.revoked
+
+    def live(self) -> Iterator[tuple[str, float]]:
+        yield from self.revoked.items()
+
+
 def context(conversations: FakeConversations | None = None) -> MessagingContext:
     conversations = conversations or FakeConversations()
     return MessagingContext(
@@ -225,3 +344,7 @@ _PORTS: tuple[type[Conversations], type[Edits], type[BlockList], type[Claims], t
     FakeClaims,
     FakeDirectory,
 )
+_ACCOUNT_PORTS: tuple[
+    type[UserStore], type[PasswordHasher], type[TokenIssuing], type[TokenVerifying]
+] = (FakeUsers, FakePasswords, FakeTokens, FakeTokens)
+_REVOCATIONS: type[RevocationStore] = FakeRevocationStore

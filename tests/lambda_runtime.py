@@ -18,7 +18,8 @@ from typing import Any
 import boto3
 
 from cruddur import bootstrap
-from cruddur.adapters import aws_clients, dynamo_schema
+from cruddur.adapters import aws_clients
+from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur_infra import lambda_package
 

@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cruddur.adapters.data_keys import message_key_context
-from cruddur.adapters.dynamo_schema import table_definition
+from cruddur.adapters.dynamodb.schema import table_definition
+from cruddur.adapters.dynamodb.stores.data_keys import message_key_context
 from cruddur.domain.keys import EXPIRES_AT
 from cruddur_infra.permissions import MESSAGE_KEY_ACTIONS, TABLE_KEY_ACTIONS
 from cruddur_infra.settings import DeploySettings
@@ -38,8 +38,8 @@ class DataStack(cdk.Stack):
         provisioned = definition["BillingMode"] == "PROVISIONED"
         self.key = self._retained_key("TableKey", "Encrypts the Cruddur messages table at rest")
         # Client-side: wraps the data keys the API seals message text under (see the app's
-        # adapters/data_keys.py). Only the API's role may use it; the stream processor copies
-        # sealed previews and has no grant on it.
+        # adapters/dynamodb/stores/data_keys.py). Only the API's role may use it; the stream
+        # processor copies sealed previews and has no grant on it.
         self.message_key = self._retained_key(
             "MessageKey", "Wraps the data keys that seal Cruddur message text (client-side)"
         )

@@ -9,41 +9,48 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cruddur.adapters import aws_clients, signing_key
-from cruddur.adapters.blocks import BlockStore
-from cruddur.adapters.cache import TtlCache
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.cursors import CursorCodec
-from cruddur.adapters.data_keys import DataKeys
-from cruddur.adapters.dynamo_async import AsyncTable, AsyncWire
-from cruddur.adapters.dynamo_items import TextSealer
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.dynamo_table import DynamoTable
-from cruddur.adapters.dynamo_wire import DYNAMODB, STREAMS, Endpoint, SyncWire
-from cruddur.adapters.envelope import KEY_FILE, Envelope, KmsWrapping, LocalWrapping, Wrapping
-from cruddur.adapters.idempotency_store import IdempotencyStore
-from cruddur.adapters.inbox_updates import InboxUpdates
-from cruddur.adapters.jwks import KeySource, StaticKeys
-from cruddur.adapters.message_edits import MessageEdits
-from cruddur.adapters.passwords import DEFAULT_SLOTS, Passwords
-from cruddur.adapters.revocations import RevocationTable
-from cruddur.adapters.sealing import Sealer
-from cruddur.adapters.shared_state import LocalState, SharedState
-from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
-from cruddur.adapters.users import UsersDirectory, make_engine
+from cruddur.adapters import aws_clients
+from cruddur.adapters.auth import signing_key
+from cruddur.adapters.auth.jwks import KeySource, StaticKeys
+from cruddur.adapters.auth.passwords import DEFAULT_SLOTS, Passwords
+from cruddur.adapters.auth.tokens import TokenIssuer, TokenVerifier
+from cruddur.adapters.crypto import secret_files
+from cruddur.adapters.crypto.envelope import (
+    KEY_FILE,
+    Envelope,
+    KmsWrapping,
+    LocalWrapping,
+    Wrapping,
+)
+from cruddur.adapters.crypto.sealing import Sealer
+from cruddur.adapters.dynamodb.async_table import AsyncTable, AsyncWire
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.items import TextSealer
+from cruddur.adapters.dynamodb.stores.blocks import BlockTable
+from cruddur.adapters.dynamodb.stores.claims import ClaimTable
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.stores.data_keys import DataKeys
+from cruddur.adapters.dynamodb.stores.edits import MessageEdits
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
+from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
+from cruddur.adapters.dynamodb.table import DynamoTable
+from cruddur.adapters.dynamodb.wire import DYNAMODB, STREAMS, Endpoint, SyncWire
+from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.users.directory import UsersDirectory, make_engine
+from cruddur.cache import TtlCache
 from cruddur.config import Settings
+from cruddur.domain.cursors import CursorCodec
 from cruddur.errors import Invalid
 from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, NoEvents
 from cruddur.services.limits import Limits, rules_from
+from cruddur.services.ports import SharedState
 from cruddur.services.posting import Idempotency
 from cruddur.services.revocations import Revocations
 
@@ -105,16 +112,26 @@ def build_table(settings: Settings, meter: CapacityMeter | None = None) -> Dynam
     return DynamoTable(dynamodb_wire(settings), settings.table_name, meter)
 
 
+def build_data_keys(
+    settings: Settings, wrapping: Wrapping | None = None, table: DynamoTable | None = None
+) -> DataKeys:
+    """The data key generations of the data set, wrapped as the settings say."""
+    return DataKeys(
+        table or build_table(settings, CapacityMeter()),
+        Envelope(wrapping or build_wrapping(settings)),
+        data_set=settings.data_set,
+    )
+
+
 def build_sealer(settings: Settings, table: DynamoTable | None = None) -> Sealer:
-    table = table or build_table(settings)
-    return Sealer(DataKeys(table, Envelope(build_wrapping(settings)), data_set=settings.data_set))
+    return Sealer(build_data_keys(settings, table=table or build_table(settings)))
 
 
 def build_store(
     settings: Settings,
     meter: CapacityMeter | None = None,
     sealer: TextSealer | None = None,
-) -> DynamoStore:
+) -> ConversationTable:
     """The API's store, awaited on the event loop (its connections open in the loop of its
     first call; `await store.close()` in that loop). It seals what people write, so it holds
     the data keys (looked up and unwrapped on a thread, over the blocking table)."""
@@ -122,7 +139,7 @@ def build_store(
     sealer = sealer or build_sealer(settings, build_table(settings, meter))
     endpoint = Endpoint.of(DYNAMODB, settings.aws_region, settings.aws_endpoint_url)
     wire = AsyncWire(endpoint, aws_clients.credentials(settings.aws_endpoint_url))
-    return DynamoStore(AsyncTable(wire, settings.table_name, sealer, meter))
+    return ConversationTable(AsyncTable(wire, settings.table_name, sealer, meter))
 
 
 def build_inbox_updates(settings: Settings) -> InboxUpdates:
@@ -137,20 +154,12 @@ def cursor_secret(settings: Settings) -> bytes:
     """
     if settings.cursor_secret is not None:
         return settings.cursor_secret.get_secret_value().encode()
-    path = Path(settings.data_dir) / "cursor-secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(32))
-    return path.read_bytes().strip()
+    return secret_files.load_or_create(Path(settings.data_dir) / "cursor-secret")
 
 
 def build_messaging(
     settings: Settings,
-    store: DynamoStore | None = None,
+    store: ConversationTable | None = None,
     limits: Limits | None = None,
     events: Publisher | None = None,
 ) -> MessagingContext:
@@ -160,7 +169,7 @@ def build_messaging(
         store=store,
         cursors=CursorCodec(cursor_secret(settings)),
         edits=MessageEdits(store.table),
-        blocks=BlockStore(store.table),
+        blocks=BlockTable(store.table),
         max_chars=settings.message_max_chars,
         page_max=settings.page_max,
         limits=limits,
@@ -171,7 +180,7 @@ def build_messaging(
 def build_shared_state(settings: Settings) -> SharedState:
     if not settings.redis_url:
         return LocalState()
-    from cruddur.adapters.redis_state import RedisState
+    from cruddur.adapters.state.in_redis import RedisState
 
     return RedisState(settings.redis_url)
 
@@ -194,9 +203,9 @@ def build_users(settings: Settings) -> UsersDirectory:
     return UsersDirectory(make_engine(settings.users_database_url))
 
 
-def build_idempotency(settings: Settings, store: DynamoStore) -> Idempotency:
+def build_idempotency(settings: Settings, store: ConversationTable) -> Idempotency:
     # Same client and table as the messages: the records live beside them, with a TTL.
-    table = IdempotencyStore(store.table)
+    table = ClaimTable(store.table)
     # Keyed: a plain hash of a request would let a reader of the table confirm a guessed text.
     key = hmac.new(cursor_secret(settings), b"cruddur idempotency", hashlib.sha256).digest()
     return Idempotency(table, settings.idempotency_ttl_hours * 3600, key)
@@ -231,7 +240,7 @@ def build_accounts(
         url = settings.cognito_jwks_url or f"{issuer_url}/.well-known/jwks.json"
         import httpx
 
-        from cruddur.adapters.remote_jwks import RemoteKeys
+        from cruddur.adapters.auth.remote_jwks import RemoteKeys
 
         http = httpx.Client(timeout=5.0, follow_redirects=False)
         keys = RemoteKeys(url, http, settings.jwks_min_refetch_seconds)
@@ -256,7 +265,7 @@ class Runtime:
     """Everything the API uses, built once per process (never per request)."""
 
     settings: Settings
-    store: DynamoStore  # the messaging context's, as built: its table and sealer
+    store: ConversationTable  # the messaging context's, as built: its table and sealer
     messaging: MessagingContext
     users: UsersDirectory
     accounts: Accounts
@@ -276,7 +285,7 @@ class Runtime:
         self.hub.close()
 
 
-def build_runtime(settings: Settings, store: DynamoStore | None = None) -> Runtime:
+def build_runtime(settings: Settings, store: ConversationTable | None = None) -> Runtime:
     store = store or build_store(settings)
     users = build_users(settings)
     limits = build_limits(settings, build_shared_state(settings))

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cruddur.adapters.passwords import Passwords
-from cruddur.adapters.users import UsersDirectory
+from cruddur.adapters.auth.passwords import Passwords
+from cruddur.adapters.users.directory import UsersDirectory
 from cruddur.domain.model import UserRef
 from cruddur.services.context import MessagingContext
 from cruddur.services.messaging import send_message, start_conversation

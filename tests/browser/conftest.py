@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
 
@@ -28,7 +28,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(settings: Settings, store: DynamoStore) -> Iterator[Api]:
+def site(settings: Settings, store: ConversationTable) -> Iterator[Api]:
     yield from serve(settings, store)
 
 

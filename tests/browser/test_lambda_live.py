@@ -12,8 +12,8 @@ import pytest
 import redis
 from playwright.sync_api import Browser, expect
 
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from tests.browser.conftest import sign_in
 from tests.browser.test_redis_fanout import REDIS_URL, _signup, _start, _url
@@ -21,7 +21,7 @@ from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event
 
 
 @pytest.fixture
-def api_without_poller(settings: Settings, store: DynamoStore) -> Iterator[str]:
+def api_without_poller(settings: Settings, store: ConversationTable) -> Iterator[str]:
     redis.Redis.from_url(REDIS_URL).ping()
     upgrade(settings.users_database_url)
     assert settings.aws_endpoint_url is not None

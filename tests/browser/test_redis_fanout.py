@@ -16,8 +16,8 @@ import pytest
 import redis
 from playwright.sync_api import Browser, expect
 
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from tests.browser.conftest import sign_in
 
@@ -45,7 +45,7 @@ def _url(process: subprocess.Popen[str]) -> str:
 
 
 @pytest.fixture
-def two_apis(settings: Settings, store: DynamoStore) -> Iterator[tuple[str, str]]:
+def two_apis(settings: Settings, store: ConversationTable) -> Iterator[tuple[str, str]]:
     redis.Redis.from_url(REDIS_URL).ping()
     upgrade(settings.users_database_url)
     env = {**os.environ, "REDIS_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"}

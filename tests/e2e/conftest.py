@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from pydantic import SecretStr
 
 from cruddur import bootstrap
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.envelope import KEY_FILE
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.crypto.envelope import KEY_FILE
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.bootstrap import Runtime
@@ -46,7 +46,7 @@ class Api:
     url: str
     http: httpx.Client
     runtime: Runtime
-    store: DynamoStore
+    store: ConversationTable
     counter: list[int] = field(default_factory=lambda: [0])
 
     def signup(self, handle: str | None = None) -> Member:
@@ -86,7 +86,7 @@ def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
         time.sleep(0.05)
 
 
-def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
+def serve(settings: Settings, store: ConversationTable) -> Iterator[Api]:
     upgrade(settings.users_database_url)
     # The API's own store: its connections belong to the server's loop, the test's `store` to
     # the tests' loop (tests/own_loop.py).
@@ -106,7 +106,7 @@ def serve(settings: Settings, store: DynamoStore) -> Iterator[Api]:
 
 
 @pytest.fixture
-def api(settings: Settings, store: DynamoStore) -> Iterator[Api]:
+def api(settings: Settings, store: ConversationTable) -> Iterator[Api]:
     yield from serve(settings, store)
 
 
@@ -120,7 +120,7 @@ SHARED_SIGNING_KEY = SecretStr(
 
 
 @contextmanager
-def running(settings: Settings, store: DynamoStore, **changes: Any) -> Iterator[Api]:
+def running(settings: Settings, store: ConversationTable, **changes: Any) -> Iterator[Api]:
     """`serve` with some settings changed."""
     yield from serve(settings.model_copy(update=changes), store)
 

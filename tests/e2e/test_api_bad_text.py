@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
 
@@ -24,7 +24,7 @@ SIGNUP = {
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def site(request, settings: Settings, store: DynamoStore, tmp_path: Path) -> Iterator[Api]:
+def site(request, settings: Settings, store: ConversationTable, tmp_path: Path) -> Iterator[Api]:
     if request.param == "postgresql":
         settings = settings.model_copy(
             update={"database_url": request.getfixturevalue("postgres_url")}

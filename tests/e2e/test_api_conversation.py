@@ -110,7 +110,7 @@ def test_readiness_and_reads_fail_cleanly_when_the_table_is_gone(api: Api):
         assert failed.status_code == 503, (path, failed.text)
         assert failed.json()["errors"][0]["code"] == "table_missing"
     # The fixture's teardown drops the table: give it one back.
-    from cruddur.adapters import dynamo_schema
+    from cruddur.adapters.dynamodb import schema as dynamo_schema
 
     definition = dynamo_schema.table_definition(api.store.table.name)
     dynamo_schema.create_table(client_of(api.store), definition)

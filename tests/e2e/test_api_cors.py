@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 from pydantic import ValidationError
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
 
@@ -17,7 +17,7 @@ FRONT_END = "http://127.0.0.1:3000"
 
 
 @contextmanager
-def running(settings: Settings, store: DynamoStore, **changes: object) -> Iterator[Api]:
+def running(settings: Settings, store: ConversationTable, **changes: object) -> Iterator[Api]:
     yield from serve(settings.model_copy(update=changes), store)
 
 

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
 
 
 @contextmanager
-def running(settings: Settings, store: DynamoStore, **changes: object) -> Iterator[Api]:
+def running(settings: Settings, store: ConversationTable, **changes: object) -> Iterator[Api]:
     yield from serve(settings.model_copy(update=changes), store)
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import sqlalchemy
 
-from cruddur.adapters import signing_key
+from cruddur.adapters.auth import signing_key
 from tests.e2e.conftest import Api
 
 

@@ -10,13 +10,13 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import Api, Member, serve
 
 
 @pytest.fixture
-def signed_in(settings: Settings, store: DynamoStore) -> Iterator[tuple[Api, Member]]:
+def signed_in(settings: Settings, store: ConversationTable) -> Iterator[tuple[Api, Member]]:
     for api in serve(settings, store):
         member, other = api.signup("schema_user"), api.signup("schema_peer")
         api.send(member, message="a conversation to find", handle=other.handle)

@@ -9,7 +9,7 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import running
 
@@ -40,7 +40,7 @@ def _status_and_error(raw: bytes) -> tuple[int, str]:
 
 
 def test_half_sent_heads_and_bodies_are_answered_408_and_closed(
-    settings: Settings, store: DynamoStore
+    settings: Settings, store: ConversationTable
 ):
     with running(settings, store, request_head_timeout=1.0, request_body_timeout=1.0) as api:
         heads = [_connect(api.url) for _ in range(40)]

@@ -20,10 +20,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from cruddur.adapters import signing_key
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.remote_jwks import RemoteKeys
-from cruddur.adapters.signing_key import SigningKey
+from cruddur.adapters.auth import signing_key
+from cruddur.adapters.auth.remote_jwks import RemoteKeys
+from cruddur.adapters.auth.signing_key import SigningKey
+from cruddur.adapters.auth.tokens import TokenIssuer, TokenVerifier
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.conftest import fresh_settings, fresh_store
 from tests.e2e.conftest import Api, serve
@@ -80,17 +81,18 @@ class Target:
         return self.api.http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
 
 
-def _local(settings: Settings, store: DynamoStore) -> Iterator[Target]:
+def _local(settings: Settings, store: ConversationTable) -> Iterator[Target]:
     for api in serve(settings, store):
         member = api.signup("holder")
         sub = api.runtime.users.by_handle(member.handle).cognito_user_id
-        assert api.runtime.accounts.issuer is not None
+        issuer = api.runtime.accounts.issuer
+        assert isinstance(issuer, TokenIssuer)
         assert sub is not None
-        key = api.runtime.accounts.issuer.key
+        key = issuer.key
         yield Target("local", api, key, settings.local_issuer, settings.local_client_id, sub)
 
 
-def _cognito(settings: Settings, store: DynamoStore) -> Iterator[Target]:
+def _cognito(settings: Settings, store: ConversationTable) -> Iterator[Target]:
     key = signing_key.from_private_key(signing_key.generate())
     with JwksServer(key.jwks()) as keys:
         cognito = settings.model_copy(
@@ -118,12 +120,12 @@ def target(request, dynamodb_local, tmp_path_factory) -> Iterator[Target]:
 
 
 @pytest.fixture
-def cognito(settings: Settings, store: DynamoStore) -> Iterator[Target]:
+def cognito(settings: Settings, store: ConversationTable) -> Iterator[Target]:
     yield from _cognito(settings, store)
 
 
 @pytest.fixture
-def local(settings: Settings, store: DynamoStore) -> Iterator[Target]:
+def local(settings: Settings, store: ConversationTable) -> Iterator[Target]:
     yield from _local(settings, store)
 
 
@@ -214,7 +216,9 @@ def test_cognito_mode_refuses_local_sign_up(cognito: Target):
 
 def _frozen_keys_clock(target: Target) -> list[float]:
     """The API's JWKS clock, held still: the test moves it (`now[0] += s`) instead of sleeping."""
-    keys = target.api.runtime.accounts.verifier.keys
+    verifier = target.api.runtime.accounts.verifier
+    assert isinstance(verifier, TokenVerifier)
+    keys = verifier.keys
     assert isinstance(keys, RemoteKeys)
     now = [keys.clock()]
     keys.clock = lambda: now[0]

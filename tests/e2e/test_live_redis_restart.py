@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import running
 from tests.redis_server import redis_server
@@ -26,7 +26,7 @@ def _wait(condition, what, shown: list[str]) -> None:
 
 
 def test_a_live_stream_resyncs_after_redis_restarts_and_hears_what_follows(
-    settings: Settings, store: DynamoStore, tmp_path: Path
+    settings: Settings, store: ConversationTable, tmp_path: Path
 ):
     with (
         redis_server(tmp_path / "redis") as cache,

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.data_keys import DataKeys
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.envelope import Envelope
+from cruddur.adapters.crypto.envelope import Envelope
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.stores.data_keys import DataKeys
 from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.domain import keys
@@ -27,7 +27,7 @@ from tests.own_loop import in_own_thread
 TEXTS = [f"note {n}: the lighthouse at dawn, é ü 😀 {'x' * n}!" for n in range(0, 300, 25)]
 
 
-def _restore_copy(store: DynamoStore, source: str) -> str:
+def _restore_copy(store: ConversationTable, source: str) -> str:
     """Every item of `source` in a new table, as a point-in-time restore holds them."""
     client = client_of(store)
     name = f"restored-{uuid.uuid4().hex[:10]}"
@@ -59,7 +59,7 @@ def _inbox_says(api: Api, member: Member, group: str) -> int:
 
 
 def test_a_table_restored_under_another_name_reads_every_message_through_the_api(
-    api: Api, settings: Settings, store: DynamoStore
+    api: Api, settings: Settings, store: ConversationTable
 ):
     ada, bo = api.signup(), api.signup()
     group = api.send(ada, handle=bo.handle, message=TEXTS[0])["message_group_uuid"]
@@ -101,7 +101,7 @@ def test_a_table_restored_under_another_name_reads_every_message_through_the_api
 
 
 def test_a_data_key_wrapped_for_another_data_set_does_not_open(
-    api: Api, settings: Settings, store: DynamoStore
+    api: Api, settings: Settings, store: ConversationTable
 ):
     ada, bo = api.signup(), api.signup()
     group = api.send(ada, handle=bo.handle, message="ours")["message_group_uuid"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from tests.e2e.conftest import running
 from tests.redis_server import redis_server
@@ -17,7 +17,7 @@ def _me(api, member) -> int:
 
 
 def test_a_new_process_on_the_same_data_refuses_a_signed_out_token(
-    settings: Settings, store: DynamoStore
+    settings: Settings, store: ConversationTable
 ):
     with running(settings, store) as first:
         ada, bo = first.signup(), first.signup()
@@ -29,7 +29,7 @@ def test_a_new_process_on_the_same_data_refuses_a_signed_out_token(
 
 
 def test_no_signed_out_token_passes_while_redis_is_down_or_after_it_restarts_empty(
-    settings: Settings, store: DynamoStore, tmp_path: Path
+    settings: Settings, store: ConversationTable, tmp_path: Path
 ):
     with (
         redis_server(tmp_path / "redis") as cache,
@@ -61,7 +61,7 @@ def test_no_signed_out_token_passes_while_redis_is_down_or_after_it_restarts_emp
 
 
 def test_a_deny_list_that_cannot_be_read_is_a_503_not_a_pass(
-    settings: Settings, store: DynamoStore, tmp_path: Path
+    settings: Settings, store: ConversationTable, tmp_path: Path
 ):
     with (
         redis_server(tmp_path / "redis") as cache,

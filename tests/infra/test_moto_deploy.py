@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from tests.browser.test_redis_fanout import _url
 from tests.infra.conftest import MOTO_ACCOUNT, REGION, aws, template

@@ -20,8 +20,8 @@ import pytest
 from pydantic import SecretStr
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.config import Settings

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cruddur.adapters.dynamo_schema import table_definition
+from cruddur.adapters.dynamodb.schema import table_definition
 from cruddur.domain.keys import EXPIRES_AT, MESSAGE_PREFIX
 from cruddur_infra.permissions import (
     API_INDEX_ACTIONS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.stream.poller import StreamPoller
 from cruddur.stream.runner import build_poller

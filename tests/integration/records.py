@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from cruddur.adapters.dynamo_items import TextSealer, message_item
+from cruddur.adapters.dynamodb.items import TextSealer, message_item
 from cruddur.domain.model import Message
 
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid, Unavailable
@@ -23,7 +23,7 @@ from tests.own_loop import in_own_thread, run
 
 def test_pages_walk_the_conversation_and_the_inbox(
     settings: Settings,
-    store: DynamoStore,
+    store: ConversationTable,
     ctx: MessagingContext,
     alice: UserRef,
     bob: UserRef,
@@ -68,7 +68,7 @@ def test_pages_walk_the_conversation_and_the_inbox(
 
 
 def test_the_table_missing_and_bad_requests_are_typed_errors(
-    settings: Settings, store: DynamoStore, new_store: NewStore
+    settings: Settings, store: ConversationTable, new_store: NewStore
 ):
     def query(table: str) -> object:
         other = new_store(settings.model_copy(update={"table_name": table}))
@@ -94,7 +94,7 @@ def test_an_unreachable_endpoint_is_unavailable_after_the_retries(
     assert 4 < time.monotonic() - started < 15  # retried for its few seconds, then gave up
 
 
-def test_no_credentials_fail_at_once_as_unavailable(store: DynamoStore):
+def test_no_credentials_fail_at_once_as_unavailable(store: ConversationTable):
     store.table.wire.credentials = None
     started = time.monotonic()
     with pytest.raises(Unavailable):
@@ -102,7 +102,7 @@ def test_no_credentials_fail_at_once_as_unavailable(store: DynamoStore):
     assert time.monotonic() - started < 2  # not retried: no credentials will not change
 
 
-def test_a_store_open_in_one_loop_is_closed_there_before_another_uses_it(store: DynamoStore):
+def test_a_store_open_in_one_loop_is_closed_there_before_another_uses_it(store: ConversationTable):
     run(store.query_inbox("someone", 5))  # open on the tests' loop
     with pytest.raises(RuntimeError, match="another event loop"):
         in_own_thread(lambda: asyncio.run(store.query_inbox("someone", 5)))
@@ -111,7 +111,7 @@ def test_a_store_open_in_one_loop_is_closed_there_before_another_uses_it(store: 
     assert reopened == ([], None)  # in the new loop
 
 
-async def _inbox_then_close(store: DynamoStore) -> object:
+async def _inbox_then_close(store: ConversationTable) -> object:
     try:
         return await store.query_inbox("someone", 5)
     finally:

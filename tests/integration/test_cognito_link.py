@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from cruddur import bootstrap
-from cruddur.adapters.migrations import upgrade
-from cruddur.adapters.users import UsersDirectory, make_engine
+from cruddur.adapters.users.directory import UsersDirectory, make_engine
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.errors import Invalid

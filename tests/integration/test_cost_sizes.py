@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import uuid
 
-from cruddur.adapters import dynamo_items as items
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.costs.model import SIZE_ONLY, item_bytes
 from cruddur.domain.model import Message, UserRef
 from tests.boto import client_of
@@ -27,7 +27,7 @@ def _message(chars: int) -> items.Item:
     )
 
 
-def test_item_bytes_crosses_each_write_unit_where_dynamodb_does(store: DynamoStore):
+def test_item_bytes_crosses_each_write_unit_where_dynamodb_does(store: ConversationTable):
     # The message item's own attributes take a few hundred bytes: vary the text so the
     # computed size lands just under and just over each kilobyte boundary.
     # Past a preview's length the item also holds the sealed preview, of a fixed size once the

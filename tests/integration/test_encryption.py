@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_items as items
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.data_keys import DataKeys
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.envelope import Envelope
+from cruddur.adapters.crypto.envelope import Envelope
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.stores.data_keys import DataKeys
 from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.domain import keys
@@ -50,7 +50,7 @@ def _fragments(text: str) -> list[str]:
 
 
 def test_a_raw_scan_shows_no_text_nor_preview_and_the_app_reads_both(
-    settings: Settings, store: DynamoStore, ctx: MessagingContext, inbox
+    settings: Settings, store: ConversationTable, ctx: MessagingContext, inbox
 ):
     ada, bo = make_user("ada"), make_user("bo")
     group = run(messaging.start_conversation(ctx, ada, bo, SHORT)).group_uuid
@@ -69,7 +69,7 @@ def test_a_raw_scan_shows_no_text_nor_preview_and_the_app_reads_both(
 
 
 def test_the_stream_processor_copies_sealed_previews_without_any_key(
-    settings: Settings, store: DynamoStore, ctx: MessagingContext, tmp_path: Path
+    settings: Settings, store: ConversationTable, ctx: MessagingContext, tmp_path: Path
 ):
     ada, bo = make_user("ada"), make_user("bo")
     group = run(messaging.start_conversation(ctx, ada, bo, "first")).group_uuid
@@ -84,7 +84,7 @@ def test_the_stream_processor_copies_sealed_previews_without_any_key(
 
 
 def test_a_rotation_seals_new_text_under_a_new_key_and_old_text_still_reads(
-    settings: Settings, store: DynamoStore, ctx: MessagingContext, new_store: NewStore
+    settings: Settings, store: ConversationTable, ctx: MessagingContext, new_store: NewStore
 ):
     ada, bo = make_user("ada"), make_user("bo")
     group = run(messaging.start_conversation(ctx, ada, bo, "before the rotation")).group_uuid
@@ -116,7 +116,7 @@ def test_a_rotation_seals_new_text_under_a_new_key_and_old_text_still_reads(
 
 
 def test_a_generation_ends_after_its_period_and_is_looked_up_once_a_minute(
-    settings: Settings, store: DynamoStore
+    settings: Settings, store: ConversationTable
 ):
     now = [1_800_000_000.0]
     table = bootstrap.build_table(settings, CapacityMeter())
@@ -140,7 +140,7 @@ def kms(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
-    settings: Settings, store: DynamoStore, kms: Any, moto_url: str, new_store: NewStore
+    settings: Settings, store: ConversationTable, kms: Any, moto_url: str, new_store: NewStore
 ):
     old_arn = kms.create_key(Description="cruddur old")["KeyMetadata"]["Arn"]
     new_arn = kms.create_key(Description="cruddur new")["KeyMetadata"]["Arn"]
@@ -170,10 +170,10 @@ def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
 
 
 def test_idempotency_records_hold_a_keyed_fingerprint_not_a_hash_of_the_text(
-    settings: Settings, store: DynamoStore, ctx: MessagingContext
+    settings: Settings, store: ConversationTable, ctx: MessagingContext
 ):
-    from cruddur.adapters.migrations import upgrade
-    from cruddur.adapters.users import UsersDirectory, make_engine
+    from cruddur.adapters.users.directory import UsersDirectory, make_engine
+    from cruddur.adapters.users.migrations import upgrade
     from cruddur.services.posting import post_message
 
     upgrade(settings.users_database_url)

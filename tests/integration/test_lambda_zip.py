@@ -24,8 +24,8 @@ HEAVY = ("sqlalchemy", "aiohttp", "redis", "argon2", "fastapi", "pydantic", "sta
 KEYED = (
     "cryptography",
     "aws_encryption_sdk",
-    "cruddur.adapters.sealing",
-    "cruddur.adapters.envelope",
+    "cruddur.adapters.crypto.sealing",
+    "cruddur.adapters.crypto.envelope",
 )
 
 

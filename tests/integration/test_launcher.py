@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
+from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from tests.processes import processes_owned_by

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cruddur.adapters import dynamo_schema
+from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.errors import Unavailable
 from tests.boto import client_of
 

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
 from cruddur import bootstrap
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from cruddur.errors import Invalid, Unauthorized
 from cruddur.services.accounts import Accounts
@@ -40,7 +40,7 @@ def _task(base: Settings, folder: Path, database: Path, pem: str | None) -> Acco
 
 
 def test_tasks_given_one_key_accept_each_others_tokens_and_tasks_without_do_not(
-    tmp_path: Path, settings: Settings, store: DynamoStore
+    tmp_path: Path, settings: Settings, store: ConversationTable
 ):
     database = tmp_path / "users.sqlite3"
     upgrade(f"sqlite:///{database}")

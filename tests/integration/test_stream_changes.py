@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from cruddur.adapters.dynamo_store import DynamoStore
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.domain import keys
 from cruddur.domain.model import Message, UserRef
 from cruddur.services import messaging
@@ -23,8 +23,8 @@ from tests.own_loop import run
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
 
 
-def dynamo(ctx: MessagingContext) -> DynamoStore:
-    assert isinstance(ctx.store, DynamoStore)
+def dynamo(ctx: MessagingContext) -> ConversationTable:
+    assert isinstance(ctx.store, ConversationTable)
     return ctx.store
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from cruddur.adapters.migrations import upgrade
-from cruddur.adapters.users import UsersDirectory, make_engine
+from cruddur.adapters.users.directory import UsersDirectory, make_engine
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.errors import Conflict, Invalid, NotFound
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from cruddur.adapters.dynamo_wire import DYNAMODB, DynamoError, Endpoint, SyncWire
+from cruddur.adapters.dynamodb.wire import DYNAMODB, DynamoError, Endpoint, SyncWire
 from cruddur.errors import Unavailable
 
 
@@ -77,7 +77,7 @@ def test_a_refusal_is_not_retried_and_keeps_its_answer():
 
 
 def test_throttling_that_lasts_ends_as_the_refusal_after_the_retry_time(monkeypatch):
-    monkeypatch.setattr("cruddur.adapters.dynamo_wire.RETRY_SECONDS", 0.3)
+    monkeypatch.setattr("cruddur.adapters.dynamodb.wire.RETRY_SECONDS", 0.3)
     with answering([throttled()]) as (url, seen), pytest.raises(DynamoError) as raised:
         wire(url).call("GetItem", {})
     assert raised.value.code == "ThrottlingException"
@@ -85,7 +85,7 @@ def test_throttling_that_lasts_ends_as_the_refusal_after_the_retry_time(monkeypa
 
 
 def test_nothing_listening_is_unavailable_and_no_credentials_fail_at_once(monkeypatch):
-    monkeypatch.setattr("cruddur.adapters.dynamo_wire.RETRY_SECONDS", 0.3)
+    monkeypatch.setattr("cruddur.adapters.dynamodb.wire.RETRY_SECONDS", 0.3)
     with answering([(200, {})]) as (url, _):
         pass  # closed: nothing listens there now
     with pytest.raises(Unavailable, match="did not answer"):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from cruddur.adapters.cursors import CursorCodec
+from cruddur.domain.cursors import CursorCodec
 from cruddur.errors import InvalidCursor
 
 FIELDS = frozenset({"pk", "sk"})

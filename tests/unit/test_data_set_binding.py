@@ -1,7 +1,7 @@
 """Which wrapped keys a data set accepts: its own, and those made before data sets had a name
 (bound to the table's name then, which was the data set's)."""
 
-from cruddur.adapters.data_keys import _binds, message_key_context
+from cruddur.adapters.dynamodb.stores.data_keys import _binds, message_key_context
 
 EXPECTED = {**message_key_context("cruddur-messages"), "key_id": "01"}
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from cruddur.adapters.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import LastMessage, UserRef, parse_uuid

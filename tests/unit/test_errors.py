@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from cruddur.adapters.dynamo_errors import _TRANSLATIONS, translate_code
-from cruddur.adapters.dynamo_table import translated
-from cruddur.adapters.dynamo_wire import DynamoError, WireProtocol
+from cruddur.adapters.dynamodb.errors import _TRANSLATIONS, translate_code
+from cruddur.adapters.dynamodb.table import translated
+from cruddur.adapters.dynamodb.wire import DynamoError, WireProtocol
 from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavailable
 
 

@@ -34,7 +34,7 @@ def test_freezing_exempts_what_exists_and_collects_garbage_first():
 
 HASH_TWICE = """
 import sys
-from cruddur.adapters.passwords import _hasher
+from cruddur.adapters.auth.passwords import _hasher
 from cruddur.heap import tune_malloc
 
 def rss_kib():

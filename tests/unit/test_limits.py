@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from cruddur.adapters.shared_state import LocalState
+from cruddur.adapters.state.local import LocalState
 from cruddur.errors import TooManyAttempts
 from cruddur.services.limits import Limits, Rule
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from cruddur.adapters import dynamo_queries as queries
-from cruddur.adapters.dynamo_async import AsyncTable, AsyncWire
-from cruddur.adapters.dynamo_wire import DYNAMODB, Endpoint
-from cruddur.adapters.shared_state import LocalState
+from cruddur.adapters.dynamodb import requests
+from cruddur.adapters.dynamodb.async_table import AsyncTable, AsyncWire
+from cruddur.adapters.dynamodb.wire import DYNAMODB, Endpoint
+from cruddur.adapters.state.local import LocalState
 from cruddur.domain.model import UserRef
 from cruddur.events.hub import Event
 from cruddur.services import context
@@ -108,8 +108,8 @@ def test_the_sealing_key_is_looked_up_on_a_thread_only_when_due():
 def test_the_keys_of_every_sealed_value_in_an_answer_are_found():
     sealed = {"message": {"B": b"m"}, "preview": {"B": b"p"}}
     row = {"last_message": {"B": b"r"}}
-    assert queries.sealed_values({"Items": [sealed, row]}) == [b"m", b"p", b"r"]
-    assert queries.sealed_values({"Item": row}) == [b"r"]
+    assert requests.sealed_values({"Items": [sealed, row]}) == [b"m", b"p", b"r"]
+    assert requests.sealed_values({"Item": row}) == [b"r"]
     # An update's new values (an edit answers with the message as changed).
-    assert queries.sealed_values({"Attributes": sealed}) == [b"m", b"p"]
-    assert queries.sealed_values({}) == []
+    assert requests.sealed_values({"Attributes": sealed}) == [b"m", b"p"]
+    assert requests.sealed_values({}) == []

@@ -7,7 +7,7 @@ import threading
 import pytest
 from argon2 import PasswordHasher
 
-from cruddur.adapters.passwords import Passwords
+from cruddur.adapters.auth.passwords import Passwords
 from cruddur.errors import Overloaded
 
 

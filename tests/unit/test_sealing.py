@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cruddur.adapters.sealing import OVERHEAD, Sealer
+from cruddur.adapters.crypto.sealing import OVERHEAD, Sealer
 from cruddur.errors import Unreadable
 
 GROUP = "0b9e3a6e-1a2b-4c5d-8e9f-0123456789ab"
@@ -75,7 +75,7 @@ def test_truncated_or_foreign_values_are_unreadable_not_a_crash(sealer: Sealer):
 
 
 def test_text_stored_in_clear_by_an_older_build_is_refused_not_shown(sealer: Sealer):
-    from cruddur.adapters import dynamo_items as items
+    from cruddur.adapters.dynamodb import items
 
     item = {
         "pk": {"S": f"MSG#{GROUP}"},

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from cruddur import bootstrap
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.idempotency_store import IdempotencyStore
+from cruddur.adapters.dynamodb.stores.claims import ClaimTable
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.model import Message, UserRef
@@ -44,20 +44,20 @@ class Backend:
             self._context = context()
         else:
             settings: Settings = self._request.getfixturevalue("settings")
-            store: DynamoStore = self._request.getfixturevalue("store")
+            store: ConversationTable = self._request.getfixturevalue("store")
             self._context = bootstrap.build_messaging(settings, store)
         return self._context
 
     def idempotency(self) -> Idempotency:
         if self.kind == "fake":
             return Idempotency(FakeClaims(), 3600, hashlib.sha256(b"fingerprints").digest())
-        store: DynamoStore = self._request.getfixturevalue("store")
-        return Idempotency(IdempotencyStore(store.table), 3600, hashlib.sha256(b"fp").digest())
+        store: ConversationTable = self._request.getfixturevalue("store")
+        return Idempotency(ClaimTable(store.table), 3600, hashlib.sha256(b"fp").digest())
 
     def writes(self, ctx: MessagingContext) -> list[str]:
         if isinstance(ctx.store, FakeConversations):
             return list(ctx.store.writes)
-        store: DynamoStore = self._request.getfixturevalue("store")
+        store: ConversationTable = self._request.getfixturevalue("store")
         scanned = client_of(store).scan(TableName=store.table.name, ConsistentRead=True)
         return sorted(json.dumps(item, sort_keys=True, default=repr) for item in scanned["Items"])
 

@@ -9,7 +9,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import ReadOnlyCredentials
 
-from cruddur.adapters.sigv4 import SigV4Signer, canonical_host
+from cruddur.adapters.dynamodb.sigv4 import SigV4Signer, canonical_host
 from cruddur.errors import Unavailable
 
 BODY = b'{"TableName":"cruddur-messages","Key":{"pk":{"S":"GRP#x"},"sk":{"S":"a  b"}}}'

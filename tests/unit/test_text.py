@@ -6,8 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from cruddur.adapters.passwords import check_new_password
-from cruddur.adapters.users import clean_display_name, login_key, normalize_email, normalize_handle
+from cruddur.domain.profile import (
+    check_new_password,
+    clean_display_name,
+    login_key,
+    normalize_email,
+    normalize_handle,
+)
 from cruddur.domain.text import clean_message, clean_shown, has_visible, refuse_controls
 from cruddur.errors import Invalid
 

@@ -1,4 +1,4 @@
-"""How every AWS client is configured: the data-plane wires (`dynamo_wire.py`) of the API, the
+"""How every AWS client is configured: the data-plane wires (`dynamodb/wire.py`) of the API, the
 poller and the Lambda, and the boto3 clients of the control plane (ops CLI).
 
 Kept apart from bootstrap.py (which builds the whole app) so the stream Lambda can build its one
@@ -16,7 +16,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from cruddur.adapters.dynamo_wire import DYNAMODB, Endpoint, SyncWire
+from cruddur.adapters.dynamodb.wire import DYNAMODB, Endpoint, SyncWire
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

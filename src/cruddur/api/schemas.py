@@ -13,7 +13,7 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# The documented rules are the ones the services enforce (adapters/users.py, passwords.py), so
+# The documented rules are the ones the services enforce (domain/profile.py, passwords.py), so
 # clients and schema-driven tools learn them from /openapi.json.
 HANDLE_PATTERN = r"^@?[A-Za-z0-9_]{3,32}$"
 

@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from pydantic import ValidationError
@@ -20,12 +20,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def setting_option(*decls: str, field: str, help: str, **kwargs: Any) -> Callable[[F], F]:
-    """An option for a Settings field. Left out, the field comes from Settings as everywhere
-    else (its environment variable, then its default); --help names both, read from Settings."""
+    """An option for a Settings field, passed to the command under the field's name. Left out,
+    the field comes from Settings as everywhere else (its environment variable, then its
+    default); --help names both, read from Settings."""
     default = Settings.model_fields[field].default
     shown = "unset" if default is None else str(default)
     return click.option(
-        *decls, default=None, help=f"{help} [default: {shown}; env {variable(field)}]", **kwargs
+        *decls,
+        field,
+        default=None,
+        help=f"{help} [default: {shown}; env {variable(field)}]",
+        **kwargs,
     )
 
 
@@ -34,42 +39,51 @@ def settings_from(**given: Any) -> Settings:
     return Settings(**{name: value for name, value in given.items() if value is not None})
 
 
-def target_options(func: F) -> F:
-    """--endpoint-url / --prod / --table / --region on a command that talks to DynamoDB."""
-    decorators = [
-        setting_option(
-            "--endpoint-url",
-            field="aws_endpoint_url",
-            metavar="URL",
-            help="DynamoDB endpoint, e.g. http://127.0.0.1:8000",
-        ),
-        click.option(
-            "--prod",
-            is_flag=True,
-            help="Target AWS DynamoDB (credentials and region from the AWS environment).",
-        ),
-        setting_option("--table", field="table_name", help="Table name."),
-        setting_option("--region", field="aws_region", help="AWS region."),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+_TARGET_OPTIONS = [
+    setting_option(
+        "--endpoint-url",
+        field="aws_endpoint_url",
+        metavar="URL",
+        help="DynamoDB endpoint, e.g. http://127.0.0.1:8000",
+    ),
+    click.option(
+        "--prod",
+        is_flag=True,
+        help="Target AWS DynamoDB (credentials and region from the AWS environment).",
+    ),
+    setting_option("--table", field="table_name", help="Table name."),
+    setting_option("--region", field="aws_region", help="AWS region."),
+]
 
 
-def target_settings(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    *,
-    seals_text: bool = False,
-    **extra: Any,
-) -> Settings:
+def with_target(*, seals_text: bool = False) -> Callable[[F], F]:
+    """--endpoint-url / --prod / --table / --region on a command that talks to DynamoDB. The
+    command receives `settings`, built from those and from every other option of it made by
+    `setting_option`, after the target was checked (and with --prod, the production checks:
+    `seals_text` when the command writes messages); errors are handled as `handle_errors`
+    does."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, prod: bool, **kwargs: Any) -> Any:
+            given = {
+                name: kwargs.pop(name) for name in list(kwargs) if name in Settings.model_fields
+            }
+            settings = target_settings(prod, seals_text=seals_text, **given)
+            return func(*args, settings=settings, **kwargs)
+
+        command = handle_errors(wrapper)
+        for option in reversed(_TARGET_OPTIONS):
+            command = option(command)
+        return cast("F", command)
+
+    return decorate
+
+
+def target_settings(prod: bool, *, seals_text: bool = False, **given: Any) -> Settings:
     """Settings for an explicit target; refuses to guess between DynamoDB Local and AWS.
     With --prod, the production checks run first (`seals_text`: the command writes messages)."""
-    settings = settings_from(
-        aws_endpoint_url=endpoint_url, table_name=table, aws_region=region, **extra
-    )
+    settings = settings_from(**given)
     if prod and settings.aws_endpoint_url:
         raise click.UsageError(
             "choose one target: --prod (AWS) or --endpoint-url (or AWS_ENDPOINT_URL), not both"
@@ -82,6 +96,11 @@ def target_settings(
     if prod:
         production.check(settings, seals_text=seals_text)
     return settings
+
+
+def on_aws(settings: Settings) -> bool:
+    """Whether a checked target is AWS (--prod) rather than an endpoint such as DynamoDB Local."""
+    return settings.aws_endpoint_url is None
 
 
 def describe_target(settings: Settings) -> str:

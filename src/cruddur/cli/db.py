@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cruddur import bootstrap, demo
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.cli.common import data_dir_option, handle_errors, setting_option, settings_from
 from cruddur.config import Settings
 from cruddur.services.cognito_link import link_cognito_users
@@ -69,7 +69,7 @@ def setup(ctx: click.Context, data_dir: Path | None) -> None:
 @data_dir_option
 @handle_errors
 def update_cognito_user_ids(
-    user_pool_id: str | None, endpoint_url: str | None, data_dir: Path | None
+    cognito_user_pool_id: str | None, cognito_endpoint_url: str | None, data_dir: Path | None
 ) -> None:
     """Link every Cognito user to the Cruddur user whose handle is its preferred_username.
 
@@ -79,7 +79,9 @@ def update_cognito_user_ids(
     (case aside), is refused and reported; the command then exits 1. Safe to run again.
     """
     settings = settings_from(
-        data_dir=data_dir, cognito_user_pool_id=user_pool_id, cognito_endpoint_url=endpoint_url
+        data_dir=data_dir,
+        cognito_user_pool_id=cognito_user_pool_id,
+        cognito_endpoint_url=cognito_endpoint_url,
     )
     if not settings.cognito_user_pool_id:
         raise click.UsageError("which pool? pass --user-pool-id or set COGNITO_USER_POOL_ID")

@@ -15,18 +15,17 @@ import click
 from boto3.dynamodb.types import Binary, TypeDeserializer
 
 from cruddur import bootstrap, demo
-from cruddur.adapters import dynamo_items as items
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.dynamo_store import DynamoStore
-from cruddur.adapters.sealing import ShownSealed
+from cruddur.adapters.crypto.sealing import ShownSealed
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.cli.common import (
     F,
     data_dir_option,
     describe_target,
-    handle_errors,
-    target_options,
-    target_settings,
+    on_aws,
+    with_target,
 )
 from cruddur.config import Settings
 from cruddur.domain.keys import Key
@@ -41,14 +40,14 @@ def ddb() -> None:
     """Operate the DynamoDB table: create, inspect, seed, drop; run DynamoDB Local."""
 
 
-def _store(settings: Settings, *, decrypt: bool = True) -> DynamoStore:
+def _store(settings: Settings, *, decrypt: bool = True) -> ConversationTable:
     # Without --decrypt nothing is opened: sealed text shows as its ciphertext.
     return bootstrap.build_store(
         settings, meter=CapacityMeter(), sealer=None if decrypt else ShownSealed()
     )
 
 
-def _run(store: DynamoStore, work: Callable[[], Awaitable[T]]) -> T:
+def _run(store: ConversationTable, work: Callable[[], Awaitable[T]]) -> T:
     """The store's work on a loop of its own, its connections closed in that loop after."""
 
     async def closing() -> T:
@@ -106,13 +105,9 @@ def local(port: int, data_dir: Path | None, in_memory: bool) -> None:
 
 
 @ddb.command("schema-load")
-@target_options
-@handle_errors
-def schema_load(
-    endpoint_url: str | None, prod: bool, table: str | None, region: str | None
-) -> None:
+@with_target()
+def schema_load(settings: Settings) -> None:
     """Create the table (keys, GSI inbox-by-recency, stream). Harmless if it exists."""
-    settings = target_settings(endpoint_url, prod, table, region)
     definition = dynamo_schema.table_definition(
         settings.table_name, settings.billing_mode, settings.read_capacity, settings.write_capacity
     )
@@ -122,27 +117,20 @@ def schema_load(
 
 
 @ddb.command("list-tables")
-@target_options
-@handle_errors
-def list_tables(
-    endpoint_url: str | None, prod: bool, table: str | None, region: str | None
-) -> None:
+@with_target()
+def list_tables(settings: Settings) -> None:
     """List the tables at the target."""
-    client = bootstrap.dynamodb_client(target_settings(endpoint_url, prod, table, region))
+    client = bootstrap.dynamodb_client(settings)
     for page in client.get_paginator("list_tables").paginate():
         for name in page.get("TableNames", []):
             click.echo(name)
 
 
 @ddb.command("drop")
-@target_options
+@with_target()
 @click.option("--yes", is_flag=True, help="Do not ask: drop the table.")
-@handle_errors
-def drop(
-    endpoint_url: str | None, prod: bool, table: str | None, region: str | None, yes: bool
-) -> None:
+def drop(settings: Settings, yes: bool) -> None:
     """Delete the table and every message in it. Asks first unless --yes."""
-    settings = target_settings(endpoint_url, prod, table, region)
     target = describe_target(settings)
     if not yes:
         if not sys.stdin.isatty():
@@ -156,25 +144,15 @@ def drop(
 
 
 @ddb.command("scan")
-@target_options
+@with_target()
 @data_dir_option
 @decrypt_option
 @click.option(
     "--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many items."
 )
-@handle_errors
-def scan(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    data_dir: Path | None,
-    decrypt: bool,
-    max_items: int | None,
-) -> None:
+def scan(settings: Settings, decrypt: bool, max_items: int | None) -> None:
     """Print every item of the table, one JSON object a line (message text as ciphertext
     unless --decrypt)."""
-    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     # An operator's tool, one call after another: the blocking table.
     scanned = bootstrap.build_table(settings, CapacityMeter())
     sealer = bootstrap.build_sealer(settings, scanned) if decrypt else ShownSealed()
@@ -196,7 +174,7 @@ def scan(
 
 
 def _every_page(
-    store: DynamoStore, fetch: Callable[[Key | None], Awaitable[tuple[list[T], Key | None]]]
+    store: ConversationTable, fetch: Callable[[Key | None], Awaitable[tuple[list[T], Key | None]]]
 ) -> list[T]:
     """Every item of a paged query, following its key to the end."""
 
@@ -236,19 +214,11 @@ def _jsonable(value: object) -> object:
 
 
 @ddb.command("seed")
-@target_options
+@with_target()
 @data_dir_option
-@handle_errors
-def seed(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    data_dir: Path | None,
-) -> None:
+def seed(settings: Settings) -> None:
     """Write the demo users' conversations (skips the ones already there)."""
-    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
-    if prod:
+    if on_aws(settings):
         raise click.UsageError("demo data does not go to production")
     store = _store(settings)
     written = _run(store, lambda: demo.seed(bootstrap.build_messaging(settings, store)))
@@ -258,22 +228,12 @@ def seed(
 
 @ddb.command("get-conversation")
 @click.argument("message_group_uuid")
-@target_options
+@with_target()
 @data_dir_option
 @decrypt_option
-@handle_errors
-def get_conversation(
-    message_group_uuid: str,
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    data_dir: Path | None,
-    decrypt: bool,
-) -> None:
+def get_conversation(message_group_uuid: str, settings: Settings, decrypt: bool) -> None:
     """Print every message of a conversation, oldest first (pages through all of it); the
     text as ciphertext unless --decrypt."""
-    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
     store = _store(settings, decrypt=decrypt)
     group = parse_uuid(message_group_uuid, "message_group_uuid")
     messages = _every_page(store, lambda start: store.query_messages(group, PAGE, start))
@@ -284,14 +244,11 @@ def get_conversation(
 
 @ddb.command("list-conversations")
 @click.argument("user_uuid")
-@target_options
-@handle_errors
-def list_conversations(
-    user_uuid: str, endpoint_url: str | None, prod: bool, table: str | None, region: str
-) -> None:
+@with_target()
+def list_conversations(user_uuid: str, settings: Settings) -> None:
     """Print a user's inbox, newest activity first (pages through all of it)."""
     # It prints no message text, so it opens none.
-    store = _store(target_settings(endpoint_url, prod, table, region), decrypt=False)
+    store = _store(settings, decrypt=False)
     owner = parse_uuid(user_uuid, "user_uuid")
     for entry in _every_page(store, lambda start: store.query_inbox(owner, PAGE, start)):
         click.echo(

@@ -1,21 +1,15 @@
-"""`cruddur keys …`: the keys message text is sealed under (see adapters/data_keys.py)."""
+"""`cruddur keys …`: the keys message text is sealed under (dynamodb/stores/data_keys.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 
 from cruddur import bootstrap
-from cruddur.adapters.capacity import CapacityMeter
-from cruddur.adapters.data_keys import DataKeys
-from cruddur.adapters.envelope import Envelope, LocalWrapping, Wrapping
+from cruddur.adapters.crypto.envelope import LocalWrapping
 from cruddur.cli.common import (
     data_dir_option,
     describe_target,
-    handle_errors,
-    target_options,
-    target_settings,
+    with_target,
 )
 from cruddur.config import Settings
 
@@ -30,26 +24,10 @@ def keys() -> None:
     """
 
 
-def _data_keys(settings: Settings, wrapping: Wrapping | None = None) -> DataKeys:
-    table = bootstrap.build_table(settings, CapacityMeter())
-    return DataKeys(
-        table,
-        Envelope(wrapping or bootstrap.build_wrapping(settings)),
-        data_set=settings.data_set,
-    )
-
-
 @keys.command("rotate")
-@target_options
+@with_target(seals_text=True)
 @data_dir_option
-@handle_errors
-def rotate(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    data_dir: Path | None,
-) -> None:
+def rotate(settings: Settings) -> None:
     """Start a new data key generation now: new messages are sealed under it (by every API
     process within a minute); messages sealed before still open.
 
@@ -57,32 +35,21 @@ def rotate(
     generation. With KMS, the first key of CRUDDUR_KMS_KEY_IDS wraps it: to move to another
     KMS key, list it first (keep the old one listed after it), then rotate.
     """
-    settings = target_settings(
-        endpoint_url, prod, table, region, seals_text=True, data_dir=data_dir
-    )
     wrapping = bootstrap.build_wrapping(settings)
     if isinstance(wrapping, LocalWrapping):
         click.echo(f"new wrapping key {wrapping.add_key()} in {wrapping.path}")
-    key_id = _data_keys(settings, wrapping).rotate()
+    key_id = bootstrap.build_data_keys(settings, wrapping).rotate()
     click.echo(
         f"data key generation {key_id} ({wrapping.describe()}) on {describe_target(settings)}"
     )
 
 
 @keys.command("list")
-@target_options
+@with_target()
 @data_dir_option
-@handle_errors
-def list_keys(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    data_dir: Path | None,
-) -> None:
+def list_keys(settings: Settings) -> None:
     """Every data key generation, oldest first: id, when it started, what wraps it."""
-    settings = target_settings(endpoint_url, prod, table, region, data_dir=data_dir)
-    found = _data_keys(settings).generations()
+    found = bootstrap.build_data_keys(settings).generations()
     for generation in found:
         click.echo(f"{generation.key_id}  {generation.created_at}  {generation.wrapped_by}")
     if not found:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from cruddur.api.server import ApiServer
@@ -11,12 +9,12 @@ from cruddur.app import create_app
 from cruddur.cli.common import (
     data_dir_option,
     describe_target,
-    handle_errors,
+    on_aws,
     setting_option,
     stop_on_signals,
-    target_options,
-    target_settings,
+    with_target,
 )
+from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
 
 
@@ -35,44 +33,26 @@ def listen_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 @click.command()
-@target_options
+@with_target(seals_text=True)
 @listen_options
 @data_dir_option
 @click.option(
     "--docs/--no-docs",
+    "api_docs",
     default=None,
     help="Serve the interactive API docs at /docs [default: on, off with --prod unless "
     "CRUDDUR_API_DOCS is set].",
 )
-@handle_errors
-def serve(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    host: str | None,
-    port: int | None,
-    data_dir: Path | None,
-    docs: bool | None,
-) -> None:
+def serve(settings: Settings) -> None:
     """Run the HTTP API (no DynamoDB Local, no stream poller: see `cruddur up` for those).
 
     Everything else comes from the environment: DATABASE_URL, CRUDDUR_AUTH_MODE=cognito with
     COGNITO_USER_POOL_ID and COGNITO_USER_POOL_CLIENT_ID, CRUDDUR_CURSOR_SECRET (shared by all
     API processes behind one load balancer).
     """
-    settings = target_settings(
-        endpoint_url,
-        prod,
-        table,
-        region,
-        seals_text=True,
-        data_dir=data_dir,
-        api_docs=docs,
-        host=host,
-        port=port,
-    )
-    if prod and "api_docs" not in settings.model_fields_set:  # neither --docs nor the variable
+    if (
+        on_aws(settings) and "api_docs" not in settings.model_fields_set
+    ):  # neither --docs nor the variable
         settings = settings.model_copy(update={"api_docs": False})
     stop = stop_on_signals()
     with ApiServer(

@@ -10,13 +10,12 @@ import click
 from cruddur import bootstrap
 from cruddur.cli.common import (
     data_dir_option,
-    handle_errors,
     setting_option,
     settings_from,
     stop_on_signals,
-    target_options,
-    target_settings,
+    with_target,
 )
+from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
 from cruddur.stream.checkpoints import DeadLetters
 from cruddur.stream.runner import build_poller, dead_letter_path
@@ -28,7 +27,7 @@ def stream() -> None:
 
 
 @stream.command("run")
-@target_options
+@with_target()
 @data_dir_option
 @setting_option(
     "--max-attempts",
@@ -42,30 +41,12 @@ def stream() -> None:
     type=click.FloatRange(min=0.001),
     help="Seconds between reads of the stream (sooner only to catch up on a backlog).",
 )
-@handle_errors
-def run(
-    endpoint_url: str | None,
-    prod: bool,
-    table: str | None,
-    region: str | None,
-    data_dir: Path | None,
-    max_attempts: int | None,
-    poll_interval: float | None,
-) -> None:
+def run(settings: Settings) -> None:
     """Run the poller in the foreground until Ctrl-C or SIGTERM.
 
     It checkpoints under DATA_DIR/stream/ after each applied batch, so a restart resumes after
     the last record fully applied.
     """
-    settings = target_settings(
-        endpoint_url,
-        prod,
-        table,
-        region,
-        data_dir=data_dir,
-        stream_max_attempts=max_attempts,
-        stream_poll_interval=poll_interval,
-    )
     # With REDIS_URL, every API process hears about each applied change (live browser updates).
     hub = bootstrap.build_hub(settings) if settings.redis_url else None
     poller = build_poller(settings, hub=hub)

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from cruddur import bootstrap, demo
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.migrations import upgrade
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.cli.common import data_dir_option, handle_errors, settings_from, stop_on_signals

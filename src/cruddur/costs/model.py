@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cruddur.adapters import dynamo_items as items
-from cruddur.adapters import sealing
+from cruddur.adapters.crypto import sealing
+from cruddur.adapters.dynamodb import items
 from cruddur.costs.prices import Prices
 from cruddur.domain.model import Message, UserRef
 from cruddur.errors import Invalid

@@ -42,6 +42,11 @@ def message_sk(created_at: str, message_uuid: str) -> str:
     return f"{created_at}#{message_uuid}"
 
 
+def created_at_of_sk(message_sk: str) -> str:
+    """The time part of a message's sort key."""
+    return message_sk.split("#", 1)[0]
+
+
 def message_key(group_uuid: str, created_at: str, message_uuid: str) -> Key:
     return {"pk": message_pk(group_uuid), "sk": message_sk(created_at, message_uuid)}
 

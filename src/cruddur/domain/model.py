@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from cruddur.domain import keys
 from cruddur.errors import Invalid
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ class Message:
 
     @property
     def sort_key(self) -> str:
-        return f"{self.created_at}#{self.message_uuid}"
+        return keys.message_sk(self.created_at, self.message_uuid)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class InboxEntry:
     @property
     def other_read_until(self) -> str | None:
         """The created_at of the newest message the other member has read."""
-        return None if self.other_read_sk is None else self.other_read_sk.split("#", 1)[0]
+        return None if self.other_read_sk is None else keys.created_at_of_sk(self.other_read_sk)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class LastMessage:
 
     @property
     def sort_key(self) -> str:
-        return f"{self.created_at}#{self.message_uuid}"
+        return keys.message_sk(self.created_at, self.message_uuid)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class ReadPosition:
 
     @property
     def read_until(self) -> str:
-        return self.sort_key.split("#", 1)[0]
+        return keys.created_at_of_sk(self.sort_key)
 
 
 @dataclass(frozen=True)
@@ -159,3 +160,12 @@ class User:
     email: str
     cognito_user_id: str | None
     password_hash: str | None
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a verified access token says: whose it is and until when (epoch seconds)."""
+
+    sub: str
+    username: str | None
+    expires_at: float

@@ -7,14 +7,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from cruddur.adapters.cache import TtlCache
-from cruddur.adapters.passwords import Passwords
-from cruddur.adapters.tokens import TokenIssuer, TokenVerifier
-from cruddur.adapters.users import UsersDirectory, login_key
+from cruddur.cache import TtlCache
 from cruddur.domain.model import User
+from cruddur.domain.profile import login_key
 from cruddur.domain.text import refuse_controls
 from cruddur.errors import Forbidden, Unauthorized, Unavailable
 from cruddur.services.limits import Limits
+from cruddur.services.ports import PasswordHasher, TokenIssuing, TokenVerifying, UserStore
 from cruddur.services.revocations import Revocations
 
 log = logging.getLogger(__name__)
@@ -29,21 +28,21 @@ class Session:
 
 @dataclass
 class Accounts:
-    users: UsersDirectory
-    verifier: TokenVerifier
-    issuer: TokenIssuer | None  # None when sign-in is Cognito's
+    users: UserStore
+    verifier: TokenVerifying
+    issuer: TokenIssuing | None  # None when sign-in is Cognito's
+    passwords: PasswordHasher
     # sub -> user: profiles change rarely, and a lookup per request would double its latency.
     by_sub: TtlCache[str, User]
     # token -> (user, exp): a token seen and verified a moment ago needs no second verification.
     by_token: TtlCache[str, tuple[User, float]] = field(
         default_factory=lambda: TtlCache[str, tuple[User, float]](30.0)
     )
-    passwords: Passwords = field(default_factory=Passwords)
     limits: Limits | None = None  # None: no rate limits (operators' tools)
     # Signed-out tokens: in the table, with the shared state (Redis or this process) in front.
     revocations: Revocations | None = None  # None: nothing is ever signed out (tools, tests)
 
-    def _issuer(self) -> TokenIssuer:
+    def _issuer(self) -> TokenIssuing:
         if self.issuer is None:
             raise Forbidden("local accounts are disabled here: sign in with Cognito")
         return self.issuer
@@ -87,7 +86,7 @@ class Accounts:
             self.users.set_local_sign_in(user.uuid, new_hash, user.cognito_user_id)
         return self._session(issuer, user)
 
-    def _session(self, issuer: TokenIssuer, user: User) -> Session:
+    def _session(self, issuer: TokenIssuing, user: User) -> Session:
         if user.cognito_user_id is None:
             raise Unauthorized("this account cannot sign in locally")
         token = issuer.issue(user.cognito_user_id, user.handle)

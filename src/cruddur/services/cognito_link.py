@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cruddur.adapters.users import UsersDirectory, normalize_handle
+from cruddur.domain.profile import normalize_handle
 from cruddur.errors import Conflict, Invalid, Unavailable
+from cruddur.services.ports import UserStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -54,7 +55,7 @@ def pool_users(client: CognitoIdentityProviderClient, pool_id: str) -> Iterator[
 
 
 def link_cognito_users(
-    client: CognitoIdentityProviderClient, pool_id: str, users: UsersDirectory
+    client: CognitoIdentityProviderClient, pool_id: str, users: UserStore
 ) -> LinkReport:
     """Link each pool user to the Cruddur user whose handle is its preferred_username. Handles
     compare as Cruddur compares them (case-folded): two pool users naming one handle are both

@@ -8,9 +8,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from cruddur.adapters.cache import TtlCache
-from cruddur.adapters.cursors import CursorCodec
+from cruddur.cache import TtlCache
 from cruddur.domain.clock import Clock, utc_now
+from cruddur.domain.cursors import CursorCodec
 from cruddur.events.hub import Event, Publisher
 from cruddur.services.limits import Limits
 from cruddur.services.ports import BlockList, Conversations, Edits

@@ -23,12 +23,13 @@ import asyncio
 import hashlib
 import math
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from cruddur.adapters.shared_state import SharedState, new_holder
 from cruddur.errors import TooManyAttempts
+from cruddur.services.ports import SharedState
 
 STREAM_LEASE_SECONDS = 60.0  # a stream renews its lease at every keep-alive (15 s)
 
@@ -67,7 +68,7 @@ class Limits:
         """Count one more; refused past the rule's count in the sliding window."""
         rule, key, previous_key, ran = self._keys(name, subject)
         current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 1)
-        if current == 0:  # the state did not answer: fail open (shared_state.py)
+        if current == 0:  # the state did not answer: fail open (adapters/state/local.py)
             return
         earlier = previous * (1.0 - ran)  # the part of the previous window still inside
         if earlier + current > rule.count:
@@ -103,7 +104,7 @@ class Limits:
         """Hold one of the user's live-event streams; yields `renew`, to call while it lives."""
         self.hit("stream_opens", user_uuid)
         key = f"cruddur:streams:{hashlib.sha256(user_uuid.encode()).hexdigest()[:24]}"
-        holder = new_holder()
+        holder = uuid.uuid4().hex
 
         def renew() -> None:
             self.state.lease(key, holder, STREAM_LEASE_SECONDS, self.streams_per_user)

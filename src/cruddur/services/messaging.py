@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import dataclass
 
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
@@ -36,7 +37,11 @@ async def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str)
 
     A group you are not in answers exactly as a group that does not exist.
     """
-    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    return await _members(ctx, user_uuid, parse_uuid(group_uuid, "message_group_uuid"))
+
+
+async def _members(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tuple[str, str]:
+    """`require_member` of a group id already parsed."""
     cached = ctx.members.get(user_uuid, group_uuid)
     if cached is not None:
         return cached
@@ -137,37 +142,55 @@ def _decode(
     return key
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A message whose text is cleaned and whose sender is a member of the group (or is
+    starting one with `recipient`); `permitted` says whether a block stands between them."""
+
+    sender: UserRef
+    text: str
+    members: tuple[str, str]  # the sender's uuid first
+    group_uuid: str | None = None  # None: the first message to `recipient`, if they never talked
+    recipient: UserRef | None = None
+
+
+async def into_group(
+    ctx: MessagingContext, sender: UserRef, group_uuid: str, text: str
+) -> Delivery:
+    """A message into a group (pattern C): its text and the sender's membership checked."""
+    text = clean_message(text, ctx.max_chars)
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    members = await _members(ctx, sender.uuid, group_uuid)
+    return Delivery(sender, text, members, group_uuid=group_uuid)
+
+
+async def to_user(
+    ctx: MessagingContext, sender: UserRef, recipient: UserRef, text: str
+) -> Delivery:
+    """A message to a user (pattern F): its text checked, and that it is not to oneself."""
+    text = clean_message(text, ctx.max_chars)
+    if sender.uuid == recipient.uuid:
+        raise Invalid("you cannot send a message to yourself", field="handle")
+    return Delivery(sender, text, (sender.uuid, recipient.uuid), recipient=recipient)
+
+
+async def permitted(ctx: MessagingContext, delivery: Delivery) -> None:
+    """Blocked if either member blocked the other."""
+    await require_no_block(ctx, delivery.sender, delivery.members[1])
+
+
 async def send_message(
     ctx: MessagingContext,
     sender: UserRef,
     group_uuid: str,
     text: str,
     identity: MessageIdentity | None = None,
-    *,
-    counted: bool = False,
 ) -> Message:
-    """Pattern C, after the membership check. `counted`: the send limit was taken already."""
-    if not counted:
-        await count(ctx, "send", sender.uuid)
-    return await _send(ctx, sender, group_uuid, text, identity)
-
-
-async def _send(
-    ctx: MessagingContext,
-    sender: UserRef,
-    group_uuid: str,
-    text: str,
-    identity: MessageIdentity | None,
-) -> Message:
-    text = clean_message(text, ctx.max_chars)
-    members = await require_member(ctx, sender.uuid, group_uuid)
-    await require_no_block(ctx, sender, members[1])
-    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    message = await ctx.store.put_message(
-        _new_message(ctx, group_uuid, sender, members, text, identity)
-    )
-    log.debug("message sent group=%s sender=%s", message.group_uuid, sender.uuid)
-    return message
+    """Pattern C: a message into a group the sender is a member of."""
+    delivery = await into_group(ctx, sender, group_uuid, text)
+    await permitted(ctx, delivery)
+    await count(ctx, "send", sender.uuid)
+    return await deliver(ctx, delivery, identity)
 
 
 async def start_conversation(
@@ -176,35 +199,46 @@ async def start_conversation(
     recipient: UserRef,
     text: str,
     identity: MessageIdentity | None = None,
-    *,
-    counted: bool = False,
 ) -> Message:
     """Pattern F: the first message to a user, or the next one if the pair already talks."""
-    text = clean_message(text, ctx.max_chars)
-    if sender.uuid == recipient.uuid:
-        raise Invalid("you cannot start a conversation with yourself", field="handle")
-    await require_no_block(ctx, sender, recipient.uuid)
-    if not counted:
-        await count(ctx, "send", sender.uuid)
+    delivery = await to_user(ctx, sender, recipient, text)
+    await permitted(ctx, delivery)
+    await count(ctx, "send", sender.uuid)
+    return await deliver(ctx, delivery, identity)
+
+
+async def deliver(
+    ctx: MessagingContext, delivery: Delivery, identity: MessageIdentity | None = None
+) -> Message:
+    """Write a checked message: the one write path of every send. Into its group; or, for a
+    first message, a new conversation, unless the pair already talks (then into theirs)."""
+    if delivery.group_uuid is not None:
+        return await _put(ctx, delivery, delivery.group_uuid, identity)
+    assert delivery.recipient is not None
     for attempt in range(START_TRIES):
-        existing = await ctx.store.find_pair(sender.uuid, recipient.uuid)
+        existing = await ctx.store.find_pair(delivery.sender.uuid, delivery.recipient.uuid)
         if existing is not None:
-            return await _send(ctx, sender, existing, text, identity)
-        members = (sender.uuid, recipient.uuid)
+            return await _put(ctx, delivery, existing, identity)
         group_uuid = identity.group_uuid if identity else str(uuid.uuid4())
-        first = _new_message(ctx, group_uuid, sender, members, text, identity)
+        first = _new_message(ctx, group_uuid, delivery, identity)
         try:
-            await ctx.store.create_conversation(sender, recipient, first)
+            await ctx.store.create_conversation(delivery.sender, delivery.recipient, first)
         except PairExists:
             continue  # someone started it first: the next look finds the pair
         except Conflict:
-            await asyncio.sleep(
-                0.01 * 2**attempt
-            )  # a concurrent transaction held an item: back off
+            await asyncio.sleep(0.01 * 2**attempt)  # a concurrent transaction held an item
             continue
         log.info("conversation started group=%s", first.group_uuid)
         return first
     raise Conflict("could not start the conversation; try again")
+
+
+async def _put(
+    ctx: MessagingContext, delivery: Delivery, group_uuid: str, identity: MessageIdentity | None
+) -> Message:
+    message = await ctx.store.put_message(_new_message(ctx, group_uuid, delivery, identity))
+    log.debug("message sent group=%s sender=%s", message.group_uuid, delivery.sender.uuid)
+    return message
 
 
 async def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> ReadPosition | None:
@@ -240,19 +274,14 @@ def new_identity(ctx: MessagingContext) -> MessageIdentity:
 
 
 def _new_message(
-    ctx: MessagingContext,
-    group_uuid: str,
-    sender: UserRef,
-    members: tuple[str, str],
-    text: str,
-    identity: MessageIdentity | None,
+    ctx: MessagingContext, group_uuid: str, delivery: Delivery, identity: MessageIdentity | None
 ) -> Message:
     identity = identity or new_identity(ctx)
     return Message(
         group_uuid=group_uuid,
         message_uuid=identity.message_uuid,
-        text=text,
+        text=delivery.text,
         created_at=identity.created_at,
-        sender=sender,
-        member_uuids=members,
+        sender=delivery.sender,
+        member_uuids=delivery.members,
     )

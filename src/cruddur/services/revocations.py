@@ -2,12 +2,12 @@
 
 Revocation must survive a restart of every process and of Redis (which keeps nothing on disk),
 and must fail closed. So the table holds every revocation until its token would have expired
-(adapters/revocations.py), and the shared state (Redis, else this process) is a cache in front
-of it that knows whether it is complete: a marker key is set once every live revocation has been
-copied in. Redis restarted empty has no marker, and the first check after that copies the
-table's revocations back before it answers. A check is then one round trip to the cache (both
-keys in one MGET); only a cache that cannot be read costs a table read, and a table that cannot
-be read either is `Unavailable` (503), never a pass.
+(adapters/dynamodb/stores/revocations.py), and the shared state (Redis, else this process) is a
+cache in front of it that knows whether it is complete: a marker key is set once every live
+revocation has been copied in. Redis restarted empty has no marker, and the first check after
+that copies the table's revocations back before it answers. A check is then one round trip to
+the cache (both keys in one MGET); only a cache that cannot be read costs a table read, and a
+table that cannot be read either is `Unavailable` (503), never a pass.
 
 A sign-out while the cache is unreachable is in the table only: the process that took it
 answers from the table until the cache answers again, and then adds what the cache missed at
@@ -21,9 +21,8 @@ import logging
 import threading
 import time
 
-from cruddur.adapters.shared_state import SharedState
 from cruddur.errors import Unavailable
-from cruddur.services.ports import RevocationStore
+from cruddur.services.ports import RevocationStore, SharedState
 
 log = logging.getLogger(__name__)
 PREFIX = "cruddur:revoked:"

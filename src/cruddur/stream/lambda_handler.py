@@ -17,13 +17,13 @@ from functools import cache
 from typing import Any
 
 from cruddur.adapters.aws_clients import dynamodb_wire
-from cruddur.adapters.dynamo_table import DynamoTable
-from cruddur.adapters.inbox_updates import InboxUpdates
-from cruddur.events.publishing import PublishingInbox
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
+from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.events.resp import RedisPublisher
 from cruddur.heap import freeze_startup_heap
 from cruddur.production import check_region
 from cruddur.stream.processor import InboxWriter, process_records
+from cruddur.stream.publishing import PublishingInbox
 from cruddur.stream.settings import StreamSettings
 
 

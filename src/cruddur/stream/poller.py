@@ -22,7 +22,7 @@ import threading
 import time
 from typing import Any
 
-from cruddur.adapters.dynamo_wire import DynamoError, SyncWire
+from cruddur.adapters.dynamodb.wire import DynamoError, SyncWire
 from cruddur.errors import CruddurError
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
 from cruddur.stream.processor import InboxWriter, process_records

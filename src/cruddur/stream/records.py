@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cruddur.adapters.dynamo_items import last_message_of
+from cruddur.adapters.dynamodb.items import last_message_of
 from cruddur.domain import keys
 from cruddur.domain.model import LastMessage
 

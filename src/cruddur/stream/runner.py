@@ -6,14 +6,14 @@ import threading
 from pathlib import Path
 
 from cruddur import bootstrap
-from cruddur.adapters import dynamo_schema
-from cruddur.adapters.inbox_updates import InboxUpdates
+from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.events.hub import EventHub
-from cruddur.events.publishing import PublishingInbox
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
 from cruddur.stream.poller import StreamPoller
 from cruddur.stream.processor import InboxWriter
+from cruddur.stream.publishing import PublishingInbox
 
 
 def checkpoint_path(data_dir: Path) -> Path:

@@ -80,4 +80,4 @@ def jwks(runtime: RuntimeDep) -> dict[str, Any]:
     issuer = runtime.accounts.issuer
     if issuer is None:
         raise NotFound("this server does not issue tokens; see the Cognito pool's keys")
-    return issuer.key.jwks()
+    return issuer.jwks()

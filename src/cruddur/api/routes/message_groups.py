@@ -15,7 +15,7 @@ from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.schemas import ConversationPublic
 from cruddur.services import messaging
-from cruddur.services.typing import notify_typing
+from cruddur.services.typing_notices import notify_typing
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
 

@@ -1,0 +1,263 @@
+"""Item <-> domain conversions for the table's three item kinds (see domain/keys.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from cruddur.domain import keys
+from cruddur.domain.model import (
+    UNREAD_CAP,
+    Block,
+    InboxEntry,
+    LastMessage,
+    Message,
+    UserRef,
+)
+from cruddur.errors import Unreadable
+
+Item = dict[str, Any]
+# A message item's attributes (besides its key): its text sealed, who wrote it, when.
+TEXT = "message"
+MESSAGE_UUID = "message_uuid"
+AUTHOR_UUID = "user_uuid"
+PREVIEW_CHARS = 120
+# Unread messages of an inbox row: a binary set of 8-byte tokens, one per message. A token is
+# an eighth of a sort key's size, so a row stays under 1 KB (one write unit) with ~50 unread.
+UNREAD = "unread"
+# Set on a message item only when its text is longer than a preview (sealed like the text).
+PREVIEW = "preview"
+# Set only once a message is edited or deleted: a message as sent carries none of them, so a
+# send writes no more than before.
+REV = "rev"
+EDITED_AT = "edited_at"
+DELETED = "deleted"
+# Inbox rows: the other member's read position, and the owner's block of the other member.
+OTHER_READ_SK = "other_read_sk"
+OTHER_READ_AT = "other_read_at"
+HIDDEN = "blocked_hidden"
+
+
+def unread_token(sort_key: str) -> bytes:
+    return hashlib.sha256(sort_key.encode()).digest()[:8]
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def to_attrs(key: Mapping[str, str]) -> Item:
+    return {name: s(value) for name, value in key.items()}
+
+
+def from_attrs(key: Mapping[str, Any]) -> dict[str, str]:
+    return {name: str(value["S"]) for name, value in key.items()}
+
+
+class TextSealer(Protocol):
+    """Encrypts what people write before it is stored (adapters/crypto/sealing.py): bound to the
+    conversation and the message's sort key."""
+
+    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes: ...
+    def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str: ...
+
+    # Keys this process has not unwrapped yet, so an event loop can load them on a thread.
+    def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]: ...
+    def load_keys(self, key_ids: Iterable[bytes]) -> None: ...
+
+    # Whether the key new text is sealed under is at hand; if not, prepare it (a blocking read).
+    def sealing_ready(self) -> bool: ...
+    def prepare_sealing(self) -> None: ...
+
+
+def preview(text: str) -> str:
+    # Inbox rows carry a short preview: a long body would make every inbox write cost more WCU.
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def message_item(message: Message, sealer: TextSealer) -> Item:
+    group, sort_key = message.group_uuid, message.sort_key
+    item = {
+        **to_attrs(keys.message_key(group, message.created_at, message.message_uuid)),
+        "message_group_uuid": s(group),
+        MESSAGE_UUID: s(message.message_uuid),
+        TEXT: {"B": sealer.seal(message.text, group, sort_key)},
+        "created_at": s(message.created_at),
+        AUTHOR_UUID: s(message.sender.uuid),
+        "user_handle": s(message.sender.handle),
+        "user_display_name": s(message.sender.display_name),
+        # Membership of a DM never changes: the stream processor reads it from here.
+        "member_uuids": {"L": [s(uuid) for uuid in message.member_uuids]},
+    }
+    short = preview(message.text)
+    if short != message.text:  # else the inbox rows show the message itself: one value, not two
+        item[PREVIEW] = {"B": sealer.seal(short, group, sort_key)}
+    return item
+
+
+def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
+    members = _members(item)
+    group, created_at, message_uuid = (
+        item[name]["S"] for name in ("message_group_uuid", "created_at", MESSAGE_UUID)
+    )
+    deleted = is_deleted(item)
+    sort_key = keys.message_sk(created_at, message_uuid)
+    return Message(
+        group_uuid=group,
+        message_uuid=message_uuid,
+        text="" if deleted else sealer.open(sealed(item, TEXT), group, sort_key),
+        created_at=created_at,
+        sender=UserRef(
+            item[AUTHOR_UUID]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
+        ),
+        member_uuids=members,
+        edited_at=item.get(EDITED_AT, {}).get("S"),
+        deleted=deleted,
+        rev=revision(item),
+    )
+
+
+def is_deleted(item: Mapping[str, Any]) -> bool:
+    return bool(item.get(DELETED, {}).get("BOOL", False))
+
+
+def revision(item: Mapping[str, Any]) -> int:
+    return int(item.get(REV, {}).get("N", "0"))
+
+
+def last_message_of(item: Mapping[str, Any]) -> LastMessage:
+    """What the inbox rows show of a message item (as stored, or in a stream record): nothing
+    is opened, so the stream processor needs no key."""
+    deleted = is_deleted(item)
+    return LastMessage(
+        group_uuid=str(item["message_group_uuid"]["S"]),
+        message_uuid=str(item[MESSAGE_UUID]["S"]),
+        created_at=str(item["created_at"]["S"]),
+        sender_uuid=str(item[AUTHOR_UUID]["S"]),
+        member_uuids=_members(item),
+        sealed_preview=b"" if deleted else binary(item.get(PREVIEW, item[TEXT])["B"]),
+        rev=revision(item),
+        deleted=deleted,
+    )
+
+
+def sealed(item: Mapping[str, Any], name: str) -> bytes:
+    value = item[name]
+    if "B" not in value:
+        # Text stored in clear by a build before encryption: it is never shown unsealed.
+        raise Unreadable(
+            "a stored message predates encryption: start from a fresh data dir (make clean)"
+        )
+    return binary(value["B"])
+
+
+def binary(value: bytes | str) -> bytes:
+    """A B value: bytes from boto3, base64 text in a Lambda event's JSON."""
+    if isinstance(value, str):
+        return base64.b64decode(value, validate=True)
+    return bytes(value)
+
+
+def _members(item: Mapping[str, Any]) -> tuple[str, str]:
+    members = [str(value["S"]) for value in item["member_uuids"]["L"]]
+    if len(members) != 2:
+        raise ValueError("a message names exactly two members")
+    return members[0], members[1]
+
+
+def inbox_item(owner: UserRef, other: UserRef, first: LastMessage) -> Item:
+    item = {
+        **to_attrs(keys.inbox_key(owner.uuid, first.group_uuid)),
+        "message_group_uuid": s(first.group_uuid),
+        "user_uuid": s(owner.uuid),
+        "other_user_uuid": s(other.uuid),
+        "other_user_handle": s(other.handle),
+        "other_user_display_name": s(other.display_name),
+        **last_message_attrs(first),
+    }
+    if first.sender_uuid != owner.uuid:
+        item[UNREAD] = {"BS": [unread_token(first.sort_key)]}
+    return item
+
+
+def last_message_attrs(message: LastMessage) -> Item:
+    # A deleted last message leaves an empty preview: the row says "deleted", shows no text.
+    return {
+        "last_message": {"B": message.sealed_preview},
+        "last_message_at": s(message.created_at),
+        "last_message_sk": s(message.sort_key),
+        "last_sender_uuid": s(message.sender_uuid),
+        "last_message_rev": {"N": str(message.rev)},
+    }
+
+
+def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
+    group, last_sk = item["message_group_uuid"]["S"], item["last_message_sk"]["S"]
+    preview_sealed = sealed(item, "last_message")
+    return InboxEntry(
+        owner_uuid=item["user_uuid"]["S"],
+        group_uuid=group,
+        other=UserRef(
+            item["other_user_uuid"]["S"],
+            item["other_user_handle"]["S"],
+            item["other_user_display_name"]["S"],
+        ),
+        last_message=sealer.open(preview_sealed, group, last_sk) if preview_sealed else "",
+        last_message_at=item["last_message_at"]["S"],
+        last_message_sk=last_sk,
+        unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),
+        last_message_deleted=not preview_sealed,
+        other_read_sk=item.get(OTHER_READ_SK, {}).get("S"),
+        other_read_at=item.get(OTHER_READ_AT, {}).get("S"),
+    )
+
+
+def block_item(block: Block) -> Item:
+    return {
+        **to_attrs(keys.block_key(block.owner_uuid, block.blocked.uuid)),
+        "user_uuid": s(block.owner_uuid),
+        "blocked_uuid": s(block.blocked.uuid),
+        "blocked_handle": s(block.blocked.handle),
+        "blocked_display_name": s(block.blocked.display_name),
+        "blocked_at": s(block.blocked_at),
+    }
+
+
+def block_from_item(item: Mapping[str, Any]) -> Block:
+    return Block(
+        owner_uuid=item["user_uuid"]["S"],
+        blocked=UserRef(
+            item["blocked_uuid"]["S"],
+            item["blocked_handle"]["S"],
+            item["blocked_display_name"]["S"],
+        ),
+        blocked_at=item["blocked_at"]["S"],
+    )
+
+
+def opened_fields(item: Mapping[str, Any], sealer: TextSealer) -> dict[str, str]:
+    """Every sealed value of an item (a message's text and preview, an inbox row's preview),
+    opened: for an operator with the key (`cruddur ddb scan --decrypt`)."""
+    group = item.get("message_group_uuid", {}).get("S")
+    if group is None:
+        return {}
+    names: tuple[str, ...] = (TEXT, PREVIEW)
+    if keys.is_message_pk(item["pk"]["S"]):
+        sort_key = item["sk"]["S"]
+    else:
+        sort_key, names = item.get("last_message_sk", {}).get("S", ""), ("last_message",)
+    return {
+        name: sealer.open(binary(item[name]["B"]), group, sort_key)
+        for name in names
+        if item.get(name, {}).get("B")
+    }
+
+
+def pair_item(a: UserRef, b: UserRef, group_uuid: str) -> Item:
+    return {
+        **to_attrs(keys.pair_key(a.uuid, b.uuid)),
+        "message_group_uuid": s(group_uuid),
+        "user_uuids": {"L": [s(a.uuid), s(b.uuid)]},
+    }

@@ -1,0 +1,1 @@
+"""One module per kind of item the messages table stores, each the adapter of a port."""

@@ -1,0 +1,131 @@
+"""Access patterns A–F of DESIGN §3 over one table, awaited on the event loop; what people write
+is sealed (encrypted) on the way in and opened on the way out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cruddur.adapters.dynamodb import items, requests
+from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.errors import (
+    CONDITION_FAILED,
+    TRANSACTION_CANCELED,
+    cancellation_codes,
+)
+from cruddur.adapters.dynamodb.stores import read_positions
+from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.domain import keys
+from cruddur.domain.model import InboxEntry, Message, ReadPosition, UserRef
+from cruddur.errors import Conflict, PairExists
+
+
+class ConversationTable:
+    """Reads and writes of the API, composed around the one table object."""
+
+    def __init__(self, table: AsyncTable) -> None:
+        self.table = table
+        self.sealer = table.sealer
+
+    async def close(self) -> None:
+        await self.table.close()
+
+    # -- A: messages of a group, newest first ---------------------------------------------
+    async def query_messages(
+        self, group_uuid: str, limit: int, start: keys.Key | None = None
+    ) -> tuple[list[Message], keys.Key | None]:
+        args = requests.messages_query(self.table.name, group_uuid, limit, start)
+        return requests.messages_page(await self.table.call("Query", args), limit, self.sealer)
+
+    # -- B: a user's inbox, newest activity first -------------------------------------------
+    async def query_inbox(
+        self, owner_uuid: str, limit: int, start: keys.Key | None = None
+    ) -> tuple[list[InboxEntry], keys.Key | None]:
+        fill = requests.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer)
+        args = next(fill)
+        while True:
+            try:
+                args = fill.send(await self.table.call("Query", args))
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    # -- C: send into a group ---------------------------------------------------------------
+    async def put_message(self, message: Message) -> Message:
+        await self.table.ready_to_seal()
+        item = items.message_item(message, self.sealer)
+        try:
+            # The sort key carries the message uuid, so the key is new unless this very message is
+            # already stored (a retried request): then the write has happened, and the answer is
+            # the message as it now stands (edited or deleted since, maybe).
+            await self.table.put_new(item, passthrough=(CONDITION_FAILED,))
+        except DynamoError:
+            stored = await self.get_message(message.group_uuid, message.sort_key)
+            if stored is None or stored.sender.uuid != message.sender.uuid:
+                raise Conflict("a different message is stored under this key") from None
+            return stored
+        return message
+
+    async def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
+        key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}
+        item = await self.table.get(key)
+        return None if item is None else items.message_from_item(item, self.sealer)
+
+    # -- E: membership ----------------------------------------------------------------------
+    async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
+        item = await self.table.get(keys.inbox_key(owner_uuid, group_uuid))
+        return None if item is None else items.inbox_from_item(item, self.sealer)
+
+    # -- F: start a conversation ------------------------------------------------------------
+    async def find_pair(self, user_a: str, user_b: str) -> str | None:
+        item = await self.table.get(keys.pair_key(user_a, user_b))
+        return None if item is None else str(item["message_group_uuid"]["S"])
+
+    async def create_conversation(
+        self, sender: UserRef, recipient: UserRef, first: Message
+    ) -> None:
+        """Pair, both inbox rows and the first message, all or nothing.
+
+        Raises PairExists when the pair item is already there (someone else started it first).
+        """
+        await self.table.ready_to_seal()
+        message = items.message_item(first, self.sealer)
+        # The rows show the preview sealed with the message: the same bytes the stream copies.
+        shown = items.last_message_of(message)
+        puts = [
+            items.pair_item(sender, recipient, first.group_uuid),
+            items.inbox_item(sender, recipient, shown),
+            items.inbox_item(recipient, sender, shown),
+            message,
+        ]
+        transact: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for item in puts
+        ]
+        try:
+            await self.table.call(
+                "TransactWriteItems",
+                {
+                    "TransactItems": transact,
+                    # A retried request with the same token is a no-op, not a failed condition.
+                    "ClientRequestToken": first.message_uuid,
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(TRANSACTION_CANCELED,),
+                write=True,
+            )
+        except DynamoError as exc:
+            reasons = cancellation_codes(exc)
+            if reasons and reasons[0] == CONDITION_FAILED:
+                raise PairExists("the conversation already exists") from exc
+            raise Conflict("starting the conversation collided with another write") from exc
+
+    # -- D: the reader's share of the inbox updates -----------------------------------------
+    async def mark_read(
+        self, reader: str, other: str, group_uuid: str, now: str
+    ) -> ReadPosition | None:
+        return await read_positions.mark_read(self.table, reader, other, group_uuid, now)

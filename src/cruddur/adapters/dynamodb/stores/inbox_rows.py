@@ -1,0 +1,191 @@
+"""Pattern D: the stream's conditional inbox updates (the reader's share: read_positions.py).
+
+An inbox row keeps `last_message_sk` (the newest message it shows), `read_sk` (its owner has
+read everything up to here) and `unread`, a set with a token (a short hash of the sort key) of
+each unread message from the other member. Unread count = size of that set. Both moves are
+idempotent and order-free:
+- last_message_* only ever moves forward (condition `last_message_sk < :new`);
+- adding to a set twice adds once, so a replayed or duplicated record never counts twice;
+- a message at or below `read_sk` is never added (it was read);
+- the set never holds more than UNREAD_CAP tokens: past it the count shows "99+", and the row's
+  size stays bounded however many messages one sender sends (an unbounded set once grew a row
+  past DynamoDB's 400 KB limit, and every later update of it failed).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
+from cruddur.adapters.dynamodb.table import DynamoTable
+from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.domain import keys
+from cruddur.domain.model import UNREAD_CAP, InboxChange
+from cruddur.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 8
+
+
+class InboxRowMissing(NotFound):
+    """A message names a member without an inbox row: the record cannot be applied."""
+
+
+class InboxUpdates:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
+    def apply_inbox_change(self, change: InboxChange) -> bool:
+        """Apply one member's share of a batch. Returns False if it was already applied."""
+        applied = self._apply(change)
+        if change.dropped_sks:
+            # Deleted while unread: the tokens leave the set. Removing a token that is not there
+            # changes nothing, so a replay is harmless.
+            self._drop_unread(change)
+        return applied
+
+    def _apply(self, change: InboxChange) -> bool:
+        unread = _newest(change.unread_sks, UNREAD_CAP)
+        latest = change.latest
+        # Fast path, one write: the batch is newer than the row (a newer message, or a newer
+        # revision of the row's own last message), every unread message is past the read
+        # position, and the set has room for them. Replays, late arrivals and full sets fail
+        # the condition and take the slow path.
+        newer = "attribute_not_exists(last_message_sk) OR last_message_sk < :last_message_sk"
+        if latest.rev:
+            newer += (
+                " OR (last_message_sk = :last_message_sk AND (attribute_not_exists("
+                "last_message_rev) OR last_message_rev < :last_message_rev))"
+            )
+        condition = f"attribute_exists(pk) AND ({newer})"
+        values: dict[str, Any] = {}
+        if unread:
+            condition += (
+                " AND (attribute_not_exists(read_sk) OR read_sk < :min_unread)"
+                f" AND (attribute_not_exists({items.UNREAD}) OR size({items.UNREAD}) <= :room)"
+            )
+            values[":min_unread"] = items.s(min(unread))
+            values[":room"] = {"N": str(UNREAD_CAP - len(unread))}
+        if self._update(change, move=True, add=unread, condition=condition, values=values):
+            return True
+        for _ in range(MAX_TRIES):
+            row = self.table.get(
+                keys.inbox_key(change.owner_uuid, change.group_uuid),
+                projection=f"last_message_sk, last_message_rev, read_sk, {items.UNREAD}",
+            )
+            if row is None:
+                raise InboxRowMissing("no inbox row for a member of this message's group")
+            current = row.get("last_message_sk", {}).get("S")
+            current_rev = int(row.get("last_message_rev", {}).get("N", "0"))
+            read = row.get("read_sk", {}).get("S")
+            have = {items.binary(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
+            move = (
+                current is None
+                or latest.sort_key > current
+                or (latest.sort_key == current and latest.rev > current_rev)
+            )
+            candidates = frozenset(
+                sk
+                for sk in unread
+                if (read is None or sk > read) and items.unread_token(sk) not in have
+            )
+            add = _newest(candidates, max(0, UNREAD_CAP - len(have)))
+            if not move and not add:
+                return False
+            # Conditional on exactly what we read: if the row moved meanwhile, read it again.
+            condition, values = _unchanged({"last_message_sk": current, "read_sk": read})
+            if current is not None:
+                condition += (
+                    " AND last_message_rev = :seen_rev"
+                    if "last_message_rev" in row
+                    else " AND attribute_not_exists(last_message_rev)"
+                )
+                if "last_message_rev" in row:
+                    values[":seen_rev"] = {"N": str(current_rev)}
+            condition += (
+                f" AND size({items.UNREAD}) = :seen_size"
+                if have
+                else f" AND attribute_not_exists({items.UNREAD})"
+            )
+            if have:
+                values[":seen_size"] = {"N": str(len(have))}
+            if self._update(change, move=move, add=add, condition=condition, values=values):
+                return True
+        raise Conflict("the inbox row kept changing under the stream processor")
+
+    def _drop_unread(self, change: InboxChange) -> None:
+        tokens = sorted({items.unread_token(sk) for sk in change.dropped_sks})
+        try:
+            self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
+                    "UpdateExpression": f"DELETE {items.UNREAD} :gone",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":gone": {"BS": tokens}},
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except DynamoError as exc:
+            raise InboxRowMissing("no inbox row for a member of this message's group") from exc
+
+    def _update(
+        self,
+        change: InboxChange,
+        *,
+        move: bool,
+        add: frozenset[str],
+        condition: str,
+        values: dict[str, Any],
+    ) -> bool:
+        values = dict(values)
+        clauses = []
+        if move:
+            attrs = items.last_message_attrs(change.latest)
+            clauses.append("SET " + ", ".join(f"{name} = :{name}" for name in attrs))
+            values.update({f":{name}": value for name, value in attrs.items()})
+        if add:
+            clauses.append(f"ADD {items.UNREAD} :unread")
+            values[":unread"] = {"BS": sorted({items.unread_token(sk) for sk in add})}
+        try:
+            self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
+                    "UpdateExpression": " ".join(clauses),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except DynamoError:
+            return False
+        return True
+
+
+def _newest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
+    """The `most` newest: past the cap, the count shows "99+" whichever ones are kept."""
+    if len(sort_keys) <= most:
+        return sort_keys
+    return frozenset(sorted(sort_keys, reverse=True)[:most])
+
+
+def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
+    """A condition that holds only while each attribute still has the value we read."""
+    condition = "attribute_exists(pk)"
+    values: dict[str, Any] = {}
+    for name, value in seen.items():
+        if value is None:
+            condition += f" AND attribute_not_exists({name})"
+        else:
+            condition += f" AND {name} = :seen_{name}"
+            values[f":seen_{name}"] = items.s(value)
+    return condition, values

@@ -1,0 +1,63 @@
+"""Signed-out tokens, kept with the data: one item per token digest, deleted by the table's TTL
+when the token would have expired anyway (reads check the expiry too: TTL deletes late).
+
+The durable half of the deny-list (services/revocations.py keeps a cache in front of it): a
+restart of every process, or of Redis, loses nothing here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.table import DynamoTable
+from cruddur.domain import keys
+
+
+class RevocationTable:
+    def __init__(self, table: DynamoTable, clock: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self.clock = clock
+
+    def revoke(self, token_digest: str, expires_at: float) -> None:
+        """Idempotent: signing out twice writes the same item."""
+        item = {
+            **items.to_attrs(keys.revocation_key(token_digest)),
+            keys.EXPIRES_AT: {"N": str(int(expires_at) + 1)},
+        }
+        self.table.call(
+            "PutItem",
+            {"TableName": self.table.name, "Item": item, "ReturnConsumedCapacity": "TOTAL"},
+            write=True,
+        )
+
+    def is_revoked(self, token_digest: str) -> bool:
+        found = self.table.get(keys.revocation_key(token_digest), keys.EXPIRES_AT)
+        return found is not None and self._remaining(found) > 0
+
+    def live(self) -> Iterator[tuple[str, float]]:
+        """Every revocation not yet expired: (digest, seconds it still has to live)."""
+        start: dict[str, Any] | None = None
+        while True:
+            args: dict[str, Any] = {
+                "TableName": self.table.name,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": items.s(keys.REVOKED_PK)},
+                "ConsistentRead": True,
+                "ReturnConsumedCapacity": "TOTAL",
+            }
+            if start is not None:
+                args["ExclusiveStartKey"] = start
+            response = self.table.call("Query", args)
+            for item in response.get("Items", []):
+                remaining = self._remaining(item)
+                if remaining > 0:
+                    yield item["sk"]["S"], remaining
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def _remaining(self, item: items.Item) -> float:
+        return float(item[keys.EXPIRES_AT]["N"]) - self.clock()

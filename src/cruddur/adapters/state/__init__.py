@@ -1,0 +1,1 @@
+"""Counters, flags and leases every API process must agree on (limits, deny-list, sessions)."""
