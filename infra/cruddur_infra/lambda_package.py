@@ -47,6 +47,7 @@ HANDLER_MODULES = frozenset(
         "cruddur.adapters.dynamodb.errors",
         "cruddur.adapters.dynamodb.items",
         "cruddur.adapters.dynamodb.requests",
+        "cruddur.adapters.dynamodb.retry",
         "cruddur.adapters.dynamodb.sigv4",
         "cruddur.adapters.dynamodb.stores",
         "cruddur.adapters.dynamodb.stores.inbox_rows",

@@ -27,7 +27,8 @@ from cruddur.adapters.crypto.envelope import (
     Wrapping,
 )
 from cruddur.adapters.crypto.sealing import Sealer
-from cruddur.adapters.dynamodb.async_table import AsyncTable, AsyncWire
+from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.items import TextSealer
 from cruddur.adapters.dynamodb.stores.blocks import BlockTable

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from cruddur.adapters.dynamodb.errors import _TRANSLATIONS, translate_code
+from cruddur.adapters.dynamodb.retry import Failure
 from cruddur.adapters.dynamodb.table import translated
 from cruddur.adapters.dynamodb.wire import DynamoError, WireProtocol
 from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavailable
@@ -17,7 +18,7 @@ def refusal(code: str, status: int = 400) -> DynamoError:
     """What the wire raises for DynamoDB's JSON error answer."""
     body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "m"}
     with pytest.raises(DynamoError) as raised:
-        WireProtocol._answer(status, json.dumps(body).encode())
+        WireProtocol._answer(status, {}, json.dumps(body).encode())
     return raised.value
 
 
@@ -37,9 +38,9 @@ def test_every_known_code_is_mapped(code):
 def test_unknown_codes_and_unreadable_answers_are_unavailable():
     assert type(translate(refusal("SomethingNew"), "t")) is Unavailable
     with pytest.raises(DynamoError) as raised:
-        WireProtocol._answer(502, b"<html>bad gateway</html>")
+        WireProtocol._answer(502, {}, b"<html>bad gateway</html>")
     assert raised.value.code == "HTTP 502"
-    assert raised.value.retryable
+    assert raised.value.failure is Failure.TRANSIENT
     assert type(translate(raised.value, "t")) is Unavailable
 
 
@@ -49,16 +50,16 @@ def test_passthrough_codes_stay_for_the_caller_with_the_whole_answer():
         pytest.raises(DynamoError) as raised,
         translated("t", ("ConditionalCheckFailedException",)),
     ):
-        WireProtocol._answer(400, json.dumps(body).encode())
+        WireProtocol._answer(400, {}, json.dumps(body).encode())
     assert raised.value.body["Item"] == {"pk": {"S": "a"}}
 
 
 def test_throttling_and_server_errors_are_retried_refusals_are_not():
-    assert refusal("ProvisionedThroughputExceededException").retryable
-    assert refusal("ThrottlingException").retryable
-    assert refusal("InternalServerError", 500).retryable
-    assert not refusal("ConditionalCheckFailedException").retryable
-    assert not refusal("ValidationException").retryable
+    assert refusal("ProvisionedThroughputExceededException").failure is Failure.THROTTLED
+    assert refusal("ThrottlingException").failure is Failure.THROTTLED
+    assert refusal("InternalServerError", 500).failure is Failure.TRANSIENT
+    assert refusal("ConditionalCheckFailedException").failure is Failure.FINAL
+    assert refusal("ValidationException").failure is Failure.FINAL
     assert translate_code("", "t").message.endswith("(unknown error)")
 
 

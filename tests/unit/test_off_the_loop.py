@@ -8,7 +8,8 @@ import threading
 from collections.abc import Iterable
 
 from cruddur.adapters.dynamodb import requests
-from cruddur.adapters.dynamodb.async_table import AsyncTable, AsyncWire
+from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.wire import DYNAMODB, Endpoint
 from cruddur.adapters.state.local import LocalState
 from cruddur.domain.model import UserRef

@@ -9,73 +9,13 @@ errors, and consumed capacity goes to the same meter.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
-import aiohttp
-from botocore.credentials import Credentials, RefreshableCredentials
-
 from cruddur.adapters.dynamodb import items, requests
+from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.table import translated
-from cruddur.adapters.dynamodb.wire import (
-    CONNECT_TIMEOUT,
-    POOL_SIZE,
-    READ_TIMEOUT,
-    DynamoError,
-    Endpoint,
-    WireProtocol,
-)
 from cruddur.domain.keys import Key
-from cruddur.errors import Unavailable
-
-
-class AsyncWire(WireProtocol):
-    """Awaited calls over an aiohttp session. A session belongs to the loop that opened it, so
-    it is opened on the first call, in the caller's loop; whoever runs that loop closes it."""
-
-    def __init__(self, endpoint: Endpoint, credentials: Credentials | None) -> None:
-        super().__init__(endpoint, credentials)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _opened(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=POOL_SIZE),
-                timeout=aiohttp.ClientTimeout(connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT),
-            )
-            self._loop = loop
-        elif self._loop is not loop:
-            raise RuntimeError("this wire is open on another event loop; close it there first")
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
-
-    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        session = self._opened()
-        started, attempt = time.monotonic(), 0
-        while True:
-            credentials = self.credentials
-            if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed():
-                # A refresh is a blocking call to STS or the metadata service: not on the loop.
-                await asyncio.to_thread(credentials.get_frozen_credentials)
-            body, headers = self._signed(action, payload)
-            try:
-                async with session.post(self.endpoint.url, data=body, headers=headers) as response:
-                    return self._answer(response.status, await response.read())
-            except DynamoError as exc:
-                if not exc.retryable or (wait := self._delay(attempt, started)) is None:
-                    raise
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                if (wait := self._delay(attempt, started)) is None:
-                    raise Unavailable(f"DynamoDB did not answer: {type(exc).__name__}") from exc
-            await asyncio.sleep(wait)
-            attempt += 1
 
 
 class AsyncTable:

@@ -6,27 +6,32 @@ answer back into Python values. On the benchmark's machine that was about half o
 per send and most of the poller's. The stores already build DynamoDB JSON, so this sends it as
 it is: the same requests through two transports, urllib3 here for blocking callers (the stream
 Lambda's runtime ships botocore and urllib3, not aiohttp) and aiohttp on an event loop
-(`async_table.AsyncWire`). boto3 keeps the control plane (creating and describing tables).
+(`async_wire.py`). boto3 keeps the control plane (creating and describing tables).
 
 Signing is SigV4 (`sigv4.py`, checked against botocore's signer) with botocore's credential
-chain: one chain for the process.
-Throttling, 5xx answers and lost connections are retried with jittered backoff for a few
-seconds (a DynamoDB restart, a burst of throttling); what is left then is `Unavailable`, and the
-API answers 503 rather than hang.
+chain: one chain for the process. What botocore did around each call and a user of AWS would
+miss, the wire keeps: the answer's CRC32 (`x-amz-crc32`) is checked, a clock found to be off is
+corrected from the answer's Date header, and retries follow one policy with a retry quota
+(`retry.py`). What is left after the retries is `Unavailable`, and the API answers 503 rather
+than hang.
 """
 
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
-import random
 import time
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import urllib3
 from botocore.credentials import Credentials
 
+from cruddur.adapters.dynamodb.retry import Attempts, Failure, RetryPolicy, failure_of
 from cruddur.adapters.dynamodb.sigv4 import SigV4Signer
 from cruddur.errors import Unavailable
 
@@ -35,39 +40,44 @@ STREAMS = "DynamoDBStreams_20120810"
 _HOSTS = {DYNAMODB: "dynamodb", STREAMS: "streams.dynamodb"}
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
-# Backoff is "full jitter" from 50 ms, doubling to at most 1 s a wait; no new try starts
-# after RETRY_SECONDS.
-RETRY_SECONDS = 5.0
-BASE_DELAY = 0.05
-MAX_DELAY = 1.0
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 20.0
 POOL_SIZE = 64
-RETRYABLE = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "LimitExceededException",  # streams: too many GetRecords at once
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 class DynamoError(Exception):
     """DynamoDB refused a call: `code` is its error type (`ConditionalCheckFailedException`),
     `body` the whole answer (with `Item` or `CancellationReasons` when asked for)."""
 
-    def __init__(self, code: str, message: str, body: dict[str, Any], status: int) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        body: dict[str, Any],
+        status: int,
+        skew: float | None = None,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.body = body
         self.status = status
+        self.skew = skew  # the server's clock minus ours, when the answer said its time
 
     @property
-    def retryable(self) -> bool:
-        return self.status >= 500 or self.code in RETRYABLE
+    def failure(self) -> Failure:
+        return failure_of(self.code, self.status, self.skew)
+
+
+class CorruptAnswer(Exception):
+    """The answer's body does not match its CRC32: damaged on the way; tried again."""
+
+
+class NoAnswer(Exception):
+    """The transport got no answer (refused, reset, timed out): `cause` says how."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -85,24 +95,41 @@ class Endpoint:
 
 
 class WireProtocol:
-    """What both transports share: the signed request, the answer, when to retry."""
+    """What both transports share: the signed request, the answer, the retry policy."""
 
-    def __init__(self, endpoint: Endpoint, credentials: Credentials | None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials | None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.credentials = credentials
+        self.policy = policy or RetryPolicy()
+        self.skew = 0.0  # seconds to add to our clock when signing, learnt from a refusal
         self._signer = SigV4Signer(endpoint.url, endpoint.region)
 
     def _signed(self, action: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
         if self.credentials is None:
             raise Unavailable("no AWS credentials found (environment, profile, role)")
         body = json.dumps(payload, separators=(",", ":"), default=_bytes_as_base64).encode()
-        fixed = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": f"{self.endpoint.target}.{action}"}
+        fixed = {
+            "Content-Type": CONTENT_TYPE,
+            "X-Amz-Target": f"{self.endpoint.target}.{action}",
+            # The CRC32 is of the body as sent: a compressed one would be checked after aiohttp
+            # decompressed it, and fail.
+            "Accept-Encoding": "identity",
+        }
         # Frozen per call: a refreshing chain (a role's) hands over its current key set.
         frozen = self.credentials.get_frozen_credentials()
-        return body, self._signer.headers(frozen, body, fixed)
+        now = datetime.now(UTC) + timedelta(seconds=self.skew)
+        return body, self._signer.headers(frozen, body, fixed, now)
 
     @staticmethod
-    def _answer(status: int, data: bytes) -> dict[str, Any]:
+    def _answer(status: int, headers: Mapping[str, str], data: bytes) -> dict[str, Any]:
+        crc = headers.get("x-amz-crc32")
+        if crc is not None and crc.isdigit() and zlib.crc32(data) != int(crc):
+            raise CorruptAnswer(f"CRC32 {zlib.crc32(data)} of the answer, not {crc}")
         try:
             body = json.loads(data) if data else {}
         except ValueError:
@@ -113,20 +140,38 @@ class WireProtocol:
             body = {}
         code = str(body.get("__type", "")).rpartition("#")[2] or f"HTTP {status}"
         message = str(body.get("message") or body.get("Message") or "")
-        raise DynamoError(code, message, body, status)
+        raise DynamoError(code, message, body, status, _skew(headers.get("Date")))
 
-    @staticmethod
-    def _delay(attempt: int, started: float) -> float | None:
-        """How long to wait before the next try; None when the retry time is used up."""
-        wait = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2**attempt))  # noqa: S311 - jitter
-        return None if time.monotonic() + wait - started > RETRY_SECONDS else wait
+    def _wait_after(self, attempts: Attempts, failed: Exception) -> float:
+        """How long to wait before trying again; raises what the caller is to see when the
+        policy gives up."""
+        if isinstance(failed, DynamoError):
+            failure = failed.failure
+            if failure is Failure.CLOCK_SKEW and failed.skew is not None:
+                self.skew = failed.skew
+        elif isinstance(failed, CorruptAnswer):
+            failure = Failure.TRANSIENT
+        else:
+            failure = Failure.NO_ANSWER
+        wait = attempts.wait_after(failure)
+        if wait is not None:
+            return wait
+        if isinstance(failed, DynamoError):
+            raise failed
+        cause = failed.cause if isinstance(failed, NoAnswer) else failed
+        raise Unavailable(f"DynamoDB did not answer: {type(cause).__name__}") from cause
 
 
 class SyncWire(WireProtocol):
     """Blocking calls over a urllib3 pool (thread-safe): the ops CLI and the stream Lambda."""
 
-    def __init__(self, endpoint: Endpoint, credentials: Credentials | None) -> None:
-        super().__init__(endpoint, credentials)
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials | None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(endpoint, credentials, policy)
         self._pool = urllib3.PoolManager(
             maxsize=POOL_SIZE,
             retries=False,
@@ -134,23 +179,36 @@ class SyncWire(WireProtocol):
         )
 
     def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        started, attempt = time.monotonic(), 0
+        attempts = self.policy.start()
         while True:
             body, headers = self._signed(action, payload)
             try:
                 response = self._pool.request("POST", self.endpoint.url, body=body, headers=headers)
-                return self._answer(response.status, response.data)
-            except DynamoError as exc:
-                if not exc.retryable or (wait := self._delay(attempt, started)) is None:
-                    raise
+                answer = self._answer(response.status, response.headers, response.data)
+            except (DynamoError, CorruptAnswer) as exc:
+                failed: Exception = exc
             except urllib3.exceptions.HTTPError as exc:
-                if (wait := self._delay(attempt, started)) is None:
-                    raise Unavailable(f"DynamoDB did not answer: {type(exc).__name__}") from exc
-            time.sleep(wait)
-            attempt += 1
+                failed = NoAnswer(exc)
+            else:
+                attempts.succeeded()
+                return answer
+            time.sleep(self._wait_after(attempts, failed))
 
     def close(self) -> None:
         self._pool.clear()
+
+
+def _skew(date: str | None) -> float | None:
+    """The server's clock minus ours, from an answer's Date header."""
+    if not date:
+        return None
+    try:
+        server = email.utils.parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    if server.tzinfo is None:
+        return None
+    return (server - datetime.now(UTC)).total_seconds()
 
 
 def _bytes_as_base64(value: object) -> str:
