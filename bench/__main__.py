@@ -66,7 +66,7 @@ def bench(
     raises the throughput by less than 10 % (past it they only queue); then paced at half the
     best rate.
 
-    Prints a table and the targets of issue 5; writes OUT/results.json and OUT/results.png.
+    Prints a table and its targets; writes OUT/results.json and OUT/results.png.
     The full run takes 10 to 30 minutes on two cores (most of it writing 100,000 messages).
     """
     # Progress goes to stderr line by line; per-step INFO logs would bury it.

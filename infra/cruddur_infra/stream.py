@@ -130,6 +130,11 @@ class StreamStack(cdk.Stack):
             allow_public_subnet=False,
             environment=environment,
             log_group=log_group,
+            # Lambda's JSON log format: the processor's one line per batch (records, groups,
+            # applied, skipped, failed, lag) arrives as fields, as the API's lines do.
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
         )
         self.mapping = lambda_.EventSourceMapping(
             self,

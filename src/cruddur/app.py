@@ -4,6 +4,8 @@ API's routes and the pages' (`cruddur.api` and `cruddur.web` never import each o
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,8 +19,9 @@ from cruddur.api.deps import Gate
 from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.paging import NEXT_CURSOR
+from cruddur.api.request_log import RequestLog
 from cruddur.api.routes import auth, health, message_groups, messages, users
-from cruddur.bootstrap import Runtime, build_runtime
+from cruddur.bootstrap import Runtime, build_runtime, cursor_secret
 from cruddur.config import Settings
 from cruddur.web import live, pages
 from cruddur.web.pages import STATIC
@@ -59,6 +62,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=bool(runtime.settings.cookie_secure))
+    # Outermost: its line counts every answer, a 413 or a CORS refusal too. The user's keyed
+    # hash: following one user's requests needs no log that names them.
+    log_key = hmac.new(cursor_secret(runtime.settings), b"cruddur log users", hashlib.sha256)
+    app.add_middleware(RequestLog, user_key=log_key.digest())
     if runtime.settings.cors_origin_list:
         # A front end on another origin calls the JSON API with a bearer token, never cookies:
         # credentials stay off, so the pages' cookie sessions are never reachable from there.

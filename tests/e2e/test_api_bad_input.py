@@ -84,7 +84,8 @@ def test_the_error_body_names_the_field(api: Api, talking: tuple[Member, Member,
                 "message": "the message is longer than 1024 characters",
                 "field": "message",
             }
-        ]
+        ],
+        "request_id": long.headers["X-Request-Id"],
     }
     extra = api.http.post(
         "/api/messages",

@@ -98,6 +98,9 @@ def test_the_lambda_runs_the_packaged_handler_in_isolated_subnets(cdk_out: Path)
     function = _one(template(cdk_out, "CruddurStream"), "AWS::Lambda::Function")
     assert function["Handler"] == "cruddur.stream.lambda_handler.lambda_handler"
     assert function["Runtime"].startswith("python3.")
+    # Its one line per batch arrives as JSON fields, as the API's lines do.
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
     subnets = json.dumps(function["VpcConfig"]["SubnetIds"])
     assert "isolated" in subnets
     assert "app" not in subnets

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from cruddur.api import session
+from cruddur.api.request_log import note_user
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import User, UserRef
 from cruddur.errors import Overloaded, Unauthorized
@@ -51,6 +52,7 @@ async def current_user(
         if request.method not in SAFE_METHODS:
             session.check_csrf(request, request.headers.get(session.CSRF_HEADER))
     user = await user_of(runtime, token)
+    note_user(request.scope, user.uuid)
     return UserRef(user.uuid, user.handle, user.display_name)
 
 

@@ -22,6 +22,7 @@ from cruddur.errors import (
     Unauthorized,
     Unavailable,
 )
+from cruddur.logs import request_id
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def status_of(error: CruddurError) -> int:
 def error_response(
     status: int, details: list[ErrorDetail], headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    body = ErrorBody(errors=details).model_dump()
+    body = ErrorBody(errors=details, request_id=request_id.get()).model_dump()
     return JSONResponse(body, status_code=status, headers=headers)
 
 

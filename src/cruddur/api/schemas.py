@@ -168,6 +168,8 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     errors: list[ErrorDetail]
+    # The request's id (X-Request-Id), as on the server's log lines of it: quote it in a report.
+    request_id: str | None = None
 
 
 class HealthPublic(BaseModel):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import logging
 
 import click
 
+from cruddur import logs
 from cruddur.heap import tune_malloc
 
 # Each command's module, imported when the command is named: `cruddur serve` then carries
@@ -44,16 +44,24 @@ class LazyGroup(click.Group):
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="How much the command logs (to stderr). Message bodies are never logged.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(logs.FORMATS),
+    envvar="CRUDDUR_LOG_FORMAT",
+    default=None,
+    help="One JSON object a line (for CloudWatch Logs and log shippers) or text for a "
+    "terminal [default: json with --prod, else text; env CRUDDUR_LOG_FORMAT].",
+)
 @click.version_option(package_name="cruddur-messages")
-def main(log_level: str) -> None:
+@click.pass_context
+def main(ctx: click.Context, log_level: str, log_format: str | None) -> None:
     """Cruddur Messages: run the system, operate its DynamoDB table and stream.
 
     Start everything locally with `cruddur up`. Operations commands need an explicit target:
     --endpoint-url URL (or AWS_ENDPOINT_URL) for DynamoDB Local, or --prod for AWS.
     """
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("botocore", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if log_format is None:
+        # The subcommand's arguments are not parsed yet; --prod among them means production.
+        log_format = "json" if "--prod" in ctx.args else "text"
+    logs.configure(log_level, log_format)
     tune_malloc()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from botocore.exceptions import BotoCoreError
 from pydantic import ValidationError
 
 from cruddur import production
@@ -128,6 +129,8 @@ def handle_errors(func: F) -> F:
             raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
         except ValidationError as exc:  # a setting from the environment that cannot be
             raise click.ClickException(describe_invalid(exc)) from exc
+        except BotoCoreError as exc:  # the control plane's boto3: an endpoint that is not there
+            raise click.ClickException(f"AWS did not answer: {exc} [unavailable]") from exc
 
     return wrapper  # type: ignore[return-value]
 

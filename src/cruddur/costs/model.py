@@ -121,7 +121,7 @@ class Deployment:
     load_balancer_zones: int = 2
     secrets: int = 2
     kms_keys: int = 3  # the table's, the message key (wraps data keys) and the audit trail's
-    # Assumptions: the API's CPU per request (issue 15's profile: ~5 ms per send), the stream
+    # Assumptions: the API's CPU per request (a profile of the API: ~5 ms per send), the stream
     # function's billed time per message (two conditional updates in-region and a publish),
     # and ECPUs per message (a publish to each member's channel and its delivery, under 1 KB).
     api_cpu_ms_per_request: float = 5.0

@@ -237,7 +237,7 @@ async def _put(
     ctx: MessagingContext, delivery: Delivery, group_uuid: str, identity: MessageIdentity | None
 ) -> Message:
     message = await ctx.store.put_message(_new_message(ctx, group_uuid, delivery, identity))
-    log.debug("message sent group=%s sender=%s", message.group_uuid, delivery.sender.uuid)
+    log.debug("message sent group=%s", message.group_uuid)
     return message
 
 

@@ -13,6 +13,7 @@ group, not one per row in sequence.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,22 @@ class BatchResult:
     poisoned: set[str] = field(default_factory=set)  # failed for good: never worth a retry
     messages: int = 0
     updates: int = 0
+    records: int = 0
+    malformed: int = 0
+    groups: int = 0
+    lag_ms: float | None = None  # the oldest message record's age when the batch was applied
+
+    def log_fields(self) -> dict[str, object]:
+        """The batch's line in the logs: counts and lag, nothing of what anyone wrote."""
+        return {
+            "records": self.records,
+            "groups": self.groups,
+            "applied": self.updates,
+            # Not a message's (inbox rows, pairs, claims): nothing to apply.
+            "skipped": self.records - self.messages - self.malformed,
+            "failed": len(self.failed),
+            "lag_ms": self.lag_ms,
+        }
 
     def batch_item_failures(self) -> dict[str, list[dict[str, str]]]:
         return {"batchItemFailures": [{"itemIdentifier": seq} for seq in self.failed]}
@@ -77,14 +94,19 @@ def changes_for(messages: Iterable[LastMessage]) -> list[InboxChange]:
 
 
 def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResult:
-    result = BatchResult()
+    result = BatchResult(records=len(records))
     groups: dict[str, list[tuple[str, LastMessage]]] = {}
+    oldest: float | None = None
     for record in records:
         seq = sequence_number(record)
+        created = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
+        if isinstance(created, int | float) and (oldest is None or created < oldest):
+            oldest = float(created)
         try:
             message = message_of(record)
         except MalformedRecord as exc:
             log.error("stream record %s unreadable: %s", seq, exc)
+            result.malformed += 1
             result.failed.append(seq)
             result.poisoned.add(seq)
             continue
@@ -101,6 +123,11 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
         position = {sequence_number(record): i for i, record in enumerate(records)}
         result.failed.sort(key=position.__getitem__)
         log.warning("%d of %d records failed", len(result.failed), len(records))
+    result.groups = len(groups)
+    if oldest is not None and groups:
+        result.lag_ms = round(max(0.0, time.time() - oldest) * 1000, 1)
+    if records:
+        log.info("stream batch", extra=result.log_fields())
     return result
 
 

@@ -16,6 +16,7 @@ from cruddur.api.deps import (
     end_session,
 )
 from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.request_log import note_user
 from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
 from cruddur.errors import NotFound, Unauthorized
 from cruddur.services.accounts import Session
@@ -43,6 +44,7 @@ def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPu
     session = runtime.accounts.sign_up(
         body.handle, body.display_name, body.email, body.password, client_address(request)
     )
+    note_user(request.scope, session.user.uuid)
     return _token(session)
 
 
@@ -54,7 +56,9 @@ def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPu
 )
 def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
     """Sign in with a handle (or email) and password."""
-    return _token(runtime.accounts.log_in(body.handle, body.password, client_address(request)))
+    session = runtime.accounts.log_in(body.handle, body.password, client_address(request))
+    note_user(request.scope, session.user.uuid)
+    return _token(session)
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
