@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 FORMATS = ("json", "text")
+_HANDLER = "cruddur"
 # The request being served in this context (set by the API's request log middleware).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 # A client's X-Request-Id is kept only if it is this (anything else could forge log lines).
@@ -87,9 +88,10 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_RequestId())
+    handler.set_name(_HANDLER)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(old)  # configured again (tests invoke the CLI in one process)
     root.addHandler(handler)
     root.setLevel(level.upper())
     for noisy in ("botocore", "httpx", "urllib3"):

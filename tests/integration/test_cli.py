@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import os
 import subprocess
 import sys
 
@@ -201,3 +202,23 @@ def test_options_left_out_come_from_settings_and_given_ones_win(settings, monkey
     assert "[default: 3; env CRUDDUR_STREAM_MAX_ATTEMPTS]" in " ".join(
         run("stream", "run", "--help").output.split()
     )
+
+
+def test_production_logs_json_lines_unless_told_otherwise():
+    # A production command stops at the production checks here (long-term keys), after its
+    # first log line: no request leaves the machine.
+    env = {k: v for k, v in os.environ.items() if k != "CRUDDUR_ALLOWED_REGIONS"}
+    env |= {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLELONGTERM01", "AWS_SECRET_ACCESS_KEY": "x"}
+    env.pop("AWS_ENDPOINT_URL", None)
+
+    def first_line(*options: str) -> str:
+        command = [sys.executable, "-m", "cruddur", *options, "ddb", "list-tables", "--prod"]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1
+        assert "AKIA" in done.stderr
+        return done.stderr.splitlines()[0]
+
+    line = json.loads(first_line())
+    assert (line["level"], line["logger"]) == ("WARNING", "cruddur.production")
+    assert "CRUDDUR_ALLOWED_REGIONS" in line["message"]
+    assert not first_line("--log-format", "text").startswith("{")

@@ -25,6 +25,12 @@ COMMANDS = {
 class LazyGroup(click.Group):
     """click's documented pattern for lazily loaded subcommands."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Whether the command targets production, known before its own options are parsed:
+        # the log format defaults to JSON there.
+        ctx.meta["cruddur.prod"] = "--prod" in args
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -61,7 +67,6 @@ def main(ctx: click.Context, log_level: str, log_format: str | None) -> None:
     --endpoint-url URL (or AWS_ENDPOINT_URL) for DynamoDB Local, or --prod for AWS.
     """
     if log_format is None:
-        # The subcommand's arguments are not parsed yet; --prod among them means production.
-        log_format = "json" if "--prod" in ctx.args else "text"
+        log_format = "json" if ctx.meta.get("cruddur.prod") else "text"
     logs.configure(log_level, log_format)
     tune_malloc()
