@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+PK = "pk"  # the table's partition key attribute
+SK = "sk"  # and its sort key
 MESSAGE_PREFIX = "MSG#"
 INBOX_PREFIX = "GRP#"
 PAIR_PREFIX = "PAIR#"

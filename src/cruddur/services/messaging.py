@@ -136,7 +136,7 @@ def _decode(
     if cursor is None:
         return None
     key = ctx.cursors.decode(scope, cursor, fields)
-    if key["pk"] != partition:
+    if key[keys.PK] != partition:
         # Signed by us for this scope but naming another partition: never query it.
         raise InvalidCursor()
     return key

@@ -26,7 +26,7 @@ def message_of(record: Record) -> LastMessage | None:
     if record.get("eventName") not in {"INSERT", "MODIFY"}:
         return None
     change = record.get("dynamodb", {})
-    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
+    pk = change.get("Keys", {}).get(keys.PK, {}).get("S", "")
     if not keys.is_message_pk(pk):
         return None
     image = change.get("NewImage")

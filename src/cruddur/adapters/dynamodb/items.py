@@ -11,9 +11,11 @@ from cruddur.domain import keys
 from cruddur.domain.model import (
     UNREAD_CAP,
     Block,
+    Claim,
     InboxEntry,
     LastMessage,
     Message,
+    MessageIdentity,
     UserRef,
 )
 from cruddur.errors import Unreadable
@@ -22,7 +24,15 @@ Item = dict[str, Any]
 # A message item's attributes (besides its key): its text sealed, who wrote it, when.
 TEXT = "message"
 MESSAGE_UUID = "message_uuid"
-AUTHOR_UUID = "user_uuid"
+GROUP_UUID = "message_group_uuid"
+CREATED_AT = "created_at"
+USER_UUID = "user_uuid"  # a message's author; the owner of an inbox row or a block
+# An inbox row's position: its last message (and that message's revision), and how far its
+# owner has read.
+LAST_MESSAGE_SK = "last_message_sk"
+LAST_MESSAGE_REV = "last_message_rev"
+READ_SK = "read_sk"
+READ_AT = "read_at"
 PREVIEW_CHARS = 120
 # Unread messages of an inbox row: a binary set of 8-byte tokens, one per message. A token is
 # an eighth of a sort key's size, so a row stays under 1 KB (one write unit) with ~50 unread.
@@ -38,6 +48,43 @@ DELETED = "deleted"
 OTHER_READ_SK = "other_read_sk"
 OTHER_READ_AT = "other_read_at"
 HIDDEN = "blocked_hidden"
+
+
+def claim_item(key: Mapping[str, str], claim: Claim, expires_at: int) -> Item:
+    """An idempotency record: the request's fingerprint and the message it names."""
+    return {
+        **to_attrs(key),
+        "fingerprint": s(claim.fingerprint),
+        MESSAGE_UUID: s(claim.identity.message_uuid),
+        CREATED_AT: s(claim.identity.created_at),
+        GROUP_UUID: s(claim.identity.group_uuid),
+        keys.EXPIRES_AT: {"N": str(expires_at)},
+    }
+
+
+def claim_from_item(item: Mapping[str, Any]) -> Claim:
+    return Claim(
+        fingerprint=item["fingerprint"]["S"],
+        identity=MessageIdentity(
+            message_uuid=item[MESSAGE_UUID]["S"],
+            created_at=item[CREATED_AT]["S"],
+            group_uuid=item[GROUP_UUID]["S"],
+        ),
+    )
+
+
+# A data key generation's item: the key wrapped, what wraps it (named, never the key), when.
+WRAPPED_KEY = "wrapped_key"
+WRAPPED_BY = "wrapped_by"
+
+
+def data_key_item(key: Mapping[str, str], wrapped: bytes, wrapped_by: str, created_at: str) -> Item:
+    return {
+        **to_attrs(key),
+        WRAPPED_KEY: {"B": wrapped},
+        WRAPPED_BY: s(wrapped_by),
+        CREATED_AT: s(created_at),
+    }
 
 
 def unread_token(sort_key: str) -> bytes:
@@ -85,7 +132,7 @@ def message_item(message: Message, sealer: TextSealer) -> Item:
         MESSAGE_UUID: s(message.message_uuid),
         TEXT: {"B": sealer.seal(message.text, group, sort_key)},
         "created_at": s(message.created_at),
-        AUTHOR_UUID: s(message.sender.uuid),
+        USER_UUID: s(message.sender.uuid),
         "user_handle": s(message.sender.handle),
         "user_display_name": s(message.sender.display_name),
         # Membership of a DM never changes: the stream processor reads it from here.
@@ -110,7 +157,7 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
         text="" if deleted else sealer.open(sealed(item, TEXT), group, sort_key),
         created_at=created_at,
         sender=UserRef(
-            item[AUTHOR_UUID]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
+            item[USER_UUID]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
         ),
         member_uuids=members,
         edited_at=item.get(EDITED_AT, {}).get("S"),
@@ -135,7 +182,7 @@ def last_message_of(item: Mapping[str, Any]) -> LastMessage:
         group_uuid=str(item["message_group_uuid"]["S"]),
         message_uuid=str(item[MESSAGE_UUID]["S"]),
         created_at=str(item["created_at"]["S"]),
-        sender_uuid=str(item[AUTHOR_UUID]["S"]),
+        sender_uuid=str(item[USER_UUID]["S"]),
         member_uuids=_members(item),
         sealed_preview=b"" if deleted else binary(item.get(PREVIEW, item[TEXT])["B"]),
         rev=revision(item),

@@ -33,7 +33,7 @@ def put_new_args(table: str, item: items.Item) -> dict[str, Any]:
     return {
         "TableName": table,
         "Item": item,
-        "ConditionExpression": "attribute_not_exists(pk)",
+        "ConditionExpression": f"attribute_not_exists({keys.PK})",
         "ReturnConsumedCapacity": "TOTAL",
     }
 

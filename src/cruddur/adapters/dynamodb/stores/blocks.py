@@ -48,7 +48,7 @@ class BlockTable:
         while True:
             args: dict[str, Any] = {
                 "TableName": self.table.name,
-                "KeyConditionExpression": "pk = :pk",
+                "KeyConditionExpression": f"{keys.PK} = :pk",
                 "ExpressionAttributeValues": {":pk": items.s(keys.blocks_pk(owner_uuid))},
                 "ConsistentRead": True,
                 "ReturnConsumedCapacity": "TOTAL",
@@ -76,7 +76,7 @@ class BlockTable:
                 "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
             )
             for item in response.get("Responses", {}).get(self.table.name, []):
-                blockers.add(str(item["user_uuid"]["S"]))
+                blockers.add(str(item[items.USER_UUID]["S"]))
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 return blockers
@@ -87,7 +87,7 @@ class BlockTable:
             "TableName": self.table.name,
             "Key": items.to_attrs(keys.inbox_key(owner_uuid, group_uuid)),
             "UpdateExpression": expression,
-            "ConditionExpression": "attribute_exists(pk)",
+            "ConditionExpression": f"attribute_exists({keys.PK})",
         }
         if ":true" in expression:
             update["ExpressionAttributeValues"] = {":true": {"BOOL": True}}

@@ -65,7 +65,7 @@ class ConversationTable:
         return message
 
     async def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
-        key = {"pk": keys.message_pk(group_uuid), "sk": sort_key}
+        key = {keys.PK: keys.message_pk(group_uuid), keys.SK: sort_key}
         item = await self.table.get(key)
         return None if item is None else items.message_from_item(item, self.sealer)
 
@@ -77,7 +77,7 @@ class ConversationTable:
     # -- F: start a conversation ------------------------------------------------------------
     async def find_pair(self, user_a: str, user_b: str) -> str | None:
         item = await self.table.get(keys.pair_key(user_a, user_b))
-        return None if item is None else str(item["message_group_uuid"]["S"])
+        return None if item is None else str(item[items.GROUP_UUID]["S"])
 
     async def create_conversation(
         self, sender: UserRef, recipient: UserRef, first: Message
@@ -101,7 +101,7 @@ class ConversationTable:
                 "Put": {
                     "TableName": self.table.name,
                     "Item": item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ConditionExpression": f"attribute_not_exists({keys.PK})",
                 }
             }
             for item in puts

@@ -105,16 +105,16 @@ class DataKeys:
     def generations(self) -> list[Generation]:
         """Every generation, oldest first (a handful a year: one page)."""
         return [
-            Generation(item["sk"]["S"], item["created_at"]["S"], item["wrapped_by"]["S"])
+            Generation(item[keys.SK]["S"], item[items.CREATED_AT]["S"], item[items.WRAPPED_BY]["S"])
             for item in self._query(newest_first=False)
         ]
 
     def _query(self, *, newest_first: bool, limit: int | None = None) -> list[items.Item]:
         args: dict[str, Any] = {
             "TableName": self.table.name,
-            "KeyConditionExpression": "pk = :pk",
+            "KeyConditionExpression": f"{keys.PK} = :pk",
             "ExpressionAttributeValues": {":pk": items.s(keys.DATA_KEY_PK)},
-            "ProjectionExpression": "sk, created_at, wrapped_by",
+            "ProjectionExpression": f"{keys.SK}, {items.CREATED_AT}, {items.WRAPPED_BY}",
             "ScanIndexForward": not newest_first,
             "ConsistentRead": True,
             "ReturnConsumedCapacity": "TOTAL",
@@ -127,7 +127,7 @@ class DataKeys:
         found = self._query(newest_first=True, limit=1)
         if not found:
             return None
-        key_id = bytes.fromhex(found[0]["sk"]["S"])
+        key_id = bytes.fromhex(found[0][keys.SK]["S"])
         if now - _stamp(key_id) / 1000 >= self.max_age:
             return None  # its period is over: the caller starts the next generation
         return key_id
@@ -138,18 +138,18 @@ class DataKeys:
         newest = self._query(newest_first=True, limit=1)
         stamp = int(now * 1000)
         if newest:
-            stamp = max(stamp, _stamp(bytes.fromhex(newest[0]["sk"]["S"])) + 1)
+            stamp = max(stamp, _stamp(bytes.fromhex(newest[0][keys.SK]["S"])) + 1)
         key_id = stamp.to_bytes(STAMP_BYTES, "big") + secrets.token_bytes(
             KEY_ID_BYTES - STAMP_BYTES
         )
         key = secrets.token_bytes(32)
         wrapped = self.envelope.wrap(key, self._context(key_id))
-        item = {
-            **items.to_attrs(keys.data_key_key(key_id.hex())),
-            "wrapped_key": {"B": wrapped},
-            "wrapped_by": items.s(self.envelope.wrapping.describe()),
-            "created_at": items.s(format_timestamp(datetime.fromtimestamp(now, UTC))),
-        }
+        item = items.data_key_item(
+            keys.data_key_key(key_id.hex()),
+            wrapped,
+            self.envelope.wrapping.describe(),
+            format_timestamp(datetime.fromtimestamp(now, UTC)),
+        )
         self.table.put_new(item)
         self._keys[key_id] = key
         # Two processes may start generations together: both are valid, each opens its own.
@@ -160,7 +160,7 @@ class DataKeys:
         item = self.table.get(keys.data_key_key(key_id.hex()))
         if item is None:
             raise Unreadable(f"data key {key_id.hex()} is not in the table")
-        key, found = self.envelope.unwrap(items.binary(item["wrapped_key"]["B"]))
+        key, found = self.envelope.unwrap(items.binary(item[items.WRAPPED_KEY]["B"]))
         if not _binds(found, self._context(key_id)):
             raise Unreadable("a wrapped data key belongs to another data set or key id")
         return key

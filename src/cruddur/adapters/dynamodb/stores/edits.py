@@ -23,7 +23,7 @@ from cruddur.errors import Conflict, Forbidden, NotFound
 
 # Only the author, and only a message that is still there to change.
 _CONDITION = (
-    f"attribute_exists(pk) AND {items.AUTHOR_UUID} = :author"
+    f"attribute_exists({keys.PK}) AND {items.USER_UUID} = :author"
     f" AND attribute_not_exists({items.DELETED})"
 )
 
@@ -43,7 +43,7 @@ class MessageEdits:
         self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
     ) -> Message:
         key = self._key(group_uuid, message_uuid)
-        sort_key = key["sk"]
+        sort_key = key[keys.SK]
         await self.table.ready_to_seal()
         values: dict[str, Any] = {
             ":author": items.s(author_uuid),
@@ -104,7 +104,7 @@ class MessageEdits:
             old = dict(exc.body.get("Item") or {})
             if not old:
                 raise NotFound("no such message", field="message_uuid") from None
-            if old[items.AUTHOR_UUID]["S"] != values[":author"]["S"]:
+            if old[items.USER_UUID]["S"] != values[":author"]["S"]:
                 raise Forbidden("only its author can change a message") from None
             return None
         return dict(response["Attributes"])

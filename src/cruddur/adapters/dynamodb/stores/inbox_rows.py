@@ -53,17 +53,15 @@ class InboxUpdates:
         # revision of the row's own last message), every unread message is past the read
         # position, and the set has room for them. Replays, late arrivals and full sets fail
         # the condition and take the slow path.
-        newer = "attribute_not_exists(last_message_sk) OR last_message_sk < :last_message_sk"
+        last, rev = items.LAST_MESSAGE_SK, items.LAST_MESSAGE_REV
+        newer = f"attribute_not_exists({last}) OR {last} < :{last}"
         if latest.rev:
-            newer += (
-                " OR (last_message_sk = :last_message_sk AND (attribute_not_exists("
-                "last_message_rev) OR last_message_rev < :last_message_rev))"
-            )
-        condition = f"attribute_exists(pk) AND ({newer})"
+            newer += f" OR ({last} = :{last} AND (attribute_not_exists({rev}) OR {rev} < :{rev}))"
+        condition = f"attribute_exists({keys.PK}) AND ({newer})"
         values: dict[str, Any] = {}
         if unread:
             condition += (
-                " AND (attribute_not_exists(read_sk) OR read_sk < :min_unread)"
+                f" AND (attribute_not_exists({items.READ_SK}) OR {items.READ_SK} < :min_unread)"
                 f" AND (attribute_not_exists({items.UNREAD}) OR size({items.UNREAD}) <= :room)"
             )
             values[":min_unread"] = items.s(min(unread))
@@ -73,13 +71,13 @@ class InboxUpdates:
         for _ in range(MAX_TRIES):
             row = self.table.get(
                 keys.inbox_key(change.owner_uuid, change.group_uuid),
-                projection=f"last_message_sk, last_message_rev, read_sk, {items.UNREAD}",
+                projection=f"{last}, {rev}, {items.READ_SK}, {items.UNREAD}",
             )
             if row is None:
                 raise InboxRowMissing("no inbox row for a member of this message's group")
-            current = row.get("last_message_sk", {}).get("S")
-            current_rev = int(row.get("last_message_rev", {}).get("N", "0"))
-            read = row.get("read_sk", {}).get("S")
+            current = row.get(last, {}).get("S")
+            current_rev = int(row.get(rev, {}).get("N", "0"))
+            read = row.get(items.READ_SK, {}).get("S")
             have = {items.binary(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
             move = (
                 current is None
@@ -95,14 +93,12 @@ class InboxUpdates:
             if not move and not add:
                 return False
             # Conditional on exactly what we read: if the row moved meanwhile, read it again.
-            condition, values = _unchanged({"last_message_sk": current, "read_sk": read})
+            condition, values = _unchanged({last: current, items.READ_SK: read})
             if current is not None:
                 condition += (
-                    " AND last_message_rev = :seen_rev"
-                    if "last_message_rev" in row
-                    else " AND attribute_not_exists(last_message_rev)"
+                    f" AND {rev} = :seen_rev" if rev in row else f" AND attribute_not_exists({rev})"
                 )
-                if "last_message_rev" in row:
+                if rev in row:
                     values[":seen_rev"] = {"N": str(current_rev)}
             condition += (
                 f" AND size({items.UNREAD}) = :seen_size"
@@ -124,7 +120,7 @@ class InboxUpdates:
                     "TableName": self.table.name,
                     "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
                     "UpdateExpression": f"DELETE {items.UNREAD} :gone",
-                    "ConditionExpression": "attribute_exists(pk)",
+                    "ConditionExpression": f"attribute_exists({keys.PK})",
                     "ExpressionAttributeValues": {":gone": {"BS": tokens}},
                     "ReturnConsumedCapacity": "TOTAL",
                 },
@@ -180,7 +176,7 @@ def _newest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
 
 def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
     """A condition that holds only while each attribute still has the value we read."""
-    condition = "attribute_exists(pk)"
+    condition = f"attribute_exists({keys.PK})"
     values: dict[str, Any] = {}
     for name, value in seen.items():
         if value is None:

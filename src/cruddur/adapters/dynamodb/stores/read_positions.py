@@ -24,12 +24,14 @@ async def mark_read(
     other member's row learns how far this reader has read. None if it already was read."""
     key = keys.inbox_key(reader, group_uuid)
     for _ in range(MAX_TRIES):
-        row = await table.get(key, projection=f"last_message_sk, read_sk, {items.UNREAD}")
+        row = await table.get(
+            key, projection=f"{items.LAST_MESSAGE_SK}, {items.READ_SK}, {items.UNREAD}"
+        )
         if row is None:
             raise NotFound("no such conversation")
-        last = row["last_message_sk"]["S"]
+        last = row[items.LAST_MESSAGE_SK]["S"]
         unread = items.UNREAD in row
-        if row.get("read_sk", {}).get("S") == last and not unread:
+        if row.get(items.READ_SK, {}).get("S") == last and not unread:
             return None
         try:
             # Conditional on the newest message we saw: one that lands meanwhile stays unread.
@@ -39,9 +41,9 @@ async def mark_read(
                     "TableName": table.name,
                     "Key": items.to_attrs(key),
                     "UpdateExpression": (
-                        f"SET read_sk = :last, read_at = :now REMOVE {items.UNREAD}"
+                        f"SET {items.READ_SK} = :last, {items.READ_AT} = :now REMOVE {items.UNREAD}"
                     ),
-                    "ConditionExpression": "last_message_sk = :last",
+                    "ConditionExpression": f"{items.LAST_MESSAGE_SK} = :last",
                     "ExpressionAttributeValues": {":last": items.s(last), ":now": items.s(now)},
                     "ReturnConsumedCapacity": "TOTAL",
                 },
@@ -68,7 +70,7 @@ async def _tell_other(table: AsyncTable, other: str, position: ReadPosition) -> 
                     f"SET {items.OTHER_READ_SK} = :sk, {items.OTHER_READ_AT} = :at"
                 ),
                 "ConditionExpression": (
-                    f"attribute_exists(pk) AND (attribute_not_exists({items.OTHER_READ_SK})"
+                    f"attribute_exists({keys.PK}) AND (attribute_not_exists({items.OTHER_READ_SK})"
                     f" OR {items.OTHER_READ_SK} < :sk)"
                 ),
                 "ExpressionAttributeValues": {

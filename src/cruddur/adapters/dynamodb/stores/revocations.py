@@ -43,7 +43,7 @@ class RevocationTable:
         while True:
             args: dict[str, Any] = {
                 "TableName": self.table.name,
-                "KeyConditionExpression": "pk = :pk",
+                "KeyConditionExpression": f"{keys.PK} = :pk",
                 "ExpressionAttributeValues": {":pk": items.s(keys.REVOKED_PK)},
                 "ConsistentRead": True,
                 "ReturnConsumedCapacity": "TOTAL",
@@ -54,7 +54,7 @@ class RevocationTable:
             for item in response.get("Items", []):
                 remaining = self._remaining(item)
                 if remaining > 0:
-                    yield item["sk"]["S"], remaining
+                    yield item[keys.SK]["S"], remaining
             start = response.get("LastEvaluatedKey")
             if not start:
                 return
