@@ -67,16 +67,20 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = scope.get("route")
-            client = scope.get("client")
-            fields: dict[str, Any] = {
-                "method": scope.get("method"),
-                "route": getattr(route, "path", None) or "(no route)",
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": client[0] if client else None,
-            }
-            if "user" in noted:
-                fields["user"] = self._user_hash(noted["user"])
-            log.info("request", extra=fields)
+            if log.isEnabledFor(logging.INFO):  # the bench's processes log warnings only
+                self._log(scope, status, started, noted)
             request_id.reset(token)
+
+    def _log(self, scope: Scope, status: int, started: float, noted: dict[str, Any]) -> None:
+        route = scope.get("route")
+        client = scope.get("client")
+        fields: dict[str, Any] = {
+            "method": scope.get("method"),
+            "route": getattr(route, "path", None) or "(no route)",
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "client": client[0] if client else None,
+        }
+        if "user" in noted:
+            fields["user"] = self._user_hash(noted["user"])
+        log.info("request", extra=fields)

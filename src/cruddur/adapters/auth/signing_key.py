@@ -8,11 +8,8 @@ so one verifier checks both kinds of token.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from cruddur.adapters.crypto import secret_files
 from cruddur.errors import Invalid
 
 KEY_FILE = "signing-key.pem"
@@ -79,19 +77,9 @@ def load_or_create(data_dir: Path) -> SigningKey:
 
 
 def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     pem = generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Written aside, then linked into place: two processes starting at once agree on one key,
-    # and neither ever reads a half-written file.
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key.")
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp makes it 0600
-            handle.write(pem)
-        with contextlib.suppress(FileExistsError):  # another process won: its key stands
-            os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
+    secret_files.write_once(path, pem)
