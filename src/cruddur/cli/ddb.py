@@ -6,7 +6,10 @@ import asyncio
 import base64
 import json
 import sys
-from collections.abc import Awaitable, Callable
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -18,8 +21,9 @@ from cruddur import bootstrap, demo
 from cruddur.adapters.crypto.sealing import ShownSealed
 from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
-from cruddur.adapters.dynamodb.capacity import CapacityMeter
+from cruddur.adapters.dynamodb.capacity import CapacityMeter, WriteBudget
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
+from cruddur.adapters.dynamodb.stores.inbox_repair import GroupOutcome, InboxRepair
 from cruddur.cli.common import (
     F,
     data_dir_option,
@@ -29,7 +33,7 @@ from cruddur.cli.common import (
 )
 from cruddur.config import Settings
 from cruddur.domain.keys import Key
-from cruddur.domain.model import parse_uuid
+from cruddur.domain.model import UserRef, parse_uuid
 
 PAGE = 100
 T = TypeVar("T")
@@ -256,3 +260,98 @@ def list_conversations(user_uuid: str, settings: Settings) -> None:
             f"({entry.other.display_name})  unread={entry.unread_count}"
         )
     _report(store.table.meter)
+
+
+REPAIR_WORKERS = 4  # conversations rebuilt at once: a few round trips in flight, paced by --wcu
+REPAIR_QUEUE = 256  # conversations taken from the scan ahead of the workers, at most
+
+
+def _bounded_map(
+    pool: ThreadPoolExecutor, work: Callable[[str], T], inputs: Iterable[str]
+) -> Iterator[T]:
+    """pool.map without reading all of `inputs` first (a scan of a whole table)."""
+    pending: deque[Future[T]] = deque()
+    for value in inputs:
+        pending.append(pool.submit(work, value))
+        if len(pending) >= REPAIR_QUEUE:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+@ddb.command("repair-inboxes")
+@with_target()
+@data_dir_option
+@click.option("--user", "handle", metavar="HANDLE", help="Every conversation of this user.")
+@click.option("--group", "group", metavar="UUID", help="One conversation.")
+@click.option("--all", "every", is_flag=True, help="Every conversation in the table.")
+@click.option("--dry-run", is_flag=True, help="Report what differs; write nothing.")
+@click.option(
+    "--wcu",
+    type=click.FloatRange(min=0.1),
+    default=50.0,
+    show_default=True,
+    help="Write capacity units a second the repair may use, at most.",
+)
+def repair_inboxes(
+    settings: Settings,
+    handle: str | None,
+    group: str | None,
+    every: bool,
+    dry_run: bool,
+    wcu: float,
+) -> None:
+    """Rebuild inbox rows from the messages and the read positions.
+
+    Both rows of each conversation are made to say what its messages say: that they exist,
+    the last message and its preview, the unread count (to its cap) and "Seen". A row that
+    differs is rewritten only if it is still as read, so this is safe while traffic flows; run
+    twice, the second run changes nothing. One line per row it changes (which attributes,
+    never a text), then a summary with the capacity used.
+    """
+    if sum((handle is not None, group is not None, every)) != 1:
+        raise click.UsageError("choose one: --user HANDLE, --group UUID or --all")
+    table = bootstrap.build_table(settings, CapacityMeter())
+    users = None
+
+    def profile(user_uuid: str) -> UserRef | None:
+        nonlocal users
+        users = users or bootstrap.build_users(settings)
+        found = users.by_uuid(user_uuid)
+        return None if found is None else UserRef(found.uuid, found.handle, found.display_name)
+
+    repair = InboxRepair(table, profile)
+    if handle is not None:
+        owner = bootstrap.build_users(settings).by_handle(handle)
+        groups: Iterable[str] = repair.groups_of(owner.uuid)
+    elif group is not None:
+        groups = [parse_uuid(group, "group")]
+    else:
+        groups = repair.every_group()
+    budget = WriteBudget(table.meter, wcu)
+    started = time.monotonic()
+    checked = created = rewritten = 0
+    skipped: list[GroupOutcome] = []
+
+    def one(group_uuid: str) -> GroupOutcome:
+        budget.spend()
+        return repair.repair(group_uuid, dry_run=dry_run)
+
+    with ThreadPoolExecutor(REPAIR_WORKERS, thread_name_prefix="repair") as pool:
+        for outcome in _bounded_map(pool, one, groups):
+            checked += 1
+            if outcome.skipped:
+                skipped.append(outcome)
+                click.echo(f"group {outcome.group_uuid}: left as is ({outcome.skipped})")
+            for row in outcome.repairs:
+                created += row.action == "created"
+                rewritten += row.action == "rewrote"
+                click.echo(row.line())
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{checked} conversations checked in {time.monotonic() - started:.1f} s: "
+        f"{created} rows {verb} created, {rewritten} {verb} rewritten, "
+        f"{len(skipped)} conversations left as is",
+        err=True,
+    )
+    _report(table.meter)

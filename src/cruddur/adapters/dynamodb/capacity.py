@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,3 +50,29 @@ class CapacityMeter:
             f"consumed capacity: {self.read_units:g} RCU, {self.write_units:g} WCU "
             f"over {self.calls} calls"
         )
+
+
+class WriteBudget:
+    """Paces a bulk job to `units_per_second` write units: `spend()` waits while the meter's
+    writes are ahead of the budget, so an operator's repair never takes the table's throughput
+    from the traffic it serves (on provisioned capacity) or runs up an on-demand bill."""
+
+    def __init__(
+        self,
+        meter: CapacityMeter,
+        units_per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.meter = meter
+        self.rate = units_per_second
+        self.clock, self.sleep = clock, sleep
+        self.started = clock()
+        self.spent_from = meter.write_units
+
+    def spend(self) -> None:
+        ahead = (self.meter.write_units - self.spent_from) / self.rate - (
+            self.clock() - self.started
+        )
+        if ahead > 0:
+            self.sleep(ahead)

@@ -7,6 +7,7 @@ from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavai
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRANSACTION_CANCELED = "TransactionCanceledException"
+VALIDATION = "ValidationException"
 
 # Codes we expect from DynamoDB and what they mean to a caller.
 _TRANSLATIONS: dict[str, type[CruddurError]] = {
@@ -43,3 +44,9 @@ def cancellation_codes(exc: DynamoError) -> list[str]:
     """Per-item reasons of a canceled transaction, in the order of its items ('None' = fine)."""
     reasons = exc.body.get("CancellationReasons", [])
     return [str(reason.get("Code", "None")) for reason in reasons]
+
+
+def item_too_large(exc: DynamoError) -> bool:
+    """DynamoDB refused a write because the item would pass its 400 KB limit (UpdateItem: "Item
+    size to update has exceeded the maximum allowed size"; PutItem: "Item size has exceeded…")."""
+    return exc.code == VALIDATION and "exceeded the maximum allowed size" in str(exc)

@@ -215,44 +215,115 @@ def _members(item: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def inbox_item(owner: UserRef, other: UserRef, first: LastMessage) -> Item:
+    """A member's row as a conversation starts: its first message, unread by its recipient."""
+    unread = frozenset() if first.sender_uuid == owner.uuid else frozenset({first.sort_key})
+    return inbox_row(owner.uuid, other, first, unread)
+
+
+# An inbox row's other attributes: whom it is with, and what its last message was.
+OTHER_USER_UUID = "other_user_uuid"
+OTHER_USER_HANDLE = "other_user_handle"
+OTHER_USER_DISPLAY_NAME = "other_user_display_name"
+LAST_MESSAGE = "last_message"
+LAST_MESSAGE_AT = "last_message_at"
+LAST_SENDER_UUID = "last_sender_uuid"
+
+
+def inbox_row(
+    owner_uuid: str,
+    other: UserRef,
+    latest: LastMessage,
+    unread_sks: frozenset[str] = frozenset(),
+    *,
+    read: tuple[str, str] | None = None,
+    other_read: tuple[str, str] | None = None,
+    hidden: bool = False,
+) -> Item:
+    """A whole inbox row, built from what it derives from: the conversation's newest message,
+    the unread ones (the oldest UNREAD_CAP of them), the read positions (sort key, time) of its
+    owner and of the other member, and the owner's block. `cruddur ddb repair-inboxes` writes
+    rows built here; the stream processor's updates arrive at the same attributes."""
     item = {
-        **to_attrs(keys.inbox_key(owner.uuid, first.group_uuid)),
-        "message_group_uuid": s(first.group_uuid),
-        "user_uuid": s(owner.uuid),
-        "other_user_uuid": s(other.uuid),
-        "other_user_handle": s(other.handle),
-        "other_user_display_name": s(other.display_name),
-        **last_message_attrs(first),
+        **to_attrs(keys.inbox_key(owner_uuid, latest.group_uuid)),
+        GROUP_UUID: s(latest.group_uuid),
+        USER_UUID: s(owner_uuid),
+        OTHER_USER_UUID: s(other.uuid),
+        OTHER_USER_HANDLE: s(other.handle),
+        OTHER_USER_DISPLAY_NAME: s(other.display_name),
+        **last_message_attrs(latest),
     }
-    if first.sender_uuid != owner.uuid:
-        item[UNREAD] = {"BS": [unread_token(first.sort_key)]}
+    if unread_sks:
+        kept = sorted(unread_sks)[:UNREAD_CAP]
+        item[UNREAD] = {"BS": sorted(unread_token(sk) for sk in kept)}
+    if read is not None:
+        item[READ_SK], item[READ_AT] = s(read[0]), s(read[1])
+    if other_read is not None:
+        item[OTHER_READ_SK], item[OTHER_READ_AT] = s(other_read[0]), s(other_read[1])
+    if hidden:
+        item[HIDDEN] = {"BOOL": True}
     return item
+
+
+# Every attribute an inbox row holds; its bounded form keeps these and nothing else.
+INBOX_ROW_ATTRIBUTES = frozenset(
+    {
+        keys.PK,
+        keys.SK,
+        GROUP_UUID,
+        USER_UUID,
+        OTHER_USER_UUID,
+        OTHER_USER_HANDLE,
+        OTHER_USER_DISPLAY_NAME,
+        LAST_MESSAGE,
+        LAST_MESSAGE_AT,
+        LAST_MESSAGE_SK,
+        LAST_SENDER_UUID,
+        LAST_MESSAGE_REV,
+        UNREAD,
+        READ_SK,
+        READ_AT,
+        OTHER_READ_SK,
+        OTHER_READ_AT,
+        HIDDEN,
+    }
+)
+
+
+def bounded_inbox_item(row: Mapping[str, Any]) -> Item:
+    """The row with only a row's attributes and at most UNREAD_CAP unread tokens: what a row
+    that grew to DynamoDB's item size limit (an older build's unbounded unread set, a stray
+    attribute) is rewritten as, so that it can be updated again. Its count still shows "99+"."""
+    kept = {name: value for name, value in row.items() if name in INBOX_ROW_ATTRIBUTES}
+    tokens = kept.get(UNREAD, {}).get("BS")
+    if tokens is not None and len(tokens) > UNREAD_CAP:
+        kept[UNREAD] = {"BS": sorted(binary(token) for token in tokens)[:UNREAD_CAP]}
+    return kept
 
 
 def last_message_attrs(message: LastMessage) -> Item:
     # A deleted last message leaves an empty preview: the row says "deleted", shows no text.
     return {
-        "last_message": {"B": message.sealed_preview},
-        "last_message_at": s(message.created_at),
-        "last_message_sk": s(message.sort_key),
-        "last_sender_uuid": s(message.sender_uuid),
-        "last_message_rev": {"N": str(message.rev)},
+        LAST_MESSAGE: {"B": message.sealed_preview},
+        LAST_MESSAGE_AT: s(message.created_at),
+        LAST_MESSAGE_SK: s(message.sort_key),
+        LAST_SENDER_UUID: s(message.sender_uuid),
+        LAST_MESSAGE_REV: {"N": str(message.rev)},
     }
 
 
 def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
-    group, last_sk = item["message_group_uuid"]["S"], item["last_message_sk"]["S"]
-    preview_sealed = sealed(item, "last_message")
+    group, last_sk = item[GROUP_UUID]["S"], item[LAST_MESSAGE_SK]["S"]
+    preview_sealed = sealed(item, LAST_MESSAGE)
     return InboxEntry(
-        owner_uuid=item["user_uuid"]["S"],
+        owner_uuid=item[USER_UUID]["S"],
         group_uuid=group,
         other=UserRef(
-            item["other_user_uuid"]["S"],
-            item["other_user_handle"]["S"],
-            item["other_user_display_name"]["S"],
+            item[OTHER_USER_UUID]["S"],
+            item[OTHER_USER_HANDLE]["S"],
+            item[OTHER_USER_DISPLAY_NAME]["S"],
         ),
         last_message=sealer.open(preview_sealed, group, last_sk) if preview_sealed else "",
-        last_message_at=item["last_message_at"]["S"],
+        last_message_at=item[LAST_MESSAGE_AT]["S"],
         last_message_sk=last_sk,
         unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),
         last_message_deleted=not preview_sealed,

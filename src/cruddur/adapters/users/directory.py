@@ -62,6 +62,9 @@ class UsersDirectory:
     def by_handle(self, handle: str) -> User:
         return self._require(users.c.handle == normalize_handle(handle))
 
+    def by_uuid(self, user_uuid: str) -> User | None:
+        return self._one(users.c.uuid == user_uuid)
+
     def by_login(self, handle_or_email: str) -> User | None:
         key = login_key(handle_or_email)
         return self._one(or_(users.c.handle == key, users.c.email == key))

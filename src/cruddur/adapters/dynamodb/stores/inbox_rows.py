@@ -7,9 +7,11 @@ idempotent and order-free:
 - last_message_* only ever moves forward (condition `last_message_sk < :new`);
 - adding to a set twice adds once, so a replayed or duplicated record never counts twice;
 - a message at or below `read_sk` is never added (it was read);
-- the set never holds more than UNREAD_CAP tokens: past it the count shows "99+", and the row's
-  size stays bounded however many messages one sender sends (an unbounded set once grew a row
-  past DynamoDB's 400 KB limit, and every later update of it failed).
+- the set never holds more than UNREAD_CAP tokens, the first ones to arrive: past it the count
+  shows "99+", and the row's size stays bounded however many messages one sender sends (an
+  unbounded set once grew a row past DynamoDB's 400 KB limit, and every later update of it
+  failed). A row that is at that limit anyway (written by an older build, or by hand) is
+  rewritten in its bounded form (`items.bounded_inbox_item`) and the update applied after.
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ import logging
 from typing import Any
 
 from cruddur.adapters.dynamodb import items
-from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
+from cruddur.adapters.dynamodb.errors import (
+    CONDITION_FAILED,
+    VALIDATION,
+    item_too_large,
+    translate_code,
+)
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, InboxChange
-from cruddur.errors import Conflict, NotFound
+from cruddur.errors import Conflict, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 8
@@ -47,7 +54,7 @@ class InboxUpdates:
         return applied
 
     def _apply(self, change: InboxChange) -> bool:
-        unread = _newest(change.unread_sks, UNREAD_CAP)
+        unread = _oldest(change.unread_sks, UNREAD_CAP)
         latest = change.latest
         # Fast path, one write: the batch is newer than the row (a newer message, or a newer
         # revision of the row's own last message), every unread message is past the read
@@ -89,7 +96,7 @@ class InboxUpdates:
                 for sk in unread
                 if (read is None or sk > read) and items.unread_token(sk) not in have
             )
-            add = _newest(candidates, max(0, UNREAD_CAP - len(have)))
+            add = _oldest(candidates, max(0, UNREAD_CAP - len(have)))
             if not move and not add:
                 return False
             # Conditional on exactly what we read: if the row moved meanwhile, read it again.
@@ -159,19 +166,63 @@ class InboxUpdates:
                     "ExpressionAttributeValues": values,
                     "ReturnConsumedCapacity": "TOTAL",
                 },
+                passthrough=(CONDITION_FAILED, VALIDATION),
+                write=True,
+            )
+        except DynamoError as exc:
+            if exc.code == CONDITION_FAILED:
+                return False
+            if not item_too_large(exc):
+                raise translate_code(exc.code, self.table.name) from exc
+            # The caller reads the row again and retries against its bounded form.
+            self._shrink(change)
+            return False
+        return True
+
+    def _shrink(self, change: InboxChange) -> None:
+        """Rewrite a row at DynamoDB's item size limit in its bounded form, unless it moved
+        meanwhile (then the caller's next try finds it as it is now)."""
+        key = keys.inbox_key(change.owner_uuid, change.group_uuid)
+        row = self.table.get(key)
+        if row is None:
+            raise InboxRowMissing("no inbox row for a member of this message's group")
+        bounded = items.bounded_inbox_item(row)
+        if bounded == row:
+            raise Invalid("the inbox row is at DynamoDB's item size limit with nothing to trim")
+        condition, values = _unchanged(
+            {name: row.get(name, {}).get("S") for name in (items.LAST_MESSAGE_SK, items.READ_SK)}
+        )
+        try:
+            self.table.call(
+                "PutItem",
+                {
+                    "TableName": self.table.name,
+                    "Item": bounded,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
                 passthrough=(CONDITION_FAILED,),
                 write=True,
             )
         except DynamoError:
-            return False
-        return True
+            return
+        log.warning(
+            "inbox row of group %s was at the item size limit: rewritten in its bounded form "
+            "(%d attributes dropped, unread tokens %d -> %d)",
+            change.group_uuid,
+            len(row) - len(bounded),
+            len(row.get(items.UNREAD, {}).get("BS", [])),
+            len(bounded.get(items.UNREAD, {}).get("BS", [])),
+        )
 
 
-def _newest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
-    """The `most` newest: past the cap, the count shows "99+" whichever ones are kept."""
+def _oldest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
+    """The `most` oldest: the set keeps the first unread messages to arrive, as a rebuilt row
+    does (`items.inbox_row`); past the cap the count shows "99+" whichever ones are kept."""
     if len(sort_keys) <= most:
         return sort_keys
-    return frozenset(sorted(sort_keys, reverse=True)[:most])
+    return frozenset(sorted(sort_keys)[:most])
 
 
 def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
