@@ -36,6 +36,7 @@ from cruddur.adapters.dynamodb.stores.claims import ClaimTable
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.data_keys import DataKeys
 from cruddur.adapters.dynamodb.stores.edits import MessageEdits
+from cruddur.adapters.dynamodb.stores.inbox_repair import InboxRepair
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
 from cruddur.adapters.dynamodb.table import DynamoTable
@@ -45,6 +46,7 @@ from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.cache import TtlCache
 from cruddur.config import Settings
 from cruddur.domain.cursors import CursorCodec
+from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid
 from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
+    from mypy_boto3_sqs import SQSClient
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
@@ -92,6 +95,26 @@ def kms_client(settings: Settings) -> KMSClient:
     import boto3
 
     return boto3.client("kms", **_own_endpoint(settings.aws_region, settings.kms_endpoint_url))
+
+
+def sqs_client(settings: Settings) -> SQSClient:
+    import boto3
+
+    return boto3.client("sqs", **_own_endpoint(settings.aws_region, settings.sqs_endpoint_url))
+
+
+def build_inbox_repair(settings: Settings, meter: CapacityMeter | None = None) -> InboxRepair:
+    """The rebuilder of inbox rows; a member no row or message names is looked up in the users
+    directory (opened only then)."""
+    users: UsersDirectory | None = None
+
+    def profile(user_uuid: str) -> UserRef | None:
+        nonlocal users
+        users = users or build_users(settings)
+        found = users.by_uuid(user_uuid)
+        return None if found is None else UserRef(found.uuid, found.handle, found.display_name)
+
+    return InboxRepair(build_table(settings, meter), profile)
 
 
 def _own_endpoint(region: str, endpoint_url: str | None) -> dict[str, Any]:
@@ -143,9 +166,9 @@ def build_store(
     return ConversationTable(AsyncTable(wire, settings.table_name, sealer, meter))
 
 
-def build_inbox_updates(settings: Settings) -> InboxUpdates:
+def build_inbox_updates(settings: Settings, meter: CapacityMeter | None = None) -> InboxUpdates:
     """The stream processor's writer: it copies sealed previews and holds no key."""
-    return InboxUpdates(build_table(settings))
+    return InboxUpdates(build_table(settings, meter))
 
 
 def cursor_secret(settings: Settings) -> bytes:

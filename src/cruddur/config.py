@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     page_max: int = Field(default=100, ge=1, le=1000)
     stream_max_attempts: int = Field(default=3, ge=1)
     stream_poll_interval: float = Field(default=0.05, gt=0, le=10)
+    # On AWS: the stream Lambda's on-failure queue (the stream stack's DeadLetterQueueUrl
+    # output), which `cruddur stream redrive --prod` reads; SQS at another address (an
+    # emulator), never AWS_ENDPOINT_URL, which is DynamoDB's.
+    stream_failure_queue_url: str | None = None
+    sqs_endpoint_url: str | None = None
 
     # Sign-in. "local": accounts in the users directory, tokens signed by a key kept in data_dir.
     # "cognito": Cognito access tokens, verified against the pool's JWKS.

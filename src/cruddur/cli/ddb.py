@@ -23,7 +23,7 @@ from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.capacity import CapacityMeter, WriteBudget
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
-from cruddur.adapters.dynamodb.stores.inbox_repair import GroupOutcome, InboxRepair
+from cruddur.adapters.dynamodb.stores.inbox_repair import GroupOutcome
 from cruddur.cli.common import (
     F,
     data_dir_option,
@@ -33,7 +33,7 @@ from cruddur.cli.common import (
 )
 from cruddur.config import Settings
 from cruddur.domain.keys import Key
-from cruddur.domain.model import UserRef, parse_uuid
+from cruddur.domain.model import parse_uuid
 
 PAGE = 100
 T = TypeVar("T")
@@ -311,16 +311,8 @@ def repair_inboxes(
     """
     if sum((handle is not None, group is not None, every)) != 1:
         raise click.UsageError("choose one: --user HANDLE, --group UUID or --all")
-    table = bootstrap.build_table(settings, CapacityMeter())
-    users = None
-
-    def profile(user_uuid: str) -> UserRef | None:
-        nonlocal users
-        users = users or bootstrap.build_users(settings)
-        found = users.by_uuid(user_uuid)
-        return None if found is None else UserRef(found.uuid, found.handle, found.display_name)
-
-    repair = InboxRepair(table, profile)
+    repair = bootstrap.build_inbox_repair(settings, CapacityMeter())
+    table = repair.table
     if handle is not None:
         owner = bootstrap.build_users(settings).by_handle(handle)
         groups: Iterable[str] = repair.groups_of(owner.uuid)

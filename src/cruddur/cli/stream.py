@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from cruddur import bootstrap
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.cli.common import (
     data_dir_option,
+    on_aws,
     setting_option,
     settings_from,
     stop_on_signals,
@@ -18,6 +20,7 @@ from cruddur.cli.common import (
 from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
 from cruddur.stream.checkpoints import DeadLetters
+from cruddur.stream.redrive import Redrive
 from cruddur.stream.runner import build_poller, dead_letter_path
 
 
@@ -66,3 +69,50 @@ def dead_letters(data_dir: Path | None) -> None:
                 {k: entry[k] for k in ("sequence_number", "shard_id", "reason", "dead_lettered_at")}
             )
         )
+
+
+@stream.command("redrive")
+@with_target()
+@data_dir_option
+@setting_option(
+    "--queue-url",
+    field="stream_failure_queue_url",
+    help="The Lambda's on-failure queue (the stream stack's DeadLetterQueueUrl output); "
+    "needed with --prod. Unset without --prod: the local poller's dead letters.",
+)
+@click.option(
+    "--max-messages",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Queue messages handled in this run, at most.",
+)
+def redrive(settings: Settings, max_messages: int) -> None:
+    """Apply again what the stream processor gave up on.
+
+    With --prod (or --queue-url), the Lambda's on-failure queue: each failed batch's records
+    are read again while the stream holds them (24 hours), else the conversations active in
+    the batch's time window are rebuilt from the table. Without, the local poller's dead
+    letters in DATA_DIR. A queue message or dead letter is removed only once it was mended;
+    run again after a failure. Safe while the processor runs.
+    """
+    meter = CapacityMeter()
+    mend = Redrive(
+        bootstrap.build_inbox_updates(settings), bootstrap.build_inbox_repair(settings, meter)
+    )
+    if on_aws(settings) and not settings.stream_failure_queue_url:
+        raise click.UsageError(
+            "with --prod, pass --queue-url (the stream stack's DeadLetterQueueUrl output) or "
+            "set CRUDDUR_STREAM_FAILURE_QUEUE_URL"
+        )
+    if settings.stream_failure_queue_url:
+        report = mend.queue(
+            bootstrap.sqs_client(settings),
+            settings.stream_failure_queue_url,
+            bootstrap.streams_wire(settings),
+            most=max_messages,
+        )
+    else:
+        report = mend.dead_letters(DeadLetters(dead_letter_path(settings.data_dir)))
+    click.echo(report.line())
+    click.echo(meter.summary(), err=True)

@@ -12,11 +12,13 @@ every other record is one, each costing a file write and an fsync.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,8 +91,7 @@ class DeadLetters:
             "dead_lettered_at": time.time(),
             "record": record,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a") as handle:
+        with self._locked(), open(self.path, "a") as handle:
             handle.write(json.dumps(entry, default=str) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -100,3 +101,27 @@ class DeadLetters:
             return []
         with open(self.path) as handle:
             return [json.loads(line) for line in handle if line.strip()]
+
+    def remove(self, sequence_numbers: Collection[str]) -> None:
+        """Drop the entries of these records (redriven), keeping any added meanwhile."""
+        if not sequence_numbers or not self.path.exists():
+            return
+        with self._locked():
+            kept = [e for e in self.entries() if str(e["sequence_number"]) not in sequence_numbers]
+            temp = self.path.with_suffix(".tmp")
+            with open(temp, "w") as handle:
+                handle.writelines(json.dumps(entry, default=str) + "\n" for entry in kept)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time across processes: the poller appending, a redrive rewriting."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
