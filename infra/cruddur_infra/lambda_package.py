@@ -62,6 +62,8 @@ HANDLER_MODULES = frozenset(
         "cruddur.stream.publishing",
         "cruddur.events.resp",
         "cruddur.heap",
+        "cruddur.metrics",
+        "cruddur.metrics.emf",
         "cruddur.production",
         "cruddur.stream",
         "cruddur.stream.lambda_handler",

@@ -131,6 +131,14 @@ class Settings(BaseSettings):
     # picks a free one.
     host: str = "127.0.0.1"
     port: int = Field(default=4567, ge=0, le=65535)
+    # Prometheus metrics (/metrics) on a port of their own, not the API's (which a load balancer
+    # publishes): `cruddur up` serves them on 9464 unless told (a free port if 9464 is taken);
+    # `cruddur serve` and `cruddur stream run` only when this is set. 0: a free port.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # The same figures as CloudWatch embedded-metric-format lines on stdout, one a minute: how
+    # the API tasks on AWS publish them through their awslogs driver (the api stack sets it).
+    metrics_emf: bool = False
     # A request's line and headers must arrive within this many seconds, its body within the
     # next; past them 408 (a slow client cannot hold connections open). Open connections at
     # most (live-event streams count); past it new ones get 503.

@@ -16,7 +16,7 @@ SOURCE = Path(cruddur.__file__).parent
 # Lowest first. A package may import its own layer's other packages only where listed in ALSO.
 LAYERS: list[set[str]] = [
     {"errors"},  # the typed errors every layer raises
-    {"domain", "heap", "cache", "logs"},  # pure: no I/O but a log handler
+    {"domain", "heap", "cache", "logs", "metrics"},  # pure: no I/O but a log handler, /metrics
     {"config"},  # settings
     {"production"},  # what production refuses to start without
     {"adapters", "events"},  # the outside world: DynamoDB, crypto, SQL, Redis, live events

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import pytest
 
 from cruddur.adapters.state.local import LocalState
 from cruddur.errors import TooManyAttempts
+from cruddur.metrics import figures
 from cruddur.services.limits import Limits, Rule
 
 
@@ -135,3 +137,20 @@ def test_the_in_process_state_is_bounded_and_drops_expired_keys_first():
     state.incr("d", 100)  # full of live keys: the least recently used goes
     assert state.read("a")[0] == 0
     assert state.read("d")[0] == 1
+
+
+def test_every_refusal_is_counted_by_the_limit_that_refused_it():
+    clock = Clock()
+    limits = _limits(clock, streams=1)
+    refusals = figures.RATE_LIMITED.labels
+    before = {name: refusals(name)._value.get() for name in ("send", "streams_open")}
+    for _ in range(5):
+        with contextlib.suppress(TooManyAttempts):
+            limits.hit("send", "u1")
+    with contextlib.suppress(TooManyAttempts):
+        limits.check("send", "u1")
+    with limits.stream("u1"), contextlib.suppress(TooManyAttempts), limits.stream("u1"):
+        pass
+
+    assert refusals("send")._value.get() - before["send"] == 3  # two hits past 3, one check
+    assert refusals("streams_open")._value.get() - before["streams_open"] == 1

@@ -18,10 +18,12 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cruddur.logs import request_id, request_id_from
+from cruddur.metrics import figures
 
 log = logging.getLogger("cruddur.request")
 HEADER = "X-Request-Id"
 STATE = "cruddur.log"  # scope["state"][STATE]: what the request's handlers add to its line
+SEND_ROUTE = "/api/messages"  # a 5xx here may be a lost message: counted on its own
 
 
 def note_user(scope: Scope, user_uuid: str) -> None:
@@ -67,20 +69,30 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
+            elapsed = time.perf_counter() - started
+            method, route = scope.get("method", ""), _route(scope)
+            figures.REQUESTS.labels(method, route, str(status)).inc()
+            figures.LATENCY.labels(method, route).observe(elapsed)
+            if status >= 500 and method == "POST" and route == SEND_ROUTE:
+                figures.SEND_FAILURES.inc()
             if log.isEnabledFor(logging.INFO):  # the bench's processes log warnings only
-                self._log(scope, status, started, noted)
+                self._log(scope, status, elapsed, noted)
             request_id.reset(token)
 
-    def _log(self, scope: Scope, status: int, started: float, noted: dict[str, Any]) -> None:
-        route = scope.get("route")
+    def _log(self, scope: Scope, status: int, elapsed: float, noted: dict[str, Any]) -> None:
         client = scope.get("client")
         fields: dict[str, Any] = {
             "method": scope.get("method"),
-            "route": getattr(route, "path", None) or "(no route)",
+            "route": _route(scope),
             "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "duration_ms": round(elapsed * 1000, 2),
             "client": client[0] if client else None,
         }
         if "user" in noted:
             fields["user"] = self._user_hash(noted["user"])
         log.info("request", extra=fields)
+
+
+def _route(scope: Scope) -> str:
+    """The matched route's template: a bounded label (an unmatched path is one value)."""
+    return getattr(scope.get("route"), "path", None) or "(no route)"

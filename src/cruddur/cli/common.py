@@ -35,6 +35,39 @@ def setting_option(*decls: str, field: str, help: str, **kwargs: Any) -> Callabl
     )
 
 
+def metrics_option(func: F) -> F:
+    return setting_option(
+        "--metrics-port",
+        field="metrics_port",
+        type=click.IntRange(0, 65535),
+        help="Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (0: a free port).",
+    )(func)
+
+
+DEFAULT_METRICS_PORT = 9464  # `cruddur up`'s, when none is set (Prometheus exporters' usual)
+
+
+def start_metrics(settings: Settings, service: str, *, by_default: bool = False) -> str | None:
+    """/metrics when a port is set (or `by_default`: DEFAULT_METRICS_PORT, else a free port if
+    another process holds it), and EMF lines when CRUDDUR_METRICS_EMF is on. The address of
+    /metrics, for the start-up lines, or None."""
+    if settings.metrics_emf:
+        from cruddur.metrics.exposition import EmfReporter
+
+        EmfReporter(service).start()
+    port = settings.metrics_port
+    if port is None and not by_default:
+        return None
+    from cruddur.metrics.exposition import serve_prometheus
+
+    if port is not None:
+        return serve_prometheus(settings.metrics_host, port)
+    try:
+        return serve_prometheus(settings.metrics_host, DEFAULT_METRICS_PORT)
+    except OSError:  # another `cruddur up` side by side holds it
+        return serve_prometheus(settings.metrics_host, 0)
+
+
 def settings_from(**given: Any) -> Settings:
     """Settings from the options given on the command line; the rest as Settings reads them."""
     return Settings(**{name: value for name, value in given.items() if value is not None})

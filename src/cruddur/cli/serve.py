@@ -9,8 +9,10 @@ from cruddur.app import create_app
 from cruddur.cli.common import (
     data_dir_option,
     describe_target,
+    metrics_option,
     on_aws,
     setting_option,
+    start_metrics,
     stop_on_signals,
     with_target,
 )
@@ -35,6 +37,7 @@ def listen_options(func: click.decorators.FC) -> click.decorators.FC:
 @click.command()
 @with_target(seals_text=True)
 @listen_options
+@metrics_option
 @data_dir_option
 @click.option(
     "--docs/--no-docs",
@@ -59,6 +62,9 @@ def serve(settings: Settings) -> None:
         create_app(settings), settings.host, settings.port, settings.trusted_proxies
     ) as server:
         freeze_startup_heap()  # the app and its clients are built: started means built
+        metrics = start_metrics(settings, "api")
         click.echo(f"API at {server.url} ({describe_target(settings)}). Ctrl-C stops it.")
+        if metrics:
+            click.echo(f"Metrics at {metrics}")
         stop.wait()
     click.echo("stopped")

@@ -11,9 +11,11 @@ from cruddur import bootstrap
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.cli.common import (
     data_dir_option,
+    metrics_option,
     on_aws,
     setting_option,
     settings_from,
+    start_metrics,
     stop_on_signals,
     with_target,
 )
@@ -32,6 +34,7 @@ def stream() -> None:
 @stream.command("run")
 @with_target()
 @data_dir_option
+@metrics_option
 @setting_option(
     "--max-attempts",
     field="stream_max_attempts",
@@ -53,6 +56,9 @@ def run(settings: Settings) -> None:
     # With REDIS_URL, every API process hears about each applied change (live browser updates).
     hub = bootstrap.build_hub(settings) if settings.redis_url else None
     poller = build_poller(settings, hub=hub)
+    metrics = start_metrics(settings, "stream")
+    if metrics:
+        click.echo(f"Metrics at {metrics}")
     freeze_startup_heap()
     stop = stop_on_signals()
     poller.run(stop)

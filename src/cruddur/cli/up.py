@@ -13,7 +13,14 @@ from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
-from cruddur.cli.common import data_dir_option, handle_errors, settings_from, stop_on_signals
+from cruddur.cli.common import (
+    data_dir_option,
+    handle_errors,
+    metrics_option,
+    settings_from,
+    start_metrics,
+    stop_on_signals,
+)
 from cruddur.cli.serve import listen_options
 from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
@@ -25,6 +32,7 @@ SUPERVISE_EVERY = 1.0  # seconds between looks at the DynamoDB Local it started
 
 @click.command()
 @listen_options
+@metrics_option
 @data_dir_option
 @click.option(
     "--ddb-port",
@@ -40,15 +48,21 @@ SUPERVISE_EVERY = 1.0  # seconds between looks at the DynamoDB Local it started
 )
 @handle_errors
 def up(
-    host: str | None, port: int | None, data_dir: Path | None, ddb_port: int | None, seed: bool
+    host: str | None,
+    port: int | None,
+    metrics_port: int | None,
+    data_dir: Path | None,
+    ddb_port: int | None,
+    seed: bool,
 ) -> None:
     """Start everything on this machine: DynamoDB Local (unless AWS_ENDPOINT_URL is set), the
-    table, the users database, the stream poller and the API (http://127.0.0.1:4567).
+    table, the users database, the stream poller and the API (http://127.0.0.1:4567), with
+    Prometheus metrics at http://127.0.0.1:9464/metrics.
 
     Data persists under DATA_DIR; run several instances side by side with different
     --data-dir and --port. Ctrl-C stops everything.
     """
-    settings = settings_from(data_dir=data_dir, host=host, port=port)
+    settings = settings_from(data_dir=data_dir, host=host, port=port, metrics_port=metrics_port)
     server = None
     if settings.aws_endpoint_url is None:
         server = DynamoDBLocal(port=ddb_port, data_dir=Path(settings.data_dir) / "dynamodb")
@@ -81,6 +95,7 @@ def up(
             freeze_startup_heap()
             click.echo(f"DynamoDB at {settings.aws_endpoint_url}; stream poller running.")
             click.echo(f"Cruddur Messages API at {api.url}  (OpenAPI: {api.url}/docs)")
+            click.echo(f"Metrics at {start_metrics(settings, 'api', by_default=True)}")
             if seed and settings.auth_mode == "local":
                 click.echo(
                     f"Demo sign-in: handle {demo.ADA.handle!r}, password {demo.DEMO_PASSWORD!r} "

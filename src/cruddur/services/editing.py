@@ -11,6 +11,7 @@ import logging
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Message, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
+from cruddur.metrics import figures
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, count, publish
 from cruddur.services.messaging import require_member
@@ -44,6 +45,7 @@ async def edit_message(
     )
     await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message edited group=%s", group_uuid)
+    figures.MESSAGE_CHANGES.labels("edit").inc()
     return edited
 
 
@@ -58,6 +60,7 @@ async def delete_message(
     await ctx.edits.delete(group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock()))
     await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message deleted group=%s", group_uuid)
+    figures.MESSAGE_CHANGES.labels("delete").inc()
 
 
 async def _announce(

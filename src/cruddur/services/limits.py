@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cruddur.errors import TooManyAttempts
+from cruddur.metrics import figures
 from cruddur.services.ports import SharedState
 
 STREAM_LEASE_SECONDS = 60.0  # a stream renews its lease at every keep-alive (15 s)
@@ -75,6 +76,7 @@ class Limits:
             # Refused: not counted (another process may briefly see one too many, and refuse).
             self.state.incr(key, 2 * rule.seconds, by=-1)
             retry_after = _retry_after(rule, earlier, current - 1, ran)
+            figures.RATE_LIMITED.labels(name).inc()
             raise TooManyAttempts(rule.says, retry_after=retry_after)
 
     async def take(self, name: str, *subject: str) -> None:
@@ -92,6 +94,7 @@ class Limits:
         current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 0)
         earlier = previous * (1.0 - ran)
         if earlier + current >= rule.count:
+            figures.RATE_LIMITED.labels(name).inc()
             raise TooManyAttempts(rule.says, retry_after=_retry_after(rule, earlier, current, ran))
 
     def count(self, name: str, *subject: str) -> None:
@@ -110,6 +113,7 @@ class Limits:
             self.state.lease(key, holder, STREAM_LEASE_SECONDS, self.streams_per_user)
 
         if not self.state.lease(key, holder, STREAM_LEASE_SECONDS, self.streams_per_user):
+            figures.RATE_LIMITED.labels("streams_open").inc()
             raise TooManyAttempts(
                 f"at most {self.streams_per_user} live-update connections at once; close one",
                 retry_after=int(STREAM_LEASE_SECONDS),

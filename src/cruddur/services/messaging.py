@@ -25,6 +25,7 @@ from cruddur.domain.model import (
 )
 from cruddur.domain.text import clean_message
 from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound, PairExists
+from cruddur.metrics import figures
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, count, publish
 
@@ -229,6 +230,8 @@ async def deliver(
             await asyncio.sleep(0.01 * 2**attempt)  # a concurrent transaction held an item
             continue
         log.info("conversation started group=%s", first.group_uuid)
+        figures.CONVERSATIONS_STARTED.inc()
+        figures.MESSAGES_SENT.inc()
         return first
     raise Conflict("could not start the conversation; try again")
 
@@ -238,6 +241,7 @@ async def _put(
 ) -> Message:
     message = await ctx.store.put_message(_new_message(ctx, group_uuid, delivery, identity))
     log.debug("message sent group=%s", message.group_uuid)
+    figures.MESSAGES_SENT.inc()
     return message
 
 

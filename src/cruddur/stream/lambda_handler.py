@@ -13,6 +13,7 @@ hashing.
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from typing import Any
 
@@ -21,8 +22,9 @@ from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.events.resp import RedisPublisher
 from cruddur.heap import freeze_startup_heap
+from cruddur.metrics import emf
 from cruddur.production import check_region
-from cruddur.stream.processor import InboxWriter, process_records
+from cruddur.stream.processor import BatchResult, InboxWriter, process_records
 from cruddur.stream.publishing import PublishingInbox
 from cruddur.stream.settings import StreamSettings
 
@@ -43,7 +45,24 @@ def _inbox() -> InboxWriter:
 
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     result = process_records(event.get("Records", []), _inbox())
+    # The batch's figures as one EMF line on stdout: CloudWatch makes metrics of it.
+    sys.stdout.write(batch_metrics(result) + "\n")
+    sys.stdout.flush()
     return result.batch_item_failures()
+
+
+def batch_metrics(result: BatchResult) -> str:
+    failed = len(result.failed)
+    metrics: dict[str, tuple[emf.Value, str]] = {
+        "StreamRecords": (result.records, "Count"),
+        "RecordsApplied": (result.messages - failed, "Count"),
+        "RecordsFailed": (failed, "Count"),
+        # Failed for good: after its retries the mapping sends them to the on-failure queue.
+        "DeadLetters": (len(result.poisoned), "Count"),
+    }
+    if result.lags_ms:
+        metrics["StreamLag"] = (emf.sample(result.lags_ms), "Milliseconds")
+    return emf.line({"Service": "stream"}, metrics)
 
 
 freeze_startup_heap()

@@ -24,8 +24,9 @@ from typing import Any
 
 from cruddur.adapters.dynamodb.wire import DynamoError, SyncWire
 from cruddur.errors import CruddurError
+from cruddur.metrics import figures
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
-from cruddur.stream.processor import InboxWriter, process_records
+from cruddur.stream.processor import BatchResult, InboxWriter, process_records
 from cruddur.stream.records import sequence_number
 
 log = logging.getLogger(__name__)
@@ -166,10 +167,12 @@ class StreamPoller:
         would only hold back every record behind them on the shard. Others are retried.
         """
         result = process_records(records, self.inbox)
+        _count(result)
         for record in records:
             seq = sequence_number(record)
             if seq in result.poisoned and seq not in self._dead:
                 self.dead_letters.put(self.arn, shard_id, record, "cannot be applied")
+                figures.DEAD_LETTERS.inc()
                 self._dead.add(seq)
                 log.error("shard %s: record %s dead-lettered: it cannot be applied", shard_id, seq)
         failed = set(result.failed) - result.poisoned
@@ -186,9 +189,22 @@ class StreamPoller:
         tries = self._attempts[seq] = self._attempts.get(seq, 0) + 1
         if tries >= self.max_attempts:
             self.dead_letters.put(self.arn, shard_id, records[first], f"failed {tries} times")
+            figures.DEAD_LETTERS.inc()
             self.checkpoints.set(self.arn, shard_id, seq)
             del self._attempts[seq]
             log.error("shard %s: record %s dead-lettered after %d tries", shard_id, seq, tries)
         else:
             time.sleep(min(0.05 * 2**tries, 2.0))
         return False
+
+
+def _count(result: BatchResult) -> None:
+    """The batch in the process's figures (a retried record counts each time it fails)."""
+    failed = len(result.failed)
+    figures.STREAM_RECORDS.labels("applied").inc(result.messages - failed)
+    figures.STREAM_RECORDS.labels("skipped").inc(
+        result.records - result.messages - result.malformed
+    )
+    figures.STREAM_RECORDS.labels("failed").inc(failed)
+    for lag in result.lags_ms:
+        figures.STREAM_LAG.observe(lag / 1000)

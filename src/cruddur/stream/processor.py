@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from cruddur.domain.model import InboxChange, LastMessage
@@ -48,6 +49,8 @@ class BatchResult:
     malformed: int = 0
     groups: int = 0
     lag_ms: float | None = None  # the oldest message record's age when the batch was applied
+    # Each new message's creation (its created_at, set by the API) to its rows applied.
+    lags_ms: list[float] = field(default_factory=list)
 
     def log_fields(self) -> dict[str, object]:
         """The batch's line in the logs: counts and lag, nothing of what anyone wrote."""
@@ -124,8 +127,16 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
         result.failed.sort(key=position.__getitem__)
         log.warning("%d of %d records failed", len(result.failed), len(records))
     result.groups = len(groups)
+    now = time.time()
     if oldest is not None and groups:
-        result.lag_ms = round(max(0.0, time.time() - oldest) * 1000, 1)
+        result.lag_ms = round(max(0.0, now - oldest) * 1000, 1)
+    unapplied = set(result.failed)
+    result.lags_ms = [
+        max(0.0, now - datetime.fromisoformat(m.created_at).timestamp()) * 1000
+        for entries in groups.values()
+        for seq, m in entries
+        if m.rev == 0 and seq not in unapplied
+    ]
     if records:
         log.info("stream batch", extra=result.log_fields())
     return result

@@ -19,6 +19,7 @@ from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
 from cruddur.errors import Unauthorized
 from cruddur.events.hub import Event
+from cruddur.metrics import figures
 from cruddur.web.pages import page_user
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -72,6 +73,7 @@ async def _stream(
             await queue.put(event)
 
     task = asyncio.create_task(pump())
+    figures.LIVE_STREAMS.inc()
     try:
         yield "retry: 2000\n: connected\n\n"
         while True:
@@ -99,6 +101,7 @@ async def _stream(
             elif event["type"] != "signed_out":  # another session of this user ended
                 yield f"data: {json.dumps(event)}\n\n"
     finally:
+        figures.LIVE_STREAMS.dec()
         stopped.cancel()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

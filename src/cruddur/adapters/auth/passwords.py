@@ -13,6 +13,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from cruddur.domain.profile import MAX_PASSWORD_LENGTH, check_new_password
 from cruddur.errors import Overloaded
+from cruddur.metrics import figures
 
 HASHING_NICENESS = 10
 MEMORY_KIB = 19 * 1024
@@ -71,7 +73,10 @@ class Passwords:
 
     @contextmanager
     def _slot(self) -> Iterator[None]:
-        if not self._slots.acquire(timeout=self._wait):
+        asked = time.perf_counter()
+        got = self._slots.acquire(timeout=self._wait)
+        figures.PASSWORD_HASH_WAIT.observe(time.perf_counter() - asked)
+        if not got:
             raise Overloaded("sign-in is busy; try again in a moment", retry_after=1)
         try:
             yield
