@@ -64,6 +64,8 @@ class ApiStack(cdk.Stack):
             "CRUDDUR_DATA_SET": data.data_set,
             "CRUDDUR_AUTH_MODE": deploy.auth_mode,
             "CRUDDUR_COOKIE_SECURE": "true",
+            # The app's figures as EMF lines in the task's logs: CloudWatch metrics, no agent.
+            "CRUDDUR_METRICS_EMF": "true",
             "REDIS_URL": redis_url,
             # The load balancer is in the VPC: its X-Forwarded-For names the client the rate
             # limits count by; no one else's is believed.
@@ -156,6 +158,7 @@ class ApiStack(cdk.Stack):
             circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
         )
         service.load_balancer.log_access_logs(access_logs)
+        self.service = service  # its load balancer, target group and tasks: the alarms watch them
         nag.acknowledge(
             task,
             "AwsSolutions-IAM5[Resource::*]",

@@ -33,6 +33,9 @@ class DeploySettings:
     # Regions where user data may be held (also CRUDDUR_ALLOWED_REGIONS): the app refuses to
     # synthesize for another, and every process it deploys refuses to start in another.
     allowed_regions: tuple[str, ...] = ()
+    # Subscribed to the alarm topic (SNS sends a confirmation mail first). Unset: no one is,
+    # until someone subscribes (a pager, a chat webhook) to the AlarmTopicArn output.
+    alarm_email: str | None = None
 
     def __post_init__(self) -> None:
         if self.allowed_regions and self.region not in self.allowed_regions:
@@ -70,6 +73,7 @@ class DeploySettings:
             cognito_user_pool_id=str(get("cognito_user_pool_id", "")),
             cognito_client_id=str(get("cognito_client_id", "")),
             config_rules=str(get("config_rules", "false")).lower() in {"1", "true", "yes"},
+            alarm_email=_optional(get("alarm_email", None)),
             allowed_regions=tuple(
                 part.strip()
                 for part in str(

@@ -12,6 +12,7 @@ from cruddur_infra.api import ApiStack
 from cruddur_infra.audit import AuditStack
 from cruddur_infra.cache import CacheStack
 from cruddur_infra.data import DataStack
+from cruddur_infra.monitoring import MonitoringStack, Watched
 from cruddur_infra.network import NetworkStack
 from cruddur_infra.settings import DeploySettings
 from cruddur_infra.stream import StreamStack
@@ -25,6 +26,7 @@ class Stacks:
     stream: StreamStack
     api: ApiStack
     audit: AuditStack
+    monitoring: MonitoringStack
 
 
 def build(app: cdk.App, deploy: DeploySettings | None = None) -> Stacks:
@@ -45,5 +47,8 @@ def build(app: cdk.App, deploy: DeploySettings | None = None) -> Stacks:
     stream = StreamStack(app, "CruddurStream", data, network, cache.redis_url, **common)
     api = ApiStack(app, "CruddurApi", deploy, data, network, cache.redis_url, **common)
     audit = AuditStack(app, "CruddurAudit", deploy, data, **common)
+    monitoring = MonitoringStack(
+        app, "CruddurMonitoring", deploy, Watched(data, stream, api, cache), **common
+    )
     nag.check(app)
-    return Stacks(data, network, cache, stream, api, audit)
+    return Stacks(data, network, cache, stream, api, audit, monitoring)

@@ -14,7 +14,10 @@ from tests.e2e.test_up import _sign_in, _start, _stop
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples(text: str) -> Samples:
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in text_string_to_metric_families(text)
@@ -22,7 +25,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def value(found: dict, name: str, **labels: str) -> float:
+def value(found: Samples, name: str, **labels: str) -> float:
     return sum(v for (n, ls), v in found.items() if n == name and set(labels.items()) <= set(ls))
 
 

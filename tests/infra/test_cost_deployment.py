@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from cruddur.costs.model import Deployment
+from cruddur.metrics.exposition import COUNTERS
+from cruddur.stream.lambda_handler import batch_metrics
+from cruddur.stream.processor import BatchResult
 from tests.infra.conftest import template
 
 
@@ -43,3 +47,12 @@ def test_the_cost_model_prices_the_deployed_shape(cdk_out: Path):
     [balancer] = _resources(cdk_out, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert len(balancer["Subnets"]) == deploy.load_balancer_zones
     assert len(_resources(cdk_out, "AWS::KMS::Key")) == deploy.kms_keys
+    alarms = _resources(cdk_out, "AWS::CloudWatch::Alarm")
+    read = sum(
+        1 if "MetricName" in a else sum("MetricStat" in q for q in a["Metrics"]) for a in alarms
+    )
+    assert read == deploy.alarm_metrics
+    assert len(_resources(cdk_out, "AWS::CloudWatch::Dashboard")) == deploy.dashboards
+    lambda_metrics = json.loads(batch_metrics(BatchResult(lags_ms=[1.0])))
+    emitted = len(COUNTERS) + 1 + len(lambda_metrics["_aws"]["CloudWatchMetrics"][0]["Metrics"])
+    assert emitted == deploy.custom_metrics

@@ -120,7 +120,13 @@ class Deployment:
     nat_gateways: int = 1
     load_balancer_zones: int = 2
     secrets: int = 2
-    kms_keys: int = 3  # the table's, the message key (wraps data keys) and the audit trail's
+    # The table's, the message key (wraps data keys), the audit trail's, the alarm topic's.
+    kms_keys: int = 4
+    # CruddurMonitoring: the metrics its alarms read (a math alarm pays for each), one
+    # dashboard, and the app's own EMF metrics (the API's 10, the stream's 5).
+    alarm_metrics: int = 25
+    dashboards: int = 1
+    custom_metrics: int = 15
     # Assumptions: the API's CPU per request (a profile of the API: ~5 ms per send), the stream
     # function's billed time per message (two conditional updates in-region and a publish),
     # and ECPUs per message (a publish to each member's channel and its delivery, under 1 KB).
@@ -314,12 +320,16 @@ def _fixed(deploy: Deployment, prices: Prices) -> Line:
         + HOURS_PER_MONTH * deploy.public_ipv4_addresses * vpc["usd_per_public_ipv4_hour"]
         + deploy.kms_keys * prices["kms"]["usd_per_key_month"]
         + deploy.secrets * prices["secrets_manager"]["usd_per_secret_month"]
+        + deploy.alarm_metrics * prices["cloudwatch"]["usd_per_alarm_metric_month"]
+        + deploy.dashboards * prices["cloudwatch"]["usd_per_dashboard_month"]
+        + deploy.custom_metrics * prices["cloudwatch"]["usd_per_custom_metric_month"]
     )
     return Line(
-        "NAT gateway, public IPv4, KMS key, secrets",
+        "NAT gateway, public IPv4, KMS key, secrets, alarms",
         usd,
         f"{deploy.nat_gateways} NAT, {deploy.public_ipv4_addresses} addresses,"
-        f" {deploy.kms_keys} keys, {deploy.secrets} secrets",
+        f" {deploy.kms_keys} keys, {deploy.secrets} secrets, {deploy.alarm_metrics} alarm"
+        f" metrics, {deploy.dashboards} dashboard, {deploy.custom_metrics} custom metrics",
     )
 
 

@@ -35,6 +35,11 @@ REQUIRED = {
     "kms": ("usd_per_key_month",),
     "secrets_manager": ("usd_per_secret_month",),
     "cloudtrail": ("usd_per_100k_data_events",),
+    "cloudwatch": (
+        "usd_per_alarm_metric_month",
+        "usd_per_dashboard_month",
+        "usd_per_custom_metric_month",
+    ),
 }
 
 

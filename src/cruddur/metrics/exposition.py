@@ -32,7 +32,7 @@ def serve_prometheus(host: str, port: int) -> str:
 # The API's figures in CloudWatch: EMF name -> (Prometheus family, the samples that count).
 Select = Callable[[dict[str, str]], bool]
 _ALL: Select = lambda labels: True  # noqa: E731
-_COUNTERS: dict[str, tuple[str, Select]] = {
+COUNTERS: dict[str, tuple[str, Select]] = {
     "Requests": ("cruddur_http_requests", _ALL),
     "ServerErrors": ("cruddur_http_requests", lambda labels: labels["status"].startswith("5")),
     "MessagesSent": ("cruddur_messages_sent", _ALL),
@@ -48,7 +48,7 @@ _COUNTERS: dict[str, tuple[str, Select]] = {
 def _totals() -> dict[str, float]:
     families = {family.name: family for family in REGISTRY.collect()}
     totals: dict[str, float] = {}
-    for name, (family_name, select) in _COUNTERS.items():
+    for name, (family_name, select) in COUNTERS.items():
         family = families.get(family_name)
         totals[name] = sum(
             sample.value
