@@ -19,6 +19,8 @@ TARGETS: list[tuple[str, str, float, str]] = [
     # CPU and memory from /proc over the knee's run.
     ("stream lag p99 at peak throughput (ms)", "throughput.stream_lag.p99_ms", 200.0, "max"),
     ("API CPU per sent message (ms)", "throughput.api_cpu_ms_per_message", 2.0, "max"),
+    # Step (1c): the same sends to two API processes in turns, one logging and keeping figures.
+    ("logs + metrics / none: API CPU per send", "observability.ratio", 1.05, "max"),
     ("poller CPU per sent message (ms)", "throughput.poller_cpu_ms_per_message", 1.5, "max"),
     ("API peak RSS during the send runs (MiB)", "throughput.api_peak_rss_mib", 100.0, "max"),
     ("poller peak RSS during the send runs (MiB)", "throughput.poller_peak_rss_mib", 100.0, "max"),
@@ -153,6 +155,8 @@ def table(results: dict[str, Any]) -> str:
             f"{entry['large']['size']:>7} → {entry['large']['p50_ms']:.2f}   "
             f"ratio {entry['large_over_small_p50']:.2f}"
         )
+    lines += _observability(results.get("observability"))
+    lines += _repair(results.get("repair"))
     lines += _default_config(results.get("default_config"))
     lines += ["", "Targets"]
     for target in results["targets"]:
@@ -161,6 +165,37 @@ def table(results: dict[str, Any]) -> str:
             f"  [{mark}] {target['target']}: {target['value']:g} (limit {target['limit']:g})"
         )
     return "\n".join(lines)
+
+
+def _observability(seen: dict[str, Any] | None) -> list[str]:
+    if seen is None:
+        return []
+    cpu = seen["cpu_ms_per_send"]
+    return [
+        "",
+        f"Logging and metrics, {seen['sends_each']} sends to each of two API processes in turns:"
+        f" API CPU per send {cpu['observed']:.3f} ms with a JSON line per request and every"
+        f" figure kept ({seen['log_lines']} lines), {cpu['bare']:.3f} ms without;"
+        f" ratio {seen['ratio']}",
+    ]
+
+
+def _repair(seen: dict[str, Any] | None) -> list[str]:
+    if seen is None:
+        return []
+    lines = [
+        "",
+        f"repair-inboxes --all over {seen['conversations']} conversations "
+        f"({seen['rows_damaged']} rows lost or miscounted before the second pass)",
+        f"{'':10}{'seconds':>9}{'conv/s':>9}{'created':>9}{'rewrote':>9}{'RCU':>9}{'WCU':>8}",
+    ]
+    for name in ("sound", "damaged", "again"):
+        run = seen[name]
+        lines.append(
+            f"  {name:8}{run['seconds']:>9.1f}{run['conversations_per_second']:>9.1f}"
+            f"{run['rows_created']:>9}{run['rows_rewritten']:>9}{run['rcu']:>9.0f}{run['wcu']:>8.0f}"
+        )
+    return lines
 
 
 def _default_config(up: dict[str, Any] | None) -> list[str]:

@@ -37,10 +37,10 @@ class Rig:
         production it runs elsewhere (Lambda); here it would only share the API's two cores
         while request latencies are measured."""
         if self.poller is None:
-            self.poller = _child(["stream", "run", *_target(self.settings)])
+            self.poller = _child(["stream", "run", *target_args(self.settings)])
 
 
-def _target(settings: Settings) -> list[str]:
+def target_args(settings: Settings) -> list[str]:
     assert settings.aws_endpoint_url is not None
     return [
         "--endpoint-url",
@@ -106,7 +106,7 @@ def rig(work_dir: Path) -> Iterator[Rig]:
         dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
         upgrade(settings.users_database_url)
         bootstrap.cursor_secret(settings)  # made once here, shared with the API process
-        api = _child(["serve", *_target(settings), "--port", "0"])
+        api = _child(["serve", *target_args(settings), "--port", "0"])
         assert server.process is not None
         system = Rig(settings, store, _api_url(api), api.pid, server.process.pid)
         try:

@@ -14,7 +14,9 @@ from bench import (
     capacity,
     default_config,
     lambda_import,
+    observability,
     overhead,
+    repair,
     report,
     scaling,
     sealing,
@@ -37,6 +39,8 @@ class Plan:
     scaling: bool = True  # step (4), most of a full run's time
     default_config: bool = True  # step (5), `cruddur up` cold and warm, keyed and not
     lambda_import_runs: int = 15  # step (6), fresh interpreters of each kind
+    observability_sends: int = 800  # step (1c), to each of the two API processes
+    repair_conversations: int = 5000  # step (4b)
 
 
 TINY = Plan(
@@ -47,6 +51,8 @@ TINY = Plan(
     warm_up_rounds=2,
     large=(300, 40),
     lambda_import_runs=3,
+    observability_sends=40,
+    repair_conversations=30,
 )
 
 
@@ -70,6 +76,10 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         results["overhead"] = overhead.measure(system, ctx, plan.iterations)
         step("(1b) sealing message text …")
         results["sealing"] = sealing.measure(system.store.sealer)
+        step("(1c) logging and metrics: API CPU per send, with them and without …")
+        results["observability"] = observability.measure(
+            system, Path(work), plan.observability_sends
+        )
         system.start_poller()
         step("(2) send throughput and stream lag: warming DynamoDB Local up first …")
         most = max(plan.client_counts)
@@ -91,6 +101,8 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
             results["scaling"] = scaling.measure(
                 system.settings, plan.small, plan.large, plan.iterations
             )
+        step(f"(4b) repair-inboxes --all over {plan.repair_conversations} conversations …")
+        results["repair"] = repair.measure(system.settings, plan.repair_conversations)
     if plan.default_config:
         step("(5) the default configuration (`cruddur up`): cold, warm, keyed and not …")
         with tempfile.TemporaryDirectory(prefix="cruddur-bench-up-") as work:

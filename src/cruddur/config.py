@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # The same figures as CloudWatch embedded-metric-format lines on stdout, one a minute: how
     # the API tasks on AWS publish them through their awslogs driver (the api stack sets it).
     metrics_emf: bool = False
+    # Off: the process keeps no figure at all (no /metrics, no EMF): what the bench measures
+    # the figures' cost against.
+    metrics_enabled: bool = True
     # A request's line and headers must arrive within this many seconds, its body within the
     # next; past them 408 (a slow client cannot hold connections open). Open connections at
     # most (live-event streams count); past it new ones get 503.

@@ -76,6 +76,21 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     sweep_rss = results["throughput"]
     assert 0 < sweep_rss["api_peak_rss_mib"] <= sweep_rss["api_rss_hwm_mib"]
     assert sweep_rss["poller_peak_rss_mib"] > 0
+    # (1c) the same sends to an API that logs and keeps figures, and to one that does neither.
+    seen = results["observability"]
+    assert seen["sends_each"] == 40
+    assert seen["cpu_ms_per_send"]["observed"] > 0
+    assert seen["cpu_ms_per_send"]["bare"] > 0
+    assert seen["log_lines"] >= 40  # one a request: the observed process really logged
+    # (4b) repair over a sound table changes nothing; after damage it mends exactly what broke.
+    mend = results["repair"]
+    assert mend["sound"]["checked"] == mend["conversations"] == 30
+    assert mend["sound"]["rows_created"] + mend["sound"]["rows_rewritten"] == 0
+    changed = mend["damaged"]["rows_created"] + mend["damaged"]["rows_rewritten"]
+    assert changed == mend["rows_damaged"] == 12
+    assert mend["again"]["rows_created"] + mend["again"]["rows_rewritten"] == 0
+    assert mend["damaged"]["wcu"] > 0
+    assert mend["sound"]["wcu"] == 0
     workload = ["--messages-per-day", "100000", "--active-users", "5000"]
     workload += ["--messages-per-conversation", "20"]
     priced = subprocess.run(

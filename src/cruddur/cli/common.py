@@ -51,6 +51,11 @@ def start_metrics(settings: Settings, service: str, *, by_default: bool = False)
     """/metrics when a port is set (or `by_default`: DEFAULT_METRICS_PORT, else a free port if
     another process holds it), and EMF lines when CRUDDUR_METRICS_EMF is on. The address of
     /metrics, for the start-up lines, or None."""
+    if not settings.metrics_enabled:
+        from cruddur.metrics import figures
+
+        figures.switch_off()
+        return None
     if settings.metrics_emf:
         from cruddur.metrics.exposition import EmfReporter
 
