@@ -2,7 +2,9 @@
 on the same table, one as production runs it (a JSON line per request to a file, every figure
 kept, /metrics served and scraped, EMF lines), one with no request lines and no figures kept.
 Sends go to each in turns, so whatever else the machine does lands on both alike; each
-process's CPU time comes from /proc, before and after its turns."""
+process's CPU time comes from /proc, before and after its turns. Two processes differ by a
+few percent for no reason of their own (where the allocator put things; which started
+first): the pair is started twice, in both orders, and the ratio is of the totals."""
 
 from __future__ import annotations
 
@@ -17,32 +19,55 @@ from typing import Any
 import httpx
 
 from bench.rig import BENCH_LIMITS, Rig, target_args
-from bench.workload import KeepAliveClient, send, sign_up, start
+from bench.workload import Account, KeepAliveClient, send, sign_up, start
 from cruddur.errors import Unavailable
 
-TURNS = 20
+TURNS = 40
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def measure(rig: Rig, work_dir: Path, sends: int) -> dict[str, Any]:
-    observed_log = work_dir / "observed-api.log"
-    with observed_log.open("w") as log_file:
-        observed = _serve(
-            rig,
-            ["--log-level", "INFO", "--log-format", "json"],
-            ["--metrics-port", "0"],
-            {"CRUDDUR_METRICS_EMF": "true"},
-            log_file,
-        )
-        bare = _serve(
-            rig, ["--log-level", "WARNING"], [], {"CRUDDUR_METRICS_ENABLED": "false"}, None
-        )
-        try:
-            return _turns(rig, observed, bare, sends, observed_log)
-        finally:
-            for process, _, _ in (observed, bare):
-                process.terminate()
-                process.wait(timeout=20)
+    with httpx.Client(base_url=rig.api_url, timeout=30) as setup:
+        ada, bob = sign_up(setup), sign_up(setup)
+        group = start(setup, ada, bob.user.handle, "first")
+    cpu, lines, done = {"observed": 0.0, "bare": 0.0}, 0, 0
+    for observed_first in (True, False):
+        log = work_dir / f"observed-api-{observed_first}.log"
+        with log.open("w") as log_file:
+            pair = {}
+            for name in ("observed", "bare") if observed_first else ("bare", "observed"):
+                pair[name] = _observed(rig, log_file) if name == "observed" else _bare(rig)
+            try:
+                spent, done_here = _turns(pair, ada, group, sends // 2)
+            finally:
+                for process, _, _ in pair.values():
+                    process.terminate()
+                    process.wait(timeout=20)
+        cpu = {name: cpu[name] + spent[name] for name in cpu}
+        lines += sum(1 for _ in log.open())
+        done += done_here
+    per_send = {name: cpu[name] / done * 1000 for name in cpu}
+    return {
+        "sends_each": done,
+        "cpu_ms_per_send": {name: round(value, 3) for name, value in per_send.items()},
+        "ratio": round(per_send["observed"] / per_send["bare"], 3) if per_send["bare"] else None,
+        "log_lines": lines,
+    }
+
+
+def _observed(rig: Rig, log_file: Any) -> Served:
+    """As production runs it: JSON lines, every figure, /metrics served, EMF lines."""
+    return _serve(
+        rig,
+        ["--log-level", "INFO", "--log-format", "json"],
+        ["--metrics-port", "0"],
+        {"CRUDDUR_METRICS_EMF": "true"},
+        log_file,
+    )
+
+
+def _bare(rig: Rig) -> Served:
+    return _serve(rig, ["--log-level", "WARNING"], [], {"CRUDDUR_METRICS_ENABLED": "false"}, None)
 
 
 Served = tuple[subprocess.Popen[str], str, str | None]
@@ -62,7 +87,8 @@ def _serve(
         stderr=stderr or subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **BENCH_LIMITS, **env},
+        # One hash seed for both: dicts and sets laid out alike in the two processes.
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0", **BENCH_LIMITS, **env},
     )
     assert process.stdout is not None
     api, metrics = None, None
@@ -89,12 +115,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def _turns(rig: Rig, observed: Served, bare: Served, sends: int, log: Path) -> dict[str, Any]:
-    with httpx.Client(base_url=rig.api_url, timeout=30) as setup:
-        ada, bob = sign_up(setup), sign_up(setup)
-        group = start(setup, ada, bob.user.handle, "first")
-    clients = {"observed": KeepAliveClient(observed[1]), "bare": KeepAliveClient(bare[1])}
-    pids = {"observed": observed[0].pid, "bare": bare[0].pid}
+def _turns(
+    pair: dict[str, Served], ada: Account, group: str, sends: int
+) -> tuple[dict[str, float], int]:
+    """CPU seconds each process spent on `sends` sends in alternating turns; the sends each."""
+    clients = {name: KeepAliveClient(url) for name, (_, url, _) in pair.items()}
+    pids = {name: process.pid for name, (process, _, _) in pair.items()}
+    scrape = pair["observed"][2]
     cpu = dict.fromkeys(clients, 0.0)
     per_turn = max(1, sends // TURNS)
     for client in clients.values():  # warm both up alike
@@ -108,17 +135,9 @@ def _turns(rig: Rig, observed: Served, bare: Served, sends: int, log: Path) -> d
                 for i in range(per_turn):
                     send(clients[name], ada, group, f"turn {turn} send {i}")
                 cpu[name] += _cpu_seconds(pids[name]) - before
-            if observed[2] is not None and turn % 5 == 0:
-                httpx.get(observed[2], timeout=10)  # a Prometheus scrape, now and then
+            if scrape is not None and turn % 5 == 0:
+                httpx.get(scrape, timeout=10)  # a Prometheus scrape, now and then
     finally:
         for client in clients.values():
             client.close()
-    total = per_turn * TURNS
-    per_send = {name: cpu[name] / total * 1000 for name in cpu}
-    lines = sum(1 for _ in log.open())
-    return {
-        "sends_each": total,
-        "cpu_ms_per_send": {name: round(value, 3) for name, value in per_send.items()},
-        "ratio": round(per_send["observed"] / per_send["bare"], 3) if per_send["bare"] else None,
-        "log_lines": lines,
-    }
+    return cpu, per_turn * TURNS

@@ -9,6 +9,7 @@ operator can follow one user's requests without the logs naming anyone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -37,8 +38,12 @@ class RequestLog:
     def __init__(self, app: ASGIApp, user_key: bytes) -> None:
         self.app = app
         self.user_key = user_key
+        # A user's hash, once per user while they are active, not once per request.
+        self._user_hash = functools.lru_cache(maxsize=4096)(self._hash)
+        # A route's figures, looked up once: `labels()` checks and locks on every call.
+        self._figures = functools.lru_cache(maxsize=1024)(_figures)
 
-    def _user_hash(self, user_uuid: str) -> str:
+    def _hash(self, user_uuid: str) -> str:
         return hmac.new(self.user_key, user_uuid.encode(), hashlib.sha256).hexdigest()[:16]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,8 +76,9 @@ class RequestLog:
         finally:
             elapsed = time.perf_counter() - started
             method, route = scope.get("method", ""), _route(scope)
-            figures.REQUESTS.labels(method, route, str(status)).inc()
-            figures.LATENCY.labels(method, route).observe(elapsed)
+            counted, timed = self._figures(method, route, status)
+            counted.inc()
+            timed.observe(elapsed)
             if status >= 500 and method == "POST" and route == SEND_ROUTE:
                 figures.SEND_FAILURES.inc()
             if log.isEnabledFor(logging.INFO):  # the bench's processes log warnings only
@@ -96,3 +102,11 @@ class RequestLog:
 def _route(scope: Scope) -> str:
     """The matched route's template: a bounded label (an unmatched path is one value)."""
     return getattr(scope.get("route"), "path", None) or "(no route)"
+
+
+def _figures(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and the latency histogram of one (method, route, status)."""
+    return (
+        figures.REQUESTS.labels(method, route, str(status)),
+        figures.LATENCY.labels(method, route),
+    )
