@@ -218,6 +218,7 @@ def build_limits(settings: Settings, state: SharedState) -> Limits:
         login_failures_per_15_minutes=settings.limit_login_failures,
         logins_per_address_per_15_minutes=settings.limit_logins_per_address,
         stream_opens_per_minute=settings.limit_stream_opens_per_minute,
+        profile_lookups_per_minute=settings.limit_profile_lookups_per_minute,
     )
     return Limits(state, rules, settings.limit_streams_per_user)
 

@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     limit_logins_per_address: int = Field(default=100, ge=1)
     limit_login_failures: int = Field(default=10, ge=1)
     limit_stream_opens_per_minute: int = Field(default=30, ge=1)
+    # Per client address: public profile lookups (`/api/users/@{handle}/short`, no sign-in).
+    limit_profile_lookups_per_minute: int = Field(default=60, ge=1)
     limit_streams_per_user: int = Field(default=5, ge=1)
     # Addresses (or CIDR ranges, comma-separated) of proxies whose X-Forwarded-For names the
     # client: the limits count by client address, and behind a load balancer the peer is the

@@ -56,7 +56,7 @@ def test_an_inbox_updates_live_from_the_packaged_lambda(
         json={"message": "from the lambda", "message_group_uuid": group},
         headers=auth,
     )
-    assert sent.status_code == 201
+    assert sent.status_code == 200
     row = page.locator(f'#inbox li[data-group="{group}"]')
 
     env = {

@@ -64,7 +64,7 @@ class Api:
 
     def send(self, sender: Member, **body: Any) -> dict[str, Any]:
         response = self.http.post("/api/messages", json=body, headers=sender.auth)
-        assert response.status_code == 201, response.text
+        assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
 

@@ -132,6 +132,7 @@ def rules_from(
     login_failures_per_15_minutes: int,
     logins_per_address_per_15_minutes: int,
     stream_opens_per_minute: int,
+    profile_lookups_per_minute: int = 60,
 ) -> dict[str, Rule]:
     return {
         "send": Rule(send_per_minute, 60, "you are sending too fast; wait a moment"),
@@ -148,6 +149,10 @@ def rules_from(
         ),
         "stream_opens": Rule(
             stream_opens_per_minute, 60, "too many live-update connections opened; wait a moment"
+        ),
+        # Public: without it, anyone could list who has an account by trying handles.
+        "profile": Rule(
+            profile_lookups_per_minute, 60, "too many profile lookups from this address; wait"
         ),
     }
 

@@ -88,7 +88,8 @@ async def delete_message(
 
 @router.post(
     "/api/messages",
-    status_code=status.HTTP_201_CREATED,
+    # 200, not 201: the course's front end (and its backend's contract) proceeds on 200 only.
+    status_code=status.HTTP_200_OK,
     responses={409: {"model": ErrorBody, "description": "Idempotency-Key reused"}},
 )
 async def create_message(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.deps import CurrentUser, RuntimeDep, client_address
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.schemas import BlockPublic, UserPublic
 from cruddur.bootstrap import Runtime
@@ -16,8 +16,10 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["users"])
 
 
 @router.get("/api/users/@{handle}/short")
-def user_short(handle: str, runtime: RuntimeDep, _: CurrentUser) -> UserPublic:
-    """A user's uuid, handle and display name."""
+def user_short(handle: str, request: Request, runtime: RuntimeDep) -> UserPublic:
+    """A user's uuid, handle and display name: public, as a Cruddur profile page is (the
+    course's new-conversation page asks without a token), limited per client address."""
+    runtime.limits.hit("profile", client_address(request))
     return UserPublic.of(runtime.users.by_handle(handle))
 
 
