@@ -164,11 +164,11 @@ def test_the_cli_finds_the_table_conforming_seeds_it_and_serve_sends_through_it(
     # nothing to do.
     repair = ["ddb", "repair-inboxes", "--endpoint-url", moto_url, "--table", TABLE, "--all"]
     repair += ["--data-dir", str(settings.data_dir)]
-    mended, again = _cli(*repair), _cli(*repair)
+    mended, repaired_again = _cli(*repair), _cli(*repair)
     assert mended.returncode == 0, mended.stderr
     assert "rewrote (" in mended.stdout
     assert "0 rows were created, 0 were rewritten" not in mended.stderr
-    assert "0 rows were created, 0 were rewritten" in again.stderr, again.stderr
+    assert "0 rows were created, 0 were rewritten" in repaired_again.stderr
 
 
 def test_the_stream_stack_wires_the_lambda_to_the_table_stream(deployed, moto_url, cdk_out):
