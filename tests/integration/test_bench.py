@@ -78,7 +78,7 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     assert sweep_rss["poller_peak_rss_mib"] > 0
     # (1c) the same sends to an API that logs and keeps figures, and to one that does neither.
     seen = results["observability"]
-    assert seen["sends_each"] == 40
+    assert seen["sends_each"] >= 40  # at least a send a turn, in each of the two rounds
     assert seen["cpu_ms_per_send"]["observed"] > 0
     assert seen["cpu_ms_per_send"]["bare"] > 0
     assert seen["log_lines"] >= 40  # one a request: the observed process really logged
