@@ -232,14 +232,8 @@ class InboxRepair:
             "Limit": limit or PAGE,
             "ReturnConsumedCapacity": "TOTAL",
         }
-        while True:
-            response = self.table.call("Query", args)
-            for item in response.get("Items", []):
-                yield items.last_message_of(item)
-            start = response.get("LastEvaluatedKey")
-            if start is None or limit is not None:
-                return
-            args["ExclusiveStartKey"] = start
+        for item in self._items("Query", args, first_page_only=limit is not None):
+            yield items.last_message_of(item)
 
     def _rows(self, group_uuid: str, members: tuple[str, str]) -> dict[str, items.Item]:
         wanted = [keys.inbox_key(owner, group_uuid) for owner in members]
@@ -274,14 +268,9 @@ class InboxRepair:
             "ProjectionExpression": "user_handle, user_display_name",
             "ReturnConsumedCapacity": "TOTAL",
         }
-        while True:
-            response = self.table.call("Query", args)
-            for item in response.get("Items", []):
-                return UserRef(other, item["user_handle"]["S"], item["user_display_name"]["S"])
-            start = response.get("LastEvaluatedKey")
-            if start is None:
-                return self.profiles(other)
-            args["ExclusiveStartKey"] = start
+        for item in self._items("Query", args):
+            return UserRef(other, item["user_handle"]["S"], item["user_display_name"]["S"])
+        return self.profiles(other)
 
     def _inbox_groups(self, user_uuid: str) -> Iterator[str]:
         args: dict[str, Any] = {
@@ -291,14 +280,8 @@ class InboxRepair:
             "ProjectionExpression": items.GROUP_UUID,
             "ReturnConsumedCapacity": "TOTAL",
         }
-        while True:
-            response = self.table.call("Query", args)
-            for item in response.get("Items", []):
-                yield str(item[items.GROUP_UUID]["S"])
-            start = response.get("LastEvaluatedKey")
-            if start is None:
-                return
-            args["ExclusiveStartKey"] = start
+        for item in self._items("Query", args):
+            yield str(item[items.GROUP_UUID]["S"])
 
     def _scan(self, condition: str, values: dict[str, Any]) -> Iterator[items.Item]:
         args: dict[str, Any] = {
@@ -307,11 +290,17 @@ class InboxRepair:
             "ExpressionAttributeValues": values,
             "ReturnConsumedCapacity": "TOTAL",
         }
+        yield from self._items("Scan", args)
+
+    def _items(
+        self, action: str, args: dict[str, Any], *, first_page_only: bool = False
+    ) -> Iterator[items.Item]:
+        """Every item of a Query or Scan, page after page (or of its first page only)."""
         while True:
-            response = self.table.call("Scan", args)
+            response = self.table.call(action, args)
             yield from response.get("Items", [])
             start = response.get("LastEvaluatedKey")
-            if start is None:
+            if start is None or first_page_only:
                 return
             args["ExclusiveStartKey"] = start
 
