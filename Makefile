@@ -45,8 +45,9 @@ $(STAMP)/chromium:
 run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
 	$(BIN)/cruddur up
 
-bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} (10–30 minutes)
+bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} and the figures in docs/benchmarks.md (30–50 minutes)
 	$(BIN)/python -m bench --out bench/results
+	$(BIN)/python -m bench.latest
 
 lambda: setup ## dist/lambda.zip: the stream processor for AWS Lambda; prints its size and cold import time
 	cd infra && ../$(BIN)/python -m cruddur_infra.lambda_package

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import tempfile
 import time
@@ -66,7 +67,8 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         ctx = bootstrap.build_messaging(system.settings, system.store)
         results: dict[str, Any] = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {platform.python_implementation()} "
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+            f"{platform.python_implementation()} "
             f"{platform.python_version()}",
             "plan": plan.__dict__,
         }

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import report
+from bench import latest, report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,3 +116,9 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
         name for name, *_ in report.TARGETS
     }
     assert "Targets" in result.stdout
+    # docs/benchmarks.md's tables come from these results: a row for each target, with its value.
+    page = latest.render(results, "abc1234")
+    for target in results["targets"]:
+        assert f"| {target['target']} | **{target['value']:.3g}** |" in page
+    assert "`repair-inboxes --all` over 30 conversations, once more" in page
+    assert "logging and metrics: API CPU per send with / without" in page
