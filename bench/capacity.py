@@ -3,7 +3,8 @@
 Also what `cruddur cost` prices besides sends: a conversation start (its first message and both
 inbox rows included) and a reader's visit (an inbox page, a page of the conversation, mark read);
 and what the chat's other changes cost: an edit and a deletion of the last message (both inbox
-previews follow through the stream), a block and an unblock.
+previews follow through the stream), a reaction put and taken away (the stream passes over
+it), a block and an unblock.
 
 The course's design, emulated here from DESIGN §7 item 2: a GSI on message_group_uuid; per
 message, the stream function queries that index for the group's inbox rows, then deletes each
@@ -118,7 +119,8 @@ async def _changes(
     count: int,
 ) -> dict[str, dict[str, float]]:
     """Per edit and per deletion of the conversation's last message (stream updates of both
-    rows included), per block and per unblock of a user one has a conversation with.
+    rows included), per reaction put and taken away, per block and per unblock of a user one
+    has a conversation with.
 
     Both members have read up to the message changed, as in a conversation going on: an inbox
     row then stays under 1 KB. (One whose owner left ~50 or more messages unread is larger: each
@@ -133,19 +135,22 @@ async def _changes(
             meter.reset()
             if what == "edit":
                 (await editing.edit_message(ctx, author, group, sent, "y" * 100))
+            elif what in ("react", "unreact"):
+                present = what == "react"
+                (await editing.react(ctx, other, group, sent, "👍", present=present))
             elif what == "delete":
                 (await editing.delete_message(ctx, author, group, sent))
             elif what == "block":
                 (await blocking.block(ctx, author, other))
             else:
                 (await blocking.unblock(ctx, author, other))
-            if what in ("edit", "delete"):
-                _drain(poller, 1)  # both inbox rows' previews follow
+            if what in ("edit", "react", "unreact", "delete"):
+                _drain(poller, 1)  # both previews follow an edit; a reaction's record is read
             _add(totals[what], meter)
     return {f"ours_{what}": _per(totals[what], count, what) for what in _CHANGES}
 
 
-_CHANGES = ("edit", "delete", "block", "unblock")
+_CHANGES = ("edit", "react", "unreact", "delete", "block", "unblock")
 
 
 def _add(total: dict[str, float], meter: CapacityMeter) -> None:

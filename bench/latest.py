@@ -117,6 +117,11 @@ def _capacity(capacity: dict[str, Any]) -> list[str]:
         f"date) | {change('edit')} / {change('delete')} |",
         f"| a block / an unblock | {change('block')} / {change('unblock')} |",
     ]
+    if "ours_react" in capacity:
+        rows.append(
+            "| a reaction put / taken away (the stream passes over it) "
+            f"| {change('react')} / {change('unreact')} |"
+        )
     price = capacity["prices"]
     rows.append(
         f"| cost per million messages, on-demand ({price['region']}, prices of "

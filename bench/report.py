@@ -140,7 +140,7 @@ def table(results: dict[str, Any]) -> str:
     price = results["capacity"]["prices"]
     lines.append(f"  (on-demand prices, {price['region']}, as of {price['as_of']})")
     lines += ["", "Capacity per change           WCU      RCU    calls"]
-    for what in ("start", "visit", "edit", "delete", "block", "unblock"):
+    for what in ("start", "visit", "edit", "react", "unreact", "delete", "block", "unblock"):
         c = results["capacity"].get(f"ours_{what}")
         if c is not None:
             lines.append(

@@ -18,6 +18,7 @@ from cruddur.domain.model import (
     AccessClaims,
     Block,
     Claim,
+    InboxChoices,
     InboxEntry,
     Message,
     ReadPosition,
@@ -70,10 +71,13 @@ class FakeConversations:
         return [message for _, message in page], last
 
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None
+        self, owner_uuid: str, limit: int, start: keys.Key | None = None, view: str = "inbox"
     ) -> tuple[list[InboxEntry], keys.Key | None]:
+        def shown(row: InboxEntry) -> bool:
+            return row.archived if view == "archived" else not (row.archived or row.pinned)
+
         mine = sorted(
-            (row for (owner, _), row in self.rows.items() if owner == owner_uuid),
+            (row for (owner, _), row in self.rows.items() if owner == owner_uuid and shown(row)),
             key=lambda row: row.last_message_sk,
             reverse=True,
         )
@@ -92,6 +96,28 @@ class FakeConversations:
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return self.rows.get((owner_uuid, group_uuid))
+
+    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
+        mine = [row for (owner, _), row in self.rows.items() if owner == owner_uuid]
+        pinned = [row for row in mine if row.pinned]
+        return sorted(pinned, key=lambda row: row.last_message_sk, reverse=True)
+
+    async def choose(
+        self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
+    ) -> InboxEntry:
+        row = self.rows.get((owner_uuid, group_uuid))
+        if row is None:
+            raise NotFound("no such conversation")
+        changed = replace(
+            row,
+            muted=row.muted if choices.muted is None else choices.muted,
+            archived=bool(choices.archived) if choices.archived is not None or choices.pinned
+            else row.archived,
+            pinned=bool(choices.pinned) if choices.pinned is not None or choices.archived
+            else row.pinned,
+        )  # fmt: skip
+        self.rows[(owner_uuid, group_uuid)] = changed
+        return changed
 
     async def put_message(self, message: Message) -> Message:
         stored = self.messages.setdefault(message.group_uuid, {})
@@ -159,6 +185,13 @@ class FakeEdits:
                 return message
         raise NotFound("no such message", field="message_uuid")
 
+    async def get_many(self, group_uuid: str, message_uuids: set[str]) -> dict[str, Message]:
+        return {
+            m.message_uuid: m
+            for m in self.conversations.messages.get(group_uuid, {}).values()
+            if m.message_uuid in message_uuids
+        }
+
     async def edit(
         self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
     ) -> Message:
@@ -178,9 +211,31 @@ class FakeEdits:
         found = await self.get(group_uuid, message_uuid)
         if found.sender.uuid != author_uuid:
             raise Forbidden("only its author can change a message")
-        gone = replace(found, text="", deleted=True, edited_at=deleted_at, rev=found.rev + 1)
+        gone = replace(
+            found, text="", deleted=True, edited_at=deleted_at, rev=found.rev + 1, reactions={}
+        )
         self.conversations.writes.append(f"delete {message_uuid}")
         self.conversations.messages[group_uuid][found.sort_key] = gone
+
+    async def react(
+        self,
+        group_uuid: str,
+        message_uuid: str,
+        members: tuple[str, str],
+        member_uuid: str,
+        emoji: str,
+        present: bool,
+    ) -> None:
+        found = await self.get(group_uuid, message_uuid)
+        if present and found.deleted:
+            raise Conflict("this message was deleted", field="message_uuid")
+        mine = found.reactions.get(member_uuid, frozenset())
+        mine = mine | {emoji} if present else mine - {emoji}
+        reactions = {**found.reactions, member_uuid: mine}
+        self.conversations.writes.append(f"react {message_uuid}")
+        self.conversations.messages[group_uuid][found.sort_key] = replace(
+            found, reactions={who: them for who, them in reactions.items() if them}
+        )
 
 
 @dataclass

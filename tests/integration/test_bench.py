@@ -122,3 +122,7 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
         assert f"| {target['target']} | **{target['value']:.3g}** |" in page
     assert "`repair-inboxes --all` over 30 conversations, once more" in page
     assert "logging and metrics: API CPU per send with / without" in page
+    # A reaction is one write to the message item; the stream passes over it (no row moves).
+    for what in ("react", "unreact"):
+        assert 0 < capacity[f"ours_{what}"][f"wcu_per_{what}"] <= 1, capacity
+    assert "a reaction put / taken away" in page

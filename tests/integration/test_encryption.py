@@ -15,13 +15,13 @@ from click.testing import CliRunner
 
 from cruddur import bootstrap
 from cruddur.adapters.crypto.envelope import Envelope
-from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.data_keys import DataKeys
 from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.domain import keys
+from cruddur.domain.text import preview
 from cruddur.errors import Unreadable
 from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
@@ -64,7 +64,7 @@ def test_a_raw_scan_shows_no_text_nor_preview_and_the_app_reads_both(
     assert [m.text for m in page] == [LONG, SHORT]  # newest first
     row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
-    assert row.last_message == items.preview(LONG)
+    assert row.last_message == preview(LONG)
     assert row.last_message.endswith("…")
 
 
@@ -79,7 +79,7 @@ def test_the_stream_processor_copies_sealed_previews_without_any_key(
     drain(settings, None, keyless)
     row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
-    assert row.last_message == items.preview(LONG)
+    assert row.last_message == preview(LONG)
     assert not keyless.exists() or not any(keyless.rglob("wrapping-keys.json"))
 
 

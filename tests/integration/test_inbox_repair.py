@@ -15,7 +15,7 @@ from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.costs.model import item_bytes
 from cruddur.domain import keys
-from cruddur.domain.model import UNREAD_CAP
+from cruddur.domain.model import UNREAD_CAP, InboxChoices
 from cruddur.services import blocking, editing, messaging
 from cruddur.services.context import MessagingContext
 from cruddur.stream.processor import process_records
@@ -291,3 +291,19 @@ def test_repair_from_the_command_line(world, settings):
     assert "0 rows were created, 0 were rewritten" in again.output
     assert "consumed capacity" in again.output
     assert world.read_rows() == world.rows
+
+
+def test_the_owners_choices_survive_a_rewrite(world, repair):
+    ab = world.groups["ab"]
+    a, b = members(world, "ab")
+    run(messaging.choose(world.ctx, a, ab, InboxChoices(muted=True, pinned=True)))
+    run(messaging.choose(world.ctx, b, ab, InboxChoices(archived=True)))
+    chosen = world.read_rows()
+    corrupt(world, ab, a, f"SET {items.LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
+    corrupt(world, ab, b, f"SET {items.LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
+    fixed = repair.repair(ab).repairs
+    assert [r.attributes for r in fixed] == [(items.LAST_MESSAGE,)] * 2
+    # Mute, pin and archive as the owners chose them, the rest as the processor wrote it.
+    assert {k: normal(r) for k, r in world.read_rows().items()} == {
+        k: normal(r) for k, r in chosen.items()
+    }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message, User
+from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message, Reply, User
+from cruddur.domain.reactions import counts
 
 
 class RequestBody(BaseModel):
@@ -50,6 +51,24 @@ class MessageCreate(RequestBody):
         pattern=HANDLE_PATTERN,
         description="or start (or reuse) the conversation with this user",
     )
+    reply_to: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the uuid of a message of the same conversation this one answers",
+    )
+
+
+class ConversationChange(RequestBody):
+    """Your choices for one of your conversations; any of them, at least one."""
+
+    muted: bool | None = Field(default=None, description="unread still counts; nothing notifies")
+    archived: bool | None = Field(
+        default=None,
+        description="out of the inbox until a new message arrives (for good while muted); unpins",
+    )
+    pinned: bool | None = Field(
+        default=None, description="first in the inbox (at most 5); unarchives"
+    )
 
 
 class MessageEdit(RequestBody):
@@ -77,6 +96,22 @@ class TokenPublic(BaseModel):
     user: UserPublic
 
 
+class ReactionPublic(BaseModel):
+    emoji: str
+    count: int = Field(description="how many of the two members put it there")
+    mine: bool = Field(description="whether you did")
+
+
+class ReplyPublic(BaseModel):
+    """The message a reply answers, as it reads now."""
+
+    uuid: str
+    handle: str
+    display_name: str
+    preview: str = Field(description='the start of its current text; "" once deleted')
+    deleted: bool
+
+
 class MessagePublic(BaseModel):
     uuid: str
     display_name: str
@@ -89,9 +124,15 @@ class MessagePublic(BaseModel):
     deleted: bool = Field(
         default=False, description="deleted by its author: it keeps its place, not its text"
     )
+    reactions: list[ReactionPublic] = Field(
+        default_factory=list, description="each emoji under the message, most used first"
+    )
+    reply_to: ReplyPublic | None = Field(
+        default=None, description="the message this one answers; null if it answers none"
+    )
 
     @classmethod
-    def of(cls, message: Message) -> MessagePublic:
+    def of(cls, message: Message, viewer: str) -> MessagePublic:
         # model_construct: the values come from our own typed domain objects, already valid;
         # validating them again is most of the cost of a page of 20.
         return cls.model_construct(
@@ -102,7 +143,22 @@ class MessagePublic(BaseModel):
             created_at=message.created_at,
             edited_at=message.edited_at,
             deleted=message.deleted,
+            reactions=[
+                ReactionPublic.model_construct(emoji=r.emoji, count=r.count, mine=r.mine)
+                for r in counts(message.reactions, viewer)
+            ],
+            reply_to=None if message.reply_to is None else _reply(message.reply_to),
         )
+
+
+def _reply(reply: Reply) -> ReplyPublic:
+    return ReplyPublic.model_construct(
+        uuid=reply.message_uuid,
+        handle=reply.sender.handle,
+        display_name=reply.sender.display_name,
+        preview=reply.preview,
+        deleted=reply.deleted,
+    )
 
 
 class MessageCreatedPublic(MessagePublic):
@@ -110,7 +166,8 @@ class MessageCreatedPublic(MessagePublic):
 
     @classmethod
     def created(cls, message: Message) -> MessageCreatedPublic:
-        return cls(**MessagePublic.of(message).model_dump(), message_group_uuid=message.group_uuid)
+        public = MessagePublic.of(message, message.sender.uuid)
+        return cls(**public.model_dump(), message_group_uuid=message.group_uuid)
 
 
 class ConversationPublic(BaseModel):
@@ -131,6 +188,11 @@ class ConversationPublic(BaseModel):
         description="the other member has read every message created up to this time",
     )
     other_read_at: str | None = Field(default=None, description="when they read them")
+    muted: bool = Field(default=False, description="unread still counts; nothing notifies")
+    archived: bool = Field(
+        default=False, description="out of the inbox until a new message arrives (unless muted)"
+    )
+    pinned: bool = Field(default=False, description="first in the inbox")
 
     @classmethod
     def of(cls, entry: InboxEntry) -> ConversationPublic:
@@ -144,6 +206,9 @@ class ConversationPublic(BaseModel):
             deleted=entry.last_message_deleted,
             other_read_until=entry.other_read_until,
             other_read_at=entry.other_read_at,
+            muted=entry.muted,
+            archived=entry.archived,
+            pinned=entry.pinned,
         )
 
 

@@ -9,6 +9,7 @@
 | data key   | DATAKEY                   | {key_id}: hex, time-ordered |
 | block      | BLOCK#{owner}             | USER#{blocked}              |
 | revocation | REVOKED                   | {sha256(token)}             |
+| pins       | PINS#{owner}              | PINS                        |
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ DATA_KEY_PK = "DATAKEY"
 BLOCK_PREFIX = "BLOCK#"
 USER_PREFIX = "USER#"
 REVOKED_PK = "REVOKED"
+PINS_PREFIX = "PINS#"
+PINS_SK = "PINS"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -87,6 +90,11 @@ def is_message_pk(pk: str) -> bool:
 
 def block_key(owner_uuid: str, blocked_uuid: str) -> Key:
     return {"pk": f"{BLOCK_PREFIX}{owner_uuid}", "sk": f"{USER_PREFIX}{blocked_uuid}"}
+
+
+def pins_key(owner_uuid: str) -> Key:
+    """Which of the owner's conversations are pinned: one small item, read with the first page."""
+    return {"pk": f"{PINS_PREFIX}{owner_uuid}", "sk": PINS_SK}
 
 
 def blocks_pk(owner_uuid: str) -> str:

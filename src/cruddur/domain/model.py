@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from cruddur.domain import keys
+from cruddur.domain.text import preview
 from cruddur.errors import Invalid
 
 T = TypeVar("T")
@@ -30,10 +32,30 @@ class Message:
     edited_at: str | None = None  # the last edit or the deletion
     deleted: bool = False  # a tombstone: it keeps its place in the conversation, not its text
     rev: int = 0  # edits and the deletion count up: the stream keeps the highest it has seen
+    # Each member's reactions (emoji); a deletion removes them with the text.
+    reactions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    reply_to_uuid: str | None = None  # the message of the same conversation this answers
+    reply_to: Reply | None = None  # that message as it reads now, when the reply is shown
 
     @property
     def sort_key(self) -> str:
         return keys.message_sk(self.created_at, self.message_uuid)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a reply shows of the message it answers, as that message reads now: its author
+    and the start of its current text, or that it was deleted (and then no text)."""
+
+    message_uuid: str
+    sender: UserRef
+    preview: str
+    deleted: bool
+
+    @classmethod
+    def of(cls, original: Message) -> Reply:
+        shown = "" if original.deleted else preview(original.text)
+        return cls(original.message_uuid, original.sender, shown, original.deleted)
 
 
 @dataclass(frozen=True)
@@ -75,11 +97,36 @@ class InboxEntry:
     # How far the other member has read, and when: "Seen" under your messages up to there.
     other_read_sk: str | None = None
     other_read_at: str | None = None
+    # The owner's choices for this conversation (InboxChoices).
+    muted: bool = False
+    archived: bool = False
+    pinned: bool = False
 
     @property
     def other_read_until(self) -> str | None:
         """The created_at of the newest message the other member has read."""
         return None if self.other_read_sk is None else keys.created_at_of_sk(self.other_read_sk)
+
+
+# Pinned conversations head the first page of an inbox: a handful, as in the chats people use.
+MAX_PINNED = 5
+
+
+@dataclass(frozen=True)
+class InboxChoices:
+    """What a member changes of their own row (None: leave it). Muted: unread still counts,
+    nothing notifies. Archived: out of the inbox until a new message arrives (for good while
+    muted). Pinned: first in the inbox. Archiving unpins, pinning unarchives."""
+
+    muted: bool | None = None
+    archived: bool | None = None
+    pinned: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.muted is None and self.archived is None and self.pinned is None:
+            raise Invalid("give muted, archived or pinned", field="muted")
+        if self.archived and self.pinned:
+            raise Invalid("a conversation is pinned or archived, not both", field="pinned")
 
 
 @dataclass(frozen=True)

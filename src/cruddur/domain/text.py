@@ -65,3 +65,11 @@ def clean_shown(value: str, field: str, max_chars: int, *, multiline: bool) -> s
 
 def clean_message(text: str, max_chars: int) -> str:
     return clean_shown(text, "message", max_chars, multiline=True)
+
+
+PREVIEW_CHARS = 120
+
+
+def preview(text: str) -> str:
+    """What an inbox row or a reply's quote shows of a message: its start, if it is long."""
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"

@@ -42,7 +42,10 @@ CONVERSATIONS_STARTED = Counter(
     "cruddur_conversations_started", "Conversations started.", registry=REGISTRY
 )
 MESSAGE_CHANGES = Counter(
-    "cruddur_message_changes", "Messages edited or deleted.", ["action"], registry=REGISTRY
+    "cruddur_message_changes",
+    "Messages edited or deleted, reactions put or taken away.",
+    ["action"],
+    registry=REGISTRY,
 )
 SEND_FAILURES = Counter(
     "cruddur_send_failures",

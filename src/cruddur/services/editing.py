@@ -1,4 +1,5 @@
-"""Reading, editing and deleting one message: members only, changes by its author only.
+"""Reading, editing, deleting and reacting to one message: members only, changes to the text
+by its author only, reactions by either member.
 
 The members' open pages hear of a change at once (an event naming the message, never its
 text); their inbox previews follow through the stream, like a new message's.
@@ -10,11 +11,12 @@ import logging
 
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Message, UserRef, parse_uuid
+from cruddur.domain.reactions import clean_reaction
 from cruddur.domain.text import clean_message
 from cruddur.metrics import figures
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, count, publish
-from cruddur.services.messaging import require_member
+from cruddur.services.messaging import require_member, with_replies
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,8 @@ async def get_message(
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     await require_member(ctx, viewer, group_uuid)
-    return await ctx.edits.get(group_uuid, message_uuid)
+    [found] = await with_replies(ctx, group_uuid, [await ctx.edits.get(group_uuid, message_uuid)])
+    return found
 
 
 async def edit_message(
@@ -46,7 +49,8 @@ async def edit_message(
     await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message edited group=%s", group_uuid)
     figures.MESSAGE_CHANGES.labels("edit").inc()
-    return edited
+    [shown] = await with_replies(ctx, group_uuid, [edited])
+    return shown
 
 
 async def delete_message(
@@ -61,6 +65,30 @@ async def delete_message(
     await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message deleted group=%s", group_uuid)
     figures.MESSAGE_CHANGES.labels("delete").inc()
+
+
+async def react(
+    ctx: MessagingContext,
+    member: UserRef,
+    group_uuid: str,
+    message_uuid: str,
+    emoji: str,
+    *,
+    present: bool,
+) -> None:
+    """Put a reaction under a message (present) or take yours away; both idempotent."""
+    emoji = clean_reaction(emoji)
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    message_uuid = parse_uuid(message_uuid, "message_uuid")
+    members = await require_member(ctx, member.uuid, group_uuid)
+    if present:
+        # A block stops reactions either way, as it stops words; taking yours away stays possible.
+        await require_no_block(ctx, member, members[1])
+    # One limit for every write a person makes to a conversation.
+    await count(ctx, "send", member.uuid)
+    await ctx.edits.react(group_uuid, message_uuid, members, member.uuid, emoji, present)
+    await _announce(ctx, members, group_uuid, message_uuid)
+    figures.MESSAGE_CHANGES.labels("react" if present else "unreact").inc()
 
 
 async def _announce(

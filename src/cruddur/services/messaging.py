@@ -8,18 +8,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.ids import message_uuid_at
 from cruddur.domain.keys import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS
 from cruddur.domain.model import (
+    InboxChoices,
     InboxEntry,
     Message,
     MessageIdentity,
     Page,
     ReadPosition,
+    Reply,
     UserRef,
     parse_uuid,
 )
@@ -83,7 +86,28 @@ async def list_messages(
     check_limit(ctx, limit)
     await require_member(ctx, viewer, group_uuid)
     group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
-    return _messages_page(ctx, scope, *await ctx.store.query_messages(group_uuid, limit, start))
+    found, last = await ctx.store.query_messages(group_uuid, limit, start)
+    return _messages_page(ctx, scope, await with_replies(ctx, group_uuid, found), last)
+
+
+async def with_replies(
+    ctx: MessagingContext, group_uuid: str, messages: Sequence[Message]
+) -> list[Message]:
+    """The messages, each reply with the message it answers as that reads now. Those not
+    among `messages` are read at once (one BatchGetItem); a page without replies reads none."""
+    wanted = {m.reply_to_uuid for m in messages if m.reply_to_uuid and m.reply_to is None}
+    if not wanted:
+        return list(messages)
+    known = {m.message_uuid: m for m in messages}
+    missing = {uuid for uuid in wanted if uuid not in known}
+    if missing:
+        known |= await ctx.edits.get_many(group_uuid, missing)
+    return [
+        replace(m, reply_to=Reply.of(known[m.reply_to_uuid]))
+        if m.reply_to is None and m.reply_to_uuid in known
+        else m
+        for m in messages
+    ]
 
 
 def _messages_start(
@@ -106,18 +130,61 @@ def _messages_page(
 
 
 async def list_inbox(
-    ctx: MessagingContext, owner: str, limit: int = 20, cursor: str | None = None
+    ctx: MessagingContext,
+    owner: str,
+    limit: int = 20,
+    cursor: str | None = None,
+    *,
+    archived: bool = False,
 ) -> Page[InboxEntry]:
-    """One page of the owner's conversations, newest activity first."""
-    scope, start = _inbox_start(ctx, owner, limit, cursor)
-    return _inbox_page(ctx, scope, *await ctx.store.query_inbox(owner, limit, start))
+    """One page of the owner's conversations, newest activity first; the pinned ones (at most
+    MAX_PINNED) head the first page, before the rest. Or, `archived`, the archived ones."""
+    view = "archived" if archived else "inbox"
+    scope, start = _inbox_start(ctx, owner, limit, cursor, view)
+    if archived or start is not None:
+        return _inbox_page(ctx, scope, *await ctx.store.query_inbox(owner, limit, start, view))
+    # The first page: the pinned rows and the newest others at once (a page's worth: the pinned
+    # take some of its places, and the cursor follows the last of the others shown).
+    pinned, (others, last) = await asyncio.gather(
+        ctx.store.pinned_rows(owner), ctx.store.query_inbox(owner, limit, None, view)
+    )
+    room = max(limit - len(pinned), 0)
+    if len(others) > room:
+        last = _inbox_key(others[room - 1]) if room else _inbox_top(owner)
+    return _inbox_page(ctx, scope, [*pinned, *others[:room]], last)
+
+
+def _inbox_key(entry: InboxEntry) -> keys.Key:
+    """Where the next page starts: after this row (the inbox index's key of it)."""
+    return {
+        **keys.inbox_key(entry.owner_uuid, entry.group_uuid),
+        "last_message_sk": entry.last_message_sk,
+    }
+
+
+def _inbox_top(owner: str) -> keys.Key:
+    """A position before every row of the index (a sort key above every timestamp): the next
+    page of a first page the pinned rows filled starts at the newest other row."""
+    return {**keys.inbox_key(owner, "~"), "last_message_sk": "~"}
+
+
+async def choose(
+    ctx: MessagingContext, owner: str, group_uuid: str, choices: InboxChoices
+) -> InboxEntry:
+    """The owner's choices for a conversation of theirs (mute, archive, pin); their open pages
+    refresh their inbox."""
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    await require_member(ctx, owner, group_uuid)
+    entry = await ctx.store.choose(owner, group_uuid, choices, format_timestamp(ctx.clock()))
+    await publish(ctx, owner, {"type": "inbox", "group": group_uuid})
+    return entry
 
 
 def _inbox_start(
-    ctx: MessagingContext, owner: str, limit: int, cursor: str | None
+    ctx: MessagingContext, owner: str, limit: int, cursor: str | None, view: str
 ) -> tuple[str, keys.Key | None]:
     check_limit(ctx, limit)
-    scope = f"inbox:{owner}"
+    scope = f"inbox:{owner}" if view == "inbox" else f"inbox:{view}:{owner}"
     return scope, _decode(ctx, scope, cursor, INBOX_KEY_FIELDS, keys.inbox_pk(owner))
 
 
@@ -153,6 +220,22 @@ class Delivery:
     members: tuple[str, str]  # the sender's uuid first
     group_uuid: str | None = None  # None: the first message to `recipient`, if they never talked
     recipient: UserRef | None = None
+    reply_to: Message | None = None  # the message of the same conversation it answers
+
+
+async def replying(ctx: MessagingContext, delivery: Delivery, reply_to: str) -> Delivery:
+    """The delivery as a reply: `reply_to` must be a message of its conversation, not deleted."""
+    message_uuid = parse_uuid(reply_to, "reply_to")
+    group_uuid = delivery.group_uuid or await ctx.store.find_pair(*delivery.members)
+    try:
+        if group_uuid is None:
+            raise NotFound("no conversation yet")
+        original = await ctx.edits.get(group_uuid, message_uuid)
+    except NotFound:
+        raise Invalid("reply_to is not a message of this conversation", field="reply_to") from None
+    if original.deleted:
+        raise Invalid("the message you reply to was deleted", field="reply_to")
+    return replace(delivery, reply_to=original)
 
 
 async def into_group(
@@ -281,6 +364,7 @@ def _new_message(
     ctx: MessagingContext, group_uuid: str, delivery: Delivery, identity: MessageIdentity | None
 ) -> Message:
     identity = identity or new_identity(ctx)
+    original = delivery.reply_to
     return Message(
         group_uuid=group_uuid,
         message_uuid=identity.message_uuid,
@@ -288,4 +372,6 @@ def _new_message(
         created_at=identity.created_at,
         sender=delivery.sender,
         member_uuids=delivery.members,
+        reply_to_uuid=None if original is None else original.message_uuid,
+        reply_to=None if original is None else Reply.of(original),
     )

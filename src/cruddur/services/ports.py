@@ -16,6 +16,7 @@ from cruddur.domain.model import (
     AccessClaims,
     Block,
     Claim,
+    InboxChoices,
     InboxEntry,
     Message,
     ReadPosition,
@@ -34,8 +35,22 @@ class Conversations(Protocol):
         ...
 
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None
-    ) -> tuple[list[InboxEntry], keys.Key | None]: ...
+        self, owner_uuid: str, limit: int, start: keys.Key | None = None, view: str = "inbox"
+    ) -> tuple[list[InboxEntry], keys.Key | None]:
+        """Newest activity first: "inbox" leaves out the pinned and the archived rows,
+        "archived" lists only those."""
+        ...
+
+    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
+        """The owner's pinned rows (at most MAX_PINNED), newest activity first."""
+        ...
+
+    async def choose(
+        self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
+    ) -> InboxEntry:
+        """The owner's row with the choices applied. NotFound for no row; Invalid past
+        MAX_PINNED pinned rows."""
+        ...
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         """The owner's row of the group: None when the owner is not a member."""
@@ -66,6 +81,10 @@ class Edits(Protocol):
         """NotFound when there is no such message."""
         ...
 
+    async def get_many(self, group_uuid: str, message_uuids: set[str]) -> dict[str, Message]:
+        """Those of the messages that exist, by uuid."""
+        ...
+
     async def edit(
         self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
     ) -> Message:
@@ -75,6 +94,19 @@ class Edits(Protocol):
     async def delete(
         self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str
     ) -> None: ...
+
+    async def react(
+        self,
+        group_uuid: str,
+        message_uuid: str,
+        members: tuple[str, str],
+        member_uuid: str,
+        emoji: str,
+        present: bool,
+    ) -> None:
+        """Idempotent either way. NotFound for no such message; Conflict when it was deleted
+        (adding); Invalid past MOST_PER_MEMBER reactions of one member."""
+        ...
 
 
 class BlockList(Protocol):

@@ -18,7 +18,9 @@ from cruddur.services.messaging import (
     into_group,
     new_identity,
     permitted,
+    replying,
     to_user,
+    with_replies,
 )
 from cruddur.services.ports import Claims, Directory
 
@@ -42,6 +44,7 @@ async def post_message(
     handle: str | None = None,
     idempotency: Idempotency | None = None,
     key: str | None = None,
+    reply_to: str | None = None,
 ) -> Message:
     """Every check runs once, before anything is written, so bad input leaves nothing behind;
     then `messaging.deliver` writes, the one path of every send."""
@@ -55,6 +58,8 @@ async def post_message(
         found = await asyncio.to_thread(users.by_handle, handle)
         recipient = UserRef(found.uuid, found.handle, found.display_name)
         delivery = await to_user(ctx, sender, recipient, text)
+    if reply_to is not None:
+        delivery = await replying(ctx, delivery, reply_to)
     keyed = None
     if key is not None:
         if idempotency is None:
@@ -69,9 +74,16 @@ async def post_message(
         replayed = None if keyed is None else await _replayed(ctx, keyed, delivery)
         if replayed is None:
             raise
-        return replayed
+        return await _shown(ctx, replayed)
     identity = None if keyed is None else await _claim(ctx, keyed, sender)
-    return await deliver(ctx, delivery, identity)
+    return await _shown(ctx, await deliver(ctx, delivery, identity))
+
+
+async def _shown(ctx: MessagingContext, message: Message) -> Message:
+    """As a page shows it: a retried send's stored reply quotes what it answers, as that reads
+    now (a first attempt's answer already does)."""
+    [shown] = await with_replies(ctx, message.group_uuid, [message])
+    return shown
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,8 @@ def _fingerprint(idempotency: Idempotency, key: str, delivery: Delivery) -> str:
         "message_group_uuid": delivery.group_uuid,
         "handle": None if recipient is None else recipient.handle,  # as the directory has it
     }
+    if delivery.reply_to is not None:  # only then: other sends' fingerprints stay as they were
+        request["reply_to"] = delivery.reply_to.message_uuid
     body = json.dumps(request, sort_keys=True).encode()
     return hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
 

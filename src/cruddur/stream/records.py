@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cruddur.adapters.dynamodb.items import last_message_of
+from cruddur.adapters.dynamodb.items import last_message_of, only_reacted
 from cruddur.domain import keys
 from cruddur.domain.model import LastMessage
 
@@ -22,7 +22,7 @@ def sequence_number(record: Record) -> str:
 
 def message_of(record: Record) -> LastMessage | None:
     """The message a record inserts or changes (an edit, a deletion: a MODIFY), or None for
-    anything else (inbox rows, pairs, removals)."""
+    anything else (inbox rows, pairs, removals, reactions)."""
     if record.get("eventName") not in {"INSERT", "MODIFY"}:
         return None
     change = record.get("dynamodb", {})
@@ -32,6 +32,8 @@ def message_of(record: Record) -> LastMessage | None:
     image = change.get("NewImage")
     if not image:
         raise MalformedRecord("a message record without NewImage: is the stream view NEW_IMAGE?")
+    if record["eventName"] == "MODIFY" and only_reacted(image):
+        return None  # a reaction: nothing an inbox row shows changed
     try:
         # The image is in DynamoDB's JSON, as GetItem returns it: no (de)serializer needed.
         message = last_message_of(image)

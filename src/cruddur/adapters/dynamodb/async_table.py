@@ -16,6 +16,10 @@ from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.table import translated
 from cruddur.domain.keys import Key
+from cruddur.errors import Unavailable
+
+# Unprocessed keys are asked for again this many times (the wire already retries throttling).
+BATCH_TRIES = 5
 
 
 class AsyncTable:
@@ -61,6 +65,23 @@ class AsyncTable:
         answer = await self.call("GetItem", requests.get_args(self.name, key, projection))
         item = answer.get("Item")
         return None if item is None else dict(item)
+
+    async def batch_get(self, wanted: list[Key], projection: str | None = None) -> list[items.Item]:
+        """The items of these keys (up to 100) that exist, in no particular order."""
+        spec: dict[str, Any] = {"Keys": [items.to_attrs(key) for key in wanted]}
+        if projection is not None:
+            spec["ProjectionExpression"] = projection
+        request: dict[str, Any] = {self.name: spec}
+        found: list[items.Item] = []
+        for _ in range(BATCH_TRIES):
+            response = await self.call(
+                "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
+            )
+            found.extend(dict(item) for item in response.get("Responses", {}).get(self.name, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        raise Unavailable("DynamoDB kept some keys unprocessed; try again")
 
     async def ready_to_seal(self) -> None:
         """The data key new text is sealed under, looked up off the loop when it is due (at

@@ -8,6 +8,8 @@ from cruddur.errors import Conflict, CruddurError, Invalid, TableMissing, Unavai
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRANSACTION_CANCELED = "TransactionCanceledException"
 VALIDATION = "ValidationException"
+# A canceled transaction's reason for an item whose condition failed (not the exception's name).
+CANCELED_BY_CONDITION = "ConditionalCheckFailed"
 
 # Codes we expect from DynamoDB and what they mean to a caller.
 _TRANSLATIONS: dict[str, type[CruddurError]] = {

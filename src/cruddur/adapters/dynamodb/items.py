@@ -18,6 +18,7 @@ from cruddur.domain.model import (
     MessageIdentity,
     UserRef,
 )
+from cruddur.domain.text import preview
 from cruddur.errors import Unreadable
 
 Item = dict[str, Any]
@@ -33,21 +34,38 @@ LAST_MESSAGE_SK = "last_message_sk"
 LAST_MESSAGE_REV = "last_message_rev"
 READ_SK = "read_sk"
 READ_AT = "read_at"
-PREVIEW_CHARS = 120
 # Unread messages of an inbox row: a binary set of 8-byte tokens, one per message. A token is
 # an eighth of a sort key's size, so a row stays under 1 KB (one write unit) with ~50 unread.
 UNREAD = "unread"
-# Set on a message item only when its text is longer than a preview (sealed like the text).
+# Set on a message item only when its text is longer than a preview (sealed like the text):
+# inbox rows carry the preview, as a long body would make every inbox write cost more WCU.
 PREVIEW = "preview"
+# Set on a reply only: the uuid of the message it answers (in the same conversation).
+REPLY_TO = "reply_to"
 # Set only once a message is edited or deleted: a message as sent carries none of them, so a
 # send writes no more than before.
 REV = "rev"
 EDITED_AT = "edited_at"
 DELETED = "deleted"
+# A message's reactions: a string set of emoji per member, named by the member's place among
+# the two (in uuid order), so a deletion can remove both without reading them. A reaction also
+# sets REACTED_REV to the message's revision: the stream skips a change that only reacted.
+REACTIONS = ("reactions_0", "reactions_1")
+REACTED_REV = "reacted_rev"
 # Inbox rows: the other member's read position, and the owner's block of the other member.
 OTHER_READ_SK = "other_read_sk"
 OTHER_READ_AT = "other_read_at"
 HIDDEN = "blocked_hidden"
+# The owner's choices on their row (PATCH /api/message_groups/{group}). Archiving copies the
+# row's last_message_at here: a newer message moves past it and the row is back in the inbox,
+# with no change to the stream processor (unless muted: a muted row stays archived). Not the
+# sort key: a query's filter cannot name the index's key.
+MUTED = "muted"
+ARCHIVED_UPTO = "archived_upto"
+PINNED_AT = "pinned_at"
+OWNER_CHOICES = (MUTED, ARCHIVED_UPTO, PINNED_AT)
+# The pins item: a string set of group uuids.
+PINNED_GROUPS = "groups"
 
 
 def claim_item(key: Mapping[str, str], claim: Claim, expires_at: int) -> Item:
@@ -119,11 +137,6 @@ class TextSealer(Protocol):
     def prepare_sealing(self) -> None: ...
 
 
-def preview(text: str) -> str:
-    # Inbox rows carry a short preview: a long body would make every inbox write cost more WCU.
-    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
-
-
 def message_item(message: Message, sealer: TextSealer) -> Item:
     group, sort_key = message.group_uuid, message.sort_key
     item = {
@@ -138,6 +151,8 @@ def message_item(message: Message, sealer: TextSealer) -> Item:
         # Membership of a DM never changes: the stream processor reads it from here.
         "member_uuids": {"L": [s(uuid) for uuid in message.member_uuids]},
     }
+    if message.reply_to_uuid is not None:
+        item[REPLY_TO] = s(message.reply_to_uuid)
     short = preview(message.text)
     if short != message.text:  # else the inbox rows show the message itself: one value, not two
         item[PREVIEW] = {"B": sealer.seal(short, group, sort_key)}
@@ -163,7 +178,24 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
         edited_at=item.get(EDITED_AT, {}).get("S"),
         deleted=deleted,
         rev=revision(item),
+        reactions={
+            member: frozenset(item[name]["SS"])
+            for member, name in zip(sorted(members), REACTIONS, strict=True)
+            if name in item
+        },
+        reply_to_uuid=item.get(REPLY_TO, {}).get("S"),
     )
+
+
+def reactions_attribute(members: tuple[str, str], member: str) -> str:
+    """The attribute holding `member`'s reactions to a message of these two members."""
+    return REACTIONS[sorted(members).index(member)]
+
+
+def only_reacted(item: Mapping[str, Any]) -> bool:
+    """The item's last change was a reaction: its text and revision are as before."""
+    reacted = item.get(REACTED_REV, {}).get("N")
+    return reacted is not None and int(reacted) == revision(item)
 
 
 def is_deleted(item: Mapping[str, Any]) -> bool:
@@ -238,11 +270,13 @@ def inbox_row(
     read: tuple[str, str] | None = None,
     other_read: tuple[str, str] | None = None,
     hidden: bool = False,
+    choices: Mapping[str, Any] | None = None,
 ) -> Item:
     """A whole inbox row, built from what it derives from: the conversation's newest message,
     the unread ones (the oldest UNREAD_CAP of them), the read positions (sort key, time) of its
-    owner and of the other member, and the owner's block. `cruddur ddb repair-inboxes` writes
-    rows built here; the stream processor's updates arrive at the same attributes."""
+    owner and of the other member, the owner's block, and the owner's choices (OWNER_CHOICES,
+    as stored). `cruddur ddb repair-inboxes` writes rows built here; the stream processor's
+    updates arrive at the same attributes."""
     item = {
         **to_attrs(keys.inbox_key(owner_uuid, latest.group_uuid)),
         GROUP_UUID: s(latest.group_uuid),
@@ -261,6 +295,9 @@ def inbox_row(
         item[OTHER_READ_SK], item[OTHER_READ_AT] = s(other_read[0]), s(other_read[1])
     if hidden:
         item[HIDDEN] = {"BOOL": True}
+    for name in OWNER_CHOICES:
+        if choices and name in choices:
+            item[name] = choices[name]
     return item
 
 
@@ -285,6 +322,7 @@ INBOX_ROW_ATTRIBUTES = frozenset(
         OTHER_READ_SK,
         OTHER_READ_AT,
         HIDDEN,
+        *OWNER_CHOICES,
     }
 )
 
@@ -329,7 +367,19 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
         last_message_deleted=not preview_sealed,
         other_read_sk=item.get(OTHER_READ_SK, {}).get("S"),
         other_read_at=item.get(OTHER_READ_AT, {}).get("S"),
+        muted=MUTED in item,
+        archived=is_archived(item),
+        pinned=PINNED_AT in item,
     )
+
+
+def is_archived(row: Mapping[str, Any]) -> bool:
+    """Archived, and no message since (or muted). The filters of the inbox's two views say the
+    same in DynamoDB's words (requests.inbox_query)."""
+    upto = row.get(ARCHIVED_UPTO, {}).get("S")
+    if upto is None:
+        return False
+    return MUTED in row or upto >= row[LAST_MESSAGE_AT]["S"]
 
 
 def block_item(block: Block) -> Item:

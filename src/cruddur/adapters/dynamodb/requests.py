@@ -57,25 +57,46 @@ INBOX_QUERIES_MAX = 5
 InboxFill = Generator[dict[str, Any], dict[str, Any], tuple[list[InboxEntry], keys.Key | None]]
 
 
-def inbox_query(table: str, owner_uuid: str, limit: int, start: keys.Key | None) -> dict[str, Any]:
+# A row is archived while nothing arrived since it was archived (or for good while muted):
+# items.is_archived, in DynamoDB's words.
+_ARCHIVED = (
+    f"(attribute_exists({items.ARCHIVED_UPTO}) AND (attribute_exists({items.MUTED})"
+    f" OR {items.ARCHIVED_UPTO} >= {items.LAST_MESSAGE_AT}))"
+)
+# The inbox's views: the rows each shows, besides those a block hides. The default view leaves
+# out the pinned rows (the first page reads them first, from the pins item) and the archived.
+INBOX_VIEWS = {
+    "inbox": f"attribute_not_exists({items.PINNED_AT}) AND NOT {_ARCHIVED}",
+    "archived": _ARCHIVED,
+}
+
+
+def inbox_query(
+    table: str, owner_uuid: str, limit: int, start: keys.Key | None, view: str = "inbox"
+) -> dict[str, Any]:
     """B: a user's inbox, newest activity first (the index is eventually consistent). Rows
-    hidden by a block are filtered out by DynamoDB (still read, so a page may take more than one
-    query: `inbox_pages`)."""
+    hidden by a block, and those of the other view, are filtered out by DynamoDB (still read, so
+    a page may take more than one query: `inbox_pages`)."""
     args = {
         "IndexName": keys.INBOX_INDEX,
         "KeyConditionExpression": "pk = :pk",
-        "FilterExpression": f"attribute_not_exists({items.HIDDEN})",
+        "FilterExpression": f"attribute_not_exists({items.HIDDEN}) AND {INBOX_VIEWS[view]}",
         "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(owner_uuid))},
     }
     return _page_args(table, args, limit, start)
 
 
 def inbox_pages(
-    table: str, owner_uuid: str, limit: int, start: keys.Key | None, sealer: items.TextSealer
+    table: str,
+    owner_uuid: str,
+    limit: int,
+    start: keys.Key | None,
+    sealer: items.TextSealer,
+    view: str = "inbox",
 ) -> InboxFill:
     """Pattern B as a conversation with a client: yields each Query's arguments, is sent its
     response, returns the page. One definition for the blocking and the awaited wire."""
-    args = inbox_query(table, owner_uuid, limit, start)
+    args = inbox_query(table, owner_uuid, limit, start, view)
     found: list[items.Item] = []
     last: dict[str, Any] | None = None
     for _ in range(INBOX_QUERIES_MAX):

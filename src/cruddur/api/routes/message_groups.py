@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
-from cruddur.api.schemas import ConversationPublic
+from cruddur.api.schemas import ConversationChange, ConversationPublic
+from cruddur.domain.model import InboxChoices
 from cruddur.services import messaging
 from cruddur.services.typing_notices import notify_typing
 
@@ -26,9 +27,15 @@ async def list_message_groups(
     runtime: RuntimeDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
+    archived: Annotated[
+        bool, Query(description="list the archived conversations instead of the inbox")
+    ] = False,
 ) -> Response:
-    """Your conversations, newest activity first; the next page's cursor is in X-Next-Cursor."""
-    page = await messaging.list_inbox(runtime.messaging, user.uuid, limit, cursor)
+    """Your conversations, newest activity first, the pinned ones first on the first page (the
+    archived ones with `archived=true`); the next page's cursor is in X-Next-Cursor."""
+    page = await messaging.list_inbox(
+        runtime.messaging, user.uuid, limit, cursor, archived=archived
+    )
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 
@@ -39,6 +46,16 @@ async def get_message_group(
     """One conversation as your inbox shows it, with how far the other member has read
     (`other_read_until`, `other_read_at`: "Seen"). Shown even while you block them."""
     entry = await messaging.get_conversation(runtime.messaging, user.uuid, message_group_uuid)
+    return ConversationPublic.of(entry)
+
+
+@router.patch("/api/message_groups/{message_group_uuid}")
+async def change_message_group(
+    message_group_uuid: str, body: ConversationChange, user: CurrentUser, runtime: RuntimeDep
+) -> ConversationPublic:
+    """Mute, archive or pin one of your conversations (any of them; for you only)."""
+    choices = InboxChoices(muted=body.muted, archived=body.archived, pinned=body.pinned)
+    entry = await messaging.choose(runtime.messaging, user.uuid, message_group_uuid, choices)
     return ConversationPublic.of(entry)
 
 

@@ -42,7 +42,9 @@ async def list_messages(
     page = await messaging.list_messages(
         runtime.messaging, user.uuid, message_group_uuid, limit, cursor
     )
-    return page_response([MessagePublic.of(message) for message in page.items], page.next_cursor)
+    return page_response(
+        [MessagePublic.of(message, user.uuid) for message in page.items], page.next_cursor
+    )
 
 
 @router.get("/api/messages/{message_group_uuid}/{message_uuid}")
@@ -53,7 +55,7 @@ async def get_message(
     found = await editing.get_message(
         runtime.messaging, user.uuid, message_group_uuid, message_uuid
     )
-    return MessagePublic.of(found)
+    return MessagePublic.of(found, user.uuid)
 
 
 @router.patch("/api/messages/{message_group_uuid}/{message_uuid}", responses=CHANGE_RESPONSES)
@@ -69,7 +71,7 @@ async def edit_message(
     edited = await editing.edit_message(
         runtime.messaging, user, message_group_uuid, message_uuid, body.message
     )
-    return MessagePublic.of(edited)
+    return MessagePublic.of(edited, user.uuid)
 
 
 @router.delete(
@@ -83,6 +85,36 @@ async def delete_message(
     """Delete your own message: it stays in place as a tombstone (`deleted`, no text).
     Deleting it again changes nothing."""
     await editing.delete_message(runtime.messaging, user, message_group_uuid, message_uuid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+REACTION_PATH = "/api/messages/{message_group_uuid}/{message_uuid}/reactions/{emoji}"
+
+
+@router.put(
+    REACTION_PATH,
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: CHANGE_RESPONSES[409]},
+)
+async def put_reaction(
+    message_group_uuid: str, message_uuid: str, emoji: str, user: CurrentUser, runtime: RuntimeDep
+) -> Response:
+    """React to a message with one emoji (any single emoji; percent-encoded in the path).
+    Putting it there again changes nothing; each member has at most 10 on one message."""
+    await editing.react(
+        runtime.messaging, user, message_group_uuid, message_uuid, emoji, present=True
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(REACTION_PATH, status_code=status.HTTP_204_NO_CONTENT)
+async def delete_reaction(
+    message_group_uuid: str, message_uuid: str, emoji: str, user: CurrentUser, runtime: RuntimeDep
+) -> Response:
+    """Take your reaction away; taking away one that is not there changes nothing."""
+    await editing.react(
+        runtime.messaging, user, message_group_uuid, message_uuid, emoji, present=False
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -115,5 +147,6 @@ async def create_message(
         handle=body.handle,
         idempotency=runtime.idempotency,
         key=idempotency_key,
+        reply_to=body.reply_to,
     )
     return MessageCreatedPublic.created(message)

@@ -107,15 +107,21 @@ function inboxRow(row, selected) {
        el("span", { class: "handle" }, `@${row.handle}`)),
     el("time", { datetime: row.created_at }, row.created_at),
     el("span", { class: row.deleted ? "preview gone" : "preview" }, row.deleted ? "Message deleted" : row.message));
+  const who = link.querySelector(".who");
+  if (row.pinned) who.append(" ", el("span", { class: "flag", title: "Pinned", role: "img", "aria-label": "pinned" }, "📌"));
+  if (row.muted) who.append(" ", el("span", { class: "flag", title: "Muted", role: "img", "aria-label": "muted" }, "🔕"));
   if (row.unread_count) link.append(badge(row.unread_count));
-  return el("li", { "data-group": row.uuid }, link);
+  // A muted conversation counts unread on its row, never in the tab's title nor as a notification.
+  const item = { "data-group": row.uuid };
+  if (row.muted) item["data-muted"] = "";
+  return el("li", item, link);
 }
 function setupInbox() {
   const list = document.getElementById("inbox");
   const selected = body.dataset.group || null;
   let next = body.dataset.next || null;
   let loading = false;
-  const total = () => [...list.querySelectorAll(".badge")]
+  const total = () => [...list.querySelectorAll("li:not([data-muted]) .badge")]
     .reduce((sum, b) => sum + Number(b.dataset.count || 0), 0);
   async function reload(event) {
     // As many rows as are shown (the first page at least): a live refresh after "load more"
@@ -129,7 +135,7 @@ function setupInbox() {
     refreshTimes(list);
     showUnreadTotal(total());
     const row = event && event.message_uuid && data.find((r) => r.uuid === event.group);
-    if (row && row.unread_count) notify(row);  // only while the tab is hidden
+    if (row && row.unread_count && !row.muted) notify(row);  // only while the tab is hidden
   }
   async function more() {
     if (!next || loading) return;

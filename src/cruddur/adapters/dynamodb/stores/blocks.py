@@ -14,9 +14,7 @@ from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.domain import keys
 from cruddur.domain.model import Block
-from cruddur.errors import Conflict, Unavailable
-
-BATCH_TRIES = 5
+from cruddur.errors import Conflict
 
 
 class BlockTable:
@@ -63,24 +61,11 @@ class BlockTable:
 
     async def blockers_between(self, user_a: str, user_b: str) -> set[str]:
         """Which of the two block the other: one BatchGetItem of both directions."""
-        wanted = [
-            items.to_attrs(keys.block_key(user_a, user_b)),
-            items.to_attrs(keys.block_key(user_b, user_a)),
-        ]
-        request: dict[str, Any] = {
-            self.table.name: {"Keys": wanted, "ProjectionExpression": "user_uuid"}
-        }
-        blockers: set[str] = set()
-        for _ in range(BATCH_TRIES):
-            response = await self.table.call(
-                "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
-            )
-            for item in response.get("Responses", {}).get(self.table.name, []):
-                blockers.add(str(item[items.USER_UUID]["S"]))
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return blockers
-        raise Unavailable("DynamoDB kept some keys unprocessed; try again")
+        found = await self.table.batch_get(
+            [keys.block_key(user_a, user_b), keys.block_key(user_b, user_a)],
+            projection=items.USER_UUID,
+        )
+        return {str(item[items.USER_UUID]["S"]) for item in found}
 
     def _row(self, owner_uuid: str, group_uuid: str, expression: str) -> dict[str, Any]:
         update: dict[str, Any] = {

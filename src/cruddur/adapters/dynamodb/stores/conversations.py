@@ -12,10 +12,10 @@ from cruddur.adapters.dynamodb.errors import (
     TRANSACTION_CANCELED,
     cancellation_codes,
 )
-from cruddur.adapters.dynamodb.stores import read_positions
+from cruddur.adapters.dynamodb.stores import inbox_choices, read_positions
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
-from cruddur.domain.model import InboxEntry, Message, ReadPosition, UserRef
+from cruddur.domain.model import InboxChoices, InboxEntry, Message, ReadPosition, UserRef
 from cruddur.errors import Conflict, PairExists
 
 
@@ -38,9 +38,9 @@ class ConversationTable:
 
     # -- B: a user's inbox, newest activity first -------------------------------------------
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None
+        self, owner_uuid: str, limit: int, start: keys.Key | None = None, view: str = "inbox"
     ) -> tuple[list[InboxEntry], keys.Key | None]:
-        fill = requests.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer)
+        fill = requests.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer, view)
         args = next(fill)
         while True:
             try:
@@ -123,6 +123,14 @@ class ConversationTable:
             if reasons and reasons[0] == CONDITION_FAILED:
                 raise PairExists("the conversation already exists") from exc
             raise Conflict("starting the conversation collided with another write") from exc
+
+    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
+        return await inbox_choices.pinned_rows(self.table, owner_uuid)
+
+    async def choose(
+        self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
+    ) -> InboxEntry:
+        return await inbox_choices.choose(self.table, owner_uuid, group_uuid, choices, now)
 
     # -- D: the reader's share of the inbox updates -----------------------------------------
     async def mark_read(

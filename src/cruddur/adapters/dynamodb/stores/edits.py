@@ -6,6 +6,10 @@ author, only while the message is not deleted. A deletion leaves a tombstone (`d
 text), so pages and cursors around it stay where they were. `rev` counts the changes: the
 stream processor keeps an inbox preview only from a higher one, so a replayed or late record
 never brings back older text.
+
+A reaction is an ADD to (or DELETE from) the reacting member's string set on the message item:
+atomic, idempotent, exact under any number of concurrent toggles, and it never rewrites the
+sealed text.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.ids import created_at_of
 from cruddur.domain.model import Message
-from cruddur.errors import Conflict, Forbidden, NotFound
+from cruddur.domain.reactions import MOST_PER_MEMBER
+from cruddur.domain.text import preview
+from cruddur.errors import Conflict, Forbidden, Invalid, NotFound
 
 # Only the author, and only a message that is still there to change.
 _CONDITION = (
@@ -39,6 +45,16 @@ class MessageEdits:
             raise NotFound("no such message", field="message_uuid")
         return items.message_from_item(item, self.sealer)
 
+    async def get_many(self, group_uuid: str, message_uuids: set[str]) -> dict[str, Message]:
+        """The messages of these ids in the group that exist (one BatchGetItem a hundred)."""
+        wanted = [self._key(group_uuid, uuid) for uuid in sorted(message_uuids) if _named(uuid)]
+        found: dict[str, Message] = {}
+        for start in range(0, len(wanted), 100):
+            for item in await self.table.batch_get(wanted[start : start + 100]):
+                message = items.message_from_item(item, self.sealer)
+                found[message.message_uuid] = message
+        return found
+
     async def edit(
         self, group_uuid: str, message_uuid: str, author_uuid: str, text: str, edited_at: str
     ) -> Message:
@@ -52,7 +68,7 @@ class MessageEdits:
             ":one": {"N": "1"},
         }
         expression = f"SET {items.TEXT} = :message, {items.EDITED_AT} = :edited_at"
-        short = items.preview(text)
+        short = preview(text)
         if short != text:  # the inbox shows a preview of a long text, as for a new message
             expression += f", {items.PREVIEW} = :preview ADD {items.REV} :one"
             values[":preview"] = {"B": self.sealer.seal(short, group_uuid, sort_key)}
@@ -76,9 +92,65 @@ class MessageEdits:
         }
         expression = (
             f"SET {items.DELETED} = :true, {items.EDITED_AT} = :edited_at"
-            f" REMOVE {items.TEXT}, {items.PREVIEW} ADD {items.REV} :one"
+            f" REMOVE {items.TEXT}, {items.PREVIEW}, {', '.join(items.REACTIONS)}"
+            f" ADD {items.REV} :one"
         )
         await self._update(key, expression, values)
+
+    async def react(
+        self,
+        group_uuid: str,
+        message_uuid: str,
+        members: tuple[str, str],
+        member_uuid: str,
+        emoji: str,
+        present: bool,
+    ) -> None:
+        """Put `member_uuid`'s `emoji` under the message (present) or take it away. Both are
+        idempotent. Taking away one that is not there writes nothing."""
+        key = self._key(group_uuid, message_uuid)
+        mine = items.reactions_attribute(members, member_uuid)
+        values: dict[str, Any] = {":emoji": {"SS": [emoji]}, ":zero": {"N": "0"}}
+        mark = f"SET {items.REACTED_REV} = if_not_exists({items.REV}, :zero)"
+        if present:
+            expression = f"ADD {mine} :emoji {mark}"
+            condition = (
+                f"attribute_exists({keys.PK}) AND attribute_not_exists({items.DELETED})"
+                f" AND (attribute_not_exists({mine}) OR size({mine}) < :most"
+                f" OR contains({mine}, :one))"
+            )
+            values |= {":most": {"N": str(MOST_PER_MEMBER)}, ":one": items.s(emoji)}
+        else:
+            expression = f"DELETE {mine} :emoji {mark}"
+            condition = f"contains({mine}, :one)"
+            values[":one"] = items.s(emoji)
+        try:
+            await self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(key),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except DynamoError as exc:
+            old = dict(exc.body.get("Item") or {})
+            if not old:
+                raise NotFound("no such message", field="message_uuid") from None
+            if not present:
+                return  # not there: nothing to take away
+            if items.is_deleted(old):
+                raise Conflict("this message was deleted", field="message_uuid") from None
+            raise Invalid(
+                f"at most {MOST_PER_MEMBER} different reactions of yours on one message",
+                field="emoji",
+            ) from None
 
     async def _update(
         self, key: keys.Key, expression: str, values: dict[str, Any]
@@ -115,9 +187,15 @@ class MessageEdits:
             return None
         return item
 
-    def _key(self, group_uuid: str, message_uuid: str) -> keys.Key:
+    @staticmethod
+    def _key(group_uuid: str, message_uuid: str) -> keys.Key:
         created_at = created_at_of(message_uuid)
         if created_at is None:
             # Not an id this service hands out: no message has it.
             raise NotFound("no such message", field="message_uuid")
         return keys.message_key(group_uuid, created_at, message_uuid)
+
+
+def _named(message_uuid: str) -> bool:
+    """An id this service could have handed out (it names a time)."""
+    return created_at_of(message_uuid) is not None

@@ -167,6 +167,9 @@ class InboxRepair:
                 read=reads[owner],
                 other_read=reads[other_uuid],
                 hidden=owner in hidden,
+                # Mute, archive and pin are the owner's choices, kept as they are (a lost row
+                # loses them: nothing else records them but the pins item).
+                choices=rows.get(owner),
             )
         return expected
 
@@ -352,14 +355,16 @@ def _normal(value: dict[str, Any] | None) -> object:
     return tuple(sorted((kind, repr(inner)) for kind, inner in value.items()))
 
 
-# What the processor, a reader and a block change on a row: the rewrite holds only while these
-# are as read (the unread set by its size: an oversized row's set is too big to send back).
+# What the processor, a reader, a block and the owner's choices change on a row: the rewrite
+# holds only while these are as read (the unread set by its size: an oversized row's set is
+# too big to send back).
 _MOVING = (
     items.LAST_MESSAGE_SK,
     items.LAST_MESSAGE_REV,
     items.READ_SK,
     items.OTHER_READ_SK,
     items.HIDDEN,
+    *items.OWNER_CHOICES,
 )
 
 
