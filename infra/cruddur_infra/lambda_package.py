@@ -56,6 +56,7 @@ HANDLER_MODULES = frozenset(
         "cruddur.domain",
         "cruddur.domain.keys",
         "cruddur.domain.model",
+        "cruddur.domain.text",
         "cruddur.errors",
         "cruddur.events",
         "cruddur.events.hub",
