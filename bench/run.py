@@ -40,7 +40,7 @@ class Plan:
     scaling: bool = True  # step (4), most of a full run's time
     default_config: bool = True  # step (5), `cruddur up` cold and warm, keyed and not
     lambda_import_runs: int = 15  # step (6), fresh interpreters of each kind
-    observability_sends: int = 2000  # step (1c), to each of the two API processes
+    observability_sends: int = 4000  # step (1c), to each of the two API processes
     repair_conversations: int = 5000  # step (4b)
 
 

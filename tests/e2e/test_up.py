@@ -20,12 +20,13 @@ from tests.processes import processes_owned_by
 
 
 def _start(
-    data_dir: Path, stderr: IO[str] | None = None
+    data_dir: Path, stderr: IO[str] | None = None, options: tuple[str, ...] = ()
 ) -> tuple[subprocess.Popen[str], str, list[str]]:
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     env["PYTHONUNBUFFERED"] = "1"
+    up = ["up", "--port", "0", "--data-dir", str(data_dir)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "cruddur", "up", "--port", "0", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "cruddur", *options, *up],
         stdout=subprocess.PIPE,
         stderr=stderr if stderr is not None else subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
@@ -82,7 +83,8 @@ def _raw_scan(lines: list[str]) -> str:
 
 
 def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
-    first, first_url, first_lines = _start(tmp_path / "one")
+    logged = (tmp_path / "one.stderr").open("w+")
+    first, first_url, first_lines = _start(tmp_path / "one", logged, ("--log-format", "json"))
     try:
         second, second_url, _ = _start(tmp_path / "two")
     except BaseException:
@@ -118,6 +120,15 @@ def test_two_instances_side_by_side_then_ctrl_c_and_restart(tmp_path: Path):
         second_out = _stop(second)
         first_out = _stop(first)
     assert "stopped" in first_out
+    # Every request's line reached the log by the time the process exited: lines are written
+    # a block at a time, and an orderly stop writes the last block.
+    with logged:
+        logged.seek(0)
+        lines = [json.loads(line) for line in logged if line.startswith("{")]
+    routes = [(x["route"], x["status"]) for x in lines if x["logger"] == "cruddur.request"]
+    assert routes.count(("/api/auth/login", 200)) == 2
+    assert ("/api/messages", 200) in routes
+    assert routes[-1] == ("/api/auth/logout", 204)  # the last one of all
     assert f"Demo sign-in: handle 'ada', password '{demo.DEMO_PASSWORD}'" in first_out
     assert "stopped" in second_out
 

@@ -63,6 +63,10 @@ class ApiServer:
             # Past this many open connections (and requests in flight) new ones get a 503.
             limit_concurrency=settings.max_connections,
             loop="auto",  # uvloop where it is installed
+            # The process's logging is ours (cruddur.logs): uvicorn's dictConfig would shut our
+            # handlers down (dictConfig closes every existing handler) and its lines would skip
+            # the JSON format. Its own loggers then reach ours through the root.
+            log_config=None,
             log_level="warning",
             access_log=False,
             lifespan="on",
