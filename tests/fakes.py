@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cruddur.domain import keys
+from cruddur.domain.attachments import Attachment
 from cruddur.domain.cursors import CursorCodec
 from cruddur.domain.model import (
     AccessClaims,
@@ -207,15 +208,24 @@ class FakeEdits:
 
     async def delete(
         self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str
-    ) -> None:
+    ) -> tuple[Attachment, ...]:
         found = await self.get(group_uuid, message_uuid)
         if found.sender.uuid != author_uuid:
             raise Forbidden("only its author can change a message")
+        if found.deleted:
+            return ()
         gone = replace(
-            found, text="", deleted=True, edited_at=deleted_at, rev=found.rev + 1, reactions={}
+            found,
+            text="",
+            deleted=True,
+            edited_at=deleted_at,
+            rev=found.rev + 1,
+            reactions={},
+            attachments=(),
         )
         self.conversations.writes.append(f"delete {message_uuid}")
         self.conversations.messages[group_uuid][found.sort_key] = gone
+        return found.attachments
 
     async def react(
         self,

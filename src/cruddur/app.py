@@ -14,13 +14,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from cruddur import __version__
+from cruddur.adapters.files.local import UPLOAD_URL
 from cruddur.api import errors
 from cruddur.api.deps import Gate
 from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.paging import NEXT_CURSOR
 from cruddur.api.request_log import RequestLog
-from cruddur.api.routes import auth, health, message_groups, messages, users
+from cruddur.api.routes import attachments, auth, health, message_groups, messages, users
 from cruddur.bootstrap import Runtime, build_runtime, cursor_secret
 from cruddur.config import Settings
 from cruddur.web import live, pages
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # database or a hashing slot); more are turned away before they take a thread.
     app.state.sign_in_gate = Gate(2 * runtime.accounts.passwords.slots)
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    # The local upload endpoint takes a file and its form (S3 takes them on AWS).
+    upload_cap = runtime.settings.attachment_max_bytes + MAX_BODY_BYTES
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger={UPLOAD_URL: upload_cap})
     app.add_middleware(SecurityHeaders, hsts=bool(runtime.settings.cookie_secure))
     # Outermost: its line counts every answer, a 413 or a CORS refusal too. The user's keyed
     # hash: following one user's requests needs no log that names them.
@@ -78,7 +81,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             allow_credentials=False,
             max_age=600,
         )
-    for module in (auth, users, message_groups, messages, health):
+    for module in (auth, users, message_groups, messages, attachments, health):
         app.include_router(module.router)
     # The web pages ride on the same app: one process serves the JSON API and the browser.
     app.include_router(live.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,21 +40,24 @@ from cruddur.adapters.dynamodb.stores.edits import MessageEdits
 from cruddur.adapters.dynamodb.stores.inbox_repair import InboxRepair
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
+from cruddur.adapters.dynamodb.stores.uploads import UploadTable
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DYNAMODB, STREAMS, Endpoint, SyncWire
+from cruddur.adapters.files.local import LocalFiles
 from cruddur.adapters.state.local import LocalState
 from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.cache import TtlCache
 from cruddur.config import Settings
+from cruddur.domain.attachments import Attachment
 from cruddur.domain.cursors import CursorCodec
 from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid
 from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
 from cruddur.services.accounts import Accounts
-from cruddur.services.context import MessagingContext, NoEvents
+from cruddur.services.context import MessagingContext, NoEvents, Shelf
 from cruddur.services.limits import Limits, rules_from
-from cruddur.services.ports import SharedState
+from cruddur.services.ports import FileStore, SharedState
 from cruddur.services.posting import Idempotency
 from cruddur.services.revocations import Revocations
 
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -101,6 +106,48 @@ def sqs_client(settings: Settings) -> SQSClient:
     import boto3
 
     return boto3.client("sqs", **_own_endpoint(settings.aws_region, settings.sqs_endpoint_url))
+
+
+def s3_client(settings: Settings) -> S3Client:
+    import boto3
+    from botocore.config import Config
+
+    # Signature v4 at the regional address: presigned POSTs and GETs are valid from the start
+    # (the global address redirects a new bucket's requests for a while).
+    config = aws_clients.OWN_ENDPOINT_CONFIG.merge(
+        Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    )
+    return boto3.client(
+        "s3",
+        region_name=settings.aws_region,
+        endpoint_url=settings.s3_endpoint_url or f"https://s3.{settings.aws_region}.amazonaws.com",
+        config=config,
+    )
+
+
+def build_shelf(settings: Settings, table: AsyncTable) -> tuple[Shelf, LocalFiles | None]:
+    """Where photos and files go: the attachments bucket, or the data dir (then also the local
+    files, which the API's own upload and file endpoints serve)."""
+    from cruddur.adapters.files.images import reencode
+
+    local: LocalFiles | None = None
+    files: FileStore
+    if settings.attachments_bucket:
+        from cruddur.adapters.files.s3 import S3Files
+
+        files = S3Files(s3_client(settings), settings.attachments_bucket)
+    else:
+        key = hmac.new(cursor_secret(settings), b"cruddur files", hashlib.sha256).digest()
+        files = local = LocalFiles(Path(settings.data_dir) / "files", key)
+    shelf = Shelf(
+        files=files,
+        uploads=UploadTable(table),
+        reencode=reencode,
+        max_bytes=settings.attachment_max_bytes,
+        attach_within_seconds=settings.attach_within_seconds,
+        link_seconds=settings.attachment_link_seconds,
+    )
+    return shelf, local
 
 
 def build_inbox_repair(settings: Settings, meter: CapacityMeter | None = None) -> InboxRepair:
@@ -219,6 +266,7 @@ def build_limits(settings: Settings, state: SharedState) -> Limits:
         logins_per_address_per_15_minutes=settings.limit_logins_per_address,
         stream_opens_per_minute=settings.limit_stream_opens_per_minute,
         profile_lookups_per_minute=settings.limit_profile_lookups_per_minute,
+        uploads_per_hour=settings.limit_uploads_per_hour,
     )
     return Limits(state, rules, settings.limit_streams_per_user)
 
@@ -298,6 +346,13 @@ class Runtime:
     hub: EventHub
     limits: Limits
     csrf_key: bytes  # signs the pages' CSRF tokens; derived from the shared cursor secret
+    local_files: LocalFiles | None = None  # files under the data dir (no attachments bucket)
+
+    @property
+    def file_links(self) -> Callable[[Attachment], tuple[str, str | None]] | None:
+        """The short-lived URLs of a file and its thumbnail (Shelf.links)."""
+        shelf = self.messaging.shelf
+        return None if shelf is None else shelf.links
 
     async def aclose(self) -> None:
         """In the loop that served: the store's connections belong to it."""
@@ -315,16 +370,19 @@ def build_runtime(settings: Settings, store: ConversationTable | None = None) ->
     users = build_users(settings)
     limits = build_limits(settings, build_shared_state(settings))
     hub = build_hub(settings)
+    messaging = build_messaging(settings, store, limits, hub)
+    messaging.shelf, local_files = build_shelf(settings, store.table)
     return Runtime(
         settings=settings,
         store=store,
-        messaging=build_messaging(settings, store, limits, hub),
+        messaging=messaging,
         users=users,
         accounts=build_accounts(settings, users, limits),
         idempotency=build_idempotency(settings, store),
         hub=hub,
         limits=limits,
         csrf_key=hmac.new(cursor_secret(settings), b"cruddur csrf", hashlib.sha256).digest(),
+        local_files=local_files,
     )
 
 

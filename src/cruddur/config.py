@@ -150,6 +150,18 @@ class Settings(BaseSettings):
     request_head_timeout: float = Field(default=10.0, gt=0, le=300)
     request_body_timeout: float = Field(default=30.0, gt=0, le=600)
     max_connections: int = Field(default=2000, ge=10)
+    # Photos and files on messages. On AWS: the attachments bucket (the api stack's output),
+    # S3 at another address only for an emulator (never AWS_ENDPOINT_URL, DynamoDB's). Unset:
+    # files under data_dir/files, uploaded to and served by the API itself.
+    attachments_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # An upload must be attached to a message within this many seconds, else it is gone; a
+    # file's link serves it this long.
+    attach_within_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    attachment_link_seconds: int = Field(default=300, ge=10, le=86_400)
+    # Per user: uploads begun an hour.
+    limit_uploads_per_hour: int = Field(default=100, ge=1)
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 

@@ -22,6 +22,12 @@ DOCS_POLICY = (
     "frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# A file of a message (the local store; S3 serves them on AWS): nothing in it ever runs, even
+# opened on its own (sandbox: no script, no same-origin access), and a short-lived link's answer
+# may be kept by the browser that asked, for as long as the link lives.
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+FILES_PATH = "/api/files/"
+FILE_CACHE = b"private, max-age=300"
 COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -46,9 +52,14 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         static = path.startswith("/static/")
-        policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else PAGE_POLICY
+        file = path.startswith(FILES_PATH)
+        policy = (
+            DOCS_POLICY if path.startswith(DOCS_PATHS) else FILE_POLICY if file else PAGE_POLICY
+        )
         extra = [*COMMON, (b"content-security-policy", policy.encode())]
-        if not static:
+        if file:
+            extra.append((b"cache-control", FILE_CACHE))
+        elif not static:
             extra.append((b"cache-control", b"no-store"))
         if self.hsts or scope.get("scheme") == "https":
             extra.append(HSTS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,19 +16,24 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    """413 with the JSON error body when a request body exceeds `max_bytes`, declared or not."""
+    """413 with the JSON error body when a request body exceeds `max_bytes`, declared or not;
+    the paths in `larger` (the local upload endpoint) have their own cap."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            await self._refuse(scope, receive, send, cap)
             return
         seen = 0
 
@@ -35,17 +42,15 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(413, f"the request body is over {self.max_bytes} bytes")
+                if seen > cap:
+                    raise BodyTooLarge(413, f"the request body is over {cap} bytes")
             return message
 
         try:
             await self.app(scope, counted, send)
         except BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, cap)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = ErrorDetail(
-            code="too_large", message=f"the request body is over {self.max_bytes} bytes"
-        )
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+        detail = ErrorDetail(code="too_large", message=f"the request body is over {cap} bytes")
         await error_response(413, [detail])(scope, receive, send)

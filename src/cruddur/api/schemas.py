@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from collections.abc import Callable
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cruddur.domain.attachments import CONTENT_TYPES, MOST_PER_MESSAGE, Attachment
 from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message, Reply, User
 from cruddur.domain.reactions import counts
 
@@ -39,9 +42,10 @@ class LoginCreate(RequestBody):
 
 class MessageCreate(RequestBody):
     message: str = Field(
-        min_length=1,
+        default="",
         max_length=100_000,
-        description="1 to 1024 characters after trimming (the server's limit applies)",
+        description="1 to 1024 characters after trimming (the server's limit applies); may be"
+        " left out when the message carries attachments",
     )
     message_group_uuid: str | None = Field(
         default=None, max_length=64, description="send into this conversation"
@@ -56,6 +60,41 @@ class MessageCreate(RequestBody):
         max_length=64,
         description="the uuid of a message of the same conversation this one answers",
     )
+    attachments: list[str] = Field(
+        default_factory=list,
+        max_length=MOST_PER_MESSAGE,
+        description="attachment_ids of your uploads to this conversation"
+        " (POST /api/message_groups/{uuid}/attachments), each usable once",
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> MessageCreate:
+        if not self.message and not self.attachments:
+            raise ValueError("a message needs text or attachments")
+        return self
+
+
+class AttachmentCreate(RequestBody):
+    """A file you are about to upload into this conversation."""
+
+    name: str = Field(min_length=1, max_length=1000, examples=["holiday.jpg"])
+    content_type: str = Field(
+        max_length=100,
+        description="one of " + ", ".join(sorted(CONTENT_TYPES)) + " (what the file is gets"
+        " decided from its bytes)",
+        examples=["image/jpeg"],
+    )
+    size: int = Field(ge=1, description="in bytes; at most the server's limit (10 MiB default)")
+
+
+class UploadFormPublic(BaseModel):
+    url: str = Field(description="POST the file here as multipart/form-data")
+    fields: dict[str, str] = Field(description="these form fields first, then the file as `file`")
+
+
+class UploadPublic(BaseModel):
+    attachment_id: str = Field(description="name it in POST /api/messages `attachments`")
+    upload: UploadFormPublic
 
 
 class ConversationChange(RequestBody):
@@ -112,6 +151,35 @@ class ReplyPublic(BaseModel):
     deleted: bool
 
 
+class AttachmentPublic(BaseModel):
+    id: str
+    name: str
+    content_type: str = Field(description="decided from the file's bytes")
+    size: int
+    width: int | None = Field(default=None, description="an image's, in pixels")
+    height: int | None = None
+    url: str = Field(description="serves the file for a few minutes (a download, unless an image)")
+    thumbnail_url: str | None = Field(default=None, description="an image's small version")
+
+
+# What a file's URLs are: services/context.py Shelf.links.
+Links = Callable[[Attachment], tuple[str, str | None]]
+
+
+def _attachment(attachment: Attachment, links: Links | None) -> AttachmentPublic:
+    url, thumbnail = links(attachment) if links is not None else ("", None)
+    return AttachmentPublic.model_construct(
+        id=attachment.attachment_id,
+        name=attachment.name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        width=attachment.width,
+        height=attachment.height,
+        url=url,
+        thumbnail_url=thumbnail,
+    )
+
+
 class MessagePublic(BaseModel):
     uuid: str
     display_name: str
@@ -130,9 +198,12 @@ class MessagePublic(BaseModel):
     reply_to: ReplyPublic | None = Field(
         default=None, description="the message this one answers; null if it answers none"
     )
+    attachments: list[AttachmentPublic] = Field(
+        default_factory=list, description="its photos and files (none once deleted)"
+    )
 
     @classmethod
-    def of(cls, message: Message, viewer: str) -> MessagePublic:
+    def of(cls, message: Message, viewer: str, links: Links | None = None) -> MessagePublic:
         # model_construct: the values come from our own typed domain objects, already valid;
         # validating them again is most of the cost of a page of 20.
         return cls.model_construct(
@@ -148,6 +219,7 @@ class MessagePublic(BaseModel):
                 for r in counts(message.reactions, viewer)
             ],
             reply_to=None if message.reply_to is None else _reply(message.reply_to),
+            attachments=[_attachment(a, links) for a in message.attachments],
         )
 
 
@@ -165,9 +237,9 @@ class MessageCreatedPublic(MessagePublic):
     message_group_uuid: str
 
     @classmethod
-    def created(cls, message: Message) -> MessageCreatedPublic:
-        public = MessagePublic.of(message, message.sender.uuid)
-        return cls(**public.model_dump(), message_group_uuid=message.group_uuid)
+    def created(cls, message: Message, links: Links | None = None) -> MessageCreatedPublic:
+        public = MessagePublic.of(message, message.sender.uuid, links)
+        return cls.model_construct(**dict(public), message_group_uuid=message.group_uuid)
 
 
 class ConversationPublic(BaseModel):

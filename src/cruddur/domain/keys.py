@@ -10,6 +10,7 @@
 | block      | BLOCK#{owner}             | USER#{blocked}              |
 | revocation | REVOKED                   | {sha256(token)}             |
 | pins       | PINS#{owner}              | PINS                        |
+| upload     | UPLOAD#{attachment}       | UPLOAD                      |
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ USER_PREFIX = "USER#"
 REVOKED_PK = "REVOKED"
 PINS_PREFIX = "PINS#"
 PINS_SK = "PINS"
+UPLOAD_PREFIX = "UPLOAD#"
+UPLOAD_SK = "UPLOAD"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -99,3 +102,8 @@ def pins_key(owner_uuid: str) -> Key:
 
 def blocks_pk(owner_uuid: str) -> str:
     return f"{BLOCK_PREFIX}{owner_uuid}"
+
+
+def upload_key(attachment_id: str) -> Key:
+    """An upload not attached yet (with a TTL): who may attach it, where, until when."""
+    return {"pk": f"{UPLOAD_PREFIX}{attachment_id}", "sk": UPLOAD_SK}

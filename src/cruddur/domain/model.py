@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from cruddur.domain import keys
+from cruddur.domain.attachments import Attachment
 from cruddur.domain.text import preview
 from cruddur.errors import Invalid
 
@@ -36,6 +37,7 @@ class Message:
     reactions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     reply_to_uuid: str | None = None  # the message of the same conversation this answers
     reply_to: Reply | None = None  # that message as it reads now, when the reply is shown
+    attachments: tuple[Attachment, ...] = ()  # its photos and files; a deletion removes them
 
     @property
     def sort_key(self) -> str:

@@ -9,11 +9,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from cruddur.cache import TtlCache
+from cruddur.domain.attachments import THUMBNAIL_TYPE, Attachment, download_name
 from cruddur.domain.clock import Clock, utc_now
 from cruddur.domain.cursors import CursorCodec
 from cruddur.events.hub import Event, Publisher
 from cruddur.services.limits import Limits
-from cruddur.services.ports import BlockList, Conversations, Edits
+from cruddur.services.ports import BlockList, Conversations, Edits, FileStore, Reencoder, Uploads
 
 # How long a "no block between these two" answer is trusted on the send path. A block made in
 # this process is seen at once (the entry is dropped); one made in another API process takes at
@@ -56,6 +57,32 @@ class MembershipCache:
                 self._entries.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class Shelf:
+    """Where photos and files go: the object store, the uploads not attached yet, how images
+    are drawn again, and the limits of it all."""
+
+    files: FileStore
+    uploads: Uploads
+    reencode: Reencoder
+    max_bytes: int = 10 * 1024 * 1024
+    attach_within_seconds: int = 3600  # an upload not attached by then is gone
+    link_seconds: int = 300  # how long a file's URL serves it
+
+    def links(self, attachment: Attachment) -> tuple[str, str | None]:
+        """Short-lived URLs of the file and of its thumbnail (an image's; None otherwise). An
+        image is shown inline (it was drawn again from its pixels); anything else only ever
+        downloads, under a name whose extension says what it is."""
+        seconds = self.link_seconds
+        if attachment.is_image:
+            url = self.files.link(attachment.key, attachment.content_type, None, seconds)
+            assert attachment.thumbnail_key is not None
+            thumbnail = self.files.link(attachment.thumbnail_key, THUMBNAIL_TYPE, None, seconds)
+            return url, thumbnail
+        name = download_name(attachment.name, attachment.content_type)
+        return self.files.link(attachment.key, attachment.content_type, name, seconds), None
+
+
 @dataclass
 class MessagingContext:
     store: Conversations
@@ -68,6 +95,7 @@ class MessagingContext:
     members: MembershipCache = field(default_factory=MembershipCache)
     limits: Limits | None = None  # the API's; None for operators' tools (seeding, the bench)
     events: Publisher = field(default_factory=NoEvents)
+    shelf: Shelf | None = None  # photos and files; None: messages are text only (the bench)
     # (low uuid, high uuid) -> who of the two blocks the other.
     block_cache: TtlCache[tuple[str, str], frozenset[str]] = field(
         default_factory=lambda: TtlCache(BLOCK_CACHE_SECONDS)

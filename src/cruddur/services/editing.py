@@ -14,6 +14,7 @@ from cruddur.domain.model import Message, UserRef, parse_uuid
 from cruddur.domain.reactions import clean_reaction
 from cruddur.domain.text import clean_message
 from cruddur.metrics import figures
+from cruddur.services.attachments import delete_files
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, count, publish
 from cruddur.services.messaging import require_member, with_replies
@@ -61,7 +62,10 @@ async def delete_message(
     members = await require_member(ctx, author.uuid, group_uuid)
     # Edits and deletions are writes of the same kind as sends: one limit for all of them.
     await count(ctx, "send", author.uuid)
-    await ctx.edits.delete(group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock()))
+    removed = await ctx.edits.delete(
+        group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock())
+    )
+    await delete_files(ctx, removed)
     await _announce(ctx, members, group_uuid, message_uuid)
     log.debug("message deleted group=%s", group_uuid)
     figures.MESSAGE_CHANGES.labels("delete").inc()

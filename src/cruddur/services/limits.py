@@ -133,6 +133,7 @@ def rules_from(
     logins_per_address_per_15_minutes: int,
     stream_opens_per_minute: int,
     profile_lookups_per_minute: int = 60,
+    uploads_per_hour: int = 100,
 ) -> dict[str, Rule]:
     return {
         "send": Rule(send_per_minute, 60, "you are sending too fast; wait a moment"),
@@ -150,6 +151,7 @@ def rules_from(
         "stream_opens": Rule(
             stream_opens_per_minute, 60, "too many live-update connections opened; wait a moment"
         ),
+        "upload": Rule(uploads_per_hour, 3600, "too many uploads; try later"),
         # Public: without it, anyone could list who has an account by trying handles.
         "profile": Rule(
             profile_lookups_per_minute, 60, "too many profile lookups from this address; wait"

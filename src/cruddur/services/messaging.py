@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from cruddur.domain import keys
+from cruddur.domain.attachments import Attachment
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.ids import message_uuid_at
 from cruddur.domain.keys import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS
@@ -26,7 +27,7 @@ from cruddur.domain.model import (
     UserRef,
     parse_uuid,
 )
-from cruddur.domain.text import clean_message
+from cruddur.domain.text import clean_message, has_visible
 from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound, PairExists
 from cruddur.metrics import figures
 from cruddur.services.blocking import require_no_block
@@ -221,6 +222,7 @@ class Delivery:
     group_uuid: str | None = None  # None: the first message to `recipient`, if they never talked
     recipient: UserRef | None = None
     reply_to: Message | None = None  # the message of the same conversation it answers
+    attachments: tuple[Attachment, ...] = ()  # its files, kept (services/attachments.py)
 
 
 async def replying(ctx: MessagingContext, delivery: Delivery, reply_to: str) -> Delivery:
@@ -238,21 +240,33 @@ async def replying(ctx: MessagingContext, delivery: Delivery, reply_to: str) -> 
     return replace(delivery, reply_to=original)
 
 
+def _text(ctx: MessagingContext, text: str, with_files: bool) -> str:
+    """The cleaned text; a message with files may have none."""
+    if with_files and not has_visible(text):
+        return ""
+    return clean_message(text, ctx.max_chars)
+
+
 async def into_group(
-    ctx: MessagingContext, sender: UserRef, group_uuid: str, text: str
+    ctx: MessagingContext, sender: UserRef, group_uuid: str, text: str, *, with_files: bool = False
 ) -> Delivery:
     """A message into a group (pattern C): its text and the sender's membership checked."""
-    text = clean_message(text, ctx.max_chars)
+    text = _text(ctx, text, with_files)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     members = await _members(ctx, sender.uuid, group_uuid)
     return Delivery(sender, text, members, group_uuid=group_uuid)
 
 
 async def to_user(
-    ctx: MessagingContext, sender: UserRef, recipient: UserRef, text: str
+    ctx: MessagingContext,
+    sender: UserRef,
+    recipient: UserRef,
+    text: str,
+    *,
+    with_files: bool = False,
 ) -> Delivery:
     """A message to a user (pattern F): its text checked, and that it is not to oneself."""
-    text = clean_message(text, ctx.max_chars)
+    text = _text(ctx, text, with_files)
     if sender.uuid == recipient.uuid:
         raise Invalid("you cannot send a message to yourself", field="handle")
     return Delivery(sender, text, (sender.uuid, recipient.uuid), recipient=recipient)
@@ -374,4 +388,5 @@ def _new_message(
         member_uuids=delivery.members,
         reply_to_uuid=None if original is None else original.message_uuid,
         reply_to=None if original is None else Reply.of(original),
+        attachments=delivery.attachments,
     )

@@ -6,11 +6,13 @@ import asyncio
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from cruddur.domain import constant_time
 from cruddur.domain.model import Claim, Message, MessageIdentity, UserRef
 from cruddur.errors import Blocked, Conflict, Invalid, NotFound, TooManyAttempts
+from cruddur.services import attachments as files
 from cruddur.services.context import MessagingContext, count
 from cruddur.services.messaging import (
     Delivery,
@@ -45,26 +47,34 @@ async def post_message(
     idempotency: Idempotency | None = None,
     key: str | None = None,
     reply_to: str | None = None,
+    attachments: Sequence[str] = (),
 ) -> Message:
     """Every check runs once, before anything is written, so bad input leaves nothing behind;
-    then `messaging.deliver` writes, the one path of every send."""
+    then `messaging.deliver` writes, the one path of every send. With files the text may be
+    empty; the files are taken (checked, kept, their uploads used up) just before the write."""
     if (group_uuid is None) == (handle is None):
         raise Invalid("give either message_group_uuid or handle", field="message_group_uuid")
+    with_files = bool(attachments)
     if group_uuid is not None:
-        delivery = await into_group(ctx, sender, group_uuid, text)
+        delivery = await into_group(ctx, sender, group_uuid, text, with_files=with_files)
     else:
         assert handle is not None
         # PostgreSQL, blocking: on a thread (only a send to a handle, not one into a group).
         found = await asyncio.to_thread(users.by_handle, handle)
         recipient = UserRef(found.uuid, found.handle, found.display_name)
-        delivery = await to_user(ctx, sender, recipient, text)
+        delivery = await to_user(ctx, sender, recipient, text, with_files=with_files)
     if reply_to is not None:
         delivery = await replying(ctx, delivery, reply_to)
+    uploads = []
+    if with_files:
+        # An upload belongs to a conversation: a first message to someone carries none.
+        group = delivery.group_uuid or await ctx.store.find_pair(*delivery.members)
+        uploads = await files.check_uploads(ctx, sender.uuid, group, attachments)
     keyed = None
     if key is not None:
         if idempotency is None:
             raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
-        keyed = _Keyed(idempotency, key, _fingerprint(idempotency, key, delivery))
+        keyed = _Keyed(idempotency, key, _fingerprint(idempotency, key, delivery, attachments))
     try:
         # Before the claim: a refused send (blocked, or past the send limit) writes nothing.
         await permitted(ctx, delivery)
@@ -75,8 +85,17 @@ async def post_message(
         if replayed is None:
             raise
         return await _shown(ctx, replayed)
-    identity = None if keyed is None else await _claim(ctx, keyed, sender)
-    return await _shown(ctx, await deliver(ctx, delivery, identity))
+    identity = new_identity(ctx) if keyed is None else await _claim(ctx, keyed, sender)
+    if not uploads:
+        return await _shown(ctx, await deliver(ctx, delivery, identity))
+    kept = await files.take(ctx, uploads, identity.message_uuid)
+    try:
+        message = await deliver(ctx, replace(delivery, attachments=kept), identity)
+    except BaseException:
+        await files.untake(ctx, uploads, identity.message_uuid)
+        raise
+    await files.taken(ctx, uploads)
+    return await _shown(ctx, message)
 
 
 async def _shown(ctx: MessagingContext, message: Message) -> Message:
@@ -111,7 +130,9 @@ async def _replayed(ctx: MessagingContext, keyed: _Keyed, delivery: Delivery) ->
     return stored if stored.sender.uuid == sender else None
 
 
-def _fingerprint(idempotency: Idempotency, key: str, delivery: Delivery) -> str:
+def _fingerprint(
+    idempotency: Idempotency, key: str, delivery: Delivery, attachments: Sequence[str]
+) -> str:
     if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
         raise Invalid(
             f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
@@ -125,6 +146,8 @@ def _fingerprint(idempotency: Idempotency, key: str, delivery: Delivery) -> str:
     }
     if delivery.reply_to is not None:  # only then: other sends' fingerprints stay as they were
         request["reply_to"] = delivery.reply_to.message_uuid
+    if attachments:
+        request["attachments"] = ",".join(attachments)
     body = json.dumps(request, sort_keys=True).encode()
     return hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from cruddur.domain import keys
+from cruddur.domain.attachments import Attachment, file_preview
 from cruddur.domain.model import (
     UNREAD_CAP,
     Block,
@@ -42,6 +44,9 @@ UNREAD = "unread"
 PREVIEW = "preview"
 # Set on a reply only: the uuid of the message it answers (in the same conversation).
 REPLY_TO = "reply_to"
+# Set on a message with photos or files: what they are (names included), as JSON sealed like the
+# text (a name says as much as a text); the bytes are in the file store, never in the table.
+ATTACHMENTS = "attachments"
 # Set only once a message is edited or deleted: a message as sent carries none of them, so a
 # send writes no more than before.
 REV = "rev"
@@ -153,7 +158,9 @@ def message_item(message: Message, sealer: TextSealer) -> Item:
     }
     if message.reply_to_uuid is not None:
         item[REPLY_TO] = s(message.reply_to_uuid)
-    short = preview(message.text)
+    if message.attachments:
+        item[ATTACHMENTS] = {"B": seal_attachments(message.attachments, sealer, group, sort_key)}
+    short = preview(message.text) if message.text else file_preview(message.attachments)
     if short != message.text:  # else the inbox rows show the message itself: one value, not two
         item[PREVIEW] = {"B": sealer.seal(short, group, sort_key)}
     return item
@@ -184,6 +191,33 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
             if name in item
         },
         reply_to_uuid=item.get(REPLY_TO, {}).get("S"),
+        attachments=() if deleted else attachments_of(item, sealer),
+    )
+
+
+def _files_context(sort_key: str) -> str:
+    # Its own binding: a sealed list of files never opens as a message's text, nor the reverse.
+    return f"{sort_key}#files"
+
+
+def seal_attachments(
+    attachments: tuple[Attachment, ...], sealer: TextSealer, group: str, sort_key: str
+) -> bytes:
+    listed = [
+        [a.attachment_id, a.name, a.content_type, a.size, a.width, a.height] for a in attachments
+    ]
+    return sealer.seal(json.dumps(listed, separators=(",", ":")), group, _files_context(sort_key))
+
+
+def attachments_of(item: Mapping[str, Any], sealer: TextSealer) -> tuple[Attachment, ...]:
+    """A message item's files (none if it has none)."""
+    if ATTACHMENTS not in item:
+        return ()
+    sort_key = keys.message_sk(item["created_at"]["S"], item[MESSAGE_UUID]["S"])
+    opened = sealer.open(sealed(item, ATTACHMENTS), item[GROUP_UUID]["S"], _files_context(sort_key))
+    return tuple(
+        Attachment(str(i), str(name), str(kind), int(size), width, height)
+        for i, name, kind, size, width, height in json.loads(opened)
     )
 
 
@@ -416,11 +450,16 @@ def opened_fields(item: Mapping[str, Any], sealer: TextSealer) -> dict[str, str]
         sort_key = item["sk"]["S"]
     else:
         sort_key, names = item.get("last_message_sk", {}).get("S", ""), ("last_message",)
-    return {
+    opened = {
         name: sealer.open(binary(item[name]["B"]), group, sort_key)
         for name in names
         if item.get(name, {}).get("B")
     }
+    if ATTACHMENTS in item:
+        opened[ATTACHMENTS] = sealer.open(
+            binary(item[ATTACHMENTS]["B"]), group, _files_context(sort_key)
+        )
+    return opened
 
 
 def pair_item(a: UserRef, b: UserRef, group_uuid: str) -> Item:

@@ -43,7 +43,8 @@ async def list_messages(
         runtime.messaging, user.uuid, message_group_uuid, limit, cursor
     )
     return page_response(
-        [MessagePublic.of(message, user.uuid) for message in page.items], page.next_cursor
+        [MessagePublic.of(message, user.uuid, runtime.file_links) for message in page.items],
+        page.next_cursor,
     )
 
 
@@ -55,7 +56,7 @@ async def get_message(
     found = await editing.get_message(
         runtime.messaging, user.uuid, message_group_uuid, message_uuid
     )
-    return MessagePublic.of(found, user.uuid)
+    return MessagePublic.of(found, user.uuid, runtime.file_links)
 
 
 @router.patch("/api/messages/{message_group_uuid}/{message_uuid}", responses=CHANGE_RESPONSES)
@@ -71,7 +72,7 @@ async def edit_message(
     edited = await editing.edit_message(
         runtime.messaging, user, message_group_uuid, message_uuid, body.message
     )
-    return MessagePublic.of(edited, user.uuid)
+    return MessagePublic.of(edited, user.uuid, runtime.file_links)
 
 
 @router.delete(
@@ -137,7 +138,8 @@ async def create_message(
     ] = None,
 ) -> MessageCreatedPublic:
     """Send into a conversation (message_group_uuid) or to a user (handle): it is started
-    if the two of you have none yet."""
+    if the two of you have none yet. With `attachments` (uploads to this conversation) the
+    text may be left out."""
     message = await post_message(
         runtime.messaging,
         runtime.users,
@@ -148,5 +150,6 @@ async def create_message(
         idempotency=runtime.idempotency,
         key=idempotency_key,
         reply_to=body.reply_to,
+        attachments=body.attachments,
     )
-    return MessageCreatedPublic.created(message)
+    return MessageCreatedPublic.created(message, runtime.file_links)

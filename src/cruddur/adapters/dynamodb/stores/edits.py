@@ -21,6 +21,7 @@ from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
+from cruddur.domain.attachments import Attachment
 from cruddur.domain.ids import created_at_of
 from cruddur.domain.model import Message
 from cruddur.domain.reactions import MOST_PER_MEMBER
@@ -81,8 +82,9 @@ class MessageEdits:
 
     async def delete(
         self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str
-    ) -> None:
-        """Idempotent: deleting a deleted message of yours succeeds and changes nothing."""
+    ) -> tuple[Attachment, ...]:
+        """Idempotent: deleting a deleted message of yours succeeds and changes nothing. The
+        files it carried, whose objects the caller deletes (none the second time)."""
         key = self._key(group_uuid, message_uuid)
         values = {
             ":author": items.s(author_uuid),
@@ -92,10 +94,11 @@ class MessageEdits:
         }
         expression = (
             f"SET {items.DELETED} = :true, {items.EDITED_AT} = :edited_at"
-            f" REMOVE {items.TEXT}, {items.PREVIEW}, {', '.join(items.REACTIONS)}"
-            f" ADD {items.REV} :one"
+            f" REMOVE {items.TEXT}, {items.PREVIEW}, {items.ATTACHMENTS},"
+            f" {', '.join(items.REACTIONS)} ADD {items.REV} :one"
         )
-        await self._update(key, expression, values)
+        old = await self._update(key, expression, values, returned="ALL_OLD")
+        return () if old is None else items.attachments_of(old, self.sealer)
 
     async def react(
         self,
@@ -153,9 +156,10 @@ class MessageEdits:
             ) from None
 
     async def _update(
-        self, key: keys.Key, expression: str, values: dict[str, Any]
+        self, key: keys.Key, expression: str, values: dict[str, Any], returned: str = "ALL_NEW"
     ) -> items.Item | None:
-        """The item as changed; None if it is the author's and already deleted."""
+        """The item as changed (or as it was, `returned="ALL_OLD"`); None if it is the
+        author's and already deleted."""
         try:
             response = await self.table.call(
                 "UpdateItem",
@@ -165,7 +169,7 @@ class MessageEdits:
                     "UpdateExpression": expression,
                     "ConditionExpression": _CONDITION,
                     "ExpressionAttributeValues": values,
-                    "ReturnValues": "ALL_NEW",
+                    "ReturnValues": returned,
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                     "ReturnConsumedCapacity": "TOTAL",
                 },

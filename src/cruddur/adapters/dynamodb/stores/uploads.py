@@ -1,0 +1,110 @@
+"""Uploads begun and not attached yet, kept in the messages table with a TTL.
+
+An upload names its uploader, its conversation and its time limit; attaching it is one
+conditional write, so an upload is attached once, by its uploader, in time, however many sends
+race for it. Its name is sealed like a message's text (it says as much).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
+from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.domain import keys
+from cruddur.domain.attachments import Upload
+
+UPLOADER = "uploader_uuid"
+NAME = "name"
+DECLARED_TYPE = "declared_type"
+DECLARED_SIZE = "declared_size"
+ATTACHED_TO = "attached_to"
+
+
+def _context(attachment_id: str) -> str:
+    return keys.upload_key(attachment_id)[keys.PK]
+
+
+class UploadTable:
+    def __init__(self, table: AsyncTable, clock: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self.clock = clock
+
+    async def begin(self, upload: Upload) -> None:
+        await self.table.ready_to_seal()
+        sealed = self.table.sealer.seal(
+            upload.name, upload.group_uuid, _context(upload.attachment_id)
+        )
+        item = {
+            **items.to_attrs(keys.upload_key(upload.attachment_id)),
+            UPLOADER: items.s(upload.uploader_uuid),
+            items.GROUP_UUID: items.s(upload.group_uuid),
+            NAME: {"B": sealed},
+            DECLARED_TYPE: items.s(upload.declared_type),
+            DECLARED_SIZE: {"N": str(upload.declared_size)},
+            keys.EXPIRES_AT: {"N": str(upload.expires_at)},
+        }
+        await self.table.put_new(item)
+
+    async def get(self, attachment_id: str) -> Upload | None:
+        item = await self.table.get(keys.upload_key(attachment_id))
+        if item is None:
+            return None
+        upload = Upload(
+            attachment_id=attachment_id,
+            uploader_uuid=item[UPLOADER]["S"],
+            group_uuid=item[items.GROUP_UUID]["S"],
+            name=self.table.sealer.open(
+                items.sealed(item, NAME), item[items.GROUP_UUID]["S"], _context(attachment_id)
+            ),
+            declared_type=item[DECLARED_TYPE]["S"],
+            declared_size=int(item[DECLARED_SIZE]["N"]),
+            expires_at=int(item[keys.EXPIRES_AT]["N"]),
+        )
+        if upload.expires_at <= self.clock():
+            return None  # TTL deletion lags: an expired upload counts as gone
+        return upload
+
+    async def attach(self, upload: Upload, message_uuid: str, now: int) -> bool:
+        return await self._set(
+            upload,
+            f"SET {ATTACHED_TO} = :message",
+            f"{UPLOADER} = :uploader AND {keys.EXPIRES_AT} > :now"
+            f" AND (attribute_not_exists({ATTACHED_TO}) OR {ATTACHED_TO} = :message)",
+            {":message": items.s(message_uuid), ":now": {"N": str(now)}},
+        )
+
+    async def release(self, upload: Upload, message_uuid: str) -> None:
+        await self._set(
+            upload,
+            f"REMOVE {ATTACHED_TO}",
+            f"{UPLOADER} = :uploader AND {ATTACHED_TO} = :message",
+            {":message": items.s(message_uuid)},
+        )
+
+    async def _set(
+        self, upload: Upload, expression: str, condition: str, values: items.Item
+    ) -> bool:
+        try:
+            await self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(keys.upload_key(upload.attachment_id)),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": f"attribute_exists({keys.PK}) AND {condition}",
+                    "ExpressionAttributeValues": {
+                        ":uploader": items.s(upload.uploader_uuid),
+                        **values,
+                    },
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except DynamoError:
+            return False
+        return True
