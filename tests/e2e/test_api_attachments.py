@@ -5,7 +5,6 @@ decides what it is; images come back without their metadata; only members get li
 from __future__ import annotations
 
 import io
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -94,12 +93,14 @@ def test_a_file_is_served_only_as_a_download_and_html_is_never_a_page(api: Api):
     sent = api.send(ada, message_group_uuid=group, message="see this", attachments=[attachment_id])
     [file] = sent["attachments"]
     assert file["content_type"] == "text/plain"  # from the bytes
-    assert file["thumbnail_url"] is None and file["width"] is None
+    assert file["thumbnail_url"] is None
+    assert file["width"] is None
     served = fetch(api, file["url"])
     assert served.status_code == 200
     assert served.headers["content-type"].startswith("text/plain")
     disposition = served.headers["content-disposition"]
-    assert disposition.startswith("attachment") and "page.html.txt" in disposition
+    assert disposition.startswith("attachment")
+    assert "page.html.txt" in disposition
     assert "sandbox" in served.headers["content-security-policy"]
     assert served.content == html
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -169,7 +170,7 @@ def test_an_upload_is_attached_once_by_its_uploader_in_its_conversation(api: Api
 
 
 def test_an_upload_not_yet_sent_and_bad_uploads_are_refused(api: Api):
-    ada, bob, group, _ = talk(api)
+    ada, _bob, group, _ = talk(api)
     data = b"some text\n"
     begun = begin(api, ada, group, "notes.txt", data, "text/plain").json()
     body = {"message_group_uuid": group, "attachments": [begun["attachment_id"]]}
@@ -194,7 +195,8 @@ def test_an_upload_not_yet_sent_and_bad_uploads_are_refused(api: Api):
     response = api.http.post(
         f"/api/message_groups/{group}/attachments", json=too_big, headers=ada.auth
     )
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "size"
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "size"
     for name in ("", "   ", "../", "\u202e", "\x00.txt"):
         response = begin(api, ada, group, name, data, "text/plain")
         assert response.status_code in {400, 422}, name
@@ -208,7 +210,7 @@ def test_an_upload_not_yet_sent_and_bad_uploads_are_refused(api: Api):
 
 
 def test_links_are_signed_short_lived_and_only_for_members(api: Api):
-    ada, bob, group, _ = talk(api)
+    ada, _bob, group, _ = talk(api)
     attachment_id = upload(api, ada, group, "a.txt", b"private words\n", "text/plain")
     sent = api.send(ada, message_group_uuid=group, attachments=[attachment_id])
     url = sent["attachments"][0]["url"]
@@ -239,7 +241,8 @@ def test_deleting_a_message_deletes_its_files(api: Api):
     assert gone.status_code == 204
     assert all(fetch(api, url).status_code == 404 for url in urls)
     [_, tombstone] = messages(api, bob, group)
-    assert tombstone["deleted"] and tombstone["attachments"] == []
+    assert tombstone["deleted"]
+    assert tombstone["attachments"] == []
     assert "attachments" not in stored(api, group, sent)
     files = api.runtime.local_files
     assert files is not None
