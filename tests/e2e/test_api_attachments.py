@@ -112,8 +112,12 @@ def test_a_file_is_served_only_as_a_download_and_html_is_never_a_page(api: Api):
 
 def settled(api: Api, members: tuple[Member, ...], group: str, preview: str) -> None:
     """Both inbox rows show the last message: the stream has nothing left to write."""
+
+    def shown(member: Member) -> bool:
+        return (inbox_row(api, member, group) or {}).get("message") == preview
+
     for member in members:
-        eventually(lambda m=member: (inbox_row(api, m, group) or {}).get("message") == preview)
+        eventually(lambda: shown(member))  # noqa: B023 - called before the loop moves on
 
 
 def test_what_the_bytes_are_decides_not_the_name_nor_the_header(api: Api):
