@@ -72,6 +72,8 @@ class ApiStack(cdk.Stack):
             "CRUDDUR_TRUSTED_PROXIES": network.vpc.vpc_cidr_block,
             # Message text is sealed under data keys this KMS key wraps (serve --prod needs it).
             "CRUDDUR_KMS_KEY_IDS": data.message_key.key_arn,
+            # Photos and files: presigned uploads to and links from this bucket.
+            "CRUDDUR_ATTACHMENTS_BUCKET": data.attachments.bucket.bucket_name,
         }
         if data.allowed_regions:
             environment["CRUDDUR_ALLOWED_REGIONS"] = data.allowed_regions
@@ -105,13 +107,23 @@ class ApiStack(cdk.Stack):
             self,
             "TaskRole",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description="Cruddur API: reads and writes of its table and index only",
+            description="Cruddur API: its table and index, and its attachments bucket's objects",
         )
-        self.task_role.attach_inline_policy(
-            data.table_access(
-                self, API_TABLE_ACTIONS, API_INDEX_ACTIONS, data.message_key_statement()
+        access = data.table_access(
+            self,
+            API_TABLE_ACTIONS,
+            API_INDEX_ACTIONS,
+            data.message_key_statement(),
+            *data.attachments.statements(),
+        )
+        self.task_role.attach_inline_policy(access)
+        for evidence in data.attachments.prefix_evidence():
+            nag.acknowledge(
+                access,
+                f"AwsSolutions-IAM5[{evidence}]",
+                "objects under the attachments bucket's uploads/ and files/ prefixes: keys are"
+                " made per file, so only the prefix can be named",
             )
-        )
         self.tasks_sg = ec2.SecurityGroup(
             self,
             "Tasks",

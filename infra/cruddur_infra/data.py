@@ -14,6 +14,7 @@ from constructs import Construct
 from cruddur.adapters.dynamodb.schema import table_definition
 from cruddur.adapters.dynamodb.stores.data_keys import message_key_context
 from cruddur.domain.keys import EXPIRES_AT
+from cruddur_infra.attachments import AttachmentsBucket
 from cruddur_infra.permissions import MESSAGE_KEY_ACTIONS, TABLE_KEY_ACTIONS
 from cruddur_infra.settings import DeploySettings
 
@@ -79,6 +80,8 @@ class DataStack(cdk.Stack):
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
         cdk.CfnOutput(self, "MessageKeyArn", value=self.message_key.key_arn)
+        self.attachments = AttachmentsBucket(self, "Attachments", deploy.web_origins)
+        cdk.CfnOutput(self, "AttachmentsBucket", value=self.attachments.bucket.bucket_name)
         self.allowed_regions = ",".join(deploy.allowed_regions)
         self.data_set = deploy.data_set
 

@@ -54,6 +54,7 @@ HANDLER_MODULES = frozenset(
         "cruddur.adapters.dynamodb.table",
         "cruddur.adapters.dynamodb.wire",
         "cruddur.domain",
+        "cruddur.domain.attachments",
         "cruddur.domain.keys",
         "cruddur.domain.model",
         "cruddur.domain.text",

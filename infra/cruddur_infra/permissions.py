@@ -35,3 +35,11 @@ MESSAGE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 
 # DynamoDB uses the table's key on the caller's behalf (kms:ViaService); nothing else may.
 TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+
+# The API on the attachments bucket (infra/cruddur_infra/attachments.py), on uploads/* and
+# files/* only. PutObject also covers what a browser's presigned POST uploads; GetObject what a
+# presigned GET serves; DeleteObjects needs s3:DeleteObject. Recorded against moto's S3 by
+# tests/infra/test_attachments_s3.py.
+ATTACHMENT_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+# SSE-KMS: writing an object makes a data key, reading one decrypts it.
+ATTACHMENT_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")

@@ -36,6 +36,9 @@ class DeploySettings:
     # Subscribed to the alarm topic (SNS sends a confirmation mail first). Unset: no one is,
     # until someone subscribes (a pager, a chat webhook) to the AlarmTopicArn output.
     alarm_email: str | None = None
+    # Origins of the web app (https://chat.example.org, comma-separated): browsers there may
+    # upload to and read from the attachments bucket (CORS). The API's own pages need theirs.
+    web_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.allowed_regions and self.region not in self.allowed_regions:
@@ -74,6 +77,11 @@ class DeploySettings:
             cognito_client_id=str(get("cognito_client_id", "")),
             config_rules=str(get("config_rules", "false")).lower() in {"1", "true", "yes"},
             alarm_email=_optional(get("alarm_email", None)),
+            web_origins=tuple(
+                part.strip().rstrip("/")
+                for part in str(get("web_origins", "")).split(",")
+                if part.strip()
+            ),
             allowed_regions=tuple(
                 part.strip()
                 for part in str(

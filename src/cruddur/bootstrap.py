@@ -113,16 +113,17 @@ def s3_client(settings: Settings) -> S3Client:
     from botocore.config import Config
 
     # Signature v4 at the regional address: presigned POSTs and GETs are valid from the start
-    # (the global address redirects a new bucket's requests for a while).
+    # (the global address redirects a new bucket's requests for a while). An emulator at an
+    # address of its own takes the bucket in the path.
+    emulated = settings.s3_endpoint_url is not None
     config = aws_clients.OWN_ENDPOINT_CONFIG.merge(
-        Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+        Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"} if emulated else {"addressing_style": "virtual"},
+        )
     )
-    return boto3.client(
-        "s3",
-        region_name=settings.aws_region,
-        endpoint_url=settings.s3_endpoint_url or f"https://s3.{settings.aws_region}.amazonaws.com",
-        config=config,
-    )
+    endpoint = settings.s3_endpoint_url or f"https://s3.{settings.aws_region}.amazonaws.com"
+    return boto3.client("s3", region_name=settings.aws_region, endpoint_url=endpoint, config=config)
 
 
 def build_shelf(settings: Settings, table: AsyncTable) -> tuple[Shelf, LocalFiles | None]:

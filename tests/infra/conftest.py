@@ -17,6 +17,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 REGION = "us-east-1"
 MOTO_ACCOUNT = "123456789012"
 ALARM_EMAIL = "oncall@example.com"
+WEB_ORIGIN = "https://chat.example.org"
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,7 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cdk.out")
     if not lambda_package.DEFAULT_OUT.exists():
         lambda_package.write_zip(lambda_package.scan().own_files, lambda_package.DEFAULT_OUT)
-    synth(out, context={"alarm_email": ALARM_EMAIL})
+    synth(out, context={"alarm_email": ALARM_EMAIL, "web_origins": WEB_ORIGIN})
     return out
 
 

@@ -30,6 +30,7 @@ from cruddur.services import messaging
 from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS, STREAM_TABLE_ACTIONS
 from tests.conftest import make_user
 from tests.e2e.conftest import Api, Member
+from tests.e2e.test_api_attachments import jpeg_with_gps, upload
 from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
 from tests.own_loop import run
 from tests.wire_recorder import Call, Recorder, calls_of, recording
@@ -78,6 +79,11 @@ def _use_the_api_as_a_user_would(api: Api) -> None:
             headers=ada.auth | key,
         )
         assert sent.status_code == 200, sent.text
+    # A photo: its upload begun, attached by a send (the uploads' items), and deleted.
+    photo = upload(api, ada, group, "p.jpg", jpeg_with_gps((32, 32)))
+    with_photo = api.send(ada, message_group_uuid=group, attachments=[photo])
+    removed = api.http.delete(f"/api/messages/{group}/{with_photo['uuid']}", headers=ada.auth)
+    assert removed.status_code == 204, removed.text
     _page_through(api, bob, f"/api/messages/{group}")
     _page_through(api, bob, "/api/message_groups")
     read = api.http.post(f"/api/message_groups/{group}/read", headers=bob.auth)

@@ -155,3 +155,28 @@ def test_the_form_reader_refuses_what_is_too_much_or_not_a_form():
         _read(_form(("key", b"k")))
     with pytest.raises(Invalid, match="multipart"):
         asyncio.run(read_form("text/plain", _chunks(b"x"), 10))
+
+
+def test_the_local_store_sweeps_only_unattached_uploads_past_their_time(tmp_path):
+    from cruddur.adapters.files.local import LocalFiles
+
+    now = [1_000_000.0]
+    files = LocalFiles(tmp_path, b"k" * 32, clock=lambda: now[0])
+    old, new = (
+        "uploads/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+        "uploads/" + "1" * 8 + "-0000-4000-8000-" + "1" * 12,
+    )
+    kept = "files/" + "2" * 8 + "-0000-4000-8000-" + "2" * 12
+    for key in (old, new, kept):
+        files.write(key, b"x", "text/plain")
+    import os
+
+    os.utime(tmp_path / old, (now[0] - 7200, now[0] - 7200))
+    os.utime(tmp_path / new, (now[0] - 60, now[0] - 60))
+    os.utime(tmp_path / kept, (now[0] - 7200, now[0] - 7200))
+    assert files.sweep(3600) == 1
+    assert not (tmp_path / old).exists()
+    assert (tmp_path / new).exists()
+    assert (tmp_path / kept).exists()
+    with pytest.raises(Invalid):
+        files.write("../escape", b"x", "text/plain")

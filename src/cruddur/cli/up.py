@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,6 +16,7 @@ from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
+from cruddur.bootstrap import Runtime
 from cruddur.cli.common import (
     data_dir_option,
     handle_errors,
@@ -28,6 +32,8 @@ from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError, Superviso
 from cruddur.stream.runner import build_poller, start_in_thread
 
 SUPERVISE_EVERY = 1.0  # seconds between looks at the DynamoDB Local it started
+SWEEP_EVERY = 600.0  # seconds between sweeps of unattached uploads (the first at start)
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -103,7 +109,7 @@ def up(
                 )
             click.echo("Ctrl-C stops everything.")
             try:
-                _supervise(stop, server)
+                _supervise(stop, server, _sweeper(runtime))
             finally:
                 poller_stop.set()
                 thread.join(timeout=10)
@@ -113,11 +119,31 @@ def up(
     click.echo("stopped")
 
 
-def _supervise(stop: threading.Event, server: DynamoDBLocal | None) -> None:
+def _sweeper(runtime: Runtime) -> Callable[[], None]:
+    """Every SWEEP_EVERY: uploads never attached and past their time leave the data dir (what
+    the bucket's lifecycle rule does on AWS)."""
+    files, due = runtime.local_files, time.monotonic()
+
+    def sweep() -> None:
+        nonlocal due
+        if files is None or time.monotonic() < due:
+            return
+        due = time.monotonic() + SWEEP_EVERY
+        removed = files.sweep(runtime.settings.attach_within_seconds)
+        if removed:
+            log.info("removed %d unattached uploads", removed)
+
+    return sweep
+
+
+def _supervise(
+    stop: threading.Event, server: DynamoDBLocal | None, sweep: Callable[[], None]
+) -> None:
     """Until Ctrl-C: restart the DynamoDB Local this command started if it dies (from this,
-    the main thread, so it still dies with this process); exit 1 if it keeps dying."""
+    the main thread, so it still dies with this process); exit 1 if it keeps dying; sweep."""
     supervisor = Supervisor(server) if server is not None else None
     while not stop.wait(SUPERVISE_EVERY):
+        sweep()
         if supervisor is None:
             continue
         try:
