@@ -4,6 +4,8 @@ objects; and the calls the app makes are exactly the object actions the task rol
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -111,3 +113,26 @@ def test_the_presigned_flow_on_s3_and_the_calls_it_needs(s3_api: tuple[Api, list
     actions = {ACTION_OF[call] for call in calls if call in ACTION_OF}
     assert {call for call in calls if call not in ACTION_OF} == set()
     assert actions == set(ATTACHMENT_OBJECT_ACTIONS)
+
+
+def test_the_policy_caps_the_size_and_the_app_checks_it_again(s3_api: tuple[Api, list[str]]):
+    api, _ = s3_api
+    ada, _, group, _ = talk(api)
+    body = {"name": "a.txt", "content_type": "text/plain", "size": 10}
+    form = api.http.post(
+        f"/api/message_groups/{group}/attachments", json=body, headers=ada.auth
+    ).json()
+    policy = json.loads(base64.b64decode(form["upload"]["fields"]["policy"]))
+    assert ["content-length-range", 1, 10] in policy["conditions"]
+    assert {"key": f"uploads/{form['attachment_id']}"} in policy["conditions"]
+    # moto does not enforce a policy; S3 does. The app reads at most the declared size anyway.
+    posted = httpx.post(
+        form["upload"]["url"], data=form["upload"]["fields"], files={"file": ("a", b"x" * 11)}
+    )
+    assert posted.status_code in {200, 204}
+    refused = api.http.post(
+        "/api/messages",
+        json={"message_group_uuid": group, "attachments": [form["attachment_id"]]},
+        headers=ada.auth,
+    )
+    assert refused.status_code == 400, refused.text
