@@ -22,7 +22,7 @@ from cruddur.api.limits import BodySizeLimit
 from cruddur.api.paging import NEXT_CURSOR
 from cruddur.api.request_log import RequestLog
 from cruddur.api.routes import attachments, auth, health, message_groups, messages, users
-from cruddur.bootstrap import Runtime, build_runtime, cursor_secret
+from cruddur.bootstrap import Runtime, build_runtime, cursor_secret, file_origin
 from cruddur.config import Settings
 from cruddur.web import live, pages
 from cruddur.web.pages import STATIC
@@ -64,7 +64,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # The local upload endpoint takes a file and its form (S3 takes them on AWS).
     upload_cap = runtime.settings.attachment_max_bytes + MAX_BODY_BYTES
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger={UPLOAD_URL: upload_cap})
-    app.add_middleware(SecurityHeaders, hsts=bool(runtime.settings.cookie_secure))
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=bool(runtime.settings.cookie_secure),
+        file_origin=file_origin(runtime.settings),
+    )
     # Outermost: its line counts every answer, a 413 or a CORS refusal too. The user's keyed
     # hash: following one user's requests needs no log that names them.
     log_key = hmac.new(cursor_secret(runtime.settings), b"cruddur log users", hashlib.sha256)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from cruddur.adapters import aws_clients
 from cruddur.adapters.auth import signing_key
@@ -124,6 +125,17 @@ def s3_client(settings: Settings) -> S3Client:
     )
     endpoint = settings.s3_endpoint_url or f"https://s3.{settings.aws_region}.amazonaws.com"
     return boto3.client("s3", region_name=settings.aws_region, endpoint_url=endpoint, config=config)
+
+
+def file_origin(settings: Settings) -> str | None:
+    """The origin photos and files are served from and uploaded to, when it is not the API's:
+    the bucket's virtual-hosted address (or the emulator's)."""
+    if not settings.attachments_bucket:
+        return None
+    if settings.s3_endpoint_url:
+        parts = urlsplit(settings.s3_endpoint_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"https://{settings.attachments_bucket}.s3.{settings.aws_region}.amazonaws.com"
 
 
 def build_shelf(settings: Settings, table: AsyncTable) -> tuple[Shelf, LocalFiles | None]:

@@ -15,6 +15,16 @@ PAGE_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def page_policy(file_origin: str | None) -> str:
+    if file_origin is None:
+        return PAGE_POLICY
+    return PAGE_POLICY.replace(
+        "img-src 'self' data:", f"img-src 'self' data: {file_origin}"
+    ).replace("connect-src 'self'", f"connect-src 'self' {file_origin}")
+
+
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -42,9 +52,12 @@ REPLACED = {b"cache-control", b"content-security-policy", *(name for name, _ in 
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False, file_origin: str | None = None) -> None:
         self.app = app
         self.hsts = hsts  # behind TLS (CRUDDUR_COOKIE_SECURE=true): browsers keep to https
+        # Where photos and files live when not here (the attachments bucket): the pages show
+        # its images and upload to it, and may reach nothing else.
+        self.page_policy = page_policy(file_origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +67,11 @@ class SecurityHeaders:
         static = path.startswith("/static/")
         file = path.startswith(FILES_PATH)
         policy = (
-            DOCS_POLICY if path.startswith(DOCS_PATHS) else FILE_POLICY if file else PAGE_POLICY
+            DOCS_POLICY
+            if path.startswith(DOCS_PATHS)
+            else FILE_POLICY
+            if file
+            else self.page_policy
         )
         extra = [*COMMON, (b"content-security-policy", policy.encode())]
         if file:

@@ -213,7 +213,8 @@ async def conversation_page(group: str, request: Request, runtime: RuntimeDep) -
     blockers = await ctx.blocks.blockers_between(user.uuid, row.other.uuid)
     return render(request, "messages.html", user, **await _inbox(runtime, user),
                   group=row.group_uuid, other=row.other,
-                  messages=[MessagePublic.of(m, user.uuid, runtime.file_links) for m in page.items],
+                  messages=[MessagePublic.of(m, user.uuid, runtime.file_links).model_dump()
+                            for m in page.items],
                   next_messages=page.next_cursor, read_until=row.other_read_until,
                   read_at=row.other_read_at, blocked=user.uuid in blockers,
                   max_chars=ctx.max_chars)  # fmt: skip

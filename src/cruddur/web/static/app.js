@@ -114,13 +114,59 @@ function inboxRow(row, selected) {
   // A muted conversation counts unread on its row, never in the tab's title nor as a notification.
   const item = { "data-group": row.uuid };
   if (row.muted) item["data-muted"] = "";
-  return el("li", item, link);
+  if (row.pinned) item["data-pinned"] = "";
+  if (row.archived) item["data-archived"] = "";
+  const options = el("button", { type: "button", class: "row-menu quiet", "aria-haspopup": "menu",
+    "aria-expanded": "false", "aria-label": `Options for the conversation with ${row.display_name}` }, "⋯");
+  return el("li", item, link, options);
 }
+
+// A small menu of buttons (role=menu) under `anchor`: arrow keys move, Escape closes and gives
+// focus back, choosing one closes it. One open at a time.
+let openMenu = null;
+function closeMenu() {
+  if (!openMenu) return;
+  const { menu, anchor } = openMenu;
+  openMenu = null;
+  menu.remove();
+  anchor.setAttribute("aria-expanded", "false");
+  anchor.focus();
+}
+function showMenu(anchor, label, choices, className = "menu") {
+  closeMenu();
+  const menu = el("div", { role: "menu", class: className, "aria-label": label });
+  for (const [text, action, name] of choices) {
+    const item = el("button", { type: "button", role: "menuitem", tabindex: "-1" }, text);
+    if (name) item.setAttribute("aria-label", name);
+    item.addEventListener("click", async () => { closeMenu(); await action(); });
+    menu.append(item);
+  }
+  menu.addEventListener("keydown", (e) => {
+    const items = [...menu.querySelectorAll("[role=menuitem]")];
+    const at = items.indexOf(document.activeElement);
+    const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[e.key];
+    if (step) { e.preventDefault(); items[(at + step + items.length) % items.length].focus(); }
+    else if (e.key === "Home") { e.preventDefault(); items[0].focus(); }
+    else if (e.key === "End") { e.preventDefault(); items[items.length - 1].focus(); }
+    else if (e.key === "Escape" || e.key === "Tab") { e.preventDefault(); closeMenu(); }
+  });
+  anchor.after(menu);
+  anchor.setAttribute("aria-expanded", "true");
+  openMenu = { menu, anchor };
+  menu.querySelector("[role=menuitem]").focus();
+}
+document.addEventListener("click", (e) => {
+  if (openMenu && !openMenu.menu.contains(e.target) && e.target !== openMenu.anchor) closeMenu();
+});
+
 function setupInbox() {
   const list = document.getElementById("inbox");
   const selected = body.dataset.group || null;
+  const archivedButton = document.getElementById("show-archived");
+  let archived = false;  // the archived conversations instead of the inbox
   let next = body.dataset.next || null;
   let loading = false;
+  const view = () => (archived ? "&archived=true" : "");
   const total = () => [...list.querySelectorAll("li:not([data-muted]) .badge")]
     .reduce((sum, b) => sum + Number(b.dataset.count || 0), 0);
   async function reload(event) {
@@ -128,12 +174,18 @@ function setupInbox() {
     // must not fold the list back to its first page under the reader's eyes.
     const shown = list.querySelectorAll("li[data-group]").length;
     const limit = Math.min(100, Math.max(20, shown));
-    const { data, headers } = await getJSON(`/api/message_groups?limit=${limit}`);
+    const { data, headers } = await getJSON(`/api/message_groups?limit=${limit}${view()}`);
+    const focused = document.activeElement && document.activeElement.closest("#inbox li");
+    const focusedGroup = focused && focused.dataset.group;
     list.replaceChildren(...data.map((row) => inboxRow(row, selected)));
-    if (!data.length) list.append(el("li", { class: "empty" }, "No conversations yet."));
+    if (!data.length) list.append(el("li", { class: "empty" }, archived ? "No archived conversations." : "No conversations yet."));
     next = headers.get("X-Next-Cursor");
     refreshTimes(list);
-    showUnreadTotal(total());
+    if (!archived) showUnreadTotal(total());
+    if (focusedGroup) {  // a live refresh keeps the keyboard where it was
+      const again = list.querySelector(`li[data-group="${focusedGroup}"] .row-menu`);
+      if (again) again.focus();
+    }
     const row = event && event.message_uuid && data.find((r) => r.uuid === event.group);
     if (row && row.unread_count && !row.muted) notify(row);  // only while the tab is hidden
   }
@@ -141,22 +193,55 @@ function setupInbox() {
     if (!next || loading) return;
     loading = true;
     try {
-      const { data, headers } = await getJSON(`/api/message_groups?limit=20&cursor=${encodeURIComponent(next)}`);
+      const { data, headers } = await getJSON(`/api/message_groups?limit=20&cursor=${encodeURIComponent(next)}${view()}`);
       const seen = new Set([...list.children].map((li) => li.dataset.group));
       list.append(...data.filter((r) => !seen.has(r.uuid)).map((row) => inboxRow(row, selected)));
       next = headers.get("X-Next-Cursor");
       refreshTimes(list);
-      showUnreadTotal(total());
+      if (!archived) showUnreadTotal(total());
     } finally { loading = false; }
   }
   window.addEventListener("scroll", () => {
     if (window.innerHeight + window.scrollY > document.body.offsetHeight - 200) more();
+  });
+  archivedButton.addEventListener("click", async () => {
+    archived = !archived;
+    archivedButton.setAttribute("aria-pressed", String(archived));
+    document.getElementById("inbox-heading").textContent = archived ? "Archived" : "Conversations";
+    await reload();
+  });
+  // Mute, archive, pin: the row's menu changes your row only.
+  list.addEventListener("click", (e) => {
+    const button = e.target.closest(".row-menu");
+    if (!button) return;
+    const item = button.closest("li");
+    const group = item.dataset.group;
+    const is = (name) => item.hasAttribute(`data-${name}`);
+    const change = (choice) => async () => {
+      const response = await call("PATCH", `/api/message_groups/${group}`, choice);
+      if (!response.ok) { alert(await problem(response)); return; }
+      await reload();
+    };
+    showMenu(button, "Conversation options", [
+      [is("pinned") ? "Unpin" : "Pin to the top", change({ pinned: !is("pinned") })],
+      [is("muted") ? "Unmute" : "Mute", change({ muted: !is("muted") })],
+      [is("archived") ? "Unarchive" : "Archive", change({ archived: !is("archived") })],
+    ]);
   });
   showUnreadTotal(total());
   onEvent((event) => { if (event.type === "inbox" || event.type === "connected") reload(event); });
 }
 
 // ---- conversation ----------------------------------------------------------------------
+const REACTION_CHOICES = [["👍", "thumbs up"], ["❤️", "heart"], ["😂", "laughing"], ["😮", "surprised"],
+                          ["😢", "sad"], ["🎉", "party"], ["🙏", "thanks"], ["🔥", "fire"]];
+const ACCEPTED_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif",
+                                "application/pdf", "text/plain", "application/zip"]);
+function size(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 function setupConversation() {
   const { group, me } = body.dataset;
   const otherName = body.dataset.otherName;
@@ -166,27 +251,68 @@ function setupConversation() {
   let loading = false;
   let readUntil = body.dataset.readUntil || null;
   let readAt = body.dataset.readAt || null;
+  const sendError = document.getElementById("send-error");
+  function showError(text) { sendError.textContent = text; sendError.hidden = !text; }
 
+  function quote(reply) {
+    const shown = reply.deleted ? "Message deleted" : reply.preview;
+    return el("button", { type: "button", class: reply.deleted ? "quote gone" : "quote", "data-goto": reply.uuid,
+      "aria-label": `In reply to ${reply.display_name}: ${shown}. Show that message` },
+      el("strong", {}, reply.display_name), " ", shown);
+  }
+  function attachments(files) {
+    const shelf = el("div", { class: "files" });
+    for (const file of files) {
+      if (file.thumbnail_url) {
+        const image = el("img", { src: file.thumbnail_url, alt: file.name, loading: "lazy" });
+        shelf.append(el("button", { type: "button", class: "thumb", "data-full": file.url,
+          "data-name": file.name, "aria-label": `Open the photo ${file.name}` }, image));
+      } else {
+        shelf.append(el("a", { class: "file-chip", href: file.url, download: file.name },
+          "📎 ", el("span", { class: "name" }, file.name), " ", el("span", { class: "size" }, size(file.size))));
+      }
+    }
+    return shelf;
+  }
+  function reactionBar(m) {
+    const bar = el("div", { class: "reactions", role: "group", "aria-label": "Reactions" });
+    for (const r of m.reactions) {
+      const label = `${r.emoji} ${r.count}: ${r.mine ? "yours; remove it" : "add yours"}`;
+      bar.append(el("button", { type: "button", class: "reaction", "data-emoji": r.emoji,
+        "aria-pressed": String(r.mine), "aria-label": label }, `${r.emoji} ${r.count}`));
+    }
+    return bar;
+  }
   function messageItem(m) {
     const classes = [m.handle === me ? "mine" : "theirs"];
     if (m.deleted) classes.push("deleted");
-    const item = el("li", { "data-uuid": m.uuid, "data-created": m.created_at, class: classes.join(" ") },
-      el("span", { class: "sender" }, m.display_name),
-      el("p", {}, m.deleted ? "Message deleted" : m.message),
-      el("time", { datetime: m.created_at }, m.created_at));
+    const item = el("li", { "data-uuid": m.uuid, "data-created": m.created_at, tabindex: "-1",
+      class: classes.join(" "), "data-preview": m.message.slice(0, 120), "data-name": m.display_name },
+      el("span", { class: "sender" }, m.display_name));
+    if (m.reply_to) item.append(quote(m.reply_to));
+    item.append(el("p", {}, m.deleted ? "Message deleted" : m.message));
+    if (!m.deleted && m.attachments.length) item.append(attachments(m.attachments));
+    item.append(el("time", { datetime: m.created_at }, m.created_at));
     if (m.edited_at && !m.deleted) item.append(" ", el("span", { class: "edited" }, "(edited)"));
+    if (!m.deleted) item.append(reactionBar(m));
     return decorate(item);
   }
-  // Edit and Delete on your own messages that still have their text.
+  // Reply and React on every message still there; Edit and Delete on your own.
   function decorate(item) {
-    if (!item.classList.contains("mine") || item.classList.contains("deleted")) return item;
+    if (item.classList.contains("deleted")) return item;
     const tools = el("span", { class: "tools" },
-      el("button", { type: "button", class: "quiet", "data-action": "edit" }, "Edit"),
-      el("button", { type: "button", class: "quiet", "data-action": "delete" }, "Delete"));
+      el("button", { type: "button", class: "quiet", "data-action": "reply" }, "Reply"),
+      el("button", { type: "button", class: "quiet", "data-action": "react", "aria-haspopup": "menu",
+        "aria-expanded": "false" }, "React"));
+    if (item.classList.contains("mine")) {
+      tools.append(el("button", { type: "button", class: "quiet", "data-action": "edit" }, "Edit"),
+                   el("button", { type: "button", class: "quiet", "data-action": "delete" }, "Delete"));
+    }
     item.append(tools);
     return item;
   }
-  list.querySelectorAll("li").forEach(decorate);
+  const initial = JSON.parse(document.getElementById("initial-messages").textContent);
+  list.replaceChildren(...initial.map(messageItem));
   const known = () => new Set([...list.children].map((li) => li.dataset.uuid));
 
   // "Seen" under your newest message the other member has read.
@@ -215,12 +341,22 @@ function setupConversation() {
   function replace(m) {
     const old = list.querySelector(`li[data-uuid="${m.uuid}"]`);
     if (!old) return;
+    const focused = document.activeElement;
+    const keep = old.contains(focused) && focused.dataset.emoji;  // toggling by keyboard stays put
     old.replaceWith(messageItem(m));
+    if (keep) {
+      const again = list.querySelector(`li[data-uuid="${m.uuid}"] .reaction[data-emoji="${keep}"]`);
+      if (again) again.focus();
+    }
     refreshTimes(list);
     showSeen();
   }
+  async function refetch(uuid) {
+    const response = await call("GET", `/api/messages/${group}/${uuid}`);
+    if (response.ok) replace(await response.json());
+  }
   async function older() {
-    if (!next || loading) return;
+    if (!next || loading) return false;
     loading = true;
     try {
       const { data, headers } = await getJSON(`/api/messages/${group}?limit=30&cursor=${encodeURIComponent(next)}`);
@@ -231,11 +367,17 @@ function setupConversation() {
       next = headers.get("X-Next-Cursor");
       refreshTimes(list);
       showSeen();
+      return true;
     } finally { loading = false; }
   }
   list.addEventListener("scroll", () => { if (list.scrollTop < 60) older(); });
   list.scrollTop = list.scrollHeight;
   showSeen();
+  // A photo's link lives a few minutes: one that has lapsed on a page left open is asked again.
+  list.addEventListener("error", (e) => {
+    const item = e.target.tagName === "IMG" && e.target.closest("li[data-uuid]");
+    if (item && !item.dataset.retried) { item.dataset.retried = "1"; refetch(item.dataset.uuid); }
+  }, true);
 
   // ---- typing: theirs shown for a few seconds, ours told every few seconds ----
   const typing = document.getElementById("typing");
@@ -260,8 +402,7 @@ function setupConversation() {
       // Opened, or new messages shown: read. (Viewing the page itself, a GET, changes nothing.)
       if (fresh.length || event.type === "connected") await call("POST", `/api/message_groups/${group}/read`);
     } else if (event.type === "message" && event.group === group) {
-      const response = await call("GET", `/api/messages/${group}/${event.message_uuid}`);
-      if (response.ok) replace(await response.json());
+      await refetch(event.message_uuid);  // edited, deleted, or reacted to
     } else if (event.type === "read" && event.group === group) {
       if (!readUntil || event.read_until > readUntil) { readUntil = event.read_until; readAt = event.read_at; }
       showSeen();
@@ -270,20 +411,80 @@ function setupConversation() {
     }
   });
 
-  // ---- edit and delete your own ----
-  const sendError = document.getElementById("send-error");
-  function showError(text) { sendError.textContent = text; sendError.hidden = !text; }
+  // ---- the full-size view of a photo ----
+  const viewer = document.getElementById("viewer");
+  const viewerImage = document.getElementById("viewer-image");
+  let viewerFrom = null;
+  viewer.addEventListener("close", () => { if (viewerFrom) viewerFrom.focus(); });
+  viewer.addEventListener("click", (e) => { if (e.target === viewer) viewer.close(); });
+
+  // ---- reply, react, open a photo, go to a quoted message; edit and delete your own ----
+  const replying = document.getElementById("replying");
+  let replyTo = null;
+  function setReply(item) {
+    replyTo = item ? item.dataset.uuid : null;
+    replying.hidden = !item;
+    if (item) {
+      document.getElementById("replying-name").textContent = item.dataset.name;
+      document.getElementById("replying-preview").textContent = item.dataset.preview || "a file";
+      box.focus();
+    }
+  }
+  document.getElementById("replying-cancel").addEventListener("click", () => { setReply(null); box.focus(); });
+  async function react(uuid, emoji, present) {
+    const url = `/api/messages/${group}/${uuid}/reactions/${encodeURIComponent(emoji)}`;
+    const response = await call(present ? "PUT" : "DELETE", url);
+    if (!response.ok) { showError(await problem(response)); return; }
+    showError("");
+    await refetch(uuid);
+  }
+  async function goTo(uuid) {
+    // The quoted message may be on an older page: load pages until it is there (at most 20).
+    for (let n = 0; n < 20 && !list.querySelector(`li[data-uuid="${uuid}"]`); n++) {
+      if (!(await older())) break;
+    }
+    const target = list.querySelector(`li[data-uuid="${uuid}"]`);
+    if (!target) { showError("That message is no longer in this conversation."); return; }
+    target.scrollIntoView({ block: "center" });
+    target.classList.remove("flash");
+    void target.offsetWidth;  // restart the highlight
+    target.classList.add("flash");
+    target.focus({ preventScroll: true });
+  }
   list.addEventListener("click", async (e) => {
+    const thumb = e.target.closest("button.thumb");
+    if (thumb) {
+      viewerFrom = thumb;
+      viewerImage.src = thumb.dataset.full;
+      viewerImage.alt = thumb.dataset.name;
+      viewer.showModal();
+      document.getElementById("viewer-close").focus();
+      return;
+    }
+    const jump = e.target.closest("button.quote");
+    if (jump) { await goTo(jump.dataset.goto); return; }
+    const chip = e.target.closest("button.reaction");
+    if (chip) {
+      await react(chip.closest("li").dataset.uuid, chip.dataset.emoji, chip.getAttribute("aria-pressed") !== "true");
+      return;
+    }
     const button = e.target.closest("button[data-action]");
     if (!button) return;
     const item = button.closest("li");
     const url = `/api/messages/${group}/${item.dataset.uuid}`;
+    if (button.dataset.action === "reply") { setReply(item); return; }
+    if (button.dataset.action === "react") {
+      const mine = new Set([...item.querySelectorAll('.reaction[aria-pressed="true"]')].map((b) => b.dataset.emoji));
+      showMenu(button, "Pick a reaction", REACTION_CHOICES.map(([emoji, name]) =>
+        [emoji, () => react(item.dataset.uuid, emoji, !mine.has(emoji)), mine.has(emoji) ? `remove ${name}` : name]),
+        "menu picker");
+      return;
+    }
     if (button.dataset.action === "delete") {
       if (!confirm("Delete this message for both of you?")) return;
       const response = await call("DELETE", url);
       if (!response.ok) { showError(await problem(response)); return; }
-      const fresh = await call("GET", url);
-      if (fresh.ok) replace(await fresh.json());
+      await refetch(item.dataset.uuid);
       return;
     }
     const text = item.querySelector("p");
@@ -297,11 +498,7 @@ function setupConversation() {
     text.replaceWith(editor);
     item.querySelector(".tools").hidden = true;
     area.focus();
-    const done = (message) => replace(message);
-    editor.querySelector("[data-cancel]").addEventListener("click", async () => {
-      const response = await call("GET", url);
-      if (response.ok) done(await response.json());
-    });
+    editor.querySelector("[data-cancel]").addEventListener("click", () => refetch(item.dataset.uuid));
     area.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); editor.requestSubmit(); }
       if (ev.key === "Escape") editor.querySelector("[data-cancel]").click();
@@ -309,7 +506,7 @@ function setupConversation() {
     editor.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const response = await call("PATCH", url, { message: area.value.trim() });
-      if (response.ok) { showError(""); done(await response.json()); }
+      if (response.ok) { showError(""); replace(await response.json()); }
       else showError(await problem(response));
     });
   });
@@ -328,12 +525,81 @@ function setupConversation() {
     showError("");
   });
 
+  // ---- attachments: picked, dropped or pasted; each uploaded at once, with its progress ----
+  const uploadList = document.getElementById("uploads");
+  const picker = document.getElementById("attach");
+  const pane = document.querySelector(".pane-conversation");
+  let uploads = [];  // {name, id, done, failed, item}
+  const uploading = () => uploads.some((u) => !u.done && !u.failed);
+  function declared(file) {
+    if (ACCEPTED_TYPES.has(file.type)) return file.type;
+    if (file.type.startsWith("text/")) return "text/plain";  // the server decides from the bytes
+    return file.type || "application/octet-stream";
+  }
+  function drop(upload) {
+    uploads = uploads.filter((u) => u !== upload);
+    upload.item.remove();
+    if (upload.xhr && !upload.done) upload.xhr.abort();
+  }
+  async function addFiles(files) {
+    for (const file of files) {
+      const progress = el("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` });
+      const remove = el("button", { type: "button", class: "quiet", "aria-label": `Remove ${file.name}` }, "×");
+      const item = el("li", { class: "upload" }, el("span", { class: "name" }, file.name), " ",
+                      el("span", { class: "size" }, size(file.size)), progress, remove);
+      const upload = { name: file.name, id: null, done: false, failed: false, item, xhr: null };
+      remove.addEventListener("click", () => { drop(upload); box.focus(); });
+      uploads.push(upload);
+      uploadList.append(item);
+      const begun = await call("POST", `/api/message_groups/${group}/attachments`,
+                               { name: file.name, content_type: declared(file), size: file.size });
+      if (!begun.ok) { showError(await problem(begun)); drop(upload); continue; }
+      const { attachment_id: id, upload: form } = await begun.json();
+      upload.id = id;
+      const data = new FormData();
+      for (const [name, value] of Object.entries(form.fields)) data.append(name, value);
+      data.append("file", file);  // last: S3 takes the fields before the file
+      // XMLHttpRequest, not fetch: only it reports an upload's progress.
+      const xhr = new XMLHttpRequest();
+      upload.xhr = xhr;
+      xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) progress.value = e.loaded / e.total; });
+      const status = await new Promise((resolve) => {
+        xhr.addEventListener("load", () => resolve(xhr.status));
+        xhr.addEventListener("error", () => resolve(0));
+        xhr.addEventListener("abort", () => resolve(-1));
+        xhr.open("POST", form.url);
+        xhr.send(data);
+      });
+      if (status >= 200 && status < 300) {
+        upload.done = true;
+        progress.value = 1;
+        progress.setAttribute("aria-label", `${file.name} uploaded`);
+        item.classList.add("done");
+      } else if (status !== -1) {
+        upload.failed = true;
+        item.classList.add("failed");
+        showError(`${file.name} did not upload; remove it and try again.`);
+      }
+    }
+  }
+  picker.addEventListener("change", async () => { const files = [...picker.files]; picker.value = ""; await addFiles(files); });
+  pane.addEventListener("dragover", (e) => {
+    if ([...e.dataTransfer.types].includes("Files")) { e.preventDefault(); pane.classList.add("dropping"); }
+  });
+  pane.addEventListener("dragleave", (e) => { if (e.target === pane) pane.classList.remove("dropping"); });
+  pane.addEventListener("drop", (e) => {
+    pane.classList.remove("dropping");
+    if (!e.dataTransfer.files.length) return;
+    e.preventDefault();
+    addFiles([...e.dataTransfer.files]);
+  });
+
   // ---- the composer: one Idempotency-Key per composed message, kept across retries ----
   const form = document.getElementById("composer");
   const box = document.getElementById("message");
   const counter = document.getElementById("counter");
   const max = Number(box.getAttribute("maxlength"));
-  let pending = null;  // {text, key}: a retry of the same text reuses its key
+  let pending = null;  // {what, key}: a retry of the same message reuses its key
   let lastTyping = 0;
   const count = () => { counter.textContent = `${box.value.trim().length} / ${max}`; };
   box.addEventListener("input", () => {
@@ -344,18 +610,28 @@ function setupConversation() {
       call("POST", `/api/message_groups/${group}/typing`).catch(() => {});
     }
   });
+  box.addEventListener("paste", (e) => {
+    const files = [...(e.clipboardData ? e.clipboardData.files : [])];
+    if (files.length) { e.preventDefault(); addFiles(files); }
+  });
   box.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key === "Escape" && replyTo) setReply(null);
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const text = box.value.trim();
-    if (!text) return;
-    if (!pending || pending.text !== text) pending = { text, key: crypto.randomUUID() };
+    if (uploading()) { showError("Wait for the files to finish uploading."); return; }
+    const ids = uploads.filter((u) => u.done).map((u) => u.id);
+    if (!text && !ids.length) return;
+    const message = { message: text, message_group_uuid: group };
+    if (replyTo) message.reply_to = replyTo;
+    if (ids.length) message.attachments = ids;
+    const what = JSON.stringify(message);
+    if (!pending || pending.what !== what) pending = { what, key: crypto.randomUUID() };
     let response;
     try {
-      response = await call("POST", "/api/messages", { message: text, message_group_uuid: group },
-                            { "Idempotency-Key": pending.key });
+      response = await call("POST", "/api/messages", message, { "Idempotency-Key": pending.key });
     } catch {
       showError("Not sent: the connection failed. Send again to retry (it will not be sent twice).");
       return;
@@ -366,6 +642,9 @@ function setupConversation() {
       showError("");
       append([await response.json()]);
       box.value = "";
+      uploads.forEach((u) => u.item.remove());
+      uploads = [];
+      setReply(null);
       count();
     } else {
       showError(await problem(response));
