@@ -36,10 +36,12 @@ $(STAMP)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Browser tests drive Debian's Chromium through Playwright (no browser download).
+# Browser tests drive Debian's Chromium through Playwright (no browser download); the emoji
+# font draws reactions and the inbox's flags in the screenshots.
 $(STAMP)/chromium:
 	@mkdir -p $(STAMP)
-	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	@command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
+	  || { apt-get update -q && apt-get install -y -q chromium fonts-noto-color-emoji; }
 	@touch $@
 
 run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
