@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, start_conversation
 from tests.browser.test_chat import _talking
@@ -117,9 +117,12 @@ def _paste(page: Page, name: str, data: bytes, kind: str) -> None:
 def test_photos_and_files_by_picker_drop_and_paste(browser: Browser, site: Api):
     ada, bob, _ = _talking(browser, site, "ada_files", "bob_files")
     # Picked: a photo, with its upload's progress shown until it is done.
-    ada.locator("#attach").set_input_files(
-        files=[{"name": "beach.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}]
-    )
+    photo_file: FilePayload = {
+        "name": "beach.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": jpeg_with_gps(),
+    }
+    ada.locator("#attach").set_input_files(files=[photo_file])
     upload = ada.locator("#uploads li")
     expect(upload).to_contain_text("beach.jpg")
     expect(upload).to_have_class(re.compile(r"\bdone\b"))
@@ -162,9 +165,12 @@ def test_photos_and_files_by_picker_drop_and_paste(browser: Browser, site: Api):
 
 def test_a_file_of_a_kind_not_taken_is_refused_with_a_visible_error(browser: Browser, site: Api):
     ada, _, _ = _talking(browser, site, "ada_exe", "bob_exe")
-    ada.locator("#attach").set_input_files(
-        files=[{"name": "tool.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ\x90"}]
-    )
+    tool: FilePayload = {
+        "name": "tool.exe",
+        "mimeType": "application/x-msdownload",
+        "buffer": b"MZ",
+    }
+    ada.locator("#attach").set_input_files(files=[tool])
     expect(ada.locator("#send-error")).to_contain_text("files may be")
     expect(ada.locator("#uploads li")).to_have_count(0)
 

@@ -275,3 +275,18 @@ def test_a_message_needs_text_or_files(api: Api):
     response = api.http.post("/api/messages", json={"message_group_uuid": group}, headers=ada.auth)
     assert response.status_code == 422
     assert error_code(response) in {"invalid", "validation_error", "invalid_request"}
+
+
+def test_a_keyed_retry_of_a_send_with_files_answers_as_the_first(api: Api):
+    ada, bob, group, _ = talk(api)
+    attachment_id = upload(api, ada, group, "a.txt", b"retry me\n", "text/plain")
+    body = {"message_group_uuid": group, "attachments": [attachment_id]}
+    headers = {**ada.auth, "Idempotency-Key": "files-once"}
+    first = api.http.post("/api/messages", json=body, headers=headers)
+    again = api.http.post("/api/messages", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json()["uuid"] == first.json()["uuid"]
+    assert len(messages(api, bob, group)) == 2
+    # A reply to a message of files only quotes what they are.
+    reply = api.send(bob, message_group_uuid=group, message="got it", reply_to=first.json()["uuid"])
+    assert reply["reply_to"]["preview"] == "📎 a.txt"

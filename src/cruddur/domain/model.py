@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from cruddur.domain import keys
-from cruddur.domain.attachments import Attachment
+from cruddur.domain.attachments import Attachment, file_preview
 from cruddur.domain.text import preview
 from cruddur.errors import Invalid
 
@@ -56,7 +56,10 @@ class Reply:
 
     @classmethod
     def of(cls, original: Message) -> Reply:
-        shown = "" if original.deleted else preview(original.text)
+        if original.deleted:
+            shown = ""
+        else:  # a message of files only is quoted by what they are
+            shown = preview(original.text) if original.text else file_preview(original.attachments)
         return cls(original.message_uuid, original.sender, shown, original.deleted)
 
 

@@ -88,6 +88,11 @@ async def post_message(
     identity = new_identity(ctx) if keyed is None else await _claim(ctx, keyed, sender)
     if not uploads:
         return await _shown(ctx, await deliver(ctx, delivery, identity))
+    if keyed is not None:
+        # A retry of a send whose files were taken: its uploads are used up, its message stands.
+        replayed = await _replayed(ctx, keyed, delivery)
+        if replayed is not None:
+            return await _shown(ctx, replayed)
     kept = await files.take(ctx, uploads, identity.message_uuid)
     try:
         message = await deliver(ctx, replace(delivery, attachments=kept), identity)
