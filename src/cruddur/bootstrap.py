@@ -33,6 +33,7 @@ from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.items import TextSealer
+from cruddur.adapters.dynamodb.schema import create_keys_table
 from cruddur.adapters.dynamodb.stores.blocks import BlockTable
 from cruddur.adapters.dynamodb.stores.claims import ClaimTable
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
@@ -42,6 +43,7 @@ from cruddur.adapters.dynamodb.stores.inbox_repair import InboxRepair
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
 from cruddur.adapters.dynamodb.stores.uploads import UploadTable
+from cruddur.adapters.dynamodb.stores.user_keys import UserKeys
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DYNAMODB, STREAMS, Endpoint, SyncWire
 from cruddur.adapters.files.local import LocalFiles
@@ -174,7 +176,9 @@ def build_inbox_repair(settings: Settings, meter: CapacityMeter | None = None) -
         found = users.by_uuid(user_uuid)
         return None if found is None else UserRef(found.uuid, found.handle, found.display_name)
 
-    return InboxRepair(build_table(settings, meter), profile)
+    return InboxRepair(
+        build_table(settings, meter), profile, erased=lambda user: profile(user) is None
+    )
 
 
 def _own_endpoint(region: str, endpoint_url: str | None) -> dict[str, Any]:
@@ -207,8 +211,21 @@ def build_data_keys(
     )
 
 
+def build_user_keys(settings: Settings, data_keys: DataKeys) -> UserKeys:
+    """Each person's key, in the keys table. Against DynamoDB Local a missing keys table is
+    made on first use (the stacks make it on AWS)."""
+    table = DynamoTable(dynamodb_wire(settings), settings.keys_table, data_keys.table.meter)
+
+    def create() -> None:
+        create_keys_table(dynamodb_client(settings), settings.keys_table)
+
+    local = settings.aws_endpoint_url is not None
+    return UserKeys(table, data_keys, create_missing_table=create if local else None)
+
+
 def build_sealer(settings: Settings, table: DynamoTable | None = None) -> Sealer:
-    return Sealer(build_data_keys(settings, table=table or build_table(settings)))
+    data_keys = build_data_keys(settings, table=table or build_table(settings))
+    return Sealer(data_keys, build_user_keys(settings, data_keys))
 
 
 def build_store(

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # table's name, so a backup restored under another table name opens with the same keys.
     # Keep it when the table is restored or renamed; give another deployment another one.
     data_set: str = Field(default="cruddur-messages", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    # The keys table: each person's key, which erasing them destroys (no backups of it, ever).
+    # Unset: "{data_set}-keys" (it follows the data set, not the table: a restored table opens
+    # with the same keys).
+    keys_table_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{3,255}$")
     aws_endpoint_url: str | None = Field(
         default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL", "CRUDDUR_AWS_ENDPOINT_URL")
     )
@@ -188,6 +192,10 @@ class Settings(BaseSettings):
             if not REGION.fullmatch(region):
                 raise ValueError(f"{region!r} is not a region like eu-central-1")
         return value
+
+    @property
+    def keys_table(self) -> str:
+        return self.keys_table_name or f"{self.data_set}-keys"
 
     @property
     def allowed_region_list(self) -> list[str]:

@@ -13,6 +13,7 @@ CruddurError
     ├── TableMissing   the table does not exist at the target
     ├── Overloaded     shed to protect the process (retry_after says when to come back)
     └── Unreadable     stored text did not decrypt (a missing or foreign key, a tampered item)
+        └── Erased     its author's key was destroyed: their account was deleted
 """
 
 from __future__ import annotations
@@ -89,3 +90,9 @@ class Overloaded(Unavailable):
 
 class Unreadable(Unavailable):
     code = "unreadable"
+
+
+class Erased(Unreadable):
+    """Sealed under the key of a person whose account was deleted: gone for good."""
+
+    code = "erased"

@@ -75,7 +75,7 @@ class Sealer:
         self.ready = ready
         self.prepared_on: list[int] = []
 
-    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes:
+    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
         return text.encode()
 
     def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
@@ -87,10 +87,10 @@ class Sealer:
     def load_keys(self, key_ids: Iterable[bytes]) -> None:
         return None
 
-    def sealing_ready(self) -> bool:
+    def sealing_ready(self, author: str | None = None) -> bool:
         return self.ready
 
-    def prepare_sealing(self) -> None:
+    def prepare_sealing(self, author: str | None = None) -> None:
         self.prepared_on.append(threading.get_ident())
         self.ready = True
 

@@ -373,8 +373,9 @@ def sample_item_sizes(message_chars: int) -> tuple[int, int, int]:
 class _SizeOnly:
     """Sealed values of the real length (sealing adds a fixed number of bytes), no key."""
 
-    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes:
-        return bytes(len(text.encode()) + sealing.OVERHEAD)
+    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
+        overhead = sealing.OVERHEAD if author is None else sealing.AUTHORED_OVERHEAD
+        return bytes(len(text.encode()) + overhead)
 
     def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
         raise NotImplementedError("sizes only")
@@ -385,10 +386,10 @@ class _SizeOnly:
     def load_keys(self, key_ids: Iterable[bytes]) -> None:
         return None
 
-    def sealing_ready(self) -> bool:
+    def sealing_ready(self, author: str | None = None) -> bool:
         return True
 
-    def prepare_sealing(self) -> None:
+    def prepare_sealing(self, author: str | None = None) -> None:
         return None
 
 

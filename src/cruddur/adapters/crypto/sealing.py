@@ -1,4 +1,12 @@
-"""Message text sealed with AES-256-GCM before it reaches DynamoDB, under a key per conversation.
+"""Message text sealed with AES-256-GCM before it reaches DynamoDB, under a key per conversation
+and, for what a person writes, per author.
+
+What a person writes (text, previews, their name on a message, file names) is sealed under
+their own key (user_keys.py), so that erasing them destroys it everywhere: version 2, `version
+(1) | author uuid (16) | nonce (12) | ciphertext | tag (16)`, the key derived (HKDF-SHA256) from
+the author's key and the group's uuid. Once the author's key is destroyed such a value raises
+Erased, which readers show as "deleted account". Version 1 (below) seals under the data set's
+key and remains readable for values sealed before authors had keys.
 
 A sealed value is `version (1) | data key id (8) | nonce (12) | ciphertext | tag (16)`: 37 bytes
 over the text, so an inbox row with its preview stays within one write unit. The conversation's
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -24,54 +33,100 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from cruddur.adapters.dynamodb.stores.data_keys import KEY_ID_BYTES, DataKeys
-from cruddur.errors import Unreadable
+from cruddur.adapters.dynamodb.stores.user_keys import UserKeys
+from cruddur.errors import Erased, Unreadable
 
 VERSION = b"\x01"
 HEADER = len(VERSION) + KEY_ID_BYTES
+AUTHORED = b"\x02"
+AUTHOR_HEADER = len(AUTHORED) + 16
 NONCE = 12
 TAG = 16
 OVERHEAD = HEADER + NONCE + TAG
+AUTHORED_OVERHEAD = AUTHOR_HEADER + NONCE + TAG
 
 
 class Sealer:
-    def __init__(self, data_keys: DataKeys) -> None:
+    def __init__(self, data_keys: DataKeys, user_keys: UserKeys | None = None) -> None:
         self.data_keys = data_keys
+        self.user_keys = user_keys
 
-    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes:
-        key_id, key = self.data_keys.current()
-        header = VERSION + key_id
+    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
+        """Under `author`'s key (what a person writes), else the data set's."""
         nonce = os.urandom(NONCE)
-        aead = _conversation_aead(key, group_uuid)
+        if author is not None and self.user_keys is not None:
+            header = AUTHORED + uuid.UUID(author).bytes
+            key = self.user_keys.key(author, create=True)
+            assert key is not None
+            aead = _author_aead(key, group_uuid)
+        else:
+            key_id, data_key = self.data_keys.current()
+            header = VERSION + key_id
+            aead = _conversation_aead(data_key, group_uuid)
         return (
             header + nonce + aead.encrypt(nonce, text.encode(), _aad(header, group_uuid, sort_key))
         )
 
     def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
+        """The text; Erased if its author was erased, Unreadable if it does not open."""
         sealed = bytes(sealed)
-        if len(sealed) < OVERHEAD or sealed[:1] != VERSION:
+        kind = sealed[:1]
+        if kind == AUTHORED and len(sealed) >= AUTHOR_HEADER + NONCE + TAG:
+            header = sealed[:AUTHOR_HEADER]
+            author = str(uuid.UUID(bytes=header[1:]))
+            key = self.user_keys.key(author) if self.user_keys is not None else None
+            if key is None:
+                raise Erased("its author's account was deleted")
+            aead = _author_aead(key, group_uuid)
+        elif kind == VERSION and len(sealed) >= OVERHEAD:
+            header = sealed[:HEADER]
+            aead = _conversation_aead(self.data_keys.get(header[1:]), group_uuid)
+        else:
             raise Unreadable("a stored message is not in a format this version reads")
-        header, nonce = sealed[:HEADER], sealed[HEADER : HEADER + NONCE]
-        aead = _conversation_aead(self.data_keys.get(header[1:]), group_uuid)
+        size = len(header)
+        nonce = sealed[size : size + NONCE]
         try:
-            text = aead.decrypt(nonce, sealed[HEADER + NONCE :], _aad(header, group_uuid, sort_key))
+            text = aead.decrypt(nonce, sealed[size + NONCE :], _aad(header, group_uuid, sort_key))
         except InvalidTag:
             raise Unreadable("a stored message did not decrypt: tampered, or moved") from None
         return text.decode()
 
     def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]:
-        """Data key ids among these values that this process has not unwrapped yet."""
-        ids = {bytes(value[1:HEADER]) for value in sealed if len(value) >= HEADER}
-        return {key_id for key_id in ids if not self.data_keys.known(key_id)}
+        """Data key ids, and authors (as their headers), among these values that this process
+        has not unwrapped yet."""
+        unknown: set[bytes] = set()
+        for value in sealed:
+            if value[:1] == AUTHORED and len(value) >= AUTHOR_HEADER:
+                author = bytes(value[:AUTHOR_HEADER])
+                if self.user_keys is not None and not self.user_keys.cached(
+                    str(uuid.UUID(bytes=author[1:]))
+                ):
+                    unknown.add(author)
+            elif len(value) >= HEADER and not self.data_keys.known(bytes(value[1:HEADER])):
+                unknown.add(bytes(value[1:HEADER]))
+        return unknown
 
     def load_keys(self, key_ids: Iterable[bytes]) -> None:
+        """A page's authors' keys at once (one read for both members), and any data keys."""
+        authors = []
         for key_id in key_ids:
-            self.data_keys.get(key_id)
+            if len(key_id) == AUTHOR_HEADER and key_id[:1] == AUTHORED:
+                authors.append(str(uuid.UUID(bytes=key_id[1:])))
+            else:
+                self.data_keys.get(key_id)
+        if authors and self.user_keys is not None:
+            self.user_keys.load(authors)
 
-    def sealing_ready(self) -> bool:
+    def sealing_ready(self, author: str | None = None) -> bool:
+        user_keys = self.user_keys
+        if author is not None and user_keys is not None and user_keys.key_if_cached(author) is None:
+            return False
         return self.data_keys.current_is_fresh()
 
-    def prepare_sealing(self) -> None:
+    def prepare_sealing(self, author: str | None = None) -> None:
         self.data_keys.current()
+        if author is not None and self.user_keys is not None:
+            self.user_keys.key(author, create=True)
 
 
 @lru_cache(maxsize=8192)
@@ -85,6 +140,17 @@ def _conversation_aead(key: bytes, group_uuid: str) -> AESGCM:
     return AESGCM(derived)
 
 
+@lru_cache(maxsize=8192)
+def _author_aead(key: bytes, group_uuid: str) -> AESGCM:
+    derived = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=b"cruddur-messages author key v1\x00" + group_uuid.encode(),
+    ).derive(key)
+    return AESGCM(derived)
+
+
 def _aad(header: bytes, group_uuid: str, sort_key: str) -> bytes:
     return b"\x00".join((header, group_uuid.encode(), sort_key.encode()))
 
@@ -93,7 +159,7 @@ class ShownSealed:
     """Opens nothing: a sealed value reads as its ciphertext (base64). What the operator's CLI
     shows unless asked to `--decrypt` with access to the key."""
 
-    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes:
+    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
         raise Unreadable("this view only shows sealed values; it cannot seal")
 
     def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
@@ -105,8 +171,8 @@ class ShownSealed:
     def load_keys(self, key_ids: Iterable[bytes]) -> None:
         return None
 
-    def sealing_ready(self) -> bool:
+    def sealing_ready(self, author: str | None = None) -> bool:
         return True  # it never seals: nothing to prepare
 
-    def prepare_sealing(self) -> None:
+    def prepare_sealing(self, author: str | None = None) -> None:
         return None

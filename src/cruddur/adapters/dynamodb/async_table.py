@@ -83,11 +83,12 @@ class AsyncTable:
                 return found
         raise Unavailable("DynamoDB kept some keys unprocessed; try again")
 
-    async def ready_to_seal(self) -> None:
-        """The data key new text is sealed under, looked up off the loop when it is due (at
-        start, then every few minutes: it reads the table, and may call KMS)."""
-        if not self.sealer.sealing_ready():
-            await asyncio.to_thread(self.sealer.prepare_sealing)
+    async def ready_to_seal(self, author: str | None = None) -> None:
+        """The keys new text is sealed under (the data key; the author's), looked up off the
+        loop when due (at start, then every few minutes; an author's at their first words here:
+        it reads the tables, and may call KMS)."""
+        if not self.sealer.sealing_ready(author):
+            await asyncio.to_thread(self.sealer.prepare_sealing, author)
 
     async def close(self) -> None:
         await self.wire.close()

@@ -21,7 +21,7 @@ from cruddur.domain.model import (
     UserRef,
 )
 from cruddur.domain.text import preview
-from cruddur.errors import Unreadable
+from cruddur.errors import Erased, Unreadable
 
 Item = dict[str, Any]
 # A message item's attributes (besides its key): its text sealed, who wrote it, when.
@@ -130,57 +130,89 @@ class TextSealer(Protocol):
     """Encrypts what people write before it is stored (adapters/crypto/sealing.py): bound to the
     conversation and the message's sort key."""
 
-    def seal(self, text: str, group_uuid: str, sort_key: str) -> bytes: ...
+    def seal(
+        self, text: str, group_uuid: str, sort_key: str, author: str | None = None
+    ) -> bytes: ...
     def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str: ...
 
     # Keys this process has not unwrapped yet, so an event loop can load them on a thread.
     def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]: ...
     def load_keys(self, key_ids: Iterable[bytes]) -> None: ...
 
-    # Whether the key new text is sealed under is at hand; if not, prepare it (a blocking read).
-    def sealing_ready(self) -> bool: ...
-    def prepare_sealing(self) -> None: ...
+    # Whether the keys new text is sealed under (the author's too) are at hand; if not, prepare
+    # them (blocking reads).
+    def sealing_ready(self, author: str | None = None) -> bool: ...
+    def prepare_sealing(self, author: str | None = None) -> None: ...
 
 
 def message_item(message: Message, sealer: TextSealer) -> Item:
-    group, sort_key = message.group_uuid, message.sort_key
+    group, sort_key, author = message.group_uuid, message.sort_key, message.sender.uuid
+    names = json.dumps([message.sender.handle, message.sender.display_name])
     item = {
         **to_attrs(keys.message_key(group, message.created_at, message.message_uuid)),
         "message_group_uuid": s(group),
         MESSAGE_UUID: s(message.message_uuid),
-        TEXT: {"B": sealer.seal(message.text, group, sort_key)},
+        TEXT: {"B": sealer.seal(message.text, group, sort_key, author)},
         "created_at": s(message.created_at),
-        USER_UUID: s(message.sender.uuid),
-        "user_handle": s(message.sender.handle),
-        "user_display_name": s(message.sender.display_name),
+        USER_UUID: s(author),
+        # Who wrote it, sealed under their key: erasing them leaves no name on their messages.
+        SENDER: {"B": sealer.seal(names, group, _sender_context(sort_key), author)},
         # Membership of a DM never changes: the stream processor reads it from here.
         "member_uuids": {"L": [s(uuid) for uuid in message.member_uuids]},
     }
     if message.reply_to_uuid is not None:
         item[REPLY_TO] = s(message.reply_to_uuid)
     if message.attachments:
-        item[ATTACHMENTS] = {"B": seal_attachments(message.attachments, sealer, group, sort_key)}
+        item[ATTACHMENTS] = {
+            "B": seal_attachments(message.attachments, sealer, group, sort_key, author)
+        }
     short = preview(message.text) if message.text else file_preview(message.attachments)
     if short != message.text:  # else the inbox rows show the message itself: one value, not two
-        item[PREVIEW] = {"B": sealer.seal(short, group, sort_key)}
+        item[PREVIEW] = {"B": sealer.seal(short, group, sort_key, author)}
     return item
 
 
+# A message's author by name ([handle, display name]), sealed under the author's key. Items
+# written before it carry the names in clear (user_handle, user_display_name).
+SENDER = "sender"
+ERASED_NAME = "Deleted account"
+ERASED_HANDLE = "deleted"
+
+
+def _sender_context(sort_key: str) -> str:
+    return f"{sort_key}#sender"
+
+
+def sender_of(item: Mapping[str, Any], sealer: TextSealer) -> tuple[UserRef, bool]:
+    """Who wrote a message item, and whether their account was erased (then no name)."""
+    author = str(item[USER_UUID]["S"])
+    if SENDER not in item:
+        return UserRef(author, item["user_handle"]["S"], item["user_display_name"]["S"]), False
+    sort_key = keys.message_sk(item["created_at"]["S"], item[MESSAGE_UUID]["S"])
+    try:
+        opened = sealer.open(sealed(item, SENDER), item[GROUP_UUID]["S"], _sender_context(sort_key))
+    except Erased:
+        return UserRef(author, ERASED_HANDLE, ERASED_NAME), True
+    handle, display_name = json.loads(opened)
+    return UserRef(author, str(handle), str(display_name)), False
+
+
 def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
+    """A message as it reads now; a message whose author was erased reads as deleted, with no
+    text, no files and no name."""
     members = _members(item)
     group, created_at, message_uuid = (
         item[name]["S"] for name in ("message_group_uuid", "created_at", MESSAGE_UUID)
     )
-    deleted = is_deleted(item)
+    sender, erased = sender_of(item, sealer)
+    deleted = erased or is_deleted(item)
     sort_key = keys.message_sk(created_at, message_uuid)
     return Message(
         group_uuid=group,
         message_uuid=message_uuid,
         text="" if deleted else sealer.open(sealed(item, TEXT), group, sort_key),
         created_at=created_at,
-        sender=UserRef(
-            item[USER_UUID]["S"], item["user_handle"]["S"], item["user_display_name"]["S"]
-        ),
+        sender=sender,
         member_uuids=members,
         edited_at=item.get(EDITED_AT, {}).get("S"),
         deleted=deleted,
@@ -201,12 +233,17 @@ def _files_context(sort_key: str) -> str:
 
 
 def seal_attachments(
-    attachments: tuple[Attachment, ...], sealer: TextSealer, group: str, sort_key: str
+    attachments: tuple[Attachment, ...],
+    sealer: TextSealer,
+    group: str,
+    sort_key: str,
+    author: str | None,
 ) -> bytes:
     listed = [
         [a.attachment_id, a.name, a.content_type, a.size, a.width, a.height] for a in attachments
     ]
-    return sealer.seal(json.dumps(listed, separators=(",", ":")), group, _files_context(sort_key))
+    text = json.dumps(listed, separators=(",", ":"))
+    return sealer.seal(text, group, _files_context(sort_key), author)
 
 
 def attachments_of(item: Mapping[str, Any], sealer: TextSealer) -> tuple[Attachment, ...]:
@@ -386,6 +423,10 @@ def last_message_attrs(message: LastMessage) -> Item:
 def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
     group, last_sk = item[GROUP_UUID]["S"], item[LAST_MESSAGE_SK]["S"]
     preview_sealed = sealed(item, LAST_MESSAGE)
+    try:
+        shown = sealer.open(preview_sealed, group, last_sk) if preview_sealed else ""
+    except Erased:  # its author's account was deleted: it reads as deleted
+        shown, preview_sealed = "", b""
     return InboxEntry(
         owner_uuid=item[USER_UUID]["S"],
         group_uuid=group,
@@ -394,7 +435,7 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
             item[OTHER_USER_HANDLE]["S"],
             item[OTHER_USER_DISPLAY_NAME]["S"],
         ),
-        last_message=sealer.open(preview_sealed, group, last_sk) if preview_sealed else "",
+        last_message=shown,
         last_message_at=item[LAST_MESSAGE_AT]["S"],
         last_message_sk=last_sk,
         unread_count=min(UNREAD_CAP, len(item.get(UNREAD, {}).get("BS", []))),
@@ -450,15 +491,17 @@ def opened_fields(item: Mapping[str, Any], sealer: TextSealer) -> dict[str, str]
         sort_key = item["sk"]["S"]
     else:
         sort_key, names = item.get("last_message_sk", {}).get("S", ""), ("last_message",)
-    opened = {
-        name: sealer.open(binary(item[name]["B"]), group, sort_key)
-        for name in names
-        if item.get(name, {}).get("B")
-    }
-    if ATTACHMENTS in item:
-        opened[ATTACHMENTS] = sealer.open(
-            binary(item[ATTACHMENTS]["B"]), group, _files_context(sort_key)
-        )
+    wanted = {name: sort_key for name in names if item.get(name, {}).get("B")}
+    if keys.is_message_pk(item["pk"]["S"]):
+        for name, context in ((ATTACHMENTS, _files_context), (SENDER, _sender_context)):
+            if name in item:
+                wanted[name] = context(sort_key)
+    opened = {}
+    for name, context in wanted.items():
+        try:
+            opened[name] = sealer.open(binary(item[name]["B"]), group, context)
+        except Erased:
+            opened[name] = "unreadable: its author's account was deleted"
     return opened
 
 

@@ -73,6 +73,27 @@ def create_table(client: DynamoDBClient, definition: dict[str, Any]) -> bool:
     return True
 
 
+def create_keys_table(client: DynamoDBClient, name: str) -> bool:
+    """The keys table (stores/user_keys.py), if it is not there; False if it already was. Never
+    with a TTL, a stream or backups: what is deleted from it must be gone."""
+    from cruddur.adapters.dynamodb.stores.user_keys import keys_table_definition
+
+    try:
+        client.create_table(**keys_table_definition(name))
+    except ClientError as exc:
+        if _code(exc) != "ResourceInUseException":
+            raise _translated(exc, name) from exc
+    except BotoCoreError as exc:
+        raise _translated(exc, name) from exc
+    else:
+        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+        log.info("created keys table %s", name)
+        return True
+    # Made meanwhile by another process, maybe still being made: usable once active.
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    return False
+
+
 def ensure_ttl(client: DynamoDBClient, name: str) -> None:
     """Let DynamoDB delete expired idempotency records (no cost; reads check expiry anyway)."""
     try:

@@ -50,7 +50,7 @@ class ConversationTable:
 
     # -- C: send into a group ---------------------------------------------------------------
     async def put_message(self, message: Message) -> Message:
-        await self.table.ready_to_seal()
+        await self.table.ready_to_seal(message.sender.uuid)
         item = items.message_item(message, self.sealer)
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
@@ -86,7 +86,7 @@ class ConversationTable:
 
         Raises PairExists when the pair item is already there (someone else started it first).
         """
-        await self.table.ready_to_seal()
+        await self.table.ready_to_seal(sender.uuid)
         message = items.message_item(first, self.sealer)
         # The rows show the preview sealed with the message: the same bytes the stream copies.
         shown = items.last_message_of(message)

@@ -61,10 +61,10 @@ class MessageEdits:
     ) -> Message:
         key = self._key(group_uuid, message_uuid)
         sort_key = key[keys.SK]
-        await self.table.ready_to_seal()
+        await self.table.ready_to_seal(author_uuid)
         values: dict[str, Any] = {
             ":author": items.s(author_uuid),
-            ":message": {"B": self.sealer.seal(text, group_uuid, sort_key)},
+            ":message": {"B": self.sealer.seal(text, group_uuid, sort_key, author_uuid)},
             ":edited_at": items.s(edited_at),
             ":one": {"N": "1"},
         }
@@ -72,7 +72,7 @@ class MessageEdits:
         short = preview(text)
         if short != text:  # the inbox shows a preview of a long text, as for a new message
             expression += f", {items.PREVIEW} = :preview ADD {items.REV} :one"
-            values[":preview"] = {"B": self.sealer.seal(short, group_uuid, sort_key)}
+            values[":preview"] = {"B": self.sealer.seal(short, group_uuid, sort_key, author_uuid)}
         else:
             expression += f" REMOVE {items.PREVIEW} ADD {items.REV} :one"
         new = await self._update(key, expression, values)

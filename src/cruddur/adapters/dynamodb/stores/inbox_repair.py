@@ -61,9 +61,16 @@ class GroupOutcome:
 
 
 class InboxRepair:
-    def __init__(self, table: DynamoTable, profiles: Profiles | None = None) -> None:
+    def __init__(
+        self,
+        table: DynamoTable,
+        profiles: Profiles | None = None,
+        erased: Callable[[str], bool] | None = None,
+    ) -> None:
         self.table = table
         self.profiles = profiles or (lambda _uuid: None)
+        # Whether a member's account was deleted: their row is gone on purpose, never rebuilt.
+        self.erased = erased or (lambda _uuid: False)
 
     # -- which conversations ----------------------------------------------------------------
     def every_group(self) -> Iterator[str]:
@@ -154,6 +161,8 @@ class InboxRepair:
         hidden = self._blockers(members)
         expected: dict[str, items.Item] = {}
         for owner in members:
+            if owner not in rows and self.erased(owner):
+                continue
             other_uuid = members[1] if owner == members[0] else members[0]
             other = self._profile(group_uuid, owner, other_uuid, rows)
             if other is None:
@@ -272,7 +281,9 @@ class InboxRepair:
             "ReturnConsumedCapacity": "TOTAL",
         }
         for item in self._items("Query", args):
-            return UserRef(other, item["user_handle"]["S"], item["user_display_name"]["S"])
+            if "user_handle" in item:  # written before names were sealed under their author
+                return UserRef(other, item["user_handle"]["S"], item["user_display_name"]["S"])
+            break
         return self.profiles(other)
 
     def _inbox_groups(self, user_uuid: str) -> Iterator[str]:

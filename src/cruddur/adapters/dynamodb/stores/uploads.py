@@ -34,9 +34,9 @@ class UploadTable:
         self.clock = clock
 
     async def begin(self, upload: Upload) -> None:
-        await self.table.ready_to_seal()
+        await self.table.ready_to_seal(upload.uploader_uuid)
         sealed = self.table.sealer.seal(
-            upload.name, upload.group_uuid, _context(upload.attachment_id)
+            upload.name, upload.group_uuid, _context(upload.attachment_id), upload.uploader_uuid
         )
         item = {
             **items.to_attrs(keys.upload_key(upload.attachment_id)),

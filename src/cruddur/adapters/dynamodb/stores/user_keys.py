@@ -1,0 +1,216 @@
+"""Each person's key: what they write is sealed under it, and erasing them destroys it.
+
+A user key is 32 random bytes, kept in the *keys table* — a table of its own, never the messages
+table: the messages table has point-in-time recovery and backups, and a key kept there would come
+back with a restore and open everything again. The keys table has neither (infra/: no PITR, no
+backup plan, deletion protection), so deleting a user's item destroys the last copy of their key,
+and with it their text in the live table, in every backup and in every export of the stream —
+without rewriting a single message (crypto-shredding; docs/security.md has the argument).
+
+The key is stored wrapped: AES-GCM under a key derived from the data set's current data key
+generation (data_keys.py, itself wrapped by KMS), bound to the user's uuid. A reader of the keys
+table learns nothing without KMS; a reader of a backup of the messages table has no user keys.
+
+Unwrapped keys are cached for CACHE_SECONDS: another API process stops opening an erased user's
+text within that time (the erasing process at once).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
+from cruddur.adapters.dynamodb.stores.data_keys import KEY_ID_BYTES, DataKeys
+from cruddur.adapters.dynamodb.table import DynamoTable
+from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.errors import TableMissing, Unreadable
+
+log = logging.getLogger(__name__)
+CACHE_SECONDS = 60.0
+USER_KEY_PREFIX = "USERKEY#"
+USER_KEY_SK = "KEY"
+WRAPPED = "wrapped"
+NONCE = 12
+
+
+def keys_table_definition(name: str) -> dict[str, Any]:
+    """CreateTable arguments of the keys table: one item per user, no stream, no index."""
+    return {
+        "TableName": name,
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def user_key_key(user_uuid: str) -> dict[str, str]:
+    return {"pk": f"{USER_KEY_PREFIX}{user_uuid}", "sk": USER_KEY_SK}
+
+
+class UserKeys:
+    def __init__(
+        self,
+        table: DynamoTable,
+        data_keys: DataKeys,
+        *,
+        create_missing_table: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.table = table
+        self.data_keys = data_keys
+        self._create_table = create_missing_table  # DynamoDB Local only: the stacks make it
+        self.clock = clock
+        self._keys: dict[str, tuple[bytes | None, float]] = {}  # uuid → (key or erased, when)
+        self._lock = threading.Lock()
+
+    def cached(self, user_uuid: str) -> bool:
+        with self._lock:
+            held = self._keys.get(user_uuid)
+        return held is not None and self.clock() - held[1] < CACHE_SECONDS
+
+    def key_if_cached(self, user_uuid: str) -> bytes | None:
+        """The key from memory only (None: not held, or erased)."""
+        with self._lock:
+            held = self._keys.get(user_uuid)
+        if held is None or self.clock() - held[1] >= CACHE_SECONDS:
+            return None
+        return held[0]
+
+    def key(self, user_uuid: str, *, create: bool = False) -> bytes | None:
+        """The user's key; None once they were erased (or, without `create`, never had one)."""
+        with self._lock:
+            held = self._keys.get(user_uuid)
+        fresh = held is not None and self.clock() - held[1] < CACHE_SECONDS
+        if held is not None and fresh and (held[0] is not None or not create):
+            return held[0]
+        self.load([user_uuid])
+        with self._lock:
+            found = self._keys[user_uuid][0]
+        if found is None and create:
+            found = self._create(user_uuid)
+        return found
+
+    def load(self, user_uuids: Iterable[str]) -> None:
+        """Read these users' keys at once (one BatchGetItem a hundred) into the cache."""
+        wanted = sorted(set(user_uuids))
+        for start in range(0, len(wanted), 100):
+            batch = wanted[start : start + 100]
+            request = {self.table.name: {"Keys": [items.to_attrs(user_key_key(u)) for u in batch]}}
+            found: dict[str, bytes] = {}
+            for _ in range(5):
+                response = self._call(
+                    "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
+                )
+                for item in response.get("Responses", {}).get(self.table.name, []):
+                    user = item["pk"]["S"].removeprefix(USER_KEY_PREFIX)
+                    found[user] = self._unwrap(user, items.binary(item[WRAPPED]["B"]))
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            now = self.clock()
+            with self._lock:
+                for user in batch:
+                    self._keys[user] = (found.get(user), now)
+
+    def erase(self, user_uuid: str) -> None:
+        """Destroy the user's key: nothing they wrote opens again, anywhere."""
+        self._call(
+            "DeleteItem",
+            {
+                "TableName": self.table.name,
+                "Key": items.to_attrs(user_key_key(user_uuid)),
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+            write=True,
+        )
+        with self._lock:
+            self._keys[user_uuid] = (None, self.clock())
+        log.info("user key destroyed")
+
+    def _create(self, user_uuid: str) -> bytes:
+        key = secrets.token_bytes(32)
+        item = {
+            **items.to_attrs(user_key_key(user_uuid)),
+            WRAPPED: {"B": self._wrap(user_uuid, key)},
+        }
+        try:
+            self._call(
+                "PutItem",
+                {
+                    "TableName": self.table.name,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except DynamoError:
+            # Another process made it first: theirs is the key.
+            self.load([user_uuid])
+            with self._lock:
+                theirs = self._keys[user_uuid][0]
+            if theirs is None:
+                raise Unreadable("a user key vanished while it was made") from None
+            return theirs
+        with self._lock:
+            self._keys[user_uuid] = (key, self.clock())
+        return key
+
+    def _wrap(self, user_uuid: str, key: bytes) -> bytes:
+        key_id, data_key = self.data_keys.current()
+        nonce = os.urandom(NONCE)
+        return key_id + nonce + _wrapping(data_key).encrypt(nonce, key, _aad(key_id, user_uuid))
+
+    def _unwrap(self, user_uuid: str, wrapped: bytes) -> bytes:
+        key_id, nonce = wrapped[:KEY_ID_BYTES], wrapped[KEY_ID_BYTES : KEY_ID_BYTES + NONCE]
+        aead = _wrapping(self.data_keys.get(key_id))
+        try:
+            return aead.decrypt(nonce, wrapped[KEY_ID_BYTES + NONCE :], _aad(key_id, user_uuid))
+        except InvalidTag:
+            raise Unreadable("a user key did not unwrap: tampered, or another's") from None
+
+    def _call(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        passthrough: tuple[str, ...] = (),
+        *,
+        write: bool = False,
+    ) -> dict[str, Any]:
+        try:
+            return self.table.call(action, payload, passthrough, write=write)
+        except TableMissing:
+            if self._create_table is None:
+                raise
+            self._create_table()
+            return self.table.call(action, payload, passthrough, write=write)
+
+
+def _wrapping(data_key: bytes) -> AESGCM:
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"cruddur-messages user keys v1"
+    ).derive(data_key)
+    return AESGCM(derived)
+
+
+def _aad(key_id: bytes, user_uuid: str) -> bytes:
+    return b"\x00".join((b"user key", key_id, user_uuid.encode()))
