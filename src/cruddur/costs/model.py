@@ -120,8 +120,9 @@ class Deployment:
     nat_gateways: int = 1
     load_balancer_zones: int = 2
     secrets: int = 2
-    # The table's, the message key (wraps data keys), the audit trail's, the alarm topic's.
-    kms_keys: int = 4
+    # The table's, the message key (wraps data keys), the audit trail's, the alarm topic's,
+    # the attachments bucket's.
+    kms_keys: int = 5
     # CruddurMonitoring: the metrics its alarms read (a math alarm pays for each), one
     # dashboard, and the app's own EMF metrics (the API's 10, the stream's 5).
     alarm_metrics: int = 25
@@ -175,7 +176,7 @@ NOT_PRICED = [
     "data transfer out to the internet",
     "the users' PostgreSQL database (DATABASE_URL points outside the stacks)",
     "Cognito (per monthly active user past its free tier)",
-    "S3 for the CloudTrail and access logs, SQS for the dead letters, ECR for the image",
+    "S3 for the attachments (photos and files: storage and requests), the CloudTrail and access logs, SQS for the dead letters, ECR for the image",
     "AWS Config rules (only with the config_rules context flag)",
 ]
 
