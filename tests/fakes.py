@@ -338,6 +338,13 @@ class FakeUsers(FakeDirectory):
             if user.uuid == user_uuid:
                 self.users[handle] = replace(user, password_hash=password_hash, cognito_user_id=sub)
 
+    def delete(self, user_uuid: str) -> bool:
+        for handle, user in list(self.users.items()):
+            if user.uuid == user_uuid:
+                del self.users[handle]
+                return True
+        return False
+
 
 class FakePasswords:
     """A hash that is the password reversed: the rules around hashing, not hashing."""

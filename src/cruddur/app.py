@@ -21,7 +21,15 @@ from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
 from cruddur.api.paging import NEXT_CURSOR
 from cruddur.api.request_log import RequestLog
-from cruddur.api.routes import attachments, auth, health, message_groups, messages, users
+from cruddur.api.routes import (
+    account,
+    attachments,
+    auth,
+    health,
+    message_groups,
+    messages,
+    users,
+)
 from cruddur.bootstrap import Runtime, build_runtime, cursor_secret, file_origin
 from cruddur.config import Settings
 from cruddur.web import live, pages
@@ -85,7 +93,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             allow_credentials=False,
             max_age=600,
         )
-    for module in (auth, users, message_groups, messages, attachments, health):
+    for module in (auth, account, users, message_groups, messages, attachments, health):
         app.include_router(module.router)
     # The web pages ride on the same app: one process serves the JSON API and the browser.
     app.include_router(live.router)

@@ -34,6 +34,7 @@ from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.items import TextSealer
 from cruddur.adapters.dynamodb.schema import create_keys_table
+from cruddur.adapters.dynamodb.stores.account_data import AccountData
 from cruddur.adapters.dynamodb.stores.blocks import BlockTable
 from cruddur.adapters.dynamodb.stores.claims import ClaimTable
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
@@ -59,6 +60,7 @@ from cruddur.events.hub import EventHub, Publisher
 from cruddur.events.local_hub import LocalHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, NoEvents, Shelf
+from cruddur.services.erasure import Erasure
 from cruddur.services.limits import Limits, rules_from
 from cruddur.services.ports import FileStore, SharedState
 from cruddur.services.posting import Idempotency
@@ -297,6 +299,7 @@ def build_limits(settings: Settings, state: SharedState) -> Limits:
         stream_opens_per_minute=settings.limit_stream_opens_per_minute,
         profile_lookups_per_minute=settings.limit_profile_lookups_per_minute,
         uploads_per_hour=settings.limit_uploads_per_hour,
+        exports_per_hour=settings.limit_exports_per_hour,
     )
     return Limits(state, rules, settings.limit_streams_per_user)
 
@@ -377,6 +380,8 @@ class Runtime:
     limits: Limits
     csrf_key: bytes  # signs the pages' CSRF tokens; derived from the shared cursor secret
     local_files: LocalFiles | None = None  # files under the data dir (no attachments bucket)
+    records: AccountData | None = None  # an account's items besides its messages
+    erasure: Erasure | None = None
 
     @property
     def file_links(self) -> Callable[[Attachment], tuple[str, str | None]] | None:
@@ -402,6 +407,7 @@ def build_runtime(settings: Settings, store: ConversationTable | None = None) ->
     hub = build_hub(settings)
     messaging = build_messaging(settings, store, limits, hub)
     messaging.shelf, local_files = build_shelf(settings, store.table)
+    records = AccountData(store.table)
     return Runtime(
         settings=settings,
         store=store,
@@ -413,7 +419,20 @@ def build_runtime(settings: Settings, store: ConversationTable | None = None) ->
         limits=limits,
         csrf_key=hmac.new(cursor_secret(settings), b"cruddur csrf", hashlib.sha256).digest(),
         local_files=local_files,
+        records=records,
+        erasure=build_erasure(settings, store, records),
     )
+
+
+def build_erasure(
+    settings: Settings, store: ConversationTable, records: AccountData
+) -> Erasure | None:
+    """Erasure destroys the keys the store's sealer holds (None: a store sealing without
+    per-person keys, which no one can erase from)."""
+    sealer = store.table.sealer
+    if not isinstance(sealer, Sealer) or sealer.user_keys is None:
+        return None
+    return Erasure(records, sealer.user_keys, float(settings.access_token_ttl))
 
 
 def build_hub(settings: Settings) -> EventHub:

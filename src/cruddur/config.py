@@ -164,8 +164,9 @@ class Settings(BaseSettings):
     # file's link serves it this long.
     attach_within_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
     attachment_link_seconds: int = Field(default=300, ge=10, le=86_400)
-    # Per user: uploads begun an hour.
+    # Per user: uploads begun an hour; exports of their data an hour.
     limit_uploads_per_hour: int = Field(default=100, ge=1)
+    limit_exports_per_hour: int = Field(default=1, ge=1)
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 

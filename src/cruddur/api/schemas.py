@@ -97,6 +97,12 @@ class UploadPublic(BaseModel):
     upload: UploadFormPublic
 
 
+class AccountErase(RequestBody):
+    password: str | None = Field(
+        default=None, max_length=256, description="your password (local accounts)"
+    )
+
+
 class ConversationChange(RequestBody):
     """Your choices for one of your conversations; any of them, at least one."""
 

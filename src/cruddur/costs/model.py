@@ -176,7 +176,8 @@ NOT_PRICED = [
     "data transfer out to the internet",
     "the users' PostgreSQL database (DATABASE_URL points outside the stacks)",
     "Cognito (per monthly active user past its free tier)",
-    "S3 for the attachments (photos and files: storage and requests), the CloudTrail and access logs, SQS for the dead letters, ECR for the image",
+    "S3 for the attachments (photos and files: storage and requests)",
+    "S3 for the CloudTrail and access logs, SQS for the dead letters, ECR for the image",
     "AWS Config rules (only with the config_rules context flag)",
 ]
 

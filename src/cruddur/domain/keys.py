@@ -11,6 +11,7 @@
 | revocation | REVOKED                   | {sha256(token)}             |
 | pins       | PINS#{owner}              | PINS                        |
 | upload     | UPLOAD#{attachment}       | UPLOAD                      |
+| files      | FILES#{user}              | FILES                       |
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ PINS_PREFIX = "PINS#"
 PINS_SK = "PINS"
 UPLOAD_PREFIX = "UPLOAD#"
 UPLOAD_SK = "UPLOAD"
+FILES_PREFIX = "FILES#"
+FILES_SK = "FILES"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -107,3 +110,8 @@ def blocks_pk(owner_uuid: str) -> str:
 def upload_key(attachment_id: str) -> Key:
     """An upload not attached yet (with a TTL): who may attach it, where, until when."""
     return {"pk": f"{UPLOAD_PREFIX}{attachment_id}", "sk": UPLOAD_SK}
+
+
+def files_key(user_uuid: str) -> Key:
+    """The ids of every file a user attached: what erasing them deletes, in one read."""
+    return {"pk": f"{FILES_PREFIX}{user_uuid}", "sk": FILES_SK}

@@ -221,3 +221,4 @@ class AccessClaims:
     sub: str
     username: str | None
     expires_at: float
+    issued_at: float = 0.0

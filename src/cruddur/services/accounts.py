@@ -17,6 +17,8 @@ from cruddur.services.ports import PasswordHasher, TokenIssuing, TokenVerifying,
 from cruddur.services.revocations import Revocations
 
 log = logging.getLogger(__name__)
+# Erasing an account with a Cognito token: it must have been issued this recently.
+RECENT_SIGN_IN_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Accounts:
         """The token's user, from memory when it was verified moments ago (blocking I/O
         otherwise: call it off the event loop)."""
         user = self.recently_verified(token)
-        if user is not None and not self.is_revoked(token):
+        if user is not None and not self.is_revoked(token, user.cognito_user_id):
             return user
         return self.authenticate(token)
 
@@ -112,7 +114,9 @@ class Accounts:
         """`is_revoked` when it needs no I/O; None when it does."""
         if self.revocations is None:
             return False
-        return self.revocations.answer_in_memory(token)
+        seen = self.by_token.get(token)
+        subject = seen[0].cognito_user_id if seen else None
+        return self.revocations.answer_in_memory(token, subject)
 
     def sign_out(self, token: str) -> User:
         """End the session of `token` everywhere: every API process refuses it from now until
@@ -127,14 +131,36 @@ class Accounts:
         log.info("signed out")
         return user
 
-    def is_revoked(self, token: str) -> bool:
-        """Whether `token` was signed out; Unavailable when that cannot be known."""
-        return self.revocations is not None and self.revocations.is_revoked(token)
+    def is_revoked(self, token: str, subject: str | None = None) -> bool:
+        """Whether `token` was signed out (or every token of `subject`, its sign-in, was: an
+        erased account's); Unavailable when that cannot be known."""
+        return self.revocations is not None and self.revocations.is_revoked(token, subject)
+
+    def check_presence(self, token: str, user: User, password: str | None) -> None:
+        """The person at the keyboard is the account's owner, now: their password (local
+        accounts), or a sign-in of the last RECENT_SIGN_IN_SECONDS (Cognito). Forbidden
+        otherwise (nothing changes)."""
+        if user.password_hash is not None and user.cognito_user_id and self.issuer is not None:
+            if password is None or not self.passwords.verify(user.password_hash, password):
+                raise Forbidden("that is not your password", field="password")
+            return
+        claims = self.verifier.verify(token)
+        if time.time() - claims.issued_at > RECENT_SIGN_IN_SECONDS:
+            raise Forbidden("sign in again first (within the last few minutes)", field="token")
+
+    def forget(self, user: User, token_ttl: float) -> None:
+        """The account gone: every token of it refused from now on, everywhere (durably: the
+        deny-list's table), its row out of the users directory (its handle free again)."""
+        if self.revocations is None:
+            raise Unavailable("erasing an account needs the deny-list, which this process lacks")
+        if user.cognito_user_id:
+            self.revocations.revoke_subject(user.cognito_user_id, token_ttl)
+        self.users.delete(user.uuid)
 
     def authenticate(self, token: str) -> User:
         """Verify the token and find its user (may fetch keys or query the users database)."""
         claims = self.verifier.verify(token)
-        if self.is_revoked(token):
+        if self.is_revoked(token, claims.sub):
             raise Unauthorized("this session was signed out; sign in again")
         user = self.by_sub.get(claims.sub)
         if user is None:

@@ -150,10 +150,13 @@ async def untake(ctx: MessagingContext, uploads: Sequence[Upload], message_uuid:
 
 
 async def taken(ctx: MessagingContext, uploads: Sequence[Upload]) -> None:
-    """The send is stored: the uploaded originals are no longer needed."""
+    """The send is stored: the uploaded originals are no longer needed, and the uploader's
+    list of files (what erasing their account deletes) names these."""
     if uploads:
+        shelf = shelf_of(ctx)
+        await shelf.uploads.kept(uploads[0].uploader_uuid, [u.attachment_id for u in uploads])
         keys = [upload_key(upload.attachment_id) for upload in uploads]
-        await asyncio.to_thread(shelf_of(ctx).files.delete, keys)
+        await asyncio.to_thread(shelf.files.delete, keys)
 
 
 async def delete_files(ctx: MessagingContext, attachments: Sequence[Attachment]) -> None:

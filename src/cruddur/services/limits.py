@@ -134,6 +134,7 @@ def rules_from(
     stream_opens_per_minute: int,
     profile_lookups_per_minute: int = 60,
     uploads_per_hour: int = 100,
+    exports_per_hour: int = 1,
 ) -> dict[str, Rule]:
     return {
         "send": Rule(send_per_minute, 60, "you are sending too fast; wait a moment"),
@@ -152,6 +153,7 @@ def rules_from(
             stream_opens_per_minute, 60, "too many live-update connections opened; wait a moment"
         ),
         "upload": Rule(uploads_per_hour, 3600, "too many uploads; try later"),
+        "export": Rule(exports_per_hour, 3600, "you exported your data lately; try in an hour"),
         # Public: without it, anyone could list who has an account by trying handles.
         "profile": Rule(
             profile_lookups_per_minute, 60, "too many profile lookups from this address; wait"

@@ -124,6 +124,27 @@ class BlockList(Protocol):
         ...
 
 
+class AccountRecords(Protocol):
+    """An account's items besides its messages (adapters/dynamodb/stores/account_data.py)."""
+
+    async def conversations(self, owner_uuid: str) -> list[tuple[str, str]]:
+        """(group, other member) of every conversation the owner has a row of."""
+        ...
+
+    async def forget(
+        self, owner_uuid: str, conversations: Sequence[tuple[str, str]], erased_at: str
+    ) -> int:
+        """The owner's rows, pins and blocks gone (and the others' blocks of them); their name
+        on the others' rows "Deleted account"; no one can send to them. Items changed."""
+        ...
+
+
+class KeyShredder(Protocol):
+    def erase(self, user_uuid: str) -> None:
+        """Destroy the user's key (blocking): nothing sealed under it opens again."""
+        ...
+
+
 class Claims(Protocol):
     async def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         """Record `claim` for (user, key) unless a live record exists: the record that holds."""
@@ -212,6 +233,10 @@ class UserStore(Directory, Protocol):
 
     def set_local_sign_in(self, user_uuid: str, password_hash: str, sub: str) -> None: ...
 
+    def delete(self, user_uuid: str) -> bool:
+        """The user's row gone; False if it was not there."""
+        ...
+
 
 class PasswordHasher(Protocol):
     slots: int  # hashes that may run at once (each takes a core for a moment)
@@ -283,6 +308,14 @@ class Uploads(Protocol):
     async def release(self, upload: Upload, message_uuid: str) -> None:
         """Undo `attach` (the send failed after it): attachable again."""
         ...
+
+    async def kept(self, uploader_uuid: str, attachment_ids: list[str]) -> None:
+        """These are files of a message the uploader sent (what erasing them deletes)."""
+        ...
+
+    async def files_of(self, uploader_uuid: str) -> list[str]: ...
+
+    async def forget_files(self, uploader_uuid: str) -> None: ...
 
 
 class Reencoder(Protocol):

@@ -32,6 +32,11 @@ COMPLETE = "cruddur:revoked-complete:"  # + the table's name: one Redis may serv
 COMPLETE_TTL = 2 * 86_400.0
 
 
+def _subject(subject: str) -> str:
+    # Not a token's shape: a subject's entry can never be mistaken for a token's.
+    return f"subject {subject}"
+
+
 def token_digest(token: str) -> str:
     # The token's digest, not the token: the deny-list must not be a list of usable tokens.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
@@ -60,31 +65,44 @@ class Revocations:
             self._unflagged.pop(digest, None)
         return True
 
-    def answer_in_memory(self, token: str) -> bool | None:
+    def revoke_subject(self, subject: str, ttl: float) -> None:
+        """Every token of this sign-in, issued until now (an erased account's): for `ttl`,
+        the longest a token lives."""
+        self.revoke(_subject(subject), ttl, time.time() + ttl)
+
+    def answer_in_memory(self, token: str, subject: str | None = None) -> bool | None:
         """The answer when the cache lives in this process and is complete; None when it
         would take I/O (a round trip to Redis, or filling the cache)."""
         if not self.cache.in_process or self._unflagged:
             return None
-        revoked, complete = self.cache.read(PREFIX + token_digest(token), self.complete)
-        if revoked:
+        digests = self._digests(token, subject)
+        *revoked, complete = self.cache.read(*(PREFIX + d for d in digests), self.complete)
+        if any(revoked):
             return True
         return False if complete else None
 
-    def is_revoked(self, token: str) -> bool:
-        digest = token_digest(token)
+    def is_revoked(self, token: str, subject: str | None = None) -> bool:
+        digests = self._digests(token, subject)
         if self._unflagged and not self._catch_up():
-            return self.store.is_revoked(digest)
+            return any(self.store.is_revoked(d) for d in digests)
         try:
-            revoked, complete = self.cache.read(PREFIX + digest, self.complete)
+            *revoked, complete = self.cache.read(*(PREFIX + d for d in digests), self.complete)
         except Unavailable:
             # The cache is away: ask the table itself (Unavailable from it fails closed).
-            return self.store.is_revoked(digest)
-        if revoked:
+            return any(self.store.is_revoked(d) for d in digests)
+        if any(revoked):
             return True
         if complete:
             return False
         self._fill()
-        return self.store.is_revoked(digest)
+        return any(self.store.is_revoked(d) for d in digests)
+
+    @staticmethod
+    def _digests(token: str, subject: str | None) -> list[str]:
+        found = [token_digest(token)]
+        if subject:
+            found.append(token_digest(_subject(subject)))
+        return found
 
     def _fill(self) -> None:
         """Copy every live revocation into the cache, then mark it complete."""

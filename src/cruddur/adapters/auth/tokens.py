@@ -61,7 +61,10 @@ class TokenVerifier:
             raise Unauthorized("the token was issued to another client")
         username = claims.get("username")
         return AccessClaims(
-            sub=str(claims["sub"]), username=username, expires_at=float(claims["exp"])
+            sub=str(claims["sub"]),
+            username=username,
+            expires_at=float(claims["exp"]),
+            issued_at=float(claims["iat"]),
         )
 
 

@@ -176,7 +176,7 @@ def message_item(message: Message, sealer: TextSealer) -> Item:
 # written before it carry the names in clear (user_handle, user_display_name).
 SENDER = "sender"
 ERASED_NAME = "Deleted account"
-ERASED_HANDLE = "deleted"
+ERASED_HANDLE = "deleted-account"  # no one's handle: handles have no hyphen
 
 
 def _sender_context(sort_key: str) -> str:

@@ -104,6 +104,15 @@ class UsersDirectory:
         with self.engine.begin() as connection:
             connection.execute(statement)
 
+    def delete(self, user_uuid: str) -> bool:
+        """The user's row gone (their handle free for someone new); False if it was not there."""
+        try:
+            with self.engine.begin() as connection:
+                result = connection.execute(users.delete().where(users.c.uuid == user_uuid))
+        except OperationalError as exc:
+            raise Unavailable("the users database did not answer") from exc
+        return bool(result.rowcount)
+
     def search(self, query: str, limit: int = 8) -> list[User]:
         """Users whose handle starts with, or whose display name contains, `query`."""
         text = refuse_controls(query, "q").strip().removeprefix("@").lower()

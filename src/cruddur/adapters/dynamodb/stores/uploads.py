@@ -22,6 +22,7 @@ NAME = "name"
 DECLARED_TYPE = "declared_type"
 DECLARED_SIZE = "declared_size"
 ATTACHED_TO = "attached_to"
+FILE_IDS = "ids"  # on the files item: a string set of the attachment ids a user sent
 
 
 def _context(attachment_id: str) -> str:
@@ -108,3 +109,31 @@ class UploadTable:
         except DynamoError:
             return False
         return True
+
+    async def kept(self, uploader_uuid: str, attachment_ids: list[str]) -> None:
+        await self.table.call(
+            "UpdateItem",
+            {
+                "TableName": self.table.name,
+                "Key": items.to_attrs(keys.files_key(uploader_uuid)),
+                "UpdateExpression": f"ADD {FILE_IDS} :ids",
+                "ExpressionAttributeValues": {":ids": {"SS": list(attachment_ids)}},
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+            write=True,
+        )
+
+    async def files_of(self, uploader_uuid: str) -> list[str]:
+        item = await self.table.get(keys.files_key(uploader_uuid))
+        return sorted(item[FILE_IDS]["SS"]) if item and FILE_IDS in item else []
+
+    async def forget_files(self, uploader_uuid: str) -> None:
+        await self.table.call(
+            "DeleteItem",
+            {
+                "TableName": self.table.name,
+                "Key": items.to_attrs(keys.files_key(uploader_uuid)),
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+            write=True,
+        )

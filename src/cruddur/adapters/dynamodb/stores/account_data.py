@@ -1,0 +1,116 @@
+"""What of one account the table holds outside its messages: its inbox rows, pins and blocks,
+and its name on the other members' rows. Erasure deletes these (a few items per conversation);
+the messages stay, their text and names sealed under a key that erasure destroys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
+from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.domain import keys
+from cruddur.domain.model import Block, UserRef
+
+AT_ONCE = 16  # deletions in flight together
+
+
+class AccountData:
+    def __init__(self, table: AsyncTable) -> None:
+        self.table = table
+
+    async def conversations(self, owner_uuid: str) -> list[tuple[str, str]]:
+        """(group, other member) of every inbox row of the owner: archived, hidden, all."""
+        found = []
+        for item in await self._query(keys.inbox_pk(owner_uuid), keys.INBOX_PREFIX):
+            found.append((item[items.GROUP_UUID]["S"], item[items.OTHER_USER_UUID]["S"]))
+        return found
+
+    async def forget(
+        self, owner_uuid: str, conversations: Sequence[tuple[str, str]], erased_at: str
+    ) -> int:
+        """The owner's rows, pins and blocks deleted, and the blocks of them by the others
+        they talked with; on those others' rows they are "Deleted account". Items changed."""
+        doomed = [keys.inbox_key(owner_uuid, group) for group, _ in conversations]
+        doomed.append(keys.pins_key(owner_uuid))
+        doomed += [
+            {keys.PK: item[keys.PK]["S"], keys.SK: item[keys.SK]["S"]}
+            for item in await self._query(keys.blocks_pk(owner_uuid), keys.USER_PREFIX)
+        ]
+        doomed += [keys.block_key(other, owner_uuid) for _, other in conversations]
+        for start in range(0, len(doomed), AT_ONCE):
+            await asyncio.gather(*(self._delete(key) for key in doomed[start : start + AT_ONCE]))
+        # A deleted account takes no messages: it "blocks" each member it talked with, so a
+        # send into the conversation is refused (403) through the one block check of the send
+        # path, in every process. The item names the other member by uuid only.
+        stops = [self._stop(owner_uuid, other, erased_at) for _, other in conversations]
+        renamed = [self._rename(keys.inbox_key(other, group)) for group, other in conversations]
+        changes = stops + renamed
+        for start in range(0, len(changes), AT_ONCE):
+            await asyncio.gather(*changes[start : start + AT_ONCE])
+        return len(doomed) + len(changes)
+
+    async def _stop(self, owner_uuid: str, other_uuid: str, erased_at: str) -> None:
+        block = Block(owner_uuid, UserRef(other_uuid, "", ""), erased_at)
+        await self.table.call(
+            "PutItem",
+            {
+                "TableName": self.table.name,
+                "Item": items.block_item(block),
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+            write=True,
+        )
+
+    async def _query(self, partition: str, prefix: str) -> list[items.Item]:
+        args: dict[str, Any] = {
+            "TableName": self.table.name,
+            "KeyConditionExpression": f"{keys.PK} = :pk AND begins_with({keys.SK}, :prefix)",
+            "ExpressionAttributeValues": {":pk": items.s(partition), ":prefix": items.s(prefix)},
+            "ConsistentRead": True,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        found: list[items.Item] = []
+        while True:
+            page = await self.table.call("Query", args)
+            found += [dict(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return found
+            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    async def _delete(self, key: keys.Key) -> None:
+        await self.table.call(
+            "DeleteItem",
+            {
+                "TableName": self.table.name,
+                "Key": items.to_attrs(key),
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+            write=True,
+        )
+
+    async def _rename(self, key: keys.Key) -> None:
+        try:
+            await self.table.call(
+                "UpdateItem",
+                {
+                    "TableName": self.table.name,
+                    "Key": items.to_attrs(key),
+                    "UpdateExpression": f"SET {items.OTHER_USER_HANDLE} = :handle,"
+                    f" {items.OTHER_USER_DISPLAY_NAME} = :name",
+                    "ConditionExpression": f"attribute_exists({keys.PK})",
+                    "ExpressionAttributeValues": {
+                        ":handle": items.s(items.ERASED_HANDLE),
+                        ":name": items.s(items.ERASED_NAME),
+                    },
+                    "ReturnConsumedCapacity": "TOTAL",
+                },
+                passthrough=(CONDITION_FAILED,),
+                write=True,
+            )
+        except DynamoError:
+            return  # the other member's row is gone too (erased, or never made)

@@ -1,0 +1,81 @@
+"""Your data: take it all away (GET /api/me/export), or delete your account for good
+(DELETE /api/me) — erasure that reaches the backups too (services/erasure.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
+from starlette.concurrency import run_in_threadpool
+
+from cruddur.api import session
+from cruddur.api.deps import CurrentUser, RuntimeDep, bearer
+from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.schemas import AccountErase, ErrorBody
+from cruddur.bootstrap import Runtime
+from cruddur.domain.model import User, UserRef
+from cruddur.errors import NotFound, Unavailable
+from cruddur.services.context import count
+from cruddur.services.erasure import erase_account
+from cruddur.services.export import export_account
+
+router = APIRouter(responses=ERROR_RESPONSES, tags=["account"])
+
+
+async def _full(runtime: Runtime, user: UserRef) -> User:
+    found = await run_in_threadpool(runtime.users.by_uuid, user.uuid)
+    if found is None:
+        raise NotFound("no such user")
+    return found
+
+
+@router.get(
+    "/api/me/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "your data, a zip"}},
+)
+async def export_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Everything of yours as a zip: `cruddur-export.json` (machine-readable), `index.html`
+    (readable) and `files/`. Once an hour."""
+    if runtime.records is None:
+        raise Unavailable("export is not available here")
+    await count(runtime.messaging, "export", user.uuid)
+    export = await export_account(runtime.messaging, runtime.records, await _full(runtime, user))
+    return Response(
+        export.data,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="cruddur-export.zip"'},
+    )
+
+
+def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    return (
+        credentials.credentials if credentials is not None else session.session_token(request) or ""
+    )
+
+
+@router.delete(
+    "/api/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: {"model": ErrorBody, "description": "wrong password, or sign in again"}},
+)
+async def delete_me(
+    body: AccountErase,
+    request: Request,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Response:
+    """Delete your account for good: your password (local accounts), or a sign-in of the last
+    few minutes (Cognito). Your words become unreadable everywhere, backups included; the other
+    members see "Deleted account"; your handle is free again."""
+    if runtime.erasure is None:
+        raise Unavailable("erasure is not available here")
+    full = await _full(runtime, user)
+    token = _token(request, credentials)
+    await run_in_threadpool(runtime.accounts.check_presence, token, full, body.password)
+    await erase_account(runtime.messaging, runtime.erasure, runtime.accounts, full)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    session.end_session(request, response)
+    return response
