@@ -124,9 +124,10 @@ def _run(settings: Settings) -> dict[str, Any]:
         ],
         capture_output=True,
         text=True,
-        check=True,
         timeout=3600,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"repair-inboxes failed: {done.stderr[-2000:]}")
     summary = SUMMARY.search(done.stderr)
     capacity = CAPACITY.search(done.stderr)
     assert summary is not None, done.stderr[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
+from cruddur.errors import TableMissing
 from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services.context import MessagingContext
 from tests.boto import client_of
@@ -112,9 +114,14 @@ def dynamodb_local(request: pytest.FixtureRequest) -> Iterator[DynamoDBLocal]:
 
 def fresh_settings(dynamodb_local: DynamoDBLocal, data_dir: Path) -> Settings:
     """Settings of a table and a data dir no other test uses."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
     return Settings(
         aws_endpoint_url=dynamodb_local.endpoint_url,
-        table_name=f"test-{uuid.uuid4().hex[:12]}",
+        table_name=name,
+        # Its own keys table: the demo users' fixed uuids would otherwise meet keys wrapped
+        # under another test's data keys. (The CLI, run in-process, takes it from the
+        # environment: the `settings` fixture sets it there too.)
+        keys_table_name=f"{name}-keys",
         data_dir=data_dir,
         cursor_secret=SecretStr("test-cursor-secret-0123456789"),
     )
@@ -130,11 +137,17 @@ def fresh_store(settings: Settings) -> Iterator[ConversationTable]:
     yield store
     run(store.close())
     dynamo_schema.drop_table(client_of(store), settings.table_name)
+    with contextlib.suppress(TableMissing):
+        dynamo_schema.drop_table(client_of(store), settings.keys_table)
 
 
 @pytest.fixture
-def settings(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> Settings:
-    return fresh_settings(dynamodb_local, tmp_path / "data")
+def settings(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    made = fresh_settings(dynamodb_local, tmp_path / "data")
+    monkeypatch.setenv("CRUDDUR_KEYS_TABLE_NAME", made.keys_table)
+    return made
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from cruddur_infra.buckets import access_log_bucket
 from cruddur_infra.data import DataStack
 from cruddur_infra.lambda_package import ROOT
 from cruddur_infra.network import NetworkStack, admit_to_cache
-from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS
+from cruddur_infra.permissions import API_INDEX_ACTIONS, API_KEYS_ACTIONS, API_TABLE_ACTIONS
 from cruddur_infra.settings import DeploySettings
 
 PORT = 4567
@@ -62,6 +62,7 @@ class ApiStack(cdk.Stack):
         environment = {
             "CRUDDUR_TABLE_NAME": data.table.table_name,
             "CRUDDUR_DATA_SET": data.data_set,
+            "CRUDDUR_KEYS_TABLE_NAME": data.keys_table.table_name,
             "CRUDDUR_AUTH_MODE": deploy.auth_mode,
             "CRUDDUR_COOKIE_SECURE": "true",
             # The app's figures as EMF lines in the task's logs: CloudWatch metrics, no agent.
@@ -115,6 +116,7 @@ class ApiStack(cdk.Stack):
             API_INDEX_ACTIONS,
             data.message_key_statement(),
             *data.attachments.statements(),
+            keys_actions=API_KEYS_ACTIONS,
         )
         self.task_role.attach_inline_policy(access)
         for evidence in data.attachments.prefix_evidence():

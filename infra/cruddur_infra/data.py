@@ -13,7 +13,9 @@ from constructs import Construct
 
 from cruddur.adapters.dynamodb.schema import table_definition
 from cruddur.adapters.dynamodb.stores.data_keys import message_key_context
+from cruddur.adapters.dynamodb.stores.user_keys import keys_table_definition
 from cruddur.domain.keys import EXPIRES_AT
+from cruddur_infra import nag
 from cruddur_infra.attachments import AttachmentsBucket
 from cruddur_infra.permissions import MESSAGE_KEY_ACTIONS, TABLE_KEY_ACTIONS
 from cruddur_infra.settings import DeploySettings
@@ -80,6 +82,33 @@ class DataStack(cdk.Stack):
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "TableStreamArn", value=self.table.table_stream_arn or "")
         cdk.CfnOutput(self, "MessageKeyArn", value=self.message_key.key_arn)
+        # Each person's key (the app's stores/user_keys.py): erasing them deletes their item,
+        # and that must be the last copy. So: no point-in-time recovery, never in a backup
+        # plan (the SCP denies backing it up at all), deletion protection, retained. Its loss
+        # would lose every message: infra/policies guards it, docs/security.md says why.
+        keys_definition = keys_table_definition(f"{deploy.data_set}-keys")
+        self.keys_table = dynamodb.Table(
+            self,
+            "KeysTable",
+            table_name=keys_definition["TableName"],
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=False
+            ),
+            deletion_protection=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        nag.acknowledge(
+            self.keys_table,
+            "AwsSolutions-DDB3",
+            "the keys table must have no point-in-time recovery: a restore would bring back the"
+            " keys of erased people, and with them their words (crypto-shredding)",
+        )
+        cdk.CfnOutput(self, "KeysTableName", value=self.keys_table.table_name)
         self.attachments = AttachmentsBucket(self, "Attachments", deploy.web_origins)
         cdk.CfnOutput(self, "AttachmentsBucket", value=self.attachments.bucket.bucket_name)
         self.allowed_regions = ",".join(deploy.allowed_regions)
@@ -125,12 +154,19 @@ class DataStack(cdk.Stack):
         table_actions: Sequence[str],
         index_actions: Sequence[str] = (),
         *more: iam.PolicyStatement,
+        keys_actions: Sequence[str] = (),
     ) -> iam.Policy:
         """A component's one policy on the table: exactly `table_actions` on this table,
         `index_actions` on its index, `more` of its own, and the key through DynamoDB only."""
         statements = [
             iam.PolicyStatement(actions=list(table_actions), resources=[self.table.table_arn])
         ]
+        if keys_actions:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=list(keys_actions), resources=[self.keys_table.table_arn]
+                )
+            )
         if index_actions:
             statements.append(
                 iam.PolicyStatement(actions=list(index_actions), resources=self.index_arns())

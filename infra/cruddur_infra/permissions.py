@@ -18,6 +18,9 @@ API_TABLE_ACTIONS = (
     "dynamodb:UpdateItem",
 )
 API_INDEX_ACTIONS = ("dynamodb:Query",)
+# The API on the keys table: each person's key read (a page's authors at once), made at their
+# first words, destroyed when they are erased.
+API_KEYS_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:PutItem")
 
 # The stream processor (Lambda execution role): the inbox updates, and reading a row on replay.
 STREAM_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")

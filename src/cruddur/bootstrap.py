@@ -29,6 +29,7 @@ from cruddur.adapters.crypto.envelope import (
     Wrapping,
 )
 from cruddur.adapters.crypto.sealing import Sealer
+from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
@@ -178,9 +179,15 @@ def build_inbox_repair(settings: Settings, meter: CapacityMeter | None = None) -
         found = users.by_uuid(user_uuid)
         return None if found is None else UserRef(found.uuid, found.handle, found.display_name)
 
-    return InboxRepair(
-        build_table(settings, meter), profile, erased=lambda user: profile(user) is None
-    )
+    sealer: Sealer | None = None
+
+    def sender(item: dict[str, Any]) -> UserRef | None:
+        nonlocal sealer
+        sealer = sealer or build_sealer(settings)
+        found, gone = items.sender_of(item, sealer)
+        return None if gone else found
+
+    return InboxRepair(build_table(settings, meter), profile, senders=sender)
 
 
 def _own_endpoint(region: str, endpoint_url: str | None) -> dict[str, Any]:

@@ -27,7 +27,12 @@ from cruddur.app import create_app
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services import messaging
-from cruddur_infra.permissions import API_INDEX_ACTIONS, API_TABLE_ACTIONS, STREAM_TABLE_ACTIONS
+from cruddur_infra.permissions import (
+    API_INDEX_ACTIONS,
+    API_KEYS_ACTIONS,
+    API_TABLE_ACTIONS,
+    STREAM_TABLE_ACTIONS,
+)
 from tests.conftest import make_user
 from tests.e2e.conftest import Api, Member
 from tests.e2e.test_api_attachments import jpeg_with_gps, upload
@@ -58,12 +63,16 @@ def _new_table(dynamodb_local: DynamoDBLocal, folder: Path) -> tuple[str, Settin
     dynamo_schema.create_table(
         bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
     )
+    dynamo_schema.create_keys_table(bootstrap.dynamodb_client(direct), direct.keys_table)
     return table, direct
 
 
 def _actions(calls: list[Call], table: str, *, index: bool) -> set[str]:
-    assert {call.table for call in calls} == {table}  # this table only, never another
-    return {call.action for call in calls if call.index is index}
+    assert {call.table for call in calls} <= {table, KEYS_TABLE}  # these only, never another
+    return {call.action for call in calls if call.index is index and call.table == table}
+
+
+KEYS_TABLE = Settings().keys_table
 
 
 def _use_the_api_as_a_user_would(api: Api) -> None:
@@ -99,6 +108,14 @@ def _use_the_api_as_a_user_would(api: Api) -> None:
     ]
     assert [r.status_code for r in changed] == [200, 204, 204, 200, 204], changed[-1].text
     assert api.http.get("/readyz").status_code == 200
+    # Your data: the export, and an erasure (of a third account, which wrote to Bob).
+    assert api.http.get("/api/me/export", headers=bob.auth).status_code == 200
+    carol = api.signup()
+    api.send(carol, handle=bob.handle, message="soon gone")
+    erased = api.http.request(
+        "DELETE", "/api/me", json={"password": "correct horse battery"}, headers=carol.auth
+    )
+    assert erased.status_code == 204, erased.text
 
 
 def _page_through(api: Api, member: Member, path: str) -> None:
@@ -129,6 +146,8 @@ def test_the_api_role_grants_exactly_the_calls_the_api_makes(
     calls = wire.take()
     assert _actions(calls, table, index=False) == set(API_TABLE_ACTIONS)
     assert _actions(calls, table, index=True) == set(API_INDEX_ACTIONS)
+    keys_calls = {call.action for call in calls if call.table == KEYS_TABLE}
+    assert keys_calls == set(API_KEYS_ACTIONS)
 
 
 def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(

@@ -70,3 +70,21 @@ def test_deleting_the_table_or_its_backups_is_denied_except_to_break_glass():
     assert f"arn:aws:dynamodb:*:*:table/{table}/backup/*" in guard["Resource"]
     exempt = guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
     assert exempt.endswith(":role/cruddur-break-glass")
+
+
+def test_the_keys_table_is_never_backed_up_and_only_break_glass_deletes_it():
+    keys_table = f"arn:aws:dynamodb:*:*:table/{DeploySettings.data_set}-keys"
+    guard = _statement("KeysTableOnlyDeletedByBreakGlass")
+    assert guard["Effect"] == "Deny"
+    assert {"dynamodb:DeleteTable", "dynamodb:UpdateTable"} <= set(guard["Action"])
+    assert guard["Resource"] == [keys_table]
+    assert guard["Condition"]["ArnNotLike"]["aws:PrincipalArn"].endswith(
+        ":role/cruddur-break-glass"
+    )
+    # A backup of the keys would bring erased people's words back: nobody may make one.
+    never = _statement("KeysTableNeverBackedUp")
+    assert never["Effect"] == "Deny"
+    assert "Condition" not in never
+    assert {"dynamodb:CreateBackup", "dynamodb:UpdateContinuousBackups"} <= set(never["Action"])
+    assert "dynamodb:ExportTableToPointInTime" in never["Action"]
+    assert never["Resource"] == [keys_table]

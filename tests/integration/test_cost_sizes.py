@@ -33,7 +33,7 @@ def test_item_bytes_crosses_each_write_unit_where_dynamodb_does(store: Conversat
     # Past a preview's length the item also holds the sealed preview, of a fixed size once the
     # text is long: measure the rest of the item there.
     base = item_bytes(_message(400)) - 400
-    for boundary in (1024, 2048):
+    for boundary in (2048, 3072):  # a text past a preview's length at each
         for target in (boundary - 1, boundary, boundary + 1):
             item = _message(target - base)
             size = item_bytes(item)

@@ -177,6 +177,9 @@ def message_item(message: Message, sealer: TextSealer) -> Item:
 SENDER = "sender"
 ERASED_NAME = "Deleted account"
 ERASED_HANDLE = "deleted-account"  # no one's handle: handles have no hyphen
+# On the block items a deleted account leaves (it takes no messages): the repair never rebuilds
+# that account's rows.
+ERASED = "erased"
 
 
 def _sender_context(sort_key: str) -> str:
@@ -193,7 +196,10 @@ def sender_of(item: Mapping[str, Any], sealer: TextSealer) -> tuple[UserRef, boo
         opened = sealer.open(sealed(item, SENDER), item[GROUP_UUID]["S"], _sender_context(sort_key))
     except Erased:
         return UserRef(author, ERASED_HANDLE, ERASED_NAME), True
-    handle, display_name = json.loads(opened)
+    try:
+        handle, display_name = json.loads(opened)
+    except ValueError:  # a view that opens nothing (the CLI without --decrypt): still sealed
+        return UserRef(author, "sealed", "sealed"), False
     return UserRef(author, str(handle), str(display_name)), False
 
 

@@ -60,7 +60,7 @@ class AccountData:
             "PutItem",
             {
                 "TableName": self.table.name,
-                "Item": items.block_item(block),
+                "Item": {**items.block_item(block), items.ERASED: {"BOOL": True}},
                 "ReturnConsumedCapacity": "TOTAL",
             },
             write=True,

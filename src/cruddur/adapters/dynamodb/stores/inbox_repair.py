@@ -65,12 +65,12 @@ class InboxRepair:
         self,
         table: DynamoTable,
         profiles: Profiles | None = None,
-        erased: Callable[[str], bool] | None = None,
+        senders: Callable[[items.Item], UserRef | None] | None = None,
     ) -> None:
         self.table = table
         self.profiles = profiles or (lambda _uuid: None)
-        # Whether a member's account was deleted: their row is gone on purpose, never rebuilt.
-        self.erased = erased or (lambda _uuid: False)
+        # A message's author by name, opened with the key it is sealed under (None: erased).
+        self.senders = senders
 
     # -- which conversations ----------------------------------------------------------------
     def every_group(self) -> Iterator[str]:
@@ -122,7 +122,7 @@ class InboxRepair:
             if expected is None:
                 return outcome
             try:
-                for owner in members:
+                for owner in expected:
                     repair = self._write(rows.get(owner), expected[owner], dry_run=dry_run)
                     if repair is not None:
                         outcome.repairs.append(repair)
@@ -158,11 +158,11 @@ class InboxRepair:
                     unread[owner].add(message.sort_key)
             if all(len(found) >= UNREAD_CAP for found in unread.values()):
                 break
-        hidden = self._blockers(members)
+        hidden, erased = self._blockers(members)
         expected: dict[str, items.Item] = {}
         for owner in members:
-            if owner not in rows and self.erased(owner):
-                continue
+            if owner in erased:
+                continue  # a deleted account's row is gone on purpose: never rebuilt
             other_uuid = members[1] if owner == members[0] else members[0]
             other = self._profile(group_uuid, owner, other_uuid, rows)
             if other is None:
@@ -251,10 +251,13 @@ class InboxRepair:
         wanted = [keys.inbox_key(owner, group_uuid) for owner in members]
         return {str(item[items.USER_UUID]["S"]): item for item in self._batch_get(wanted)}
 
-    def _blockers(self, members: tuple[str, str]) -> set[str]:
+    def _blockers(self, members: tuple[str, str]) -> tuple[set[str], set[str]]:
+        """Who of the two blocks the other, and who of them is a deleted account."""
         a, b = members
         wanted = [keys.block_key(a, b), keys.block_key(b, a)]
-        return {str(item[items.USER_UUID]["S"]) for item in self._batch_get(wanted)}
+        found = self._batch_get(wanted)
+        blockers = {str(item[items.USER_UUID]["S"]) for item in found}
+        return blockers, {str(i[items.USER_UUID]["S"]) for i in found if items.ERASED in i}
 
     def _profile(
         self, group_uuid: str, owner: str, other: str, rows: dict[str, items.Item]
@@ -277,12 +280,24 @@ class InboxRepair:
                 ":other": items.s(other),
             },
             "ScanIndexForward": False,
-            "ProjectionExpression": "user_handle, user_display_name",
+            "ProjectionExpression": ", ".join(
+                (
+                    "user_handle",
+                    "user_display_name",
+                    items.SENDER,
+                    items.USER_UUID,
+                    items.GROUP_UUID,
+                    items.CREATED_AT,
+                    items.MESSAGE_UUID,
+                )
+            ),
             "ReturnConsumedCapacity": "TOTAL",
         }
         for item in self._items("Query", args):
             if "user_handle" in item:  # written before names were sealed under their author
                 return UserRef(other, item["user_handle"]["S"], item["user_display_name"]["S"])
+            if self.senders is not None and items.SENDER in item:
+                return self.senders(item)
             break
         return self.profiles(other)
 
