@@ -19,6 +19,7 @@ COMMANDS = {
     "serve": "cruddur.cli.serve",
     "stream": "cruddur.cli.stream",
     "up": "cruddur.cli.up",
+    "users": "cruddur.cli.users",
 }
 
 
