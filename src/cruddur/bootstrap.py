@@ -281,6 +281,7 @@ def build_messaging(
         edits=MessageEdits(store.table),
         blocks=BlockTable(store.table),
         max_chars=settings.message_max_chars,
+        retention_days=settings.retention_days,
         page_max=settings.page_max,
         limits=limits,
         events=events or NoEvents(),

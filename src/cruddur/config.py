@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # Signs paging cursors. Unset: a random secret is generated once and kept in data_dir.
     cursor_secret: SecretStr | None = None
     message_max_chars: int = Field(default=1024, ge=1, le=100_000)
+    # Messages older than this many days expire: no read shows them, and DynamoDB's TTL deletes
+    # them (within about two days; the table's TTL attribute is expires_at). Unset: kept
+    # forever. A change applies to messages sent after it (docs/operations.md: older ones).
+    retention_days: int | None = Field(default=None, ge=1, le=36_500)
     page_max: int = Field(default=100, ge=1, le=1000)
     stream_max_attempts: int = Field(default=3, ge=1)
     stream_poll_interval: float = Field(default=0.05, gt=0, le=10)

@@ -261,6 +261,9 @@ class ConversationPublic(BaseModel):
         f" {UNREAD_CAP - 1}+)"
     )
     deleted: bool = Field(default=False, description="the last message was deleted")
+    expired: bool = Field(
+        default=False, description="the last message is older than the retention period"
+    )
     other_read_until: str | None = Field(
         default=None,
         description="the other member has read every message created up to this time",
@@ -282,6 +285,7 @@ class ConversationPublic(BaseModel):
             created_at=entry.last_message_at,
             unread_count=entry.unread_count,
             deleted=entry.last_message_deleted,
+            expired=entry.last_message_expired,
             other_read_until=entry.other_read_until,
             other_read_at=entry.other_read_at,
             muted=entry.muted,

@@ -38,6 +38,10 @@ class Message:
     reply_to_uuid: str | None = None  # the message of the same conversation this answers
     reply_to: Reply | None = None  # that message as it reads now, when the reply is shown
     attachments: tuple[Attachment, ...] = ()  # its photos and files; a deletion removes them
+    expires_at: int | None = None  # epoch seconds, under a retention period; None: kept
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     @property
     def sort_key(self) -> str:
@@ -99,6 +103,7 @@ class InboxEntry:
     last_message_sk: str
     unread_count: int
     last_message_deleted: bool = False
+    last_message_expired: bool = False  # older than the retention period: no text shown
     # How far the other member has read, and when: "Seen" under your messages up to there.
     other_read_sk: str | None = None
     other_read_at: str | None = None

@@ -96,6 +96,7 @@ class MessagingContext:
     limits: Limits | None = None  # the API's; None for operators' tools (seeding, the bench)
     events: Publisher = field(default_factory=NoEvents)
     shelf: Shelf | None = None  # photos and files; None: messages are text only (the bench)
+    retention_days: int | None = None  # messages expire after this many days; None: never
     # (low uuid, high uuid) -> who of the two blocks the other.
     block_cache: TtlCache[tuple[str, str], frozenset[str]] = field(
         default_factory=lambda: TtlCache(BLOCK_CACHE_SECONDS)

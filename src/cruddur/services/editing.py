@@ -13,6 +13,7 @@ from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Message, UserRef, parse_uuid
 from cruddur.domain.reactions import clean_reaction
 from cruddur.domain.text import clean_message
+from cruddur.errors import NotFound
 from cruddur.metrics import figures
 from cruddur.services.attachments import delete_files
 from cruddur.services.blocking import require_no_block
@@ -28,7 +29,10 @@ async def get_message(
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     await require_member(ctx, viewer, group_uuid)
-    [found] = await with_replies(ctx, group_uuid, [await ctx.edits.get(group_uuid, message_uuid)])
+    message = await ctx.edits.get(group_uuid, message_uuid)
+    if message.expired(ctx.clock().timestamp()):
+        raise NotFound("no such message", field="message_uuid")  # past its retention
+    [found] = await with_replies(ctx, group_uuid, [message])
     return found
 
 

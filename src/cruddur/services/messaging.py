@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from cruddur.domain import keys
 from cruddur.domain.attachments import Attachment
@@ -61,7 +62,7 @@ async def get_conversation(ctx: MessagingContext, viewer: str, group_uuid: str) 
     row = await ctx.store.get_inbox_row(viewer, group_uuid)
     _remember(ctx, viewer, group_uuid, row)
     assert row is not None
-    return row
+    return expire_previews(ctx, [row])[0]
 
 
 def _remember(
@@ -88,7 +89,8 @@ async def list_messages(
     await require_member(ctx, viewer, group_uuid)
     group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
     found, last = await ctx.store.query_messages(group_uuid, limit, start)
-    return _messages_page(ctx, scope, await with_replies(ctx, group_uuid, found), last)
+    shown = await with_replies(ctx, group_uuid, unexpired(ctx, found))
+    return _messages_page(ctx, scope, shown, last)
 
 
 async def with_replies(
@@ -103,6 +105,11 @@ async def with_replies(
     missing = {uuid for uuid in wanted if uuid not in known}
     if missing:
         known |= await ctx.edits.get_many(group_uuid, missing)
+    now = ctx.clock().timestamp()
+    known = {  # a quoted message past its retention reads as gone
+        uuid: replace(m, text="", deleted=True) if m.expired(now) else m
+        for uuid, m in known.items()
+    }
     return [
         replace(m, reply_to=Reply.of(known[m.reply_to_uuid]))
         if m.reply_to is None and m.reply_to_uuid in known
@@ -192,7 +199,9 @@ def _inbox_start(
 def _inbox_page(
     ctx: MessagingContext, scope: str, found: list[InboxEntry], last: keys.Key | None
 ) -> Page[InboxEntry]:
-    return Page(found, None if last is None else ctx.cursors.encode(scope, last))
+    return Page(
+        expire_previews(ctx, found), None if last is None else ctx.cursors.encode(scope, last)
+    )
 
 
 def _decode(
@@ -389,4 +398,29 @@ def _new_message(
         reply_to_uuid=None if original is None else original.message_uuid,
         reply_to=None if original is None else Reply.of(original),
         attachments=delivery.attachments,
+        expires_at=_expiry(ctx),
     )
+
+
+def _expiry(ctx: MessagingContext) -> int | None:
+    if ctx.retention_days is None:
+        return None
+    return int(ctx.clock().timestamp()) + ctx.retention_days * 86_400
+
+
+def unexpired(ctx: MessagingContext, messages: Sequence[Message]) -> list[Message]:
+    """Messages past their retention are never shown, even before the TTL deletes them."""
+    now = ctx.clock().timestamp()
+    return [m for m in messages if not m.expired(now)]
+
+
+def expire_previews(ctx: MessagingContext, entries: list[InboxEntry]) -> list[InboxEntry]:
+    """An inbox row whose last message is older than the retention period shows no text (the
+    message is gone, or soon will be): "expired", not a preview."""
+    if ctx.retention_days is None:
+        return entries
+    cutoff = format_timestamp(ctx.clock() - timedelta(days=ctx.retention_days))
+    return [
+        replace(e, last_message="", last_message_expired=True) if e.last_message_at < cutoff else e
+        for e in entries
+    ]

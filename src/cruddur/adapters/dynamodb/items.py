@@ -162,6 +162,8 @@ def message_item(message: Message, sealer: TextSealer) -> Item:
     }
     if message.reply_to_uuid is not None:
         item[REPLY_TO] = s(message.reply_to_uuid)
+    if message.expires_at is not None:  # the table's TTL deletes it; reads skip it before
+        item[keys.EXPIRES_AT] = {"N": str(message.expires_at)}
     if message.attachments:
         item[ATTACHMENTS] = {
             "B": seal_attachments(message.attachments, sealer, group, sort_key, author)
@@ -230,6 +232,7 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
         },
         reply_to_uuid=item.get(REPLY_TO, {}).get("S"),
         attachments=() if deleted else attachments_of(item, sealer),
+        expires_at=int(item[keys.EXPIRES_AT]["N"]) if keys.EXPIRES_AT in item else None,
     )
 
 

@@ -106,7 +106,8 @@ function inboxRow(row, selected) {
     el("span", { class: "who" }, el("strong", {}, row.display_name), " ",
        el("span", { class: "handle" }, `@${row.handle}`)),
     el("time", { datetime: row.created_at }, row.created_at),
-    el("span", { class: row.deleted ? "preview gone" : "preview" }, row.deleted ? "Message deleted" : row.message));
+    el("span", { class: row.deleted || row.expired ? "preview gone" : "preview" },
+       row.expired ? "Older messages expired" : row.deleted ? "Message deleted" : row.message));
   const who = link.querySelector(".who");
   if (row.pinned) who.append(" ", el("span", { class: "flag", title: "Pinned", role: "img", "aria-label": "pinned" }, "📌"));
   if (row.muted) who.append(" ", el("span", { class: "flag", title: "Muted", role: "img", "aria-label": "muted" }, "🔕"));
