@@ -213,3 +213,17 @@ def test_the_inbox_menu_pins_mutes_and_archives_by_keyboard(browser: Browser, si
 def _other_conversation(page: Page, handle: str, site: Api) -> str:
     carol = site.signup(handle)
     return start_conversation(page, carol.handle, "Hello Carol")
+
+
+def test_download_my_data_gives_the_zip_of_everything(browser: Browser, site: Api):
+    ada, _, _ = _talking(browser, site, "ada_export", "bob_export")
+    with ada.expect_download() as download:
+        ada.get_by_role("link", name="Download my data").click()
+    assert download.value.suggested_filename == "cruddur-export.zip"
+    path = download.value.path()
+    import json
+    import zipfile
+
+    document = json.loads(zipfile.ZipFile(path).read("cruddur-export.json"))
+    [conversation] = document["conversations"]
+    assert conversation["messages"][0]["text"] == "Hi there, a first message"
