@@ -78,6 +78,18 @@ def figures(results: dict[str, Any]) -> list[str]:
             f"{scaling['B']['large_over_small_p50']:.3f} |"
         )
     rows += _repair(results.get("repair"))
+    seen = results.get("your_data")
+    if seen is not None:
+        rows += [
+            f"| your data, {seen['messages']:,} messages in {seen['conversations']} conversations:"
+            " export time, size / erasure time (API time, no HTTP)"
+            f" | {seen['export_seconds']:.1f} s,"
+            f" {seen['export_bytes'] / 1e6:.1f} MB / {seen['erase_seconds']:.2f} s"
+            f" ({seen['erase_items']} items, no message rewritten) |",
+            f"| key reads of a page of 20 from {seen['page_authors']} authors: cold / warm"
+            f" | {seen['page_key_reads_cold']} / {seen['page_key_reads_warm']} (one BatchGetItem"
+            " for both members' keys, then cached) |",
+        ]
     cold = results["lambda_import"]
     rows.append(
         "| Lambda handler's cold import / `import boto3`, medians of "

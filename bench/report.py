@@ -157,6 +157,7 @@ def table(results: dict[str, Any]) -> str:
         )
     lines += _observability(results.get("observability"))
     lines += _repair(results.get("repair"))
+    lines += _your_data(results.get("your_data"))
     lines += _default_config(results.get("default_config"))
     lines += ["", "Targets"]
     for target in results["targets"]:
@@ -177,6 +178,19 @@ def _observability(seen: dict[str, Any] | None) -> list[str]:
         f" API CPU per send {cpu['observed']:.3f} ms with a JSON line per request and every"
         f" figure kept ({seen['log_lines']} lines), {cpu['bare']:.3f} ms without;"
         f" ratio {seen['ratio']}",
+    ]
+
+
+def _your_data(seen: dict[str, Any] | None) -> list[str]:
+    if seen is None:
+        return []
+    return [
+        "",
+        f"Your data, a person with {seen['messages']} messages in {seen['conversations']}"
+        f" conversations: export {seen['export_seconds']:.1f} s, {seen['export_bytes']:,} bytes;"
+        f" erasure {seen['erase_seconds']:.2f} s ({seen['erase_items']} items changed, no"
+        f" message rewritten); a page of 20 from {seen['page_authors']} authors:"
+        f" {seen['page_key_reads_cold']} key read(s) cold, {seen['page_key_reads_warm']} warm",
     ]
 
 

@@ -22,6 +22,7 @@ from bench import (
     scaling,
     sealing,
     throughput,
+    your_data,
 )
 from bench.rig import rig
 from cruddur import bootstrap
@@ -42,6 +43,7 @@ class Plan:
     lambda_import_runs: int = 15  # step (6), fresh interpreters of each kind
     observability_sends: int = 4000  # step (1c), to each of the two API processes
     repair_conversations: int = 5000  # step (4b)
+    your_data_messages: int = 50_000  # step (4c)
 
 
 TINY = Plan(
@@ -54,6 +56,7 @@ TINY = Plan(
     lambda_import_runs=3,
     observability_sends=40,
     repair_conversations=30,
+    your_data_messages=600,
 )
 
 
@@ -105,6 +108,9 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
             )
         step(f"(4b) repair-inboxes --all over {plan.repair_conversations} conversations …")
         results["repair"] = repair.measure(system.settings, plan.repair_conversations)
+        many = plan.your_data_messages
+        step(f"(4c) your data: export and erasure of a person with {many} messages …")
+        results["your_data"] = your_data.measure(system.settings, plan.your_data_messages)
     if plan.default_config:
         step("(5) the default configuration (`cruddur up`): cold, warm, keyed and not …")
         with tempfile.TemporaryDirectory(prefix="cruddur-bench-up-") as work:
