@@ -30,7 +30,7 @@ async def get_message(
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     await require_member(ctx, viewer, group_uuid)
     message = await ctx.edits.get(group_uuid, message_uuid)
-    if message.expired(ctx.clock().timestamp()):
+    if message.expires_at is not None and message.expired(ctx.clock().timestamp()):
         raise NotFound("no such message", field="message_uuid")  # past its retention
     [found] = await with_replies(ctx, group_uuid, [message])
     return found

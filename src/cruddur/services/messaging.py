@@ -105,11 +105,12 @@ async def with_replies(
     missing = {uuid for uuid in wanted if uuid not in known}
     if missing:
         known |= await ctx.edits.get_many(group_uuid, missing)
-    now = ctx.clock().timestamp()
-    known = {  # a quoted message past its retention reads as gone
-        uuid: replace(m, text="", deleted=True) if m.expired(now) else m
-        for uuid, m in known.items()
-    }
+    if any(m.expires_at is not None for m in known.values()):
+        now = ctx.clock().timestamp()
+        known = {  # a quoted message past its retention reads as gone
+            uuid: replace(m, text="", deleted=True) if m.expired(now) else m
+            for uuid, m in known.items()
+        }
     return [
         replace(m, reply_to=Reply.of(known[m.reply_to_uuid]))
         if m.reply_to is None and m.reply_to_uuid in known
@@ -410,6 +411,8 @@ def _expiry(ctx: MessagingContext) -> int | None:
 
 def unexpired(ctx: MessagingContext, messages: Sequence[Message]) -> list[Message]:
     """Messages past their retention are never shown, even before the TTL deletes them."""
+    if all(m.expires_at is None for m in messages):
+        return list(messages)  # nothing can have expired: no need to ask the clock
     now = ctx.clock().timestamp()
     return [m for m in messages if not m.expired(now)]
 
