@@ -87,8 +87,8 @@ def figures(results: dict[str, Any]) -> list[str]:
             f" {seen['export_bytes'] / 1e6:.1f} MB / {seen['erase_seconds']:.2f} s"
             f" ({seen['erase_items']} items, no message rewritten) |",
             f"| key reads of a page of 20 from {seen['page_authors']} authors: cold / warm"
-            f" | {seen['page_key_reads_cold']} / {seen['page_key_reads_warm']} (one BatchGetItem"
-            " for both members' keys, then cached) |",
+            f" | {seen['page_key_reads_cold']} / {seen['page_key_reads_warm']} (at most one read"
+            " per member's key — two unwraps —, then cached) |",
         ]
     cold = results["lambda_import"]
     rows.append(
