@@ -60,6 +60,8 @@ def test_the_export_holds_every_conversation_message_and_file(api: Api):
     [conversation] = document["conversations"]
     assert conversation["uuid"] == group
     assert conversation["with"]["handle"] == bob.handle
+    assert conversation["read_until"] is None  # Ada never opened it since Bob wrote
+    assert conversation["other_read_until"] is None or conversation["other_read_at"]
     texts = [m["text"] for m in conversation["messages"]]
     assert texts == [SECRET, "noted", "look at this", "bob's own words"]
     shown = conversation["messages"]
@@ -74,6 +76,14 @@ def test_the_export_holds_every_conversation_message_and_file(api: Api):
     # Once an hour.
     again = api.http.get("/api/me/export", headers=ada.auth)
     assert again.status_code == 429
+    # Bob read it all: his export says how far, and Ada's position is "Seen" in it.
+    assert api.http.post(f"/api/message_groups/{group}/read", headers=bob.auth).status_code == 204
+    theirs = api.http.get("/api/me/export", headers=bob.auth)
+    [read] = json.loads(zipfile.ZipFile(io.BytesIO(theirs.content)).read("cruddur-export.json"))[
+        "conversations"
+    ]
+    assert read["read_until"] == read["messages"][-1]["created_at"]
+    assert read["read_at"] is not None
 
 
 def _opens(settings: Settings, raw: list[dict[str, Any]], author: str) -> tuple[int, int]:

@@ -111,6 +111,13 @@ class InboxEntry:
     muted: bool = False
     archived: bool = False
     pinned: bool = False
+    # How far the owner has read, and when (their export shows it).
+    read_sk: str | None = None
+    read_at: str | None = None
+
+    @property
+    def read_until(self) -> str | None:
+        return None if self.read_sk is None else keys.created_at_of_sk(self.read_sk)
 
     @property
     def other_read_until(self) -> str | None:

@@ -103,7 +103,10 @@ def _conversation(row: InboxEntry, messages: list[Message], owner: str) -> dict[
         "archived": row.archived,
         "pinned": row.pinned,
         "unread_count": row.unread_count,
+        "read_until": row.read_until,  # you have read every message up to then
+        "read_at": row.read_at,
         "other_read_until": row.other_read_until,
+        "other_read_at": row.other_read_at,
         "messages": [_message(m, owner) for m in messages],
     }
 

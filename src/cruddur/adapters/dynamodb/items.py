@@ -454,6 +454,8 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
         muted=MUTED in item,
         archived=is_archived(item),
         pinned=PINNED_AT in item,
+        read_sk=item.get(READ_SK, {}).get("S"),
+        read_at=item.get(READ_AT, {}).get("S"),
     )
 
 
