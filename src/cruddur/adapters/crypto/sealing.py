@@ -129,24 +129,22 @@ class Sealer:
             self.user_keys.key(author, create=True)
 
 
-@lru_cache(maxsize=8192)
 def _conversation_aead(key: bytes, group_uuid: str) -> AESGCM:
-    derived = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=None,
-        info=b"cruddur-messages conversation key v1\x00" + group_uuid.encode(),
-    ).derive(key)
-    return AESGCM(derived)
+    return _derived_aead(key, b"cruddur-messages conversation key v1", group_uuid)
+
+
+def _author_aead(key: bytes, group_uuid: str) -> AESGCM:
+    return _derived_aead(key, b"cruddur-messages author key v1", group_uuid)
 
 
 @lru_cache(maxsize=8192)
-def _author_aead(key: bytes, group_uuid: str) -> AESGCM:
+def _derived_aead(key: bytes, purpose: bytes, group_uuid: str) -> AESGCM:
+    """The conversation's key derived from a data key (v1) or an author's key (v2)."""
     derived = HKDF(
         algorithm=hashes.SHA256(),
         length=32,
         salt=None,
-        info=b"cruddur-messages author key v1\x00" + group_uuid.encode(),
+        info=purpose + b"\x00" + group_uuid.encode(),
     ).derive(key)
     return AESGCM(derived)
 

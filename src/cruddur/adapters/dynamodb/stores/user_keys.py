@@ -35,7 +35,7 @@ from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.stores.data_keys import KEY_ID_BYTES, DataKeys
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
-from cruddur.errors import TableMissing, Unreadable
+from cruddur.errors import TableMissing, Unavailable, Unreadable
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 60.0
@@ -125,6 +125,9 @@ class UserKeys:
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
+            else:
+                # Never guess: a key not read is not an erased one.
+                raise Unavailable("DynamoDB kept some keys unprocessed; try again")
             now = self.clock()
             with self._lock:
                 for user in batch:
