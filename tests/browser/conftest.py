@@ -17,7 +17,9 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# One per test file, not per session: Playwright's sync API keeps an event loop running in the
+# worker while it is open, and a later file on that worker (asyncio.run) must not meet it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make setup` installs Debian's chromium package")
