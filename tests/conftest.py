@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import sqlalchemy
 from pydantic import SecretStr
 
 from cruddur import bootstrap
@@ -32,6 +33,7 @@ from cruddur.services.context import MessagingContext
 from tests.boto import client_of
 from tests.own_loop import run
 from tests.processes import processes_owned_by
+from tests.session_services import SERVICES_KEY, TestServices
 
 # Tests talk to loopback only: make sure no AWS default endpoint or profile leaks in.
 os.environ.pop("AWS_PROFILE", None)
@@ -44,16 +46,31 @@ for _name in ("SEND_PER_MINUTE", "SIGNUPS_PER_HOUR", "LOGINS_PER_ADDRESS"):
     os.environ[f"CRUDDUR_LIMIT_{_name}"] = "100000"
 
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+@pytest.fixture(scope="session")
+def postgres_admin_url(request: pytest.FixtureRequest) -> str:
+    """A PostgreSQL server's superuser URL: the one CRUDDUR_TEST_DATABASE_URL names, else a
+    throwaway cluster of this session's (tests.session_services.py)."""
+    return _services(request.config).postgres_admin_url()
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """A Redis the tests may write to (each test its own keys): CRUDDUR_TEST_REDIS_URL, else one
+    this session started on a free port."""
+    return _services(request.config).redis_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     name = f"cruddur_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+    yield str(
+        sqlalchemy.engine.make_url(postgres_admin_url).set(
+            drivername="postgresql+psycopg", database=name
+        )
+    )
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -91,6 +108,18 @@ _SHARED_ENDPOINT = "cruddur_dynamodb_local_port"
 _shared_server = pytest.StashKey[DynamoDBLocal]()
 
 
+def _services(config: pytest.Config) -> TestServices:
+    found = config.stash.get(_test_services, None)
+    if found is None:
+        # A worker takes the controller's; a session without xdist starts its own, lazily.
+        given = getattr(config, "workerinput", {}).get(SERVICES_KEY)
+        found = config.stash[_test_services] = TestServices(given)
+    return found
+
+
+_test_services = pytest.StashKey[TestServices]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     distributing = getattr(config.option, "dist", "no") != "no"
     if distributing and not hasattr(config, "workerinput"):
@@ -100,6 +129,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:  # pytest-xdist's, run by the controller
     node.workerinput[_SHARED_ENDPOINT] = node.config.stash[_shared_server].port
+    # PostgreSQL and Redis: started by the controller the first time a worker is configured, so
+    # the workers share one of each (each test keeps to its own database and keys).
+    node.workerinput[SERVICES_KEY] = _services(node.config).shared()
 
 
 @pytest.fixture(scope="session")
@@ -202,6 +234,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shared = session.config.stash.get(_shared_server, None)
     if shared is not None:
         shared.stop()
+    services = session.config.stash.get(_test_services, None)
+    if services is not None:
+        services.stop()
     # Runs after every fixture is torn down: any DynamoDB Local this session started and left
     # running fails the session.
     left = processes_owned_by(os.getpid())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,13 @@ from cruddur.config import Settings
 from tests.e2e.conftest import Api, serve
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots land in an ignored folder, so `make test` leaves the work tree as it found it;
+# `make screenshots` points this at docs/screenshots to refresh the docs' pictures on purpose.
+SCREENSHOTS = Path(
+    os.environ.get("CRUDDUR_SCREENSHOTS_DIR")
+    or Path(__file__).resolve().parents[2] / ".data" / "test-screenshots"
+).resolve()
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 # One per test file, not per session: Playwright's sync API keeps an event loop running in the
@@ -22,7 +29,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make setup` installs Debian's chromium package")
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser

@@ -16,16 +16,18 @@ from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from tests.browser.conftest import sign_in
-from tests.browser.test_redis_fanout import REDIS_URL, _signup, _start, _url
+from tests.browser.test_redis_fanout import _signup, _start, _url
 from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
 
 
 @pytest.fixture
-def api_without_poller(settings: Settings, store: ConversationTable) -> Iterator[str]:
-    redis.Redis.from_url(REDIS_URL).ping()
+def api_without_poller(
+    settings: Settings, store: ConversationTable, redis_url: str
+) -> Iterator[str]:
+    redis.Redis.from_url(redis_url).ping()
     upgrade(settings.users_database_url)
     assert settings.aws_endpoint_url is not None
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
     target = ["--endpoint-url", settings.aws_endpoint_url, "--table", settings.table_name]
     process = _start(
         ["serve", *target, "--data-dir", str(Path(settings.data_dir)), "--port", "0"], env
@@ -40,7 +42,11 @@ def api_without_poller(settings: Settings, store: ConversationTable) -> Iterator
 
 
 def test_an_inbox_updates_live_from_the_packaged_lambda(
-    browser: Browser, api_without_poller: str, settings: Settings, tmp_path: Path
+    browser: Browser,
+    api_without_poller: str,
+    settings: Settings,
+    tmp_path: Path,
+    redis_url: str,
 ):
     url = api_without_poller
     ada_token = _signup(url, "ada_lambda")
@@ -65,7 +71,7 @@ def test_an_inbox_updates_live_from_the_packaged_lambda(
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
     }
     result, _ = invoke(
         unpack(build_zip(tmp_path), tmp_path), runtime_folder(tmp_path), stream_event(settings), env

@@ -48,7 +48,6 @@ def test_a_conversation_appears_and_updates_live_in_both_browsers(browser: Brows
     expect(rows.first.locator(".badge")).to_have_text("2")
     expect(rows).to_have_count(2)
     assert _not_reloaded(bob)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     bob.screenshot(path=str(SCREENSHOTS / "inbox.png"))
 
     row.get_by_role("link").click()

@@ -1,5 +1,5 @@
 """With REDIS_URL, live updates reach browsers on any API process: two `cruddur serve` processes
-and one `cruddur stream run`, all real, on the local Redis at 127.0.0.1:6379."""
+and one `cruddur stream run`, all real, on the session's Redis (tests/session_services.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
 from tests.browser.conftest import sign_in
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
@@ -45,10 +43,12 @@ def _url(process: subprocess.Popen[str]) -> str:
 
 
 @pytest.fixture
-def two_apis(settings: Settings, store: ConversationTable) -> Iterator[tuple[str, str]]:
-    redis.Redis.from_url(REDIS_URL).ping()
+def two_apis(
+    settings: Settings, store: ConversationTable, redis_url: str
+) -> Iterator[tuple[str, str]]:
+    redis.Redis.from_url(redis_url).ping()
     upgrade(settings.users_database_url)
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1"}
     assert settings.aws_endpoint_url is not None
     target = [
         "--endpoint-url",

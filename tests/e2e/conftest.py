@@ -110,7 +110,6 @@ def api(settings: Settings, store: ConversationTable) -> Iterator[Api]:
     yield from serve(settings, store)
 
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 # One key for every API process of a deployment, as CRUDDUR_SIGNING_KEY gives it on AWS.
 SHARED_SIGNING_KEY = SecretStr(
     rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -125,12 +124,12 @@ def running(settings: Settings, store: ConversationTable, **changes: Any) -> Ite
     yield from serve(settings.model_copy(update=changes), store)
 
 
-def second_process(settings: Settings) -> dict[str, Any]:
+def second_process(settings: Settings, redis_url: str) -> dict[str, Any]:
     """Two API processes as deployed: one users database, one signing key and Redis, but each
     its own data directory (each runs a poller here, and pollers keep checkpoints there)."""
     return {
         "database_url": settings.users_database_url,
         "signing_key": SHARED_SIGNING_KEY,
-        "redis_url": REDIS_URL,
+        "redis_url": redis_url,
         "wrapping_key_file": Path(settings.data_dir) / KEY_FILE,
     }

@@ -96,8 +96,8 @@ def test_live_event_streams_per_user_are_bounded(settings, store):
             assert again.status_code == 200
 
 
-def test_api_processes_share_the_counts_through_redis(settings, store):
-    shared = {"limit_send_per_minute": 4, **second_process(settings)}
+def test_api_processes_share_the_counts_through_redis(settings, store, redis_url):
+    shared = {"limit_send_per_minute": 4, **second_process(settings, redis_url)}
     with (
         running(settings, store, **shared) as one,
         running(settings, store, **shared, data_dir=settings.data_dir / "two") as two,

@@ -10,8 +10,8 @@ import httpx
 from tests.e2e.conftest import Api, running, second_process
 
 
-def test_a_signed_out_token_is_refused_by_every_api_process(settings, store):
-    shared = second_process(settings)
+def test_a_signed_out_token_is_refused_by_every_api_process(settings, store, redis_url):
+    shared = second_process(settings, redis_url)
     with (
         running(settings, store, **shared) as one,
         running(settings, store, **shared, data_dir=settings.data_dir / "two") as two,

