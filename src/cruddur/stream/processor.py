@@ -48,9 +48,18 @@ class BatchResult:
     records: int = 0
     malformed: int = 0
     groups: int = 0
-    lag_ms: float | None = None  # the oldest message record's age when the batch was applied
-    # Each new message's creation (its created_at, set by the API) to its rows applied.
+    # Each new message's creation (its created_at, set by the API) to its rows applied: the one
+    # measure of lag, which the metric samples and the log line sums up.
     lags_ms: list[float] = field(default_factory=list)
+
+    @property
+    def lag_ms(self) -> float | None:
+        """The longest wait of a new message applied in this batch (None if there was none).
+
+        Derived from `lags_ms`, not from the records' ApproximateCreationDateTime: DynamoDB
+        rounds that down (to the second on AWS, to the minute in DynamoDB Local), so the line
+        showed up to a minute more lag than the metric did for the same batch."""
+        return round(max(self.lags_ms), 1) if self.lags_ms else None
 
     def log_fields(self) -> dict[str, object]:
         """The batch's line in the logs: counts and lag, nothing of what anyone wrote."""
@@ -99,12 +108,8 @@ def changes_for(messages: Iterable[LastMessage]) -> list[InboxChange]:
 def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResult:
     result = BatchResult(records=len(records))
     groups: dict[str, list[tuple[str, LastMessage]]] = {}
-    oldest: float | None = None
     for record in records:
         seq = sequence_number(record)
-        created = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
-        if isinstance(created, int | float) and (oldest is None or created < oldest):
-            oldest = float(created)
         try:
             message = message_of(record)
         except MalformedRecord as exc:
@@ -128,8 +133,6 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
         log.warning("%d of %d records failed", len(result.failed), len(records))
     result.groups = len(groups)
     now = time.time()
-    if oldest is not None and groups:
-        result.lag_ms = round(max(0.0, now - oldest) * 1000, 1)
     unapplied = set(result.failed)
     result.lags_ms = [
         max(0.0, now - datetime.fromisoformat(m.created_at).timestamp()) * 1000
