@@ -65,8 +65,12 @@ class Limits:
         prefix = f"cruddur:limit:{name}:{digest}"
         return rule, f"{prefix}:{int(window)}", f"{prefix}:{int(window) - 1}", into / rule.seconds
 
-    def hit(self, name: str, *subject: str) -> None:
-        """Count one more; refused past the rule's count in the sliding window."""
+    def hit(self, name: str, *subject: str, tally: bool = True) -> None:
+        """Count one more; refused past the rule's count in the sliding window.
+
+        A refusal is tallied in the refusals figure unless `tally` is false: for a caller that
+        may still answer the request otherwise (a keyed retry's replay) and calls
+        `tally_refusal` only once the refusal is its answer."""
         rule, key, previous_key, ran = self._keys(name, subject)
         current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 1)
         if current == 0:  # the state did not answer: fail open (adapters/state/local.py)
@@ -76,16 +80,21 @@ class Limits:
             # Refused: not counted (another process may briefly see one too many, and refuse).
             self.state.incr(key, 2 * rule.seconds, by=-1)
             retry_after = _retry_after(rule, earlier, current - 1, ran)
-            figures.RATE_LIMITED.labels(name).inc()
+            if tally:
+                self.tally_refusal(name)
             raise TooManyAttempts(rule.says, retry_after=retry_after)
 
-    async def take(self, name: str, *subject: str) -> None:
+    async def take(self, name: str, *subject: str, tally: bool = True) -> None:
         """`hit`, from the event loop: in-process counts are counted right here; a Redis round
         trip runs on a thread, so a slow Redis never stalls the loop's other requests."""
         if self.state.in_process:
-            self.hit(name, *subject)
+            self.hit(name, *subject, tally=tally)
         else:
-            await asyncio.to_thread(self.hit, name, *subject)
+            await asyncio.to_thread(self.hit, name, *subject, tally=tally)
+
+    def tally_refusal(self, name: str) -> None:
+        """One more request answered 429 by the limit `name` (the figure operators watch)."""
+        figures.RATE_LIMITED.labels(name).inc()
 
     def check(self, name: str, *subject: str) -> None:
         """Refused if the sliding window's count has reached the rule's; counts nothing (see
@@ -94,7 +103,7 @@ class Limits:
         current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 0)
         earlier = previous * (1.0 - ran)
         if earlier + current >= rule.count:
-            figures.RATE_LIMITED.labels(name).inc()
+            self.tally_refusal(name)
             raise TooManyAttempts(rule.says, retry_after=_retry_after(rule, earlier, current, ran))
 
     def count(self, name: str, *subject: str) -> None:
@@ -113,7 +122,7 @@ class Limits:
             self.state.lease(key, holder, STREAM_LEASE_SECONDS, self.streams_per_user)
 
         if not self.state.lease(key, holder, STREAM_LEASE_SECONDS, self.streams_per_user):
-            figures.RATE_LIMITED.labels("streams_open").inc()
+            self.tally_refusal("streams_open")
             raise TooManyAttempts(
                 f"at most {self.streams_per_user} live-update connections at once; close one",
                 retry_after=int(STREAM_LEASE_SECONDS),

@@ -13,7 +13,7 @@ from cruddur.domain import constant_time
 from cruddur.domain.model import Claim, Message, MessageIdentity, UserRef
 from cruddur.errors import Blocked, Conflict, Invalid, NotFound, TooManyAttempts
 from cruddur.services import attachments as files
-from cruddur.services.context import MessagingContext, count
+from cruddur.services.context import MessagingContext
 from cruddur.services.messaging import (
     Delivery,
     deliver,
@@ -75,15 +75,8 @@ async def post_message(
         if idempotency is None:
             raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
         keyed = _Keyed(idempotency, key, _fingerprint(idempotency, key, delivery, attachments))
-    try:
-        # Before the claim: a refused send (blocked, or past the send limit) writes nothing.
-        await permitted(ctx, delivery)
-        await count(ctx, "send", sender.uuid)
-    except (Blocked, TooManyAttempts):
-        # A replay answers as the first attempt did, even if it would be refused today.
-        replayed = None if keyed is None else await _replayed(ctx, keyed, delivery)
-        if replayed is None:
-            raise
+    replayed = await _admitted(ctx, delivery, keyed)
+    if replayed is not None:
         return await _shown(ctx, replayed)
     identity = new_identity(ctx) if keyed is None else await _claim(ctx, keyed, sender)
     if not uploads:
@@ -101,6 +94,28 @@ async def post_message(
         raise
     await files.taken(ctx, uploads)
     return await _shown(ctx, message)
+
+
+async def _admitted(
+    ctx: MessagingContext, delivery: Delivery, keyed: _Keyed | None
+) -> Message | None:
+    """None if the send may go ahead, else the refusal (blocked, or past the send limit) —
+    unless it is a keyed retry of a send that went through: then that message, as the first
+    attempt answered, even if it would be refused today. Before the claim: a refused send
+    writes nothing."""
+    try:
+        await permitted(ctx, delivery)
+        if ctx.limits is not None:  # None: operators' tools, which have no limits
+            # Untallied: a refused keyed retry may yet be a replay, answered 200, not 429.
+            await ctx.limits.take("send", delivery.sender.uuid, tally=False)
+    except (Blocked, TooManyAttempts) as refusal:
+        replayed = None if keyed is None else await _replayed(ctx, keyed, delivery)
+        if replayed is not None:
+            return replayed
+        if isinstance(refusal, TooManyAttempts) and ctx.limits is not None:
+            ctx.limits.tally_refusal("send")
+        raise
+    return None
 
 
 async def _shown(ctx: MessagingContext, message: Message) -> Message:
