@@ -1,6 +1,6 @@
 # The API's image: `cruddur serve --prod`. Built by `cdk deploy` (CruddurApi) or by hand:
 #   docker build -t cruddur-api . && docker run -p 4567:4567 --env-file prod.env cruddur-api
-# Two stages: the first installs the package and its locked dependencies (uv.lock) into a
+# Two stages: the first installs the locked dependencies (uv.lock), then the package, into a
 # virtualenv; the final one copies that virtualenv onto a slim base with no compiler, no pip
 # cache and a non-root user.
 FROM python:3.11-slim-bookworm AS build
@@ -10,7 +10,12 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
 # The same uv as the Makefile's; it installs exactly what uv.lock pins, without the extras.
 RUN pip install uv==0.13.8
 WORKDIR /src
-COPY pyproject.toml uv.lock README.md ./
+# The dependencies first, from the lock alone, in a layer of their own: a change to src/ (or the
+# README) reuses it instead of installing them all again (uv's documented layering).
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-install-project --no-editable
+# Then the package itself, built into the same virtualenv (README.md is its long description).
+COPY README.md ./
 COPY src ./src
 RUN uv sync --frozen --no-editable
 
