@@ -26,6 +26,13 @@ from pathlib import Path
 
 HANDLER_MODULE = "cruddur.stream.lambda_handler"
 HANDLER = f"{HANDLER_MODULE}.lambda_handler"
+# The Python the Lambda runs, the one place it is written: the stack's runtime (stream.py) is
+# this one, and the zip is built only under it, because what the handler is found to import,
+# and what the tests run the zip on (tests/lambda_runtime.py), is this interpreter's. Lambda
+# deprecates python3.11 on 2027-06-30 (new functions refused from 2027-07-31): move the tests,
+# the image and this together before then.
+LAMBDA_PYTHON: tuple[int, int] = (3, 11)
+LAMBDA_RUNTIME = "python{}.{}".format(*LAMBDA_PYTHON)
 # What the AWS Lambda Python runtime ships: boto3 and what it needs. (certifi: botocore uses it
 # when present and its own CA bundle otherwise.)
 RUNTIME_DISTRIBUTIONS = frozenset(
@@ -164,6 +171,18 @@ def scan(module: str = HANDLER_MODULE) -> Scan:
     return Scan(report["import_ms"], own, frozenset(own_modules), frozenset(runtime))
 
 
+def check_python(running: tuple[int, int] | None = None) -> None:
+    """Refused unless this (or `running`) is the Lambda's Python: a zip scanned and tested under
+    another one may import what that one lacks, or miss what it needs."""
+    major, minor = running or sys.version_info[:2]
+    if (major, minor) != LAMBDA_PYTHON:
+        raise PackagingError(
+            f"the Lambda runs {LAMBDA_RUNTIME}; this is Python {major}.{minor}: package it under"
+            " the Lambda's Python (or change LAMBDA_PYTHON in infra/cruddur_infra/"
+            "lambda_package.py, which the stack reads too)"
+        )
+
+
 def write_zip(files: dict[str, Path], out: Path) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
@@ -226,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        check_python()
         found = scan()
         found.check_modules()
     except PackagingError as exc:
@@ -233,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     size = write_zip(found.own_files, args.out)
     shown = args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out
-    print(f"{shown}: {len(found.own_files)} modules, handler {HANDLER}")
+    print(f"{shown}: {len(found.own_files)} modules, handler {HANDLER} on {LAMBDA_RUNTIME}")
     print(f"  zip size     {size / 1024:8.1f} KiB   (limit {MAX_ZIP_BYTES // 1024 // 1024} MiB)")
     print(f"  from the runtime: {', '.join(sorted(found.runtime))}")
     if size > MAX_ZIP_BYTES:

@@ -5,6 +5,8 @@ publishes the live events to the local Redis."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
 from pathlib import Path
 
@@ -14,11 +16,11 @@ import redis
 from cruddur.config import Settings
 from cruddur.services import messaging
 from cruddur.services.context import MessagingContext
+from cruddur_infra.lambda_package import LAMBDA_PYTHON
 from tests.conftest import make_user
 from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
 from tests.own_loop import run
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 HEAVY = ("sqlalchemy", "aiohttp", "redis", "argon2", "fastapi", "pydantic", "starlette", "jinja2")
 # What opening sealed text takes: the processor loads none of it, and has no key to give it.
 KEYED = (
@@ -48,19 +50,19 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def test_the_zip_applies_real_stream_records_and_publishes_to_redis(
-    packaged, settings: Settings, store, ctx: MessagingContext
+    packaged, settings: Settings, store, ctx: MessagingContext, redis_url: str
 ):
     task, runtime = packaged
     ada, bob = make_user("ada"), make_user("bob")
     group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
     for text in ("second", "third"):
         run(messaging.send_message(ctx, bob, group, text))
-    subscriber = redis.Redis.from_url(REDIS_URL).pubsub()  # type: ignore[no-untyped-call]
+    subscriber = redis.Redis.from_url(redis_url).pubsub()  # type: ignore[no-untyped-call]
     subscriber.subscribe(f"cruddur:events:{ada.uuid}", f"cruddur:events:{bob.uuid}")
     event = stream_event(settings)
     assert {r["eventName"] for r in event["Records"]} == {"INSERT"}
 
-    result, modules = invoke(task, runtime, event, _env(settings, REDIS_URL=REDIS_URL))
+    result, modules = invoke(task, runtime, event, _env(settings, REDIS_URL=redis_url))
 
     assert result == {"batchItemFailures": []}
     assert not [m for m in modules if m.partition(".")[0] in HEAVY]
@@ -99,3 +101,21 @@ def test_a_poison_record_is_reported_and_the_rest_applies(
     row = run(store.get_inbox_row(ada.uuid, group))
     assert row is not None
     assert row.last_message == "second"
+
+
+def test_the_zip_is_tested_on_the_lambdas_python_and_carries_no_other_pythons_builds(packaged):
+    task, _ = packaged
+    # invoke() runs the zip with sys.executable: the stack's runtime must be this Python.
+    assert sys.version_info[:2] == LAMBDA_PYTHON
+    own = "{}{}".format(*LAMBDA_PYTHON)
+    files = [path for path in task.rglob("*") if path.is_file()]
+    assert files
+    for path in files:
+        name = path.name
+        if name.endswith((".so", ".pyd")):  # a compiled extension: cpython-311 or the stable ABI
+            assert f"cpython-{own}" in name or ".abi3." in name, name
+        elif name.endswith(".pyc"):
+            assert f".cpython-{own}." in name, name
+        elif name == "WHEEL":  # a vendored wheel's tags: this Python's, or any Python 3's
+            tags = re.findall(r"^Tag: (\S+)$", path.read_text(), re.MULTILINE)
+            assert all(t.startswith((f"cp{own}-", "py3-", "py2.py3-")) for t in tags), tags
