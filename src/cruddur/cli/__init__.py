@@ -66,6 +66,9 @@ def main(ctx: click.Context, log_level: str, log_format: str | None) -> None:
 
     Start everything locally with `cruddur up`. Operations commands need an explicit target:
     --endpoint-url URL (or AWS_ENDPOINT_URL) for DynamoDB Local, or --prod for AWS.
+
+    Exit status: 0 done; 1 an error; 2 a usage error; 3 finished with work left over
+    (`ddb repair-inboxes`, `stream redrive`: what was left is listed).
     """
     if log_format is None:
         log_format = "json" if ctx.meta.get("cruddur.prod") else "text"

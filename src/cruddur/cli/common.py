@@ -1,13 +1,23 @@
-"""What the command groups share: choosing a target explicitly, and mapping errors to exits."""
+"""What the command groups share: choosing a target explicitly, mapping errors to exits, and
+the `--json` output.
+
+Exit statuses, the same for every command (docs/operations.md, "Exit codes"):
+
+    0  done
+    1  an error: one line on stderr says what (click's own for an aborted prompt too)
+    2  a usage error: a wrong option, no target, a refused combination (click's)
+    3  finished, with work left over: what it could not do is listed; run again or look
+"""
 
 from __future__ import annotations
 
 import functools
+import json
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 from botocore.exceptions import BotoCoreError
@@ -17,7 +27,39 @@ from cruddur import production
 from cruddur.config import Settings, describe_invalid, variable
 from cruddur.errors import CruddurError
 
+if TYPE_CHECKING:
+    from cruddur.adapters.dynamodb.capacity import CapacityMeter
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Not 1: a script must tell "it broke" from "it ran, and some of it is still to do" (a
+# conversation left as is, a dead letter kept), which an operator follows up differently.
+EXIT_WORK_LEFT = 3
+
+
+def exit_work_left() -> NoReturn:
+    """End a command that finished but left work undone (it said what, above)."""
+    raise click.exceptions.Exit(EXIT_WORK_LEFT)
+
+
+def json_option(func: F) -> F:
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON object on stdout instead of text lines; logs, progress and the "
+        "capacity line stay on stderr.",
+    )(func)
+
+
+def emit_json(document: Mapping[str, Any]) -> None:
+    """The --json output: one object on one line, once the command has done its work (so a
+    command that fails prints none)."""
+    click.echo(json.dumps(document))
+
+
+def capacity_of(meter: CapacityMeter) -> dict[str, float | int]:
+    return {"read_units": meter.read_units, "write_units": meter.write_units, "calls": meter.calls}
 
 
 def setting_option(*decls: str, field: str, help: str, **kwargs: Any) -> Callable[[F], F]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import sys
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -21,19 +19,23 @@ from cruddur import bootstrap, demo
 from cruddur.adapters.crypto.sealing import ShownSealed
 from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
-from cruddur.adapters.dynamodb.capacity import CapacityMeter, WriteBudget
+from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
-from cruddur.adapters.dynamodb.stores.inbox_repair import GroupOutcome
 from cruddur.cli.common import (
     F,
+    capacity_of,
     data_dir_option,
     describe_target,
+    emit_json,
+    json_option,
     on_aws,
     with_target,
 )
+from cruddur.cli.ddb_repair import repair_inboxes
+from cruddur.cli.progress import counting_messages, progress
 from cruddur.config import Settings
 from cruddur.domain.keys import Key
-from cruddur.domain.model import parse_uuid
+from cruddur.domain.model import InboxEntry, parse_uuid
 
 PAGE = 100
 T = TypeVar("T")
@@ -225,7 +227,10 @@ def seed(settings: Settings) -> None:
     if on_aws(settings):
         raise click.UsageError("demo data does not go to production")
     store = _store(settings)
-    written = _run(store, lambda: demo.seed(bootstrap.build_messaging(settings, store)))
+    with progress("seed", unit="messages") as shown:
+        messaging = bootstrap.build_messaging(settings, store)
+        counted = dataclasses.replace(messaging, store=counting_messages(store, shown))
+        written = _run(store, lambda: demo.seed(counted))
     click.echo(f"seeded {written} messages")
     _report(store.table.meter)
 
@@ -249,101 +254,46 @@ def get_conversation(message_group_uuid: str, settings: Settings, decrypt: bool)
 @ddb.command("list-conversations")
 @click.argument("user_uuid")
 @with_target()
-def list_conversations(user_uuid: str, settings: Settings) -> None:
-    """Print a user's inbox, newest activity first (pages through all of it)."""
+@json_option
+def list_conversations(user_uuid: str, settings: Settings, as_json: bool) -> None:
+    """Print a user's inbox, newest activity first (pages through all of it): when, which
+    conversation, with whom, how many unread. No message text."""
     # It prints no message text, so it opens none.
     store = _store(settings, decrypt=False)
     owner = parse_uuid(user_uuid, "user_uuid")
-    for entry in _every_page(store, lambda start: store.query_inbox(owner, PAGE, start)):
-        click.echo(
-            f"{entry.last_message_at}  {entry.group_uuid}  @{entry.other.handle} "
-            f"({entry.other.display_name})  unread={entry.unread_count}"
+    entries = _every_page(store, lambda start: store.query_inbox(owner, PAGE, start))
+    if as_json:
+        emit_json(
+            {
+                "conversations": [_inbox_entry(entry) for entry in entries],
+                "capacity": capacity_of(store.table.meter),
+            }
         )
+    else:
+        for entry in entries:
+            click.echo(
+                f"{entry.last_message_at}  {entry.group_uuid}  @{entry.other.handle} "
+                f"({entry.other.display_name})  unread={entry.unread_count}"
+            )
     _report(store.table.meter)
 
 
-REPAIR_WORKERS = 4  # conversations rebuilt at once: a few round trips in flight, paced by --wcu
-REPAIR_QUEUE = 256  # conversations taken from the scan ahead of the workers, at most
+def _inbox_entry(entry: InboxEntry) -> dict[str, Any]:
+    """What the text line shows, and the owner's choices; never the last message's text."""
+    return {
+        "group_uuid": entry.group_uuid,
+        "last_message_at": entry.last_message_at,
+        "with": {
+            "uuid": entry.other.uuid,
+            "handle": entry.other.handle,
+            "display_name": entry.other.display_name,
+        },
+        "unread_count": entry.unread_count,
+        "muted": entry.muted,
+        "archived": entry.archived,
+        "pinned": entry.pinned,
+    }
 
 
-def _bounded_map(
-    pool: ThreadPoolExecutor, work: Callable[[str], T], inputs: Iterable[str]
-) -> Iterator[T]:
-    """pool.map without reading all of `inputs` first (a scan of a whole table)."""
-    pending: deque[Future[T]] = deque()
-    for value in inputs:
-        pending.append(pool.submit(work, value))
-        if len(pending) >= REPAIR_QUEUE:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-@ddb.command("repair-inboxes")
-@with_target()
-@data_dir_option
-@click.option("--user", "handle", metavar="HANDLE", help="Every conversation of this user.")
-@click.option("--group", "group", metavar="UUID", help="One conversation.")
-@click.option("--all", "every", is_flag=True, help="Every conversation in the table.")
-@click.option("--dry-run", is_flag=True, help="Report what differs; write nothing.")
-@click.option(
-    "--wcu",
-    type=click.FloatRange(min=0.1),
-    default=50.0,
-    show_default=True,
-    help="Write capacity units a second the repair may use, at most.",
-)
-def repair_inboxes(
-    settings: Settings,
-    handle: str | None,
-    group: str | None,
-    every: bool,
-    dry_run: bool,
-    wcu: float,
-) -> None:
-    """Rebuild inbox rows from the messages and the read positions.
-
-    Both rows of each conversation are made to say what its messages say: that they exist,
-    the last message and its preview, the unread count (to its cap) and "Seen". A row that
-    differs is rewritten only if it is still as read, so this is safe while traffic flows; run
-    twice, the second run changes nothing. One line per row it changes (which attributes,
-    never a text), then a summary with the capacity used.
-    """
-    if sum((handle is not None, group is not None, every)) != 1:
-        raise click.UsageError("choose one: --user HANDLE, --group UUID or --all")
-    repair = bootstrap.build_inbox_repair(settings, CapacityMeter())
-    table = repair.table
-    if handle is not None:
-        owner = bootstrap.build_users(settings).by_handle(handle)
-        groups: Iterable[str] = repair.groups_of(owner.uuid)
-    elif group is not None:
-        groups = [parse_uuid(group, "group")]
-    else:
-        groups = repair.every_group()
-    budget = WriteBudget(table.meter, wcu)
-    started = time.monotonic()
-    checked = created = rewritten = 0
-    skipped: list[GroupOutcome] = []
-
-    def one(group_uuid: str) -> GroupOutcome:
-        budget.spend()
-        return repair.repair(group_uuid, dry_run=dry_run)
-
-    with ThreadPoolExecutor(REPAIR_WORKERS, thread_name_prefix="repair") as pool:
-        for outcome in _bounded_map(pool, one, groups):
-            checked += 1
-            if outcome.skipped:
-                skipped.append(outcome)
-                click.echo(f"group {outcome.group_uuid}: left as is ({outcome.skipped})")
-            for row in outcome.repairs:
-                created += row.action == "created"
-                rewritten += row.action == "rewrote"
-                click.echo(row.line())
-    verb = "would be" if dry_run else "were"
-    click.echo(
-        f"{checked} conversations checked in {time.monotonic() - started:.1f} s: "
-        f"{created} rows {verb} created, {rewritten} {verb} rewritten, "
-        f"{len(skipped)} conversations left as is",
-        err=True,
-    )
-    _report(table.meter)
+# In a module of its own: its threads, pacing, progress and tally.
+ddb.add_command(repair_inboxes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,11 @@ import click
 from cruddur import bootstrap
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.cli.common import (
+    capacity_of,
     data_dir_option,
+    emit_json,
+    exit_work_left,
+    json_option,
     metrics_option,
     on_aws,
     setting_option,
@@ -64,17 +69,25 @@ def run(settings: Settings) -> None:
     poller.run(stop)
 
 
+DEAD_LETTER_FIELDS = ("sequence_number", "shard_id", "reason", "dead_lettered_at")
+
+
 @stream.command("dead-letters")
 @data_dir_option
-def dead_letters(data_dir: Path | None) -> None:
-    """List the records the poller gave up on (sequence number, shard, reason; no bodies)."""
+@json_option
+def dead_letters(data_dir: Path | None, as_json: bool) -> None:
+    """List the records the poller gave up on (sequence number, shard, reason; no bodies):
+    one JSON object a line, or with --json one object holding them all."""
     folder = settings_from(data_dir=data_dir).data_dir
-    for entry in DeadLetters(dead_letter_path(folder)).entries():
-        click.echo(
-            json.dumps(
-                {k: entry[k] for k in ("sequence_number", "shard_id", "reason", "dead_lettered_at")}
-            )
-        )
+    shown = [
+        {k: entry[k] for k in DEAD_LETTER_FIELDS}
+        for entry in DeadLetters(dead_letter_path(folder)).entries()
+    ]
+    if as_json:
+        emit_json({"dead_letters": shown})
+        return
+    for entry in shown:
+        click.echo(json.dumps(entry))
 
 
 @stream.command("redrive")
@@ -91,9 +104,10 @@ def dead_letters(data_dir: Path | None) -> None:
     type=click.IntRange(min=1),
     default=1000,
     show_default=True,
-    help="Queue messages handled in this run, at most.",
+    help="Queue messages handled in this run, at most (reaching it counts as work left).",
 )
-def redrive(settings: Settings, max_messages: int) -> None:
+@json_option
+def redrive(settings: Settings, max_messages: int, as_json: bool) -> None:
     """Apply again what the stream processor gave up on.
 
     With --prod (or --queue-url), the Lambda's on-failure queue: each failed batch's records
@@ -101,6 +115,9 @@ def redrive(settings: Settings, max_messages: int) -> None:
     the batch's time window are rebuilt from the table. Without, the local poller's dead
     letters in DATA_DIR. A queue message or dead letter is removed only once it was mended;
     run again after a failure. Safe while the processor runs.
+
+    Exit status: 0 everything mended; 3 some left for the next run (failed again, not a
+    failure record, or --max-messages reached); 1 an error; 2 a usage error.
     """
     meter = CapacityMeter()
     mend = Redrive(
@@ -120,5 +137,14 @@ def redrive(settings: Settings, max_messages: int) -> None:
         )
     else:
         report = mend.dead_letters(DeadLetters(dead_letter_path(settings.data_dir)))
-    click.echo(report.line())
+    # The queue may hold more than one run takes: reaching the cap is work left too.
+    capped = bool(settings.stream_failure_queue_url) and report.batches >= max_messages
+    if as_json:
+        emit_json({**dataclasses.asdict(report), "capped": capped, "capacity": capacity_of(meter)})
+    else:
+        click.echo(report.line())
+    if capped:
+        click.echo(f"stopped at --max-messages {max_messages}: run again for the rest", err=True)
     click.echo(meter.summary(), err=True)
+    if report.left or capped:
+        exit_work_left()

@@ -5,6 +5,7 @@ ran it, whose account, when — and never any content."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import click
 
 from cruddur import bootstrap
 from cruddur.cli.common import data_dir_option, with_target
+from cruddur.cli.progress import counting_messages, progress
 from cruddur.config import Settings
 from cruddur.errors import Unavailable
+from cruddur.services.context import MessagingContext
 from cruddur.services.erasure import audit_line, erase_account
 from cruddur.services.export import export_account
 
@@ -49,13 +52,16 @@ def export(handle: str, out: Path, settings: Settings) -> None:
             raise Unavailable("export is not available here")
         records = runtime.records
 
-        async def work() -> bytes:
+        async def work(ctx: MessagingContext) -> bytes:
             try:
-                return (await export_account(runtime.messaging, records, user)).data
+                return (await export_account(ctx, records, user)).data
             finally:
                 await runtime.store.close()
 
-        data = asyncio.run(work())
+        # The messages read so far, on a terminal: a person with 50,000 takes seconds.
+        with progress("export", unit="messages read") as shown:
+            store = counting_messages(runtime.messaging.store, shown)
+            data = asyncio.run(work(dataclasses.replace(runtime.messaging, store=store)))
     finally:
         runtime.close()
     out.touch(mode=0o600, exist_ok=True)
