@@ -11,8 +11,9 @@ import sys
 
 from click.testing import CliRunner
 
-from cruddur import demo
+from cruddur import bootstrap, demo
 from cruddur.cli import main
+from cruddur.cli.common import settings_from
 from tests.boto import client_of
 from tests.own_loop import in_own_thread
 from tests.own_loop import run as settle
@@ -114,12 +115,22 @@ def test_help_explains():
     assert "Asks first unless --yes" in run("ddb", "drop", "--help").output
 
 
-def test_db_setup_is_idempotent(tmp_path):
-    first = run("db", "setup", "--data-dir", str(tmp_path))
-    again = run("db", "setup", "--data-dir", str(tmp_path))
-    assert f"created {len(demo.USERS)} demo users" in first.output
-    assert "created 0 demo users" in again.output
+def test_db_setup_migrates_and_makes_demo_users_only_when_asked(tmp_path):
+    # Defect: `db setup` made the demo users (a published password) wherever it ran.
+    migrated = run("db", "setup", "--data-dir", str(tmp_path))
+    assert migrated.exit_code == 0
+    assert "demo users" not in migrated.output
     assert (tmp_path / "users.sqlite3").exists()
+    users = bootstrap.build_users(settings_from(data_dir=tmp_path))
+    try:
+        assert users.by_login(demo.ADA.handle) is None
+        first = run("db", "setup", "--demo", "--data-dir", str(tmp_path))
+        again = run("db", "setup", "--demo", "--data-dir", str(tmp_path))
+        assert f"created {len(demo.USERS)} demo users" in first.output
+        assert "created 0 demo users" in again.output
+        assert users.by_login(demo.ADA.handle) is not None
+    finally:
+        users.engine.dispose()
 
 
 def test_scan_prints_every_item_of_a_seeded_table_as_json(store, settings):

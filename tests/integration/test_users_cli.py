@@ -18,7 +18,7 @@ from tests.integration.test_cli import keyed, run
 def test_an_operator_exports_then_erases_an_account(
     store, settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
-    assert run("db", "setup", "--data-dir", str(settings.data_dir)).exit_code == 0
+    assert run("db", "setup", "--demo", "--data-dir", str(settings.data_dir)).exit_code == 0
     assert run("ddb", "seed", *keyed(settings)).exit_code == 0
     out = tmp_path / "ada.zip"
     with caplog.at_level(logging.INFO, logger="cruddur.audit"):

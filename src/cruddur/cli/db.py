@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from cruddur import bootstrap, demo
 from cruddur.adapters.users.migrations import upgrade
-from cruddur.cli.common import data_dir_option, handle_errors, setting_option, settings_from
+from cruddur.cli.common import F, data_dir_option, handle_errors, setting_option, settings_from
 from cruddur.config import Settings
 from cruddur.services.cognito_link import link_cognito_users
 
 
 @click.group()
 def db() -> None:
-    """Create, migrate and seed the users database."""
+    """Create and migrate the users database; demo users on a local one."""
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -23,8 +26,13 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _describe(settings: Settings) -> str:
-    url = settings.users_database_url
-    return url.split("@")[-1] if "@" in url else url  # never print a password
+    """Where the database is, without its user, password or query (which may hold one)."""
+    try:
+        url = make_url(settings.users_database_url)
+    except ArgumentError:
+        return "an unreadable DATABASE_URL"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.drivername}://{url.host or ''}{port}/{url.database or ''}"
 
 
 @db.command("schema-load")
@@ -37,22 +45,92 @@ def schema_load(data_dir: Path | None) -> None:
     click.echo(f"users schema is current at {_describe(settings)}")
 
 
+def prod_option(func: F) -> F:
+    return click.option(
+        "--prod",
+        is_flag=True,
+        help="The production users database (DATABASE_URL): logs as JSON; demo users refused.",
+    )(func)
+
+
 @db.command("seed")
 @data_dir_option
+@prod_option
 @handle_errors
-def seed(data_dir: Path | None) -> None:
-    """Create the demo users that are missing."""
-    created = demo.seed_users(bootstrap.build_users(_settings(data_dir)))
+def seed(data_dir: Path | None, prod: bool) -> None:
+    """Create the demo users that are missing. Their password is published: refused with
+    --prod and on any database but a local one (a SQLite file, or a server on a loopback
+    address), with exit status 2."""
+    settings = _settings(data_dir)
+    refuse_demo_users(settings, prod=prod)
+    created = demo.seed_users(bootstrap.build_users(settings))
     click.echo(f"created {created} demo users")
 
 
 @db.command("setup")
-@click.pass_context
 @data_dir_option
-def setup(ctx: click.Context, data_dir: Path | None) -> None:
-    """schema-load, then seed."""
+@click.option(
+    "--demo",
+    "demo_users",
+    is_flag=True,
+    help="Then create the demo users (published password): only on a local database, "
+    "never with --prod.",
+)
+@prod_option
+@click.pass_context
+@handle_errors
+def setup(ctx: click.Context, data_dir: Path | None, demo_users: bool, prod: bool) -> None:
+    """Migrate the users database (as schema-load); with --demo, then seed.
+
+    Without --demo it only migrates, whatever the database. --demo is refused (exit status 2,
+    before anything is changed) with --prod or when DATABASE_URL is not local: a SQLite file,
+    or a server on a loopback address.
+    """
+    if demo_users:  # before the migrations: a refused command changes nothing
+        refuse_demo_users(_settings(data_dir), prod=prod)
     ctx.invoke(schema_load, data_dir=data_dir)
-    ctx.invoke(seed, data_dir=data_dir)
+    if demo_users:
+        ctx.invoke(seed, data_dir=data_dir, prod=prod)
+
+
+def refuse_demo_users(settings: Settings, *, prod: bool, instead: str = "") -> None:
+    """Demo users sign in with a published password: they exist only on a database on this
+    machine. `cruddur up` asks the same before it seeds (`instead`: what to do then)."""
+    if prod:
+        raise click.UsageError("demo users do not go to production (--prod)")
+    if not is_local_database(settings.users_database_url):
+        raise click.UsageError(
+            f"demo users (their password is published) go only to a local users database, a "
+            f"SQLite file or a server on a loopback address; DATABASE_URL points at "
+            f"{_describe(settings)}{instead}"
+        )
+
+
+def is_local_database(url: str) -> bool:
+    """A SQLite database, or a server named by a loopback address (or `localhost`) in every
+    place the driver reads a host from. A URL without a host is not local: the driver then
+    connects where PGHOST or a service file says, which this cannot see."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    if parsed.get_backend_name() == "sqlite":
+        return True
+    hosts = [parsed.host] if parsed.host else []
+    for name in ("host", "hostaddr"):  # the query's win over the URL's host (libpq)
+        given = parsed.query.get(name, ())
+        for value in [given] if isinstance(given, str) else given:
+            hosts += value.split(",")
+    return bool(hosts) and all(_loopback(host.strip()) for host in hosts)
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @db.command("update-cognito-user-ids")

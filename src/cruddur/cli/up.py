@@ -25,6 +25,7 @@ from cruddur.cli.common import (
     start_metrics,
     stop_on_signals,
 )
+from cruddur.cli.db import refuse_demo_users
 from cruddur.cli.serve import listen_options
 from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
@@ -50,7 +51,8 @@ log = logging.getLogger(__name__)
     "--seed/--no-seed",
     default=True,
     show_default=True,
-    help="Load the demo conversations on first start.",
+    help="Load the demo users and conversations on first start (only with a local users "
+    "database: a SQLite file or a server on loopback).",
 )
 @handle_errors
 def up(
@@ -67,31 +69,17 @@ def up(
 
     Data persists under DATA_DIR; run several instances side by side with different
     --data-dir and --port. Ctrl-C stops everything.
+
+    Exit status: 0 stopped by Ctrl-C or SIGTERM; 1 DynamoDB Local would not start or kept
+    dying; 2 a usage error (the demo data and a users database that is not local).
     """
     settings = settings_from(data_dir=data_dir, host=host, port=port, metrics_port=metrics_port)
-    server = None
-    if settings.aws_endpoint_url is None:
-        server = DynamoDBLocal(port=ddb_port, data_dir=Path(settings.data_dir) / "dynamodb")
-        try:
-            server.start()
-        except LauncherError as exc:
-            raise click.ClickException(str(exc)) from exc
-        settings = settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
+    if seed:  # before anything starts: demo users never reach a database elsewhere
+        refuse_demo_users(settings, prod=False, instead="; start with --no-seed")
+    settings, server = _dynamodb(settings, ddb_port)
     stop = stop_on_signals()
     try:
-        definition = dynamo_schema.table_definition(
-            settings.table_name,
-            settings.billing_mode,
-            settings.read_capacity,
-            settings.write_capacity,
-        )
-        dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
-        upgrade(settings.users_database_url)
-        if seed:
-            demo.seed_users(bootstrap.build_users(settings))
-            written = asyncio.run(_seed(settings))
-            if written:
-                click.echo(f"loaded {written} demo messages")
+        _prepare(settings, seed)
         runtime = bootstrap.build_runtime(settings)
         api = ApiServer(
             create_app(settings, runtime), settings.host, settings.port, settings.trusted_proxies
@@ -117,6 +105,35 @@ def up(
         if server is not None:
             server.stop()
     click.echo("stopped")
+
+
+def _dynamodb(settings: Settings, port: int | None) -> tuple[Settings, DynamoDBLocal | None]:
+    """DynamoDB Local under the data dir, started here, unless AWS_ENDPOINT_URL names one."""
+    if settings.aws_endpoint_url is not None:
+        return settings, None
+    server = DynamoDBLocal(port=port, data_dir=Path(settings.data_dir) / "dynamodb")
+    try:
+        server.start()
+    except LauncherError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return settings.model_copy(update={"aws_endpoint_url": server.endpoint_url}), server
+
+
+def _prepare(settings: Settings, seed: bool) -> None:
+    """The table and the users schema, then the demo users and conversations (those missing)."""
+    definition = dynamo_schema.table_definition(
+        settings.table_name,
+        settings.billing_mode,
+        settings.read_capacity,
+        settings.write_capacity,
+    )
+    dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
+    upgrade(settings.users_database_url)
+    if seed:
+        demo.seed_users(bootstrap.build_users(settings))
+        written = asyncio.run(_seed(settings))
+        if written:
+            click.echo(f"loaded {written} demo messages")
 
 
 def _sweeper(runtime: Runtime) -> Callable[[], None]:
