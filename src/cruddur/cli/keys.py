@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cruddur import bootstrap
@@ -9,6 +11,10 @@ from cruddur.adapters.crypto.envelope import LocalWrapping
 from cruddur.cli.common import (
     data_dir_option,
     describe_target,
+    emit_json,
+    handle_errors,
+    json_option,
+    settings_from,
     with_target,
 )
 from cruddur.config import Settings
@@ -44,12 +50,43 @@ def rotate(settings: Settings) -> None:
     )
 
 
+@keys.command("init-file")
+@data_dir_option
+@handle_errors
+def init_file(data_dir: Path | None) -> None:
+    """Make the local wrapping-key file (CRUDDUR_WRAPPING_KEY_FILE, else wrapping-keys.json in
+    the data dir) if it is not there; an existing one is left as it is. Nothing else changes.
+
+    Several API processes must all hold the same file: make it once with this, before any of
+    them starts, and give each the same copy (a process that finds none makes its own, which
+    the others cannot open). With CRUDDUR_KMS_KEY_IDS there is no file: KMS wraps the keys.
+    """
+    settings = settings_from(data_dir=data_dir)
+    wrapping = bootstrap.build_wrapping(settings)
+    if not isinstance(wrapping, LocalWrapping):
+        raise click.UsageError("CRUDDUR_KMS_KEY_IDS is set: AWS KMS wraps the keys, no file")
+    made = wrapping.create()
+    click.echo(f"{'made' if made else 'already there, unchanged:'} {wrapping.path}")
+
+
 @keys.command("list")
 @with_target()
 @data_dir_option
-def list_keys(settings: Settings) -> None:
-    """Every data key generation, oldest first: id, when it started, what wraps it."""
+@json_option
+def list_keys(settings: Settings, as_json: bool) -> None:
+    """Every data key generation, oldest first: id, when it started, what wraps it (never a
+    key)."""
     found = bootstrap.build_data_keys(settings).generations()
+    if as_json:
+        emit_json(
+            {
+                "generations": [
+                    {"key_id": g.key_id, "created_at": g.created_at, "wrapped_by": g.wrapped_by}
+                    for g in found
+                ]
+            }
+        )
+        return
     for generation in found:
         click.echo(f"{generation.key_id}  {generation.created_at}  {generation.wrapped_by}")
     if not found:

@@ -164,6 +164,14 @@ class LocalWrapping:
         provider.add_master_keys_from_list([key_id.encode() for key_id in keys])
         return provider
 
+    def create(self) -> bool:
+        """The file with one key, made now unless it exists (then left as it is): for an
+        operator to make once and hand to every process, before any of them seals."""
+        if self.path.exists():
+            return False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return _write_private(self.path, [_new_entry()], exclusive=True)
+
     def add_key(self) -> str:
         """A new wrapping key, newest from now on; the file is replaced atomically."""
         entries = [*self._load_entries(), _new_entry()]
@@ -198,14 +206,16 @@ def _new_entry() -> dict[str, str]:
     }
 
 
-def _write_private(path: Path, entries: list[dict[str, str]], *, exclusive: bool) -> None:
+def _write_private(path: Path, entries: list[dict[str, str]], *, exclusive: bool) -> bool:
+    """Whether this call wrote the file (an exclusive write loses to a file already there)."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     try:
         fd = os.open(path, flags, 0o600)
     except FileExistsError:
-        return
+        return False
     with os.fdopen(fd, "w") as handle:
         handle.write(json.dumps({"keys": entries}, indent=1) + "\n")
+    return True
 
 
 class _LocalProvider(RawMasterKeyProvider):  # type: ignore[misc]
