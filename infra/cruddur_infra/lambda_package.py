@@ -85,8 +85,11 @@ HANDLER_MODULES = frozenset(
 # CDK asset hash changes only when the code does.
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
+# Only what importing the handler loads: what the interpreter loaded before it (site hooks such
+# as Debian's sitecustomize, .pth files) is not the handler's, and is not in the zip either.
 _SCAN = """
 import importlib.metadata, json, sys, time
+before = set(sys.modules)
 start = time.perf_counter()
 import {module}
 elapsed = (time.perf_counter() - start) * 1000
@@ -94,6 +97,8 @@ dists = importlib.metadata.packages_distributions()
 loaded = {{}}
 for name, mod in list(sys.modules.items()):
     top = name.partition(".")[0]
+    if name in before:
+        continue
     if top in sys.stdlib_module_names or top in sys.builtin_module_names:
         continue
     loaded[name] = {{"file": getattr(mod, "__file__", None), "dists": dists.get(top, [])}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import zipfile
@@ -65,6 +66,15 @@ def test_the_same_sources_give_the_same_zip(tmp_path: Path):
 def test_a_handler_that_imports_a_third_party_library_is_refused():
     with pytest.raises(lambda_package.PackagingError, match="sqlalchemy"):
         lambda_package.scan("sqlalchemy")
+
+
+def test_what_the_interpreter_loads_before_the_handler_is_not_the_handlers():
+    # Debian's python3 runs a sitecustomize at start-up: a module no handler imported must not
+    # count against it (here a third-party one, loaded ahead of the scan).
+    code = "import redis\n" + lambda_package._SCAN.format(module=lambda_package.HANDLER_MODULE)
+    loaded = json.loads(lambda_package._fresh_python(code))["modules"]
+    assert "cruddur.stream.lambda_handler" in loaded
+    assert not [name for name in loaded if name.partition(".")[0] == "redis"]
 
 
 def test_the_dockerfile_builds_in_one_stage_and_runs_as_a_non_root_user_in_another():
