@@ -128,7 +128,7 @@ class FakeConversations:
                 raise Conflict("a different message is stored under this key")
             return held
         self.writes.append(f"message {message.message_uuid}")
-        stored[message.sort_key] = message
+        stored[message.sort_key] = _as_stored(message)
         return message
 
     async def find_pair(self, user_a: str, user_b: str) -> str | None:
@@ -153,7 +153,7 @@ class FakeConversations:
     def _start(self, sender: UserRef, recipient: UserRef, first: Message) -> None:
         self.writes.append(f"conversation {first.group_uuid}")
         self.pairs[frozenset((sender.uuid, recipient.uuid))] = first.group_uuid
-        self.messages.setdefault(first.group_uuid, {})[first.sort_key] = first
+        self.messages.setdefault(first.group_uuid, {})[first.sort_key] = _as_stored(first)
         for owner, other in ((sender, recipient), (recipient, sender)):
             self.rows[(owner.uuid, first.group_uuid)] = InboxEntry(
                 owner_uuid=owner.uuid,
@@ -174,6 +174,12 @@ class FakeConversations:
         self.writes.append(f"read {group_uuid}")
         self.rows[(reader, group_uuid)] = replace(row, unread_count=0)
         return ReadPosition(group_uuid, reader, row.last_message_sk, now)
+
+
+def _as_stored(message: Message) -> Message:
+    """What the table keeps of a reply is the uuid it answers, never a copy of the quote: a
+    read finds the quote as the original reads then (services/messaging.with_replies)."""
+    return replace(message, reply_to=None)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from cruddur.domain.clock import format_timestamp
+from cruddur.domain.ids import created_at_of
 from cruddur.domain.model import Message, UserRef, parse_uuid
 from cruddur.domain.reactions import clean_reaction
 from cruddur.domain.text import clean_message
@@ -18,7 +19,12 @@ from cruddur.metrics import figures
 from cruddur.services.attachments import delete_files
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, count, publish
-from cruddur.services.messaging import require_member, with_replies
+from cruddur.services.messaging import (
+    SHORTEST_RETENTION,
+    past_retention,
+    require_member,
+    with_replies,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +35,27 @@ async def get_message(
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     await require_member(ctx, viewer, group_uuid)
-    message = await ctx.edits.get(group_uuid, message_uuid)
-    if message.expires_at is not None and message.expired(ctx.clock().timestamp()):
-        raise NotFound("no such message", field="message_uuid")  # past its retention
+    message = _kept(ctx, await ctx.edits.get(group_uuid, message_uuid))
     [found] = await with_replies(ctx, group_uuid, [message])
     return found
+
+
+def _kept(ctx: MessagingContext, message: Message) -> Message:
+    """The message, unless its retention has passed: then none, as if the TTL had run."""
+    if past_retention(ctx, [message]):
+        raise NotFound("no such message", field="message_uuid")
+    return message
+
+
+async def _not_past_retention(ctx: MessagingContext, group_uuid: str, message_uuid: str) -> None:
+    """NotFound if the message's retention has passed, before a change is written: no read
+    shows it, so no change may answer with it (nor the stream carry it to an inbox). Only a
+    message old enough to have expired is read for it, so an edit of a recent one costs what
+    it did."""
+    created_at = created_at_of(message_uuid)
+    if created_at is None or created_at > format_timestamp(ctx.clock() - SHORTEST_RETENTION):
+        return
+    _kept(ctx, await ctx.edits.get(group_uuid, message_uuid))
 
 
 async def edit_message(
@@ -44,6 +66,7 @@ async def edit_message(
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     members = await require_member(ctx, author.uuid, group_uuid)
+    await _not_past_retention(ctx, group_uuid, message_uuid)
     # A block stops new words either way, edits too (deleting your own stays possible).
     await require_no_block(ctx, author, members[1])
     # Edits and deletions are writes of the same kind as sends: one limit for all of them.

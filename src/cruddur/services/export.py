@@ -3,9 +3,10 @@ readable `index.html` and your conversations' files under `files/`.
 
 It holds what you can see in the app: your profile; every conversation (archived and hidden
 ones too) with every message, decrypted, as it reads now — edits, deletions, reactions, the
-messages replies quote, photos and files; your choices on each (muted, archived, pinned); how far
-the other member has read; whom you block. Built in memory on a thread: a person with 50,000
-messages makes a zip of a few megabytes (the bench measures it).
+messages replies quote, photos and files, and no message past its retention; your choices on
+each (muted, archived, pinned); how far the other member has read; whom you block. Built in
+memory on a thread: a person with 50,000 messages makes a zip of a few megabytes (the bench
+measures it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from cruddur.domain.model import InboxEntry, Message, User
 from cruddur.domain.reactions import counts
 from cruddur.errors import NotFound
 from cruddur.services.context import MessagingContext
-from cruddur.services.messaging import with_replies
+from cruddur.services.messaging import as_shown
 from cruddur.services.ports import AccountRecords
 
 PAGE = 100
@@ -85,7 +86,8 @@ async def _every_message(ctx: MessagingContext, group: str) -> list[Message]:
     start: Key | None = None
     while True:
         page, start = await ctx.store.query_messages(group, PAGE, start)
-        found += await with_replies(ctx, group, page)
+        # As the app's pages show them: none past its retention, each quote as it reads now.
+        found += await as_shown(ctx, group, page)
         if start is None:
             found.reverse()  # oldest first
             return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -36,6 +36,9 @@ from cruddur.services.context import MessagingContext, count, publish
 
 log = logging.getLogger(__name__)
 START_TRIES = 6
+# No message expires sooner than this after it was sent (Settings.retention_days is at least
+# one): a younger one needs no read to know it has not expired.
+SHORTEST_RETENTION = timedelta(days=1)
 
 
 async def require_member(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> tuple[str, str]:
@@ -89,8 +92,15 @@ async def list_messages(
     await require_member(ctx, viewer, group_uuid)
     group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
     found, last = await ctx.store.query_messages(group_uuid, limit, start)
-    shown = await with_replies(ctx, group_uuid, unexpired(ctx, found))
-    return _messages_page(ctx, scope, shown, last)
+    return _messages_page(ctx, scope, await as_shown(ctx, group_uuid, found), last)
+
+
+async def as_shown(
+    ctx: MessagingContext, group_uuid: str, found: Sequence[Message]
+) -> list[Message]:
+    """Messages read from the store as a member sees them: those past their retention left
+    out, each reply with its quote. Every reader of pages (the app's, the export) shows these."""
+    return await with_replies(ctx, group_uuid, unexpired(ctx, found))
 
 
 async def with_replies(
@@ -105,12 +115,10 @@ async def with_replies(
     missing = {uuid for uuid in wanted if uuid not in known}
     if missing:
         known |= await ctx.edits.get_many(group_uuid, missing)
-    if any(m.expires_at is not None for m in known.values()):
-        now = ctx.clock().timestamp()
-        known = {  # a quoted message past its retention reads as gone
-            uuid: replace(m, text="", deleted=True) if m.expired(now) else m
-            for uuid, m in known.items()
-        }
+    gone = past_retention(ctx, known.values())
+    known = {  # a quoted message past its retention reads as gone
+        uuid: replace(m, text="", deleted=True) if uuid in gone else m for uuid, m in known.items()
+    }
     return [
         replace(m, reply_to=Reply.of(known[m.reply_to_uuid]))
         if m.reply_to is None and m.reply_to_uuid in known
@@ -245,6 +253,8 @@ async def replying(ctx: MessagingContext, delivery: Delivery, reply_to: str) -> 
         original = await ctx.edits.get(group_uuid, message_uuid)
     except NotFound:
         raise Invalid("reply_to is not a message of this conversation", field="reply_to") from None
+    if past_retention(ctx, [original]):  # gone for every read: no quote of it either
+        raise Invalid("reply_to is not a message of this conversation", field="reply_to")
     if original.deleted:
         raise Invalid("the message you reply to was deleted", field="reply_to")
     return replace(delivery, reply_to=original)
@@ -409,12 +419,22 @@ def _expiry(ctx: MessagingContext) -> int | None:
     return int(ctx.clock().timestamp()) + ctx.retention_days * 86_400
 
 
+def past_retention(ctx: MessagingContext, messages: Iterable[Message]) -> set[str]:
+    """The ids of the messages past their retention: the one rule of every read of a message
+    (a page, one message, a quote, an edit, the export). A message carries its end, the table's
+    TTL attribute, from the moment it was sent; past it, no read shows the message, though
+    DynamoDB's TTL may take two more days to delete it. Read against the context's clock."""
+    timed = [m for m in messages if m.expires_at is not None]
+    if not timed:
+        return set()  # none can have expired: no need to ask the clock
+    now = ctx.clock().timestamp()
+    return {m.message_uuid for m in timed if m.expired(now)}
+
+
 def unexpired(ctx: MessagingContext, messages: Sequence[Message]) -> list[Message]:
     """Messages past their retention are never shown, even before the TTL deletes them."""
-    if all(m.expires_at is None for m in messages):
-        return list(messages)  # nothing can have expired: no need to ask the clock
-    now = ctx.clock().timestamp()
-    return [m for m in messages if not m.expired(now)]
+    gone = past_retention(ctx, messages)
+    return [m for m in messages if m.message_uuid not in gone]
 
 
 def expire_previews(ctx: MessagingContext, entries: list[InboxEntry]) -> list[InboxEntry]:
