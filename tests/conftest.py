@@ -76,6 +76,13 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@contextmanager
+def moto_server(**env: str) -> Iterator[str]:
+    """`moto_server` on a free loopback port, with `env` added to its environment; its URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -83,6 +90,7 @@ def moto_url() -> Iterator[str]:
         [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
     )
     url = f"http://127.0.0.1:{port}"
     try:
