@@ -1,11 +1,15 @@
 """`make attack`: the abuse of issue 14, from outside, against a running `cruddur up` on loopback.
 
 One `cruddur up` (on-disk DynamoDB Local, the API and the stream poller in one process) with
-the shipped limits except sending (raised to 400 a minute, so the poisoned-row phase fits in
-seconds). While the attacks run, one sampler reads the API process's RSS from /proc and one
-uninvolved pair keeps talking: the receiver's inbox must show each message within a second.
-Every attack is bounded (counts and timeouts); every response is recorded: no 500 may appear.
-Asserted at the end: peak RSS under 400 MB, no 5xx but deliberate 503s, lag under 1 s.
+the shipped limits except sending (raised to 150 a minute, so one sender passes the unread cap
+of one row within the suite's minute). While the attacks run, one sampler reads the API
+process's RSS from /proc and one uninvolved pair keeps talking, a probe message about every
+second, timed until the receiver's inbox shows it. The first 3 probes, before any attack, are
+the quiet baseline (their worst): this machine's speed moves 2× from hour to hour, so a limit in
+seconds would measure the hour, not the attacks. Every attack is bounded (counts and timeouts);
+every response is recorded. Asserted at the end: peak RSS under 400 MB; no 5xx but deliberate
+503s; every probe arrived within 30 s; and the worst probe under attack within 15× the quiet
+baseline (not a fixed time: on a quiet machine a baseline is a fraction of a second).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ pytestmark = pytest.mark.attack
 PASSWORD = "correct horse battery"
 UP = [sys.executable, "-m", "cruddur", "--log-level", "WARNING", "up", "--port", "0", "--no-seed"]
 RSS_LIMIT_MB = 400
+SEND_PER_MINUTE = 150
 # The uninvolved pair's lag under attack, judged against the same pair's lag measured quietly
 # at the start of the same run (this machine's speed moves 2× from hour to hour; a limit in
 # seconds failed on slow hours). A probe that never arrives fails at its ceiling.
@@ -60,9 +65,9 @@ class Target:
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     data = tmp_path_factory.mktemp("attack")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRUDDUR_LIMIT_")}
-    # Shipped limits, but sending raised to 150 a minute (as an operator may): enough for one
-    # sender to pass the unread cap of one row within the suite's minute.
-    env |= {"CRUDDUR_LIMIT_SEND_PER_MINUTE": "150", "PYTHONUNBUFFERED": "1"}
+    # Shipped limits, but sending raised (as an operator may): enough for one sender to pass
+    # the unread cap of one row within the suite's minute.
+    env |= {"CRUDDUR_LIMIT_SEND_PER_MINUTE": str(SEND_PER_MINUTE), "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)  # its own DynamoDB Local, on disk, as users run it
     process = subprocess.Popen(
         [*UP, "--data-dir", str(data)],

@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.browser.conftest import SCREENSHOTS, sign_up, start_conversation
-from tests.e2e.conftest import Api, eventually
+from tests.e2e.conftest import Api, eventually, stream_caught_up
+
+MARK_READ = re.compile(r"/api/message_groups/[0-9a-f-]{36}/read$")
+
+
+def _marks_read(response: Response) -> bool:
+    """A conversation page's last step on opening (app.js): its live stream is open, it has
+    read how far the other member read and the newest messages, and it marks them read."""
+    return response.request.method == "POST" and bool(MARK_READ.search(response.url))
 
 
 def _talking(browser: Browser, site: Api, a: str, b: str) -> tuple[Page, Page, str]:
-    """Two signed-up users in their own browsers; `a` wrote to `b`, both have it open."""
+    """Two signed-up users in their own browsers; `a` wrote to `b`, both have it open and
+    listen to its live events."""
     first, second = sign_up(browser, site, a), sign_up(browser, site, b)
-    group = start_conversation(first, b, "Hi there, a first message")
-    second.goto(f"/messages/{group}")
+    with first.expect_response(_marks_read):
+        group = start_conversation(first, b, "Hi there, a first message")
+    with second.expect_response(_marks_read):
+        second.goto(f"/messages/{group}")
     expect(second.locator("#messages li")).to_have_count(1)
     return first, second, group
 
@@ -53,9 +64,13 @@ def test_edits_and_deletions_show_live_in_the_other_browser(browser: Browser, si
 def test_seen_appears_when_the_other_opens_the_conversation(browser: Browser, site: Api):
     ada = sign_up(browser, site, "ada_seen")
     bob = sign_up(browser, site, "bob_seen")
-    group = start_conversation(ada, "bob_seen", "Will you see this?")
+    with ada.expect_response(_marks_read):
+        group = start_conversation(ada, "bob_seen", "Will you see this?")
     expect(ada.locator("#messages li")).to_have_count(1)
-    ada.wait_for_timeout(300)  # the stream and a chance for a wrong "Seen" to show
+    # Nothing is left to bring a wrong "Seen": her page has done all it does on opening, and
+    # the stream all it does for the message (their inbox rows name it).
+    members = (site.runtime.users.by_handle(handle).uuid for handle in ("ada_seen", "bob_seen"))
+    stream_caught_up(site, group, *members)
     expect(ada.locator(".seen")).to_have_count(0)
 
     bob.goto(f"/messages/{group}")  # opening it reads it
@@ -73,8 +88,7 @@ def test_seen_appears_when_the_other_opens_the_conversation(browser: Browser, si
 
 
 def test_typing_shows_in_the_other_browser_and_clears(browser: Browser, site: Api):
-    ada, bob, _ = _talking(browser, site, "ada_typing", "bob_typing")
-    bob.wait_for_timeout(300)
+    ada, bob, _ = _talking(browser, site, "ada_typing", "bob_typing")  # Ada listens already
     bob.get_by_label("Message").press_sequentially("I am wri", delay=30)
     typing = ada.locator("#typing")
     expect(typing).to_have_text("Bob Typing is typing…")

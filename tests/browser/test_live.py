@@ -12,7 +12,7 @@ from cruddur import bootstrap
 from cruddur.domain.model import UNREAD_CAP, UserRef
 from cruddur.services import messaging
 from tests.browser.conftest import SCREENSHOTS, sign_up, start_conversation
-from tests.e2e.conftest import Api, eventually
+from tests.e2e.conftest import Api, eventually, snapshot, stream_caught_up
 from tests.own_loop import run
 
 
@@ -137,11 +137,12 @@ def test_a_form_post_without_a_token_bound_to_its_session_is_refused(site: Api):
         # Signed in: tokens are bound to the session now; the pre-sign-in one is spent.
         other = site.signup("csrf_peer")
         group = site.send(member, message="hi", handle=other.handle)["message_group_uuid"]
-        before = site.table_items()
+        stream_caught_up(site, group, member.uuid, other.uuid)
+        before = snapshot(site)
         for header in ({}, {"X-CSRF-Token": token}):
             blocked = http.post("/api/messages", json=_into(group, "x"), headers=header)
             assert blocked.status_code == 403
-        assert site.table_items() == before
+        assert snapshot(site) == before
         fresh = _csrf(http.get("/"))
         sent = http.post(
             "/api/messages", json=_into(group, "legit"), headers={"X-CSRF-Token": fresh}

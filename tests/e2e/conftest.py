@@ -18,12 +18,14 @@ from pydantic import SecretStr
 
 from cruddur import bootstrap
 from cruddur.adapters.crypto.envelope import KEY_FILE
+from cruddur.adapters.dynamodb import items
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.bootstrap import Runtime
 from cruddur.config import Settings
+from cruddur.domain import keys
 from cruddur.stream.runner import build_poller, start_in_thread
 from tests.boto import client_of
 
@@ -68,11 +70,6 @@ class Api:
         result: dict[str, Any] = response.json()
         return result
 
-    def table_items(self) -> int:
-        """How many items the table holds: bad input must leave this unchanged."""
-        scan = client_of(self.store).scan(TableName=self.store.table.name, Select="COUNT")
-        return int(scan["Count"])
-
 
 def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
     """Poll until `check` returns something truthy (the stream processor runs on its own)."""
@@ -84,6 +81,50 @@ def eventually(check: Callable[[], T | None], timeout: float = 10.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def snapshot(api: Api) -> list[dict[str, Any]]:
+    """Every item of the table, in key order: a refused request must leave it exactly as it was
+    (a count would miss a change, or an item written and another removed)."""
+    found: list[dict[str, Any]] = []
+    args: dict[str, Any] = {"TableName": api.store.table.name, "ConsistentRead": True}
+    while True:
+        page = client_of(api.store).scan(**args)
+        found.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return sorted(found, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def stream_caught_up(api: Api, group: str, *owners: str) -> None:
+    """Wait until the stream has written all it will for the group: the inbox row of each
+    owner (a uuid) names the group's newest message at that message's revision, and the stream
+    applies a shard's records in order, so every earlier one is applied too. A snapshot taken
+    then changes only if a request writes."""
+    client, table = client_of(api.store), api.store.table.name
+
+    def newest() -> tuple[str, str] | None:
+        found = client.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.message_pk(group)}},
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )["Items"]
+        return (found[0]["sk"]["S"], found[0].get(items.REV, {"N": "0"})["N"]) if found else None
+
+    def names(owner: str, message: tuple[str, str]) -> bool:
+        key = {name: {"S": value} for name, value in keys.inbox_key(owner, group).items()}
+        row = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {})
+        shown = row.get(items.LAST_MESSAGE_SK, {}).get("S")
+        return (shown, row.get(items.LAST_MESSAGE_REV, {"N": "0"})["N"]) == message
+
+    def caught_up() -> bool:
+        message = newest()
+        return message is None or all(names(owner, message) for owner in owners)
+
+    eventually(caught_up)
 
 
 def serve(settings: Settings, store: ConversationTable) -> Iterator[Api]:

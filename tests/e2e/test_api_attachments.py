@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image
 
-from tests.e2e.conftest import Api, Member, eventually, running
-from tests.e2e.test_api_chat import error_code, inbox_row, messages, snapshot, talk
+from tests.e2e.conftest import Api, Member, eventually, running, snapshot
+from tests.e2e.test_api_chat import error_code, inbox_row, messages, talk
 from tests.e2e.test_api_reactions import stored
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
-from tests.e2e.conftest import Api, serve
+from tests.e2e.conftest import Api, serve, snapshot, stream_caught_up
 
 SIGNUP = {
     "handle": "text_new",
@@ -67,7 +67,7 @@ def test_control_and_invisible_text_in_accounts_is_a_400_on_both_databases(site:
 def test_invisible_or_control_messages_are_refused_and_bidi_overrides_removed(site: Api):
     for text in MESSAGE_CASES:  # every case on one server per database
         ada, bob = site.signup(), site.signup()  # fresh handles: the PostgreSQL one is shared
-        before = site.table_items()
+        before = snapshot(site)
         raw = json.dumps({"message": text, "handle": bob.handle}).encode()
         refused = site.http.post(
             "/api/messages", content=raw, headers=ada.auth | {"Content-Type": "application/json"}
@@ -75,6 +75,8 @@ def test_invisible_or_control_messages_are_refused_and_bidi_overrides_removed(si
         # 422: JSON schema (a lone surrogate)
         assert refused.status_code in {400, 422}, (text, refused.text)
         assert refused.json()["errors"][0]["field"] == "message", text
-        assert site.table_items() == before, text
+        assert snapshot(site) == before, text
         sent = site.send(ada, message="pay \u202eevil.exe\u202c now", handle=bob.handle)
         assert sent["message"] == "pay evil.exe now"
+        # The stream done with it before the next case's snapshot.
+        stream_caught_up(site, sent["message_group_uuid"], ada.uuid, bob.uuid)

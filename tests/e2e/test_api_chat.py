@@ -13,20 +13,7 @@ import httpx
 
 from cruddur.domain.ids import message_uuid_at
 from cruddur.domain.model import UNREAD_CAP
-from tests.boto import client_of
-from tests.e2e.conftest import Api, Member, eventually, running
-
-
-def snapshot(api: Api) -> list[dict[str, Any]]:
-    """Every item of the table: a refused change must leave it exactly as it was."""
-    items: list[dict[str, Any]] = []
-    args: dict[str, Any] = {"TableName": api.store.table.name, "ConsistentRead": True}
-    while True:
-        page = client_of(api.store).scan(**args)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+from tests.e2e.conftest import Api, Member, eventually, running, snapshot
 
 
 def talk(api: Api, text: str = "hello") -> tuple[Member, Member, str, dict[str, Any]]:

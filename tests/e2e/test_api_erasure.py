@@ -19,9 +19,9 @@ from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.errors import Erased
 from tests.boto import client_of
-from tests.e2e.conftest import Api, Member, eventually, running
+from tests.e2e.conftest import Api, Member, eventually, running, snapshot
 from tests.e2e.test_api_attachments import jpeg_with_gps, upload
-from tests.e2e.test_api_chat import inbox_row, messages, snapshot
+from tests.e2e.test_api_chat import inbox_row, messages
 from tests.e2e.test_restore import _restore_copy
 from tests.own_loop import in_own_thread
 

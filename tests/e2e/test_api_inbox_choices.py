@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from cruddur.domain.model import MAX_PINNED
-from tests.e2e.conftest import Api, Member, eventually
-from tests.e2e.test_api_chat import error_code, inbox_row, snapshot
+from tests.e2e.conftest import Api, Member, eventually, snapshot
+from tests.e2e.test_api_chat import error_code, inbox_row
 
 
 def choose(api: Api, member: Member, group: str, **body: Any) -> httpx.Response:

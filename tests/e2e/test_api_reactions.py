@@ -13,8 +13,8 @@ from cruddur.adapters.dynamodb import items
 from cruddur.domain import keys
 from cruddur.domain.reactions import MOST_PER_MEMBER
 from tests.boto import client_of
-from tests.e2e.conftest import Api, Member, eventually
-from tests.e2e.test_api_chat import error_code, inbox_row, listening, messages, snapshot, talk
+from tests.e2e.conftest import Api, Member, eventually, snapshot
+from tests.e2e.test_api_chat import error_code, inbox_row, listening, messages, talk
 
 
 def url(group: str, message: str, emoji: str) -> str:

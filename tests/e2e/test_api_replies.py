@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 from cruddur.adapters.dynamodb import items
-from tests.e2e.conftest import Api
-from tests.e2e.test_api_chat import error_code, messages, snapshot, talk
+from tests.e2e.conftest import Api, snapshot
+from tests.e2e.test_api_chat import error_code, messages, talk
 from tests.e2e.test_api_reactions import stored
 
 
