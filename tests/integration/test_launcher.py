@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -20,10 +21,28 @@ from tests.processes import processes_owned_by
 
 
 def listening_addresses(port: int) -> set[str]:
-    out = subprocess.run(
-        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True
-    ).stdout
-    return {line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()}
+    """The addresses a socket listens on at `port`, read from the kernel's own tables
+    (/proc/net/tcp and tcp6): no `ss` needed, which a minimal machine lacks."""
+    found = set()
+    for table in ("tcp", "tcp6"):
+        path = Path("/proc/net") / table
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(_address(bytes.fromhex(address)))
+    return found
+
+
+def _address(raw: bytes) -> str:
+    # The kernel prints each 32-bit word of the address in host (little-endian) order.
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    address = ipaddress.ip_address(words)
+    # Java listens on an IPv6 socket: 127.0.0.1 shows as ::ffff:127.0.0.1.
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return str(mapped or address)
 
 
 def test_it_binds_loopback_only(dynamodb_local):
