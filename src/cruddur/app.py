@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cruddur import __version__
 from cruddur.adapters.files.local import UPLOAD_URL
-from cruddur.api import errors
+from cruddur.api import errors, openapi
 from cruddur.api.deps import Gate
 from cruddur.api.headers import SecurityHeaders
 from cruddur.api.limits import BodySizeLimit
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # database or a hashing slot); more are turned away before they take a thread.
     app.state.sign_in_gate = Gate(2 * runtime.accounts.passwords.slots)
     errors.install(app)
+    # What /openapi.json says that depends on this server's settings, from the values enforced.
+    openapi.install(app, openapi.Facts.of(runtime, MAX_BODY_BYTES))
     # The local upload endpoint takes a file and its form (S3 takes them on AWS).
     upload_cap = runtime.settings.attachment_max_bytes + MAX_BODY_BYTES
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger={UPLOAD_URL: upload_cap})

@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from cruddur.api.schemas import ErrorBody, ErrorDetail
 from cruddur.errors import (
@@ -93,17 +95,53 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, details)
 
 
+# The methods a 405's Allow is asked about: every one a route of this app can declare.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes at this request's path.
+
+    Starlette answers a 405 from the first route whose path matches and names that route's
+    methods only: `DELETE /api/me` is a route of its own beside `GET /api/me`, so `Allow: GET`
+    left DELETE out. Here the whole app is asked, method by method, as routing itself would
+    (FastAPI nests included routers, so asking is sturdier than reading their routes)."""
+    scope = request.scope
+    # Inside a mount the scope's root_path has grown by the mount's path: asked from the app's.
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    allowed = []
+    for method in METHODS:
+        probe = {**scope, "method": method, "root_path": root}
+        for route in request.app.router.routes:
+            match, _ = route.matches(probe)
+            if match is Match.FULL and _serves(route, method):
+                allowed.append(method)
+                break
+    return allowed
+
+
+def _serves(route: BaseRoute, method: str) -> bool:
+    # A mount matches whatever the method; the static files answer GET and HEAD only.
+    if isinstance(route, Mount) and isinstance(route.app, StaticFiles):
+        return method in ("GET", "HEAD")
+    return True
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
     # Browsers asking for a page get the web app's error page, if the app has one.
     page: Callable[[Request, int], Response | None] | None = getattr(
         request.app.state, "error_page", None
     )
     if page is not None and (rendered := page(request, exc.status_code)) is not None:
+        rendered.headers.update(headers)
         return rendered
     code = HTTP_CODES.get(exc.status_code, "error")
     return error_response(
-        exc.status_code, [ErrorDetail(code=code, message=str(exc.detail))], exc.headers
+        exc.status_code, [ErrorDetail(code=code, message=str(exc.detail))], headers or None
     )
 
 

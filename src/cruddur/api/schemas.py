@@ -3,23 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cruddur.domain.attachments import CONTENT_TYPES, MOST_PER_MESSAGE, Attachment
-from cruddur.domain.model import UNREAD_CAP, Block, InboxEntry, Message, Reply, User
+from cruddur.domain.model import (
+    UNREAD_CAP,
+    Block,
+    InboxChoices,
+    InboxEntry,
+    Message,
+    Reply,
+    User,
+)
+from cruddur.domain.profile import HANDLE
 from cruddur.domain.reactions import counts
 
 
 class RequestBody(BaseModel):
-    # Unknown fields are refused: a client sending `user_uuid` learns it is not how this works,
-    # and nothing it sends beyond the documented fields is ever read.
-    model_config = ConfigDict(extra="forbid")
+    """Every request body of the API (tests/unit/test_request_bodies.py holds each route to it).
+
+    Unknown fields are refused: a client sending `user_uuid` learns it is not how this works, and
+    nothing it sends beyond the documented fields is ever read. Strict: a JSON value is taken
+    only as the type declared. pydantic's default (lax) mode read `0`, `1.0` or "yes" as a
+    boolean and "12" as an integer, and such a PATCH was stored; now each is a 422. Strict
+    mode suits these models because they hold only JSON's own types (strings, integers,
+    booleans, lists of them): a uuid or a timestamp is declared `str` with its format, since
+    strict mode takes no string for a UUID or a datetime from parsed JSON."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _absent_is_unchanged(schema: dict[str, Any]) -> None:
+    # Such a field has no default to document: left out, the choice stays as it is.
+    schema.pop("default", None)
 
 
 # The documented rules are the ones the services enforce (domain/profile.py, passwords.py), so
-# clients and schema-driven tools learn them from /openapi.json.
-HANDLE_PATTERN = r"^@?[A-Za-z0-9_]{3,32}$"
+# clients and schema-driven tools learn them from /openapi.json. A handle is compared in
+# lowercase, with one leading @ dropped: the API takes either case.
+HANDLE_PATTERN = "^@?" + HANDLE.pattern.replace("a-z", "A-Za-z") + "$"
+
+
+# A uuid in a body: documented as one, taken as text (a malformed one is the service's 400 naming
+# the field, as before; strict mode would take no string for a `uuid.UUID`).
+UuidText = Annotated[str, Field(max_length=64, json_schema_extra={"format": "uuid"})]
 
 
 class SignupCreate(RequestBody):
@@ -41,30 +70,45 @@ class LoginCreate(RequestBody):
 
 
 class MessageCreate(RequestBody):
+    # The either/or rules, for the document (the model's validator and post_message enforce
+    # them): a conversation or a handle, exactly one (null counts as left out); text or files.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("message_group_uuid", "handle")
+            ],
+            "anyOf": [
+                {"required": ["message"], "properties": {"message": {"minLength": 1}}},
+                {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}},
+            ],
+        }
+    )
+
     message: str = Field(
         default="",
         max_length=100_000,
         description="1 to 1024 characters after trimming (the server's limit applies); may be"
         " left out when the message carries attachments",
     )
-    message_group_uuid: str | None = Field(
-        default=None, max_length=64, description="send into this conversation"
+    message_group_uuid: UuidText | None = Field(
+        default=None, description="send into this conversation"
     )
     handle: str | None = Field(
         default=None,
         pattern=HANDLE_PATTERN,
         description="or start (or reuse) the conversation with this user",
     )
-    reply_to: str | None = Field(
+    reply_to: UuidText | None = Field(
         default=None,
-        max_length=64,
         description="the uuid of a message of the same conversation this one answers",
     )
-    attachments: list[str] = Field(
+    attachments: list[UuidText] = Field(
         default_factory=list,
         max_length=MOST_PER_MESSAGE,
         description="attachment_ids of your uploads to this conversation"
         " (POST /api/message_groups/{uuid}/attachments), each usable once",
+        json_schema_extra={"uniqueItems": True},  # the service refuses one named twice (400)
     )
 
     @model_validator(mode="after")
@@ -83,6 +127,9 @@ class AttachmentCreate(RequestBody):
         description="one of " + ", ".join(sorted(CONTENT_TYPES)) + " (what the file is gets"
         " decided from its bytes)",
         examples=["image/jpeg"],
+        # Documented, not enforced here: another type is the service's 400 naming the field.
+        # (a list of JSON values for mypy: list[str] is not one, lists being invariant)
+        json_schema_extra={"enum": [name for name in sorted(CONTENT_TYPES)]},
     )
     size: int = Field(ge=1, description="in bytes; at most the server's limit (10 MiB default)")
 
@@ -106,14 +153,42 @@ class AccountErase(RequestBody):
 class ConversationChange(RequestBody):
     """Your choices for one of your conversations; any of them, at least one."""
 
-    muted: bool | None = Field(default=None, description="unread still counts; nothing notifies")
-    archived: bool | None = Field(
-        default=None,
+    # At least one choice, and not archived and pinned at once (the service answers 400 to no
+    # choice and to both); a choice left out stays as it is, so null is no value of these.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "minProperties": 1,
+            "not": {
+                "required": ["archived", "pinned"],
+                "properties": {"archived": {"const": True}, "pinned": {"const": True}},
+            },
+        }
+    )
+
+    muted: bool = Field(
+        default=False,
+        description="unread still counts; nothing notifies",
+        json_schema_extra=_absent_is_unchanged,
+    )
+    archived: bool = Field(
+        default=False,
         description="out of the inbox until a new message arrives (for good while muted); unpins",
+        json_schema_extra=_absent_is_unchanged,
     )
-    pinned: bool | None = Field(
-        default=None, description="first in the inbox (at most 5); unarchives"
+    pinned: bool = Field(
+        default=False,
+        description="first in the inbox (at most 5); unarchives",
+        json_schema_extra=_absent_is_unchanged,
     )
+
+    def choices(self) -> InboxChoices:
+        """The choices given; None for those left out."""
+        given = self.model_fields_set
+        return InboxChoices(
+            muted=self.muted if "muted" in given else None,
+            archived=self.archived if "archived" in given else None,
+            pinned=self.pinned if "pinned" in given else None,
+        )
 
 
 class MessageEdit(RequestBody):

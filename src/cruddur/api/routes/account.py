@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from cruddur.api import session
 from cruddur.api.deps import CurrentUser, RuntimeDep, bearer
 from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.params import rate_limited
 from cruddur.api.schemas import AccountErase, ErrorBody
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import User, UserRef
@@ -33,7 +34,11 @@ async def _full(runtime: Runtime, user: UserRef) -> User:
 @router.get(
     "/api/me/export",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}, "description": "your data, a zip"}},
+    operation_id="exportMe",
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "your data, a zip"},
+        **rate_limited("export"),
+    },
 )
 async def export_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Everything of yours as a zip: `cruddur-export.json` (machine-readable), `index.html`
@@ -58,6 +63,7 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
 @router.delete(
     "/api/me",
     status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="deleteMe",
     responses={403: {"model": ErrorBody, "description": "wrong password, or sign in again"}},
 )
 async def delete_me(

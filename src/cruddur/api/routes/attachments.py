@@ -12,23 +12,45 @@ import asyncio
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse
 
-from cruddur.adapters.files.local import LocalFiles
+from cruddur.adapters.files.local import UPLOAD_URL, LocalFiles
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.multipart import read_form
-from cruddur.api.schemas import AttachmentCreate, UploadFormPublic, UploadPublic
+from cruddur.api.params import GroupUuid, rate_limited
+from cruddur.api.schemas import AttachmentCreate, ErrorBody, UploadFormPublic, UploadPublic
 from cruddur.bootstrap import Runtime
 from cruddur.errors import NotFound
 from cruddur.services.attachments import begin_upload
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["attachments"])
 
+# The form LocalFiles.upload_form signs: its fields as given (`upload.fields`), then the file.
+UPLOAD_FIELDS = ("key", "max_bytes", "expires", "signature")
+UPLOAD_FORM = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    **{name: {"type": "string"} for name in UPLOAD_FIELDS},
+                    "file": {"type": "string", "format": "binary"},
+                },
+                "required": [*UPLOAD_FIELDS, "file"],
+            }
+        }
+    },
+}
+
 
 @router.post(
-    "/api/message_groups/{message_group_uuid}/attachments", status_code=status.HTTP_201_CREATED
+    "/api/message_groups/{message_group_uuid}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="beginUpload",
+    responses=rate_limited("upload"),
 )
 async def create_attachment(
-    message_group_uuid: str,
+    message_group_uuid: GroupUuid,
     body: AttachmentCreate,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -54,9 +76,22 @@ def _local(runtime: Runtime) -> LocalFiles:
     return runtime.local_files
 
 
-@router.post("/api/uploads", status_code=status.HTTP_204_NO_CONTENT, include_in_schema=False)
+@router.post(
+    UPLOAD_URL,
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="receiveUpload",
+    # The form is read from the stream (api/multipart.py), so FastAPI sees no body parameter:
+    # the document says what it takes.
+    openapi_extra={"requestBody": UPLOAD_FORM},
+    responses={
+        403: {"model": ErrorBody, "description": "not a form this server issued, or expired"},
+        404: {"model": ErrorBody, "description": "files are kept in S3 here"},
+    },
+)
 async def receive_upload(request: Request, runtime: RuntimeDep) -> Response:
-    """The local stand-in of S3's upload endpoint: the form's signature is the permission."""
+    """Where `upload.url` of a begun upload points when files live under the data dir (the
+    local stand-in of S3's presigned POST): the fields of `upload.fields`, then `file`. The
+    form's signature is the permission; no token is needed."""
     files = _local(runtime)
     shelf = runtime.messaging.shelf
     assert shelf is not None

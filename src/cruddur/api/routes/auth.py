@@ -16,12 +16,21 @@ from cruddur.api.deps import (
     end_session,
 )
 from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.params import RETRY_AFTER, rate_limited
 from cruddur.api.request_log import note_user
 from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
 from cruddur.errors import NotFound, Unauthorized
 from cruddur.services.accounts import Session
 
 router = APIRouter(responses=ERROR_RESPONSES)
+# Sign-ins past what the password hashes can take at once are turned away (deps.Gate).
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorBody,
+        "description": "sign-in is busy (then with Retry-After), or a backend is down",
+        "headers": RETRY_AFTER,
+    }
+}
 
 
 def _token(session: Session) -> TokenPublic:
@@ -36,7 +45,12 @@ def _token(session: Session) -> TokenPublic:
     "/api/auth/signup",
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
-    responses={409: {"model": ErrorBody, "description": "handle or email taken"}},
+    operation_id="signUp",
+    responses={
+        409: {"model": ErrorBody, "description": "handle or email taken"},
+        **rate_limited("signup"),
+        **BUSY,
+    },
     dependencies=[SignInGate],
 )
 def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
@@ -51,7 +65,8 @@ def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPu
 @router.post(
     "/api/auth/login",
     tags=["auth"],
-    responses={429: {"model": ErrorBody, "description": "too many (failed) sign-ins"}},
+    operation_id="logIn",
+    responses={**rate_limited("login", "login_failures"), **BUSY},
     dependencies=[SignInGate],
 )
 def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
@@ -61,7 +76,9 @@ def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPubl
     return _token(session)
 
 
-@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+@router.post(
+    "/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"], operation_id="logOut"
+)
 def logout(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -72,13 +89,13 @@ def logout(
     end_session(runtime, credentials.credentials)
 
 
-@router.get("/api/me", tags=["auth"])
+@router.get("/api/me", tags=["auth"], operation_id="getMe")
 def me(user: CurrentUser) -> UserPublic:
     """The signed-in user."""
     return UserPublic(uuid=user.uuid, handle=user.handle, display_name=user.display_name)
 
 
-@router.get("/.well-known/jwks.json", tags=["auth"])
+@router.get("/.well-known/jwks.json", tags=["auth"], operation_id="getJwks")
 def jwks(runtime: RuntimeDep) -> dict[str, Any]:
     """The public keys that verify this server's access tokens (local accounts only)."""
     issuer = runtime.accounts.issuer

@@ -13,15 +13,20 @@ from fastapi import APIRouter, Query, Response, status
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
+from cruddur.api.params import GroupUuid, rate_limited
 from cruddur.api.schemas import ConversationChange, ConversationPublic
-from cruddur.domain.model import InboxChoices
 from cruddur.services import messaging
 from cruddur.services.typing_notices import notify_typing
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
 
 
-@router.get("/api/message_groups", response_model=list[ConversationPublic], responses=PAGED)
+@router.get(
+    "/api/message_groups",
+    operation_id="listConversations",
+    response_model=list[ConversationPublic],
+    responses=PAGED,
+)
 async def list_message_groups(
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -39,9 +44,9 @@ async def list_message_groups(
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 
-@router.get("/api/message_groups/{message_group_uuid}")
+@router.get("/api/message_groups/{message_group_uuid}", operation_id="getConversation")
 async def get_message_group(
-    message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid, user: CurrentUser, runtime: RuntimeDep
 ) -> ConversationPublic:
     """One conversation as your inbox shows it, with how far the other member has read
     (`other_read_until`, `other_read_at`: "Seen"). Shown even while you block them."""
@@ -49,29 +54,36 @@ async def get_message_group(
     return ConversationPublic.of(entry)
 
 
-@router.patch("/api/message_groups/{message_group_uuid}")
+@router.patch("/api/message_groups/{message_group_uuid}", operation_id="changeConversation")
 async def change_message_group(
-    message_group_uuid: str, body: ConversationChange, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid, body: ConversationChange, user: CurrentUser, runtime: RuntimeDep
 ) -> ConversationPublic:
     """Mute, archive or pin one of your conversations (any of them; for you only)."""
-    choices = InboxChoices(muted=body.muted, archived=body.archived, pinned=body.pinned)
+    choices = body.choices()
     entry = await messaging.choose(runtime.messaging, user.uuid, message_group_uuid, choices)
     return ConversationPublic.of(entry)
 
 
 @router.post(
-    "/api/message_groups/{message_group_uuid}/read", status_code=status.HTTP_204_NO_CONTENT
+    "/api/message_groups/{message_group_uuid}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="markConversationRead",
 )
-async def mark_read(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def mark_read(
+    message_group_uuid: GroupUuid, user: CurrentUser, runtime: RuntimeDep
+) -> Response:
     """Mark every message of the conversation read."""
     await messaging.mark_read(runtime.messaging, user.uuid, message_group_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
-    "/api/message_groups/{message_group_uuid}/typing", status_code=status.HTTP_204_NO_CONTENT
+    "/api/message_groups/{message_group_uuid}/typing",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="sendTyping",
+    responses=rate_limited("typing"),
 )
-async def typing(message_group_uuid: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def typing(message_group_uuid: GroupUuid, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Tell the other member you are typing: their open page shows it for a few seconds.
     Nothing is stored; send it again every few seconds while typing (rate-limited)."""
     await notify_typing(runtime.messaging, user, message_group_uuid)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Response, status
 from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
+from cruddur.api.params import EmojiPath, GroupUuid, MessageUuid, rate_limited
 from cruddur.api.schemas import (
     ErrorBody,
     MessageCreate,
@@ -18,20 +19,30 @@ from cruddur.api.schemas import (
     MessagePublic,
 )
 from cruddur.services import editing, messaging
-from cruddur.services.posting import post_message
+from cruddur.services.posting import IDEMPOTENCY_KEY_MAX, post_message
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
+# What post_message takes (printable ASCII, 1 to 255), documented only: a key outside it is the
+# service's 400, as before. HTTP drops a value's outer spaces, so they cannot begin or end one.
+IDEMPOTENCY_KEY_PATTERN = (
+    rf"^[\x21-\x7e](?:[\x20-\x7e]{{0,{IDEMPOTENCY_KEY_MAX - 2}}}[\x21-\x7e])?$"
+)
 CHANGE_RESPONSES: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorBody, "description": "not your message"},
     409: {"model": ErrorBody, "description": "the message was deleted"},
+    # Edits, deletions and reactions count against the same per-user limit as sends.
+    **rate_limited("send"),
 }
 
 
 @router.get(
-    "/api/messages/{message_group_uuid}", response_model=list[MessagePublic], responses=PAGED
+    "/api/messages/{message_group_uuid}",
+    operation_id="listMessages",
+    response_model=list[MessagePublic],
+    responses=PAGED,
 )
 async def list_messages(
-    message_group_uuid: str,
+    message_group_uuid: GroupUuid,
     user: CurrentUser,
     runtime: RuntimeDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
@@ -48,9 +59,9 @@ async def list_messages(
     )
 
 
-@router.get("/api/messages/{message_group_uuid}/{message_uuid}")
+@router.get("/api/messages/{message_group_uuid}/{message_uuid}", operation_id="getMessage")
 async def get_message(
-    message_group_uuid: str, message_uuid: str, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid, message_uuid: MessageUuid, user: CurrentUser, runtime: RuntimeDep
 ) -> MessagePublic:
     """One message (as it reads now: edited, or deleted)."""
     found = await editing.get_message(
@@ -59,10 +70,14 @@ async def get_message(
     return MessagePublic.of(found, user.uuid, runtime.file_links)
 
 
-@router.patch("/api/messages/{message_group_uuid}/{message_uuid}", responses=CHANGE_RESPONSES)
+@router.patch(
+    "/api/messages/{message_group_uuid}/{message_uuid}",
+    operation_id="editMessage",
+    responses=CHANGE_RESPONSES,
+)
 async def edit_message(
-    message_group_uuid: str,
-    message_uuid: str,
+    message_group_uuid: GroupUuid,
+    message_uuid: MessageUuid,
     body: MessageEdit,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -78,10 +93,11 @@ async def edit_message(
 @router.delete(
     "/api/messages/{message_group_uuid}/{message_uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={403: CHANGE_RESPONSES[403]},
+    operation_id="deleteMessage",
+    responses={403: CHANGE_RESPONSES[403], 429: CHANGE_RESPONSES[429]},
 )
 async def delete_message(
-    message_group_uuid: str, message_uuid: str, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid, message_uuid: MessageUuid, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
     """Delete your own message: it stays in place as a tombstone (`deleted`, no text).
     Deleting it again changes nothing."""
@@ -95,10 +111,15 @@ REACTION_PATH = "/api/messages/{message_group_uuid}/{message_uuid}/reactions/{em
 @router.put(
     REACTION_PATH,
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={409: CHANGE_RESPONSES[409]},
+    operation_id="putReaction",
+    responses={409: CHANGE_RESPONSES[409], 429: CHANGE_RESPONSES[429]},
 )
 async def put_reaction(
-    message_group_uuid: str, message_uuid: str, emoji: str, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid,
+    message_uuid: MessageUuid,
+    emoji: EmojiPath,
+    user: CurrentUser,
+    runtime: RuntimeDep,
 ) -> Response:
     """React to a message with one emoji (any single emoji; percent-encoded in the path).
     Putting it there again changes nothing; each member has at most 10 on one message."""
@@ -108,9 +129,18 @@ async def put_reaction(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete(REACTION_PATH, status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    REACTION_PATH,
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="deleteReaction",
+    responses={409: CHANGE_RESPONSES[409], 429: CHANGE_RESPONSES[429]},
+)
 async def delete_reaction(
-    message_group_uuid: str, message_uuid: str, emoji: str, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid,
+    message_uuid: MessageUuid,
+    emoji: EmojiPath,
+    user: CurrentUser,
+    runtime: RuntimeDep,
 ) -> Response:
     """Take your reaction away; taking away one that is not there changes nothing."""
     await editing.react(
@@ -123,7 +153,11 @@ async def delete_reaction(
     "/api/messages",
     # 200, not 201: the course's front end (and its backend's contract) proceeds on 200 only.
     status_code=status.HTTP_200_OK,
-    responses={409: {"model": ErrorBody, "description": "Idempotency-Key reused"}},
+    operation_id="sendMessage",
+    responses={
+        409: {"model": ErrorBody, "description": "Idempotency-Key reused"},
+        **rate_limited("send"),
+    },
 )
 async def create_message(
     body: MessageCreate,
@@ -132,8 +166,9 @@ async def create_message(
     idempotency_key: Annotated[
         str | None,
         Header(
-            max_length=255,
+            max_length=IDEMPOTENCY_KEY_MAX,
             description="retries with the same key return the first result and store nothing",
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
         ),
     ] = None,
 ) -> MessageCreatedPublic:

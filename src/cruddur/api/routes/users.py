@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cruddur.api.deps import CurrentUser, RuntimeDep, client_address
 from cruddur.api.errors import ERROR_RESPONSES
+from cruddur.api.params import HandlePath, rate_limited
 from cruddur.api.schemas import BlockPublic, UserPublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
@@ -15,8 +16,10 @@ from cruddur.services import blocking
 router = APIRouter(responses=ERROR_RESPONSES, tags=["users"])
 
 
-@router.get("/api/users/@{handle}/short")
-def user_short(handle: str, request: Request, runtime: RuntimeDep) -> UserPublic:
+@router.get(
+    "/api/users/@{handle}/short", operation_id="getUserShort", responses=rate_limited("profile")
+)
+def user_short(handle: HandlePath, request: Request, runtime: RuntimeDep) -> UserPublic:
     """A user's uuid, handle and display name: public, as a Cruddur profile page is (the
     course's new-conversation page asks without a token), limited per client address."""
     runtime.limits.hit("profile", client_address(request))
@@ -29,22 +32,32 @@ async def _user(runtime: Runtime, handle: str) -> UserRef:
     return UserRef(found.uuid, found.handle, found.display_name)
 
 
-@router.post("/api/users/@{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
-async def block_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+@router.post(
+    "/api/users/@{handle}/block",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="blockUser",
+    responses=rate_limited("block"),
+)
+async def block_user(handle: HandlePath, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Block a user: no messages either way (403 `blocked`) and your inbox hides your
     conversation with them, until you unblock them. Blocking twice changes nothing."""
     await blocking.block(runtime.messaging, user, await _user(runtime, handle))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete("/api/users/@{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
-async def unblock_user(handle: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+@router.delete(
+    "/api/users/@{handle}/block",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="unblockUser",
+    responses=rate_limited("block"),
+)
+async def unblock_user(handle: HandlePath, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Unblock a user: your conversation with them shows again."""
     await blocking.unblock(runtime.messaging, user, await _user(runtime, handle))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/api/blocks", tags=["users"])
+@router.get("/api/blocks", tags=["users"], operation_id="listBlocks")
 async def list_blocks(user: CurrentUser, runtime: RuntimeDep) -> list[BlockPublic]:
     """The users you block."""
     return [BlockPublic.of(b) for b in await blocking.blocks_of(runtime.messaging, user)]
