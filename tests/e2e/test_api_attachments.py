@@ -189,6 +189,9 @@ def test_an_upload_not_yet_sent_and_bad_uploads_are_refused(api: Api):
         url, data={**fields, "max_bytes": "999999"}, files={"file": ("n.txt", data * 2)}
     )
     assert forged.status_code == 403
+    # A signature that is not ASCII is no signature of ours: a 403, not an error in comparing.
+    odd = httpx.post(url, data={**fields, "signature": "é" * 64}, files={"file": ("n.txt", data)})
+    assert odd.status_code == 403
     assert httpx.post(url, data=fields).status_code == 400
     assert (
         httpx.post(url, content=b"raw", headers={"content-type": "text/plain"}).status_code == 400
@@ -227,6 +230,7 @@ def test_links_are_signed_short_lived_and_only_for_members(api: Api):
         url.replace(attachment_id, "00000000-0000-4000-8000-000000000000"),
         url.replace("files/", "uploads/"),
         "/api/files/../../etc/passwd",
+        url.replace("signature=", "signature=%C3%A9"),  # not ASCII: unequal, not an error
     ]
     for bad in tampered:
         assert fetch(api, bad).status_code == 404, bad

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from cruddur.domain import constant_time
 from cruddur.domain.attachments import CONTENT_TYPES, THUMBNAIL_TYPE, UPLOADS_PREFIX
 from cruddur.errors import Forbidden, Invalid
 
@@ -94,7 +95,7 @@ class LocalFiles:
         except KeyError:
             raise Forbidden("this upload form is not one the server issued") from None
         expected = self._sign("upload", key, max_bytes, expires)
-        if not hmac.compare_digest(signature, expected) or not KEY.fullmatch(key):
+        if not constant_time.equal(expected, signature) or not KEY.fullmatch(key):
             raise Forbidden("this upload form is not one the server issued")
         if int(expires) < self.clock():
             raise Forbidden("this upload form has expired: begin the upload again")
@@ -110,7 +111,7 @@ class LocalFiles:
         if not KEY.fullmatch(key) or key.startswith(UPLOADS_PREFIX):
             return None
         expected = self._sign("file", key, content_type, name, expires)
-        if not hmac.compare_digest(signature, expected) or not expires.isdigit():
+        if not constant_time.equal(expected, signature) or not expires.isdigit():
             return None
         if int(expires) < self.clock() or content_type not in SERVED_TYPES:
             return None
