@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from cruddur.adapters.dynamodb import items
-from tests.e2e.conftest import Api, snapshot
+from tests.e2e.conftest import Api, snapshot, stream_caught_up
 from tests.e2e.test_api_chat import error_code, messages, talk
 from tests.e2e.test_api_reactions import stored
 
@@ -58,10 +58,13 @@ def test_the_quote_of_an_original_on_an_older_page_is_there_too(api: Api):
 
 def test_replies_to_what_is_not_a_message_of_this_conversation_are_400s(api: Api):
     ada, bob, group, first = talk(api)
-    *_, other_first = talk(api)
+    carol, dan, other_group, other_first = talk(api)
     gone = api.send(ada, message_group_uuid=group, message="soon deleted")
     api.http.delete(f"/api/messages/{group}/{gone['uuid']}", headers=ada.auth)
     stranger = api.signup()
+    # The stream still writes both conversations' inbox rows: only a request may change the table.
+    stream_caught_up(api, group, ada.uuid, bob.uuid)
+    stream_caught_up(api, other_group, carol.uuid, dan.uuid)
     before = snapshot(api)
     cases: list[dict[str, Any]] = [
         {"message_group_uuid": group, "reply_to": other_first["uuid"]},  # another conversation's
