@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from cruddur.api import session
@@ -27,9 +27,11 @@ from cruddur.errors import (
 )
 from cruddur.services import messaging
 from cruddur.services.posting import post_message
+from cruddur.web.times import ago
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["unread_cap"] = UNREAD_CAP
+templates.env.filters["ago"] = ago
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 PAGE = 30
@@ -77,6 +79,13 @@ def not_found(request: Request, user: UserRef | None) -> HTMLResponse:
 
 def to_signin() -> RedirectResponse:
     return RedirectResponse("/signin", status_code=303)
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+def favicon() -> FileResponse:
+    # Browsers ask for it at the root on a first visit, whatever the page links to; unanswered,
+    # it was a 404 in every console.
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
 
 @router.get("/signin")

@@ -9,6 +9,8 @@ const UNREAD_CAP = Number(body.dataset.unreadCap);
 const TYPING_SHOWN_MS = 6000;  // how long "… is typing" stays without another notice
 const TYPING_EVERY_MS = 3000;  // how often a typist tells the server (it rate-limits)
 
+// The server draws times with the same words (web/times.py), so rewriting them after load
+// changes nothing on screen; keep the two alike.
 function relative(iso) {
   const seconds = (Date.now() - Date.parse(iso)) / 1000;
   if (seconds < 45) return "just now";
@@ -17,14 +19,21 @@ function relative(iso) {
     const value = Math.round(seconds / size);
     if (value < limit) return `${value} ${unit} ago`;
   }
-  return new Date(iso).toLocaleDateString();
+  return new Date(iso).toLocaleDateString("en", { day: "numeric", month: "short", year: "numeric" });
 }
 function refreshTimes(root = document) {
   root.querySelectorAll("time[datetime]").forEach((t) => {
-    const prefix = t.dataset.prefix || "";
-    t.textContent = prefix + relative(t.getAttribute("datetime"));
+    const words = (t.dataset.prefix || "") + relative(t.getAttribute("datetime"));
+    if (t.textContent !== words) t.textContent = words;
     t.title = new Date(t.getAttribute("datetime")).toLocaleString();
   });
+}
+// A <time> drawn in its final words at once: drawn as an ISO string and rewritten later, it
+// changed width and moved what followed.
+function timeEl(iso, prefix = "") {
+  const attrs = { datetime: iso, title: new Date(iso).toLocaleString() };
+  if (prefix) attrs["data-prefix"] = prefix;
+  return el("time", attrs, prefix + relative(iso));
 }
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -84,7 +93,9 @@ function setupNotifications() {
   button.hidden = Notification.permission !== "default";
   button.addEventListener("click", async () => {
     await Notification.requestPermission();
-    button.hidden = Notification.permission !== "default";
+    if (Notification.permission === "default") return;
+    button.hidden = true;
+    button.nextElementSibling.focus();  // the button is gone: the keyboard goes on to "New"
   });
 }
 function notify(row) {
@@ -105,10 +116,11 @@ function inboxRow(row, selected) {
   const link = el("a", attrs,
     el("span", { class: "who" }, el("strong", {}, row.display_name), " ",
        el("span", { class: "handle" }, `@${row.handle}`)),
-    el("time", { datetime: row.created_at }, row.created_at),
+    timeEl(row.created_at),
     el("span", { class: row.deleted || row.expired ? "preview gone" : "preview" },
        row.expired ? "Older messages expired" : row.deleted ? "Message deleted" : row.message));
   const who = link.querySelector(".who");
+  // The same markup as the server's rows (messages.html): redrawing them moves nothing.
   if (row.pinned) who.append(" ", el("span", { class: "flag", title: "Pinned", role: "img", "aria-label": "pinned" }, "📌"));
   if (row.muted) who.append(" ", el("span", { class: "flag", title: "Muted", role: "img", "aria-label": "muted" }, "🔕"));
   if (row.unread_count) link.append(badge(row.unread_count));
@@ -122,7 +134,40 @@ function inboxRow(row, selected) {
   return el("li", item, link, options);
 }
 
-// A small menu of buttons (role=menu) under `anchor`: arrow keys move, Escape closes and gives
+// ---- the keyboard's place, kept across a redraw -------------------------------------------
+// Messages and inbox rows are redrawn from the server's answer (a reaction, an edit, a live
+// event). A focused node that is replaced takes the focus with it, to <body>: a keyboard or
+// screen-reader user is thrown back to the top of the page. So the focus is noted before a
+// redraw by what the control does, and given to the same control in the redrawn copy.
+function sameControl(node) {
+  if (node.dataset.emoji) return `.reaction[data-emoji="${CSS.escape(node.dataset.emoji)}"]`;
+  if (node.dataset.action) return `[data-action="${node.dataset.action}"]`;
+  if (node.closest(".editor")) return '[data-action="edit"]';  // an editor closed: its Edit button
+  return node.tagName.toLowerCase() + [...node.classList].map((c) => `.${CSS.escape(c)}`).join("");
+}
+// Notes where the focus is inside `item`; the function returned puts it on the same control in
+// `redrawn` (the nth alike, as before), else on `fallback` there, else on the item itself.
+function keepFocus(item, fallback) {
+  const active = document.activeElement;
+  if (!active || !item.contains(active)) return () => {};
+  const selector = active === item ? null : sameControl(active);
+  const index = selector ? [...item.querySelectorAll(selector)].indexOf(active) : -1;
+  const caret = active.tagName === "TEXTAREA" ? [active.selectionStart, active.selectionEnd] : null;
+  return (redrawn) => {
+    if (!redrawn || !redrawn.isConnected) return;
+    let target = redrawn.contains(active) ? active : null;  // carried over: an editor, a menu
+    if (!target && !selector) target = redrawn;  // the item itself had it
+    if (!target) {
+      const alike = redrawn.querySelectorAll(selector);
+      target = alike[index] || alike[0];
+    }
+    target = target || (fallback && redrawn.querySelector(fallback)) || redrawn;
+    target.focus({ preventScroll: true });
+    if (caret && target === active) active.setSelectionRange(...caret);
+  };
+}
+
+// A small menu of buttons (role=menu) beside `anchor`: arrow keys move, Escape closes and gives
 // focus back, choosing one closes it. One open at a time.
 let openMenu = null;
 function closeMenu() {
@@ -132,6 +177,21 @@ function closeMenu() {
   menu.remove();
   anchor.setAttribute("aria-expanded", "false");
   anchor.focus();
+}
+// position: fixed, from the anchor's place on screen: inside the messages' scroll box an
+// absolutely placed menu was cut off by it (the newest message's picker most of all). Under the
+// anchor, or over it when the screen has no room below; always inside the screen's width.
+function placeMenu() {
+  if (!openMenu) return;
+  const { menu, anchor } = openMenu;
+  const at = anchor.getBoundingClientRect();
+  const { width, height } = menu.getBoundingClientRect();
+  const gap = 4;
+  const below = at.bottom + gap + height <= window.innerHeight || at.top - gap - height < 0;
+  const alignLeft = menu.classList.contains("picker");
+  const left = alignLeft ? at.left : at.right - width;
+  menu.style.left = `${Math.max(gap, Math.min(left, window.innerWidth - width - gap))}px`;
+  menu.style.top = `${below ? at.bottom + gap : at.top - gap - height}px`;
 }
 function showMenu(anchor, label, choices, className = "menu") {
   closeMenu();
@@ -151,14 +211,29 @@ function showMenu(anchor, label, choices, className = "menu") {
     else if (e.key === "End") { e.preventDefault(); items[items.length - 1].focus(); }
     else if (e.key === "Escape" || e.key === "Tab") { e.preventDefault(); closeMenu(); }
   });
-  anchor.after(menu);
+  anchor.after(menu);  // next in the reading order, wherever it shows
   anchor.setAttribute("aria-expanded", "true");
   openMenu = { menu, anchor };
-  menu.querySelector("[role=menuitem]").focus();
+  placeMenu();
+  menu.querySelector("[role=menuitem]").focus({ preventScroll: true });
+}
+// An open menu whose row or message is redrawn moves to the redrawn copy's button, open as it
+// was (keepFocus then finds the focused choice in it).
+function carryMenu(old, redrawn) {
+  if (!openMenu || !old.contains(openMenu.menu)) return;
+  const anchor = redrawn && redrawn.querySelector(sameControl(openMenu.anchor));
+  if (!anchor) { openMenu.menu.remove(); openMenu = null; return; }
+  anchor.after(openMenu.menu);
+  anchor.setAttribute("aria-expanded", "true");
+  openMenu.anchor = anchor;
+  placeMenu();
 }
 document.addEventListener("click", (e) => {
   if (openMenu && !openMenu.menu.contains(e.target) && e.target !== openMenu.anchor) closeMenu();
 });
+// Scrolling (the page or the messages' box) and resizing move the anchor: the menu follows it.
+document.addEventListener("scroll", placeMenu, { capture: true, passive: true });
+window.addEventListener("resize", placeMenu);
 
 function setupInbox() {
   const list = document.getElementById("inbox");
@@ -167,7 +242,10 @@ function setupInbox() {
   let archived = false;  // the archived conversations instead of the inbox
   let next = body.dataset.next || null;
   let loading = false;
+  let reloads = 0;
   const view = () => (archived ? "&archived=true" : "");
+  const emptyRow = () => (archived ? el("li", { class: "empty" }, "No archived conversations.")
+    : el("li", { class: "empty" }, "No conversations yet. ", el("a", { href: "/messages/new" }, "Start one"), "."));
   const total = () => [...list.querySelectorAll("li:not([data-muted]) .badge")]
     .reduce((sum, b) => sum + Number(b.dataset.count || 0), 0);
   async function reload(event) {
@@ -175,18 +253,23 @@ function setupInbox() {
     // must not fold the list back to its first page under the reader's eyes.
     const shown = list.querySelectorAll("li[data-group]").length;
     const limit = Math.min(100, Math.max(20, shown));
+    const asked = ++reloads;
     const { data, headers } = await getJSON(`/api/message_groups?limit=${limit}${view()}`);
-    const focused = document.activeElement && document.activeElement.closest("#inbox li");
-    const focusedGroup = focused && focused.dataset.group;
+    // Refreshes overlap (a live event during a change of yours): only the latest one asked for
+    // is drawn, or an older answer arriving last would put back the order it replaced.
+    if (asked !== reloads) return;
+    // A live refresh keeps the keyboard where it was: the same row's link, options or open menu.
+    const focused = document.activeElement && document.activeElement.closest("#inbox li[data-group]");
+    const restore = focused ? keepFocus(focused, "a") : () => {};
+    const menuRow = openMenu && openMenu.menu.closest("#inbox li[data-group]");
     list.replaceChildren(...data.map((row) => inboxRow(row, selected)));
-    if (!data.length) list.append(el("li", { class: "empty" }, archived ? "No archived conversations." : "No conversations yet."));
+    if (!data.length) list.append(emptyRow());
+    const again = (old) => old && list.querySelector(`li[data-group="${CSS.escape(old.dataset.group)}"]`);
+    if (menuRow) carryMenu(menuRow, again(menuRow));
+    if (focused && !again(focused)) archivedButton.focus();  // its row left the list
+    restore(again(focused));
     next = headers.get("X-Next-Cursor");
-    refreshTimes(list);
     if (!archived) showUnreadTotal(total());
-    if (focusedGroup) {  // a live refresh keeps the keyboard where it was
-      const again = list.querySelector(`li[data-group="${focusedGroup}"] .row-menu`);
-      if (again) again.focus();
-    }
     const row = event && event.message_uuid && data.find((r) => r.uuid === event.group);
     if (row && row.unread_count && !row.muted) notify(row);  // only while the tab is hidden
   }
@@ -270,7 +353,8 @@ function setupConversation() {
           "data-name": file.name, "aria-label": `Open the photo ${file.name}` }, image));
       } else {
         shelf.append(el("a", { class: "file-chip", href: file.url, download: file.name },
-          "📎 ", el("span", { class: "name" }, file.name), " ", el("span", { class: "size" }, size(file.size))));
+          el("span", { class: "emoji", "aria-hidden": "true" }, "📎"), " ", el("span", { class: "name" }, file.name),
+          " ", el("span", { class: "size" }, size(file.size))));
       }
     }
     return shelf;
@@ -280,7 +364,7 @@ function setupConversation() {
     for (const r of m.reactions) {
       const label = `${r.emoji} ${r.count}: ${r.mine ? "yours; remove it" : "add yours"}`;
       bar.append(el("button", { type: "button", class: "reaction", "data-emoji": r.emoji,
-        "aria-pressed": String(r.mine), "aria-label": label }, `${r.emoji} ${r.count}`));
+        "aria-pressed": String(r.mine), "aria-label": label }, el("span", { class: "emoji" }, r.emoji), ` ${r.count}`));
     }
     return bar;
   }
@@ -293,7 +377,7 @@ function setupConversation() {
     if (m.reply_to) item.append(quote(m.reply_to));
     item.append(el("p", {}, m.deleted ? "Message deleted" : m.message));
     if (!m.deleted && m.attachments.length) item.append(attachments(m.attachments));
-    item.append(el("time", { datetime: m.created_at }, m.created_at));
+    item.append(timeEl(m.created_at));
     if (m.edited_at && !m.deleted) item.append(" ", el("span", { class: "edited" }, "(edited)"));
     if (!m.deleted) item.append(reactionBar(m));
     return decorate(item);
@@ -323,9 +407,7 @@ function setupConversation() {
     const read = [...list.querySelectorAll("li.mine")].filter((li) => li.dataset.created <= readUntil);
     const last = read.pop();
     if (!last) return;
-    const when = el("time", { datetime: readAt, "data-prefix": "Seen " }, "Seen");
-    last.append(el("span", { class: "seen" }, when));
-    refreshTimes(last);
+    last.append(el("span", { class: "seen" }, timeEl(readAt || readUntil, "Seen ")));
   }
 
   const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 80;
@@ -339,22 +421,27 @@ function setupConversation() {
     if (stay || fresh.some((m) => m.handle === me)) list.scrollTop = list.scrollHeight;
     return fresh;
   }
-  function replace(m) {
+  // A message redrawn (a reaction, an edit, a deletion, here or live from the other member) keeps
+  // the keyboard on the same control, a chip that went falling back to React. An edit being
+  // written stays open through someone else's change (closing: the edit itself ended it).
+  function replace(m, { closing = false } = {}) {
     const old = list.querySelector(`li[data-uuid="${m.uuid}"]`);
     if (!old) return;
-    const focused = document.activeElement;
-    const keep = old.contains(focused) && focused.dataset.emoji;  // toggling by keyboard stays put
-    old.replaceWith(messageItem(m));
-    if (keep) {
-      const again = list.querySelector(`li[data-uuid="${m.uuid}"] .reaction[data-emoji="${keep}"]`);
-      if (again) again.focus();
+    const restore = keepFocus(old, '[data-action="react"]');
+    const fresh = messageItem(m);
+    const editor = !closing && !m.deleted && old.querySelector(".editor");
+    if (editor) {
+      fresh.querySelector("p").replaceWith(editor);
+      fresh.querySelector(".tools").hidden = true;
     }
-    refreshTimes(list);
+    carryMenu(old, fresh);
+    old.replaceWith(fresh);
+    restore(fresh);
     showSeen();
   }
-  async function refetch(uuid) {
+  async function refetch(uuid, options) {
     const response = await call("GET", `/api/messages/${group}/${uuid}`);
-    if (response.ok) replace(await response.json());
+    if (response.ok) replace(await response.json(), options);
   }
   async function older() {
     if (!next || loading) return false;
@@ -499,7 +586,7 @@ function setupConversation() {
     text.replaceWith(editor);
     item.querySelector(".tools").hidden = true;
     area.focus();
-    editor.querySelector("[data-cancel]").addEventListener("click", () => refetch(item.dataset.uuid));
+    editor.querySelector("[data-cancel]").addEventListener("click", () => refetch(item.dataset.uuid, { closing: true }));
     area.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); editor.requestSubmit(); }
       if (ev.key === "Escape") editor.querySelector("[data-cancel]").click();
@@ -507,7 +594,7 @@ function setupConversation() {
     editor.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const response = await call("PATCH", url, { message: area.value.trim() });
-      if (response.ok) { showError(""); replace(await response.json()); }
+      if (response.ok) { showError(""); replace(await response.json(), { closing: true }); }
       else showError(await problem(response));
     });
   });
