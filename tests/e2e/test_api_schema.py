@@ -62,6 +62,24 @@ TEXT_OPERATIONS = _ops(
 ACCEPTED = (
     Accepted(
         "positive_data_acceptance",
+        _ops("POST /api/auth/signup"),
+        frozenset({422}),
+        frozenset({"email", "display_name"}),
+        "the declared patterns use \\s and \\S, which the server's regex (Unicode White_Space)"
+        " and ECMA-262's, by which Schemathesis generates, read differently for U+0085 and a few"
+        " others: a string ECMA counts as matching can hold a character the server counts as"
+        " white space",
+    ),
+    Accepted(
+        "positive_data_acceptance",
+        _ops("POST /api/message_groups/{message_group_uuid}/attachments"),
+        frozenset({422}),
+        frozenset({"size"}),
+        "JSON Schema counts a number with a zero fraction (2169.0) as an integer; bodies are"
+        " read strictly (docs/api.md), and an integer is taken only written as one",
+    ),
+    Accepted(
+        "positive_data_acceptance",
         TEXT_OPERATIONS,
         BAD_INPUT,
         frozenset({"handle", "email", "password", "login", "display_name", "message", "name"}),
