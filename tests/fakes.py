@@ -8,7 +8,7 @@ Every write is recorded in `writes`, so a test can say that a refused request wr
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -426,3 +426,26 @@ _ACCOUNT_PORTS: tuple[
     type[UserStore], type[PasswordHasher], type[TokenIssuing], type[TokenVerifying]
 ] = (FakeUsers, FakePasswords, FakeTokens, FakeTokens)
 _REVOCATIONS: type[RevocationStore] = FakeRevocationStore
+
+
+class ClearSealer:
+    """Seals nothing (text in the clear), its key always ready: for rules that only move
+    sealed text, such as the stream processor's."""
+
+    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
+        return text.encode()
+
+    def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
+        return bytes(sealed).decode()
+
+    def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]:
+        return set()
+
+    def load_keys(self, key_ids: Iterable[bytes]) -> None:
+        return None
+
+    def sealing_ready(self, author: str | None = None) -> bool:
+        return True
+
+    def prepare_sealing(self, author: str | None = None) -> None:
+        return None

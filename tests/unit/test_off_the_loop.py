@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 
 from cruddur.adapters.dynamodb import requests
 from cruddur.adapters.dynamodb.async_table import AsyncTable
@@ -16,6 +15,7 @@ from cruddur.domain.model import UserRef
 from cruddur.events.hub import Event
 from cruddur.services import context
 from cruddur.services.limits import Limits, Rule
+from tests.fakes import ClearSealer
 from tests.fakes import context as fake_context
 from tests.own_loop import run
 
@@ -70,22 +70,12 @@ def test_a_remote_publish_runs_on_a_thread_an_in_process_one_on_the_loop():
         assert (thread == loop_thread) is in_process
 
 
-class Sealer:
+class Sealer(ClearSealer):
+    """A clear sealer whose key is not ready until prepared, noting the thread that prepares."""
+
     def __init__(self, ready: bool) -> None:
         self.ready = ready
         self.prepared_on: list[int] = []
-
-    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
-        return text.encode()
-
-    def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
-        return bytes(sealed).decode()
-
-    def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]:
-        return set()
-
-    def load_keys(self, key_ids: Iterable[bytes]) -> None:
-        return None
 
     def sealing_ready(self, author: str | None = None) -> bool:
         return self.ready

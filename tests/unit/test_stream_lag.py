@@ -8,7 +8,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,32 +18,11 @@ from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import InboxChange, Message, UserRef
 from cruddur.stream.lambda_handler import batch_metrics
 from cruddur.stream.processor import process_records
+from tests.fakes import ClearSealer
 from tests.integration.records import insert_record
 
 ADA = UserRef("a" * 8, "ada", "Ada")
 BEN = UserRef("b" * 8, "ben", "Ben")
-
-
-class ClearSealer:
-    """Seals nothing: the processor never opens what it moves."""
-
-    def seal(self, text: str, group_uuid: str, sort_key: str, author: str | None = None) -> bytes:
-        return text.encode()
-
-    def open(self, sealed: bytes, group_uuid: str, sort_key: str) -> str:
-        return bytes(sealed).decode()
-
-    def unknown_keys(self, sealed: Iterable[bytes]) -> set[bytes]:
-        return set()
-
-    def load_keys(self, key_ids: Iterable[bytes]) -> None:
-        return None
-
-    def sealing_ready(self, author: str | None = None) -> bool:
-        return True
-
-    def prepare_sealing(self, author: str | None = None) -> None:
-        return None
 
 
 class Rows:
