@@ -187,10 +187,8 @@ class LocalWrapping:
         return keys
 
     def _load_entries(self) -> list[dict[str, str]]:
-        if not self.path.exists():
-            # Two processes starting together: the first file made is the one both keep.
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _write_private(self.path, [_new_entry()], exclusive=True)
+        # Two processes starting together: the first file made is the one both keep.
+        self.create()
         try:
             entries: list[dict[str, str]] = json.loads(self.path.read_text())["keys"]
         except (ValueError, KeyError, TypeError) as exc:
