@@ -108,12 +108,16 @@ def test_a_first_load_has_its_icon_its_description_and_no_console_error(
     assert all(page.request.get(href).status == 200 for href in linked), linked
 
 
+# The script's own function: the page's module (the same instance app.js imported), not a copy.
+RELATIVE = "async iso => (await import('/static/times.js')).relative(iso)"
+
+
 def test_the_server_words_times_as_the_script_does(browser: Browser, site: Api):
     page = phone_or_desktop(browser, site, "desktop")
-    page.goto("/signin")  # app.js on every page; its `relative` is global
+    page.goto("/signin")  # app.js on every page, and the module it imports `relative` from
     now = datetime.now(UTC)
     noon = now.replace(hour=12, minute=0) - timedelta(days=800)  # a date, far from midnight
     moments = [now - timedelta(seconds=s) for s in (5, 100, 3000, 7200, 5 * 86400, 60 * 86400)]
     for moment in [*moments, noon]:
         iso = format_timestamp(moment)
-        assert ago(iso) == page.evaluate("iso => relative(iso)", iso), iso
+        assert ago(iso) == page.evaluate(RELATIVE, iso), iso

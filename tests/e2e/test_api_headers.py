@@ -13,6 +13,7 @@ import pytest
 
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
+from cruddur.web.pages import STATIC
 from tests.e2e.conftest import Api, serve
 
 
@@ -51,6 +52,19 @@ def test_every_kind_of_response_carries_the_headers(api: Api):
     static = api.http.get("/static/app.js")
     _assert_protected(static, private=False)
     assert static.headers.get("cache-control") != "no-store"  # files may be cached
+
+
+def test_every_script_is_served_as_javascript(api: Api):
+    """The pages' script is native ES modules (app.js and what it imports): a browser runs a
+    module only when it comes with a JavaScript type, and then the whole page has no script."""
+    scripts = sorted(STATIC.glob("*.js"))
+    assert "app.js" in {script.name for script in scripts}
+    for script in scripts:
+        response = api.http.get(f"/static/{script.name}")
+        assert response.status_code == 200, script.name
+        kind = response.headers["content-type"].split(";")[0]
+        assert kind in {"text/javascript", "application/javascript"}, (script.name, kind)
+        _assert_protected(response, private=False)
 
 
 def test_docs_are_served_locally_and_off_in_production(settings, store):

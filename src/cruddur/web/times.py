@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from cruddur.domain.clock import utc_now
 
-# (below this many, unit, seconds per unit): the same table as `relative` in static/app.js.
+# (below this many, unit, seconds per unit): the same table as `relative` in static/times.js.
 STEPS = ((60, "min", 60), (24, "h", 3600), (30, "d", 86400), (12, "mo", 2_592_000))
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def ago(iso: str, now: datetime | None = None) -> str:
-    """The words app.js's `relative` gives for `iso`. The page is drawn with them, so the script's
+    """The words times.js's `relative` gives for `iso`. The page is drawn with them, so the script's
     rewrite after load changes nothing on screen: an ISO string rewritten shorter moved every
     inbox row under it on a phone (layout shift)."""
     try:
