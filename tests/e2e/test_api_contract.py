@@ -17,7 +17,7 @@ from cruddur.api.emoji_pattern import emoji_pattern
 from cruddur.api.errors import METHODS
 from cruddur.api.http_protocol import MAX_HEAD_BYTES
 from cruddur.api.params import RATE_LIMITS
-from cruddur.api.schemas import HANDLE_PATTERN
+from cruddur.api.schemas.common import HANDLE_PATTERN
 from cruddur.app import create_app
 from cruddur.errors import TooManyAttempts
 from tests.e2e.conftest import Api, Member, eventually, snapshot

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cruddur.costs.model import Deployment
+from cruddur.costs.inputs import Deployment
 from cruddur.metrics.exposition import COUNTERS
 from cruddur.stream.lambda_handler import batch_metrics
 from cruddur.stream.processor import BatchResult

@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 import uuid
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import message_items
+from cruddur.adapters.dynamodb.attributes import Item
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
-from cruddur.costs.model import SIZE_ONLY, item_bytes
+from cruddur.costs.sizes import SIZE_ONLY, item_bytes
 from cruddur.domain.model import Message, UserRef
 from tests.boto import client_of
 
 
-def _message(chars: int) -> items.Item:
+def _message(chars: int) -> Item:
     a, b = UserRef(str(uuid.uuid4()), "ann", "Ann"), UserRef(str(uuid.uuid4()), "bo", "Bo")
-    return items.message_item(
+    return message_items.message_item(
         Message(
             group_uuid=str(uuid.uuid4()),
             message_uuid=str(uuid.uuid4()),

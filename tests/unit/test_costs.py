@@ -10,17 +10,12 @@ from click.testing import CliRunner
 
 from cruddur.cli import main
 from cruddur.costs import prices as price_data
-from cruddur.costs.model import (
-    DAYS_PER_MONTH,
-    HOURS_PER_MONTH,
-    LAMBDA_POLLS_PER_DAY,
-    MeasuredUnits,
-    Units,
-    Workload,
-    estimate,
-    item_bytes,
-    stored_gib,
-)
+from cruddur.costs.bill import DAYS_PER_MONTH, HOURS_PER_MONTH
+from cruddur.costs.inputs import MeasuredUnits, Units, Workload
+from cruddur.costs.model import estimate
+from cruddur.costs.sizes import item_bytes
+from cruddur.costs.stack import LAMBDA_POLLS_PER_DAY
+from cruddur.costs.table import stored_gib
 from cruddur.errors import Invalid
 
 UNITS = MeasuredUnits(

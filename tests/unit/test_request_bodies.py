@@ -19,7 +19,8 @@ from cruddur.api import schemas
 from cruddur.api.emoji_pattern import emoji_pattern
 from cruddur.api.routes import account, attachments, auth, health, message_groups, messages, users
 from cruddur.api.routes.messages import IDEMPOTENCY_KEY_PATTERN
-from cruddur.api.schemas import HANDLE_PATTERN, ConversationChange, RequestBody
+from cruddur.api.schemas.common import HANDLE_PATTERN, RequestBody
+from cruddur.api.schemas.conversations import ConversationChange
 from cruddur.domain.model import InboxChoices
 from cruddur.domain.profile import normalize_handle
 from cruddur.domain.reactions import clean_reaction

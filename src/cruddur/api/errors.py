@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
 
-from cruddur.api.schemas import ErrorBody, ErrorDetail
+from cruddur.api.schemas.common import ErrorBody, ErrorDetail
 from cruddur.errors import (
     Conflict,
     CruddurError,

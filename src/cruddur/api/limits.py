@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cruddur.api.errors import error_response
-from cruddur.api.schemas import ErrorDetail
+from cruddur.api.schemas.common import ErrorDetail
 
 
 class BodyTooLarge(HTTPException):

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from cruddur.errors import Invalid
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 MOST_FIELDS = 20
 FIELD_MAX_BYTES = 8 * 1024
@@ -41,57 +45,8 @@ async def read_form(content_type: str, body: AsyncIterator[bytes], file_max_byte
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise Invalid("send the upload as multipart/form-data", field="file")
-    form = Form()
-    part = _Part()
-    parts = 0
-    problem: list[str] = []
-
-    def on_part_begin() -> None:
-        nonlocal part, parts
-        part = _Part()
-        parts += 1
-
-    def on_header_field(data: bytes, start: int, end: int) -> None:
-        part.header_name += data[start:end]
-
-    def on_header_value(data: bytes, start: int, end: int) -> None:
-        part.header_value += data[start:end]
-
-    def on_header_end() -> None:
-        part.headers[bytes(part.header_name).lower()] = bytes(part.header_value)
-        part.header_name.clear()
-        part.header_value.clear()
-
-    def on_part_data(data: bytes, start: int, end: int) -> None:
-        part.data += data[start:end]
-        if len(part.data) > max(file_max_bytes, FIELD_MAX_BYTES):
-            raise _TooLarge()
-
-    def on_part_end() -> None:
-        if form.file is not None:
-            return  # after the file: ignored, as S3 does
-        _, options = parse_options_header(part.headers.get(b"content-disposition", b""))
-        name = options.get(b"name", b"").decode("utf-8", "replace")
-        if name == "file":
-            if len(part.data) > file_max_bytes:
-                raise _TooLarge()
-            form.file = bytes(part.data)
-        elif parts > MOST_FIELDS or len(part.data) > FIELD_MAX_BYTES:
-            problem.append("the form has too many fields, or one too long")
-        else:
-            form.fields[name] = part.data.decode("utf-8", "replace")
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
+    collector = _Collector(file_max_bytes)
+    parser = MultipartParser(boundary, collector.callbacks())
     try:
         async for chunk in body:
             parser.write(chunk)
@@ -100,11 +55,69 @@ async def read_form(content_type: str, body: AsyncIterator[bytes], file_max_byte
         raise Invalid(f"the file is over {file_max_bytes} bytes", field="file") from None
     except MultipartParseError:
         raise Invalid("the upload is not a well-formed multipart form", field="file") from None
-    if problem:
-        raise Invalid(problem[0], field="file")
-    if form.file is None:
+    if collector.problem:
+        raise Invalid(collector.problem[0], field="file")
+    if collector.form.file is None:
         raise Invalid("the form has no `file` part", field="file")
-    return form
+    return collector.form
+
+
+class _Collector:
+    """The parser's callbacks: each part gathered as it arrives, then kept in the form (or
+    noted as a problem) when it ends."""
+
+    def __init__(self, file_max_bytes: int) -> None:
+        self.file_max_bytes = file_max_bytes
+        self.form = Form()
+        self.part = _Part()
+        self.parts = 0
+        self.problem: list[str] = []
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+        }
+
+    def on_part_begin(self) -> None:
+        self.part = _Part()
+        self.parts += 1
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.part.header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.part.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        part = self.part
+        part.headers[bytes(part.header_name).lower()] = bytes(part.header_value)
+        part.header_name.clear()
+        part.header_value.clear()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        self.part.data += data[start:end]
+        if len(self.part.data) > max(self.file_max_bytes, FIELD_MAX_BYTES):
+            raise _TooLarge()
+
+    def on_part_end(self) -> None:
+        form, part = self.form, self.part
+        if form.file is not None:
+            return  # after the file: ignored, as S3 does
+        _, options = parse_options_header(part.headers.get(b"content-disposition", b""))
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        if name == "file":
+            if len(part.data) > self.file_max_bytes:
+                raise _TooLarge()
+            form.file = bytes(part.data)
+        elif self.parts > MOST_FIELDS or len(part.data) > FIELD_MAX_BYTES:
+            self.problem.append("the form has too many fields, or one too long")
+        else:
+            form.fields[name] = part.data.decode("utf-8", "replace")
 
 
 class _TooLarge(Exception):

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
-from cruddur.api.schemas import HANDLE_PATTERN, ErrorBody
+from cruddur.api.schemas.common import HANDLE_PATTERN, ErrorBody
 
 GroupUuid = Annotated[
     str, Path(description="the conversation's uuid", json_schema_extra={"format": "uuid"})

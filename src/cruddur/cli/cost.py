@@ -9,7 +9,8 @@ import click
 
 from cruddur.cli.common import handle_errors
 from cruddur.costs import prices as price_data
-from cruddur.costs.model import Deployment, Estimate, MeasuredUnits, Workload, estimate
+from cruddur.costs.inputs import Deployment, MeasuredUnits, Workload
+from cruddur.costs.model import Estimate, estimate
 from cruddur.errors import Invalid
 
 DEFAULT_RESULTS = Path("bench/results/results.json")

@@ -13,7 +13,8 @@ from fastapi.templating import Jinja2Templates
 from cruddur.api import session
 from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session, user_of
 from cruddur.api.errors import status_of
-from cruddur.api.schemas import ConversationPublic, MessagePublic
+from cruddur.api.schemas.conversations import ConversationPublic
+from cruddur.api.schemas.messages import MessagePublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UNREAD_CAP, UserRef
 from cruddur.errors import (

@@ -13,7 +13,8 @@ from cruddur.api import session
 from cruddur.api.deps import CurrentUser, RuntimeDep, bearer
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.params import rate_limited
-from cruddur.api.schemas import AccountErase, ErrorBody
+from cruddur.api.schemas.accounts import AccountErase
+from cruddur.api.schemas.common import ErrorBody
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import User, UserRef
 from cruddur.errors import NotFound, Unavailable

@@ -17,7 +17,8 @@ from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.multipart import read_form
 from cruddur.api.params import GroupUuid, rate_limited
-from cruddur.api.schemas import AttachmentCreate, ErrorBody, UploadFormPublic, UploadPublic
+from cruddur.api.schemas.attachments import AttachmentCreate, UploadFormPublic, UploadPublic
+from cruddur.api.schemas.common import ErrorBody
 from cruddur.bootstrap import Runtime
 from cruddur.errors import NotFound
 from cruddur.services.attachments import begin_upload

@@ -18,7 +18,8 @@ from cruddur.api.deps import (
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.params import RETRY_AFTER, rate_limited
 from cruddur.api.request_log import note_user
-from cruddur.api.schemas import ErrorBody, LoginCreate, SignupCreate, TokenPublic, UserPublic
+from cruddur.api.schemas.accounts import LoginCreate, SignupCreate, TokenPublic, UserPublic
+from cruddur.api.schemas.common import ErrorBody
 from cruddur.errors import NotFound, Unauthorized
 from cruddur.services.accounts import Session
 

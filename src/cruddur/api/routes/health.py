@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cruddur.api.deps import RuntimeDep
 from cruddur.api.errors import error_response
-from cruddur.api.schemas import ErrorBody, ErrorDetail, HealthPublic
+from cruddur.api.schemas.common import ErrorBody, ErrorDetail, HealthPublic
 from cruddur.errors import CruddurError
 
 router = APIRouter(tags=["health"])

@@ -14,7 +14,7 @@ from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.params import GroupUuid, rate_limited
-from cruddur.api.schemas import ConversationChange, ConversationPublic
+from cruddur.api.schemas.conversations import ConversationChange, ConversationPublic
 from cruddur.services import messaging
 from cruddur.services.typing_notices import notify_typing
 

@@ -11,8 +11,8 @@ from cruddur.api.deps import CurrentUser, RuntimeDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.params import EmojiPath, GroupUuid, MessageUuid, rate_limited
-from cruddur.api.schemas import (
-    ErrorBody,
+from cruddur.api.schemas.common import ErrorBody
+from cruddur.api.schemas.messages import (
     MessageCreate,
     MessageCreatedPublic,
     MessageEdit,

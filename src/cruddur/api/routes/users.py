@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from cruddur.api.deps import CurrentUser, RuntimeDep, client_address
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.params import HandlePath, rate_limited
-from cruddur.api.schemas import BlockPublic, UserPublic
+from cruddur.api.schemas.accounts import BlockPublic, UserPublic
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UserRef
 from cruddur.services import blocking

@@ -1,0 +1,102 @@
+"""Conversations (message groups): one as an inbox row shows it, and one's choices for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cruddur.api.schemas.common import RequestBody
+from cruddur.domain.model import UNREAD_CAP, InboxChoices, InboxEntry
+
+
+def _absent_is_unchanged(schema: dict[str, Any]) -> None:
+    # Such a field has no default to document: left out, the choice stays as it is.
+    schema.pop("default", None)
+
+
+class ConversationChange(RequestBody):
+    """Your choices for one of your conversations; any of them, at least one."""
+
+    # At least one choice, and not archived and pinned at once (the service answers 400 to no
+    # choice and to both); a choice left out stays as it is, so null is no value of these.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "minProperties": 1,
+            "not": {
+                "required": ["archived", "pinned"],
+                "properties": {"archived": {"const": True}, "pinned": {"const": True}},
+            },
+        }
+    )
+
+    muted: bool = Field(
+        default=False,
+        description="unread still counts; nothing notifies",
+        json_schema_extra=_absent_is_unchanged,
+    )
+    archived: bool = Field(
+        default=False,
+        description="out of the inbox until a new message arrives (for good while muted); unpins",
+        json_schema_extra=_absent_is_unchanged,
+    )
+    pinned: bool = Field(
+        default=False,
+        description="first in the inbox (at most 5); unarchives",
+        json_schema_extra=_absent_is_unchanged,
+    )
+
+    def choices(self) -> InboxChoices:
+        """The choices given; None for those left out."""
+        given = self.model_fields_set
+        return InboxChoices(
+            muted=self.muted if "muted" in given else None,
+            archived=self.archived if "archived" in given else None,
+            pinned=self.pinned if "pinned" in given else None,
+        )
+
+
+class ConversationPublic(BaseModel):
+    """One inbox row: the other member, the last message and how many are unread."""
+
+    uuid: str
+    display_name: str
+    handle: str
+    message: str
+    created_at: str
+    unread_count: int = Field(
+        description=f"exact below {UNREAD_CAP}; {UNREAD_CAP} means that many or more (show"
+        f" {UNREAD_CAP - 1}+)"
+    )
+    deleted: bool = Field(default=False, description="the last message was deleted")
+    expired: bool = Field(
+        default=False, description="the last message is older than the retention period"
+    )
+    other_read_until: str | None = Field(
+        default=None,
+        description="the other member has read every message created up to this time",
+    )
+    other_read_at: str | None = Field(default=None, description="when they read them")
+    muted: bool = Field(default=False, description="unread still counts; nothing notifies")
+    archived: bool = Field(
+        default=False, description="out of the inbox until a new message arrives (unless muted)"
+    )
+    pinned: bool = Field(default=False, description="first in the inbox")
+
+    @classmethod
+    def of(cls, entry: InboxEntry) -> ConversationPublic:
+        return cls.model_construct(
+            uuid=entry.group_uuid,
+            display_name=entry.other.display_name,
+            handle=entry.other.handle,
+            message=entry.last_message,
+            created_at=entry.last_message_at,
+            unread_count=entry.unread_count,
+            deleted=entry.last_message_deleted,
+            expired=entry.last_message_expired,
+            other_read_until=entry.other_read_until,
+            other_read_at=entry.other_read_at,
+            muted=entry.muted,
+            archived=entry.archived,
+            pinned=entry.pinned,
+        )
