@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.workload import stranger
-from cruddur import bootstrap
-from cruddur.adapters.dynamodb import items
+from cruddur import bootstrap, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.attributes import s
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
@@ -45,13 +46,13 @@ async def _measure(settings: Settings, work_dir: Path, messages: int) -> dict[st
         update={"table_name": "bench-capacity-ours", "data_dir": work_dir / "capacity"}
     )
     meter = CapacityMeter()
-    store = bootstrap.build_store(ours, meter=meter)
+    store = storage.build_store(ours, meter=meter)
     dynamo_schema.create_table(
-        bootstrap.dynamodb_client(ours), dynamo_schema.table_definition(ours.table_name)
+        AwsClients(ours).dynamodb(), dynamo_schema.table_definition(ours.table_name)
     )
     ctx = bootstrap.build_messaging(ours, store)
     # The stream's inbox updates count on the same meter: a message's cost includes them.
-    poller = build_poller(ours, InboxUpdates(bootstrap.build_table(ours, meter)))
+    poller = build_poller(ours, InboxUpdates(storage.build_table(ours, meter)))
     a, b = stranger(), stranger()
     group = (await messaging.start_conversation(ctx, a, b, "first")).group_uuid
     # Each member's first send in a process reads its membership once (then it is cached):
@@ -188,7 +189,7 @@ def _cost(per_message: dict[str, float], price: dict[str, Any]) -> dict[str, flo
 
 
 def _course(settings: Settings, messages: int) -> dict[str, float]:
-    client = bootstrap.dynamodb_client(settings)
+    client = AwsClients(settings).dynamodb()
     table = "bench-capacity-course"
     client.create_table(
         TableName=table,
@@ -221,13 +222,13 @@ def _course(settings: Settings, messages: int) -> dict[str, float]:
         created_at = format_timestamp(utc_now())
         sender = a if index % 2 else b
         message = {
-            "pk": items.s(f"MSG#{group}"),  # the course's own key shapes, emulated
-            "sk": items.s(created_at),
-            "message_uuid": items.s(f"m{index}"),
-            "message": items.s("x" * 100),
-            "user_uuid": items.s(sender.uuid),
-            "user_handle": items.s(sender.handle),
-            "user_display_name": items.s(sender.display_name),
+            "pk": s(f"MSG#{group}"),  # the course's own key shapes, emulated
+            "sk": s(created_at),
+            "message_uuid": s(f"m{index}"),
+            "message": s("x" * 100),
+            "user_uuid": s(sender.uuid),
+            "user_handle": s(sender.handle),
+            "user_display_name": s(sender.display_name),
         }
         put = client.put_item(TableName=table, Item=message, ReturnConsumedCapacity="TOTAL")
         meter.add(put["ConsumedCapacity"], write=True)
@@ -235,7 +236,7 @@ def _course(settings: Settings, messages: int) -> dict[str, float]:
             TableName=table,
             IndexName=COURSE_INDEX,
             KeyConditionExpression="message_group_uuid = :g",
-            ExpressionAttributeValues={":g": items.s(group)},
+            ExpressionAttributeValues={":g": s(group)},
             ReturnConsumedCapacity="TOTAL",
         )
         meter.add(rows["ConsumedCapacity"])
@@ -245,8 +246,8 @@ def _course(settings: Settings, messages: int) -> dict[str, float]:
             meter.add(gone["ConsumedCapacity"], write=True)
             moved: dict[str, Any] = {
                 **row,
-                "sk": items.s(created_at),
-                "message": items.s("x" * 100),
+                "sk": s(created_at),
+                "message": s("x" * 100),
             }
             back = client.put_item(TableName=table, Item=moved, ReturnConsumedCapacity="TOTAL")
             meter.add(back["ConsumedCapacity"], write=True)
@@ -255,11 +256,11 @@ def _course(settings: Settings, messages: int) -> dict[str, float]:
 
 def _course_row(owner: str, other: Any, group: str, sk: str, text: str) -> dict[str, Any]:
     return {
-        "pk": items.s(f"GRP#{owner}"),
-        "sk": items.s(sk),
-        "message_group_uuid": items.s(group),
-        "message": items.s(text),
-        "user_uuid": items.s(other.uuid),
-        "user_handle": items.s(other.handle),
-        "user_display_name": items.s(other.display_name),
+        "pk": s(f"GRP#{owner}"),
+        "sk": s(sk),
+        "message_group_uuid": s(group),
+        "message": s(text),
+        "user_uuid": s(other.uuid),
+        "user_handle": s(other.handle),
+        "user_display_name": s(other.display_name),
     }

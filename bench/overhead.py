@@ -20,8 +20,9 @@ import httpx
 from bench.rig import Rig
 from bench.stats import Summary, ratio, timed
 from bench.workload import KeepAliveClient, sign_up, start, stranger
-from cruddur import bootstrap
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.aws_clients import AwsClients
+from cruddur.adapters.dynamodb import message_items
+from cruddur.adapters.dynamodb.attributes import s, to_attrs
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message
@@ -64,7 +65,7 @@ def _measure(
     for _ in range(25):  # a full inbox page, and then some
         loop.run(messaging.start_conversation(ctx, ada.user, stranger(), "hello"))
     # "raw" is boto3, a mature client's plain call: the floor the layers are held against.
-    client, table = bootstrap.dynamodb_client(rig.settings), rig.store.table.name
+    client, table = AwsClients(rig.settings).dynamodb(), rig.store.table.name
     members = (ada.user.uuid, bob.user.uuid)
 
     def raw_message() -> None:
@@ -73,14 +74,14 @@ def _measure(
         )
         client.put_item(
             TableName=table,
-            Item=items.message_item(message, rig.store.sealer),
+            Item=message_items.message_item(message, rig.store.sealer),
             ConditionExpression="attribute_not_exists(pk)",
         )
 
     raw_a: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": items.s(keys.message_pk(group))},
+        "ExpressionAttributeValues": {":pk": s(keys.message_pk(group))},
         "ScanIndexForward": False,
         "Limit": 21,
         "ConsistentRead": True,
@@ -89,7 +90,7 @@ def _measure(
         "TableName": table,
         "IndexName": keys.INBOX_INDEX,
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(ada.user.uuid))},
+        "ExpressionAttributeValues": {":pk": s(keys.inbox_pk(ada.user.uuid))},
         "ScanIndexForward": False,
         "Limit": 21,
     }
@@ -122,7 +123,7 @@ def _measure(
         "E": {
             "raw": lambda: client.get_item(
                 TableName=table,
-                Key=items.to_attrs(keys.inbox_key(ada.user.uuid, group)),
+                Key=to_attrs(keys.inbox_key(ada.user.uuid, group)),
                 ConsistentRead=True,
             ),
             "service": lambda: loop.run(messaging.require_member(ctx, ada.user.uuid, group)),

@@ -16,9 +16,11 @@ from typing import Any
 from bench.rig import target_args
 from bench.scaling import Loader, _write_all
 from bench.workload import stranger
-from cruddur import bootstrap
-from cruddur.adapters.dynamodb import items
+from cruddur import storage
+from cruddur.adapters.aws_clients import AwsClients
+from cruddur.adapters.dynamodb import inbox_items, message_items, pair_items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.attributes import UNREAD
 from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
@@ -46,9 +48,9 @@ def measure(settings: Settings, conversations: int) -> dict[str, Any]:
 
 def _measure(table: Settings, conversations: int) -> dict[str, Any]:
     dynamo_schema.create_table(
-        bootstrap.dynamodb_client(table), dynamo_schema.table_definition(table.table_name)
+        AwsClients(table).dynamodb(), dynamo_schema.table_definition(table.table_name)
     )
-    loader = Loader(bootstrap.build_table(table), bootstrap.build_sealer(table))
+    loader = Loader(storage.build_table(table), storage.build_sealer(table))
     rows = _load(loader, conversations)
     sound = _run(table)
     lost, miscounted = rows[::10], rows[5::10]
@@ -63,7 +65,7 @@ def _measure(table: Settings, conversations: int) -> dict[str, Any]:
             {
                 "TableName": loader.table.name,
                 "Key": {k: row[k] for k in (keys.PK, keys.SK)},
-                "UpdateExpression": f"ADD {items.UNREAD} :t",
+                "UpdateExpression": f"ADD {UNREAD} :t",
                 "ExpressionAttributeValues": {":t": {"BS": [os.urandom(8)]}},
             },
         )
@@ -97,11 +99,13 @@ def _load(loader: Loader, conversations: int) -> list[dict[str, Any]]:
             )
             for i, (who, text) in enumerate(((a, "hello"), (a, "are you there?"), (b, "yes")))
         ]
-        stored = [items.message_item(m, loader.sealer) for m in sent]
-        latest = items.last_message_of(stored[-1])
-        row_a = items.inbox_row(a.uuid, b, latest, frozenset({sent[2].sort_key}))
-        row_b = items.inbox_row(b.uuid, a, latest, frozenset({sent[0].sort_key, sent[1].sort_key}))
-        everything += [items.pair_item(a, b, group), *stored, row_a, row_b]
+        stored = [message_items.message_item(m, loader.sealer) for m in sent]
+        latest = message_items.last_message_of(stored[-1])
+        row_a = inbox_items.inbox_row(a.uuid, b, latest, frozenset({sent[2].sort_key}))
+        row_b = inbox_items.inbox_row(
+            b.uuid, a, latest, frozenset({sent[0].sort_key, sent[1].sort_key})
+        )
+        everything += [pair_items.pair_item(a, b, group), *stored, row_a, row_b]
         rows += [row_a, row_b]
     _write_all(loader, everything)
     return rows

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
@@ -101,9 +102,9 @@ def rig(work_dir: Path) -> Iterator[Rig]:
             data_dir=work_dir / "data",
             table_name="cruddur-messages",
         )
-        store = bootstrap.build_store(settings, meter=CapacityMeter())
+        store = storage.build_store(settings, meter=CapacityMeter())
         definition = dynamo_schema.table_definition(settings.table_name)
-        dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
+        dynamo_schema.create_table(AwsClients(settings).dynamodb(), definition)
         upgrade(settings.users_database_url)
         bootstrap.cursor_secret(settings)  # made once here, shared with the API process
         api = _child(["serve", *target_args(settings), "--port", "0"])

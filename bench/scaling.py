@@ -11,12 +11,13 @@ from typing import Any
 
 from bench.stats import Summary, ratio, timed
 from bench.workload import stranger
-from cruddur import bootstrap
-from cruddur.adapters.dynamodb import items
+from cruddur import storage
+from cruddur.adapters.aws_clients import AwsClients
+from cruddur.adapters.dynamodb import inbox_items, message_items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
-from cruddur.adapters.dynamodb.items import TextSealer
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.table import DynamoTable
+from cruddur.adapters.dynamodb.text_sealer import TextSealer
 from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message, UserRef
@@ -30,12 +31,12 @@ def measure(
 ) -> dict[str, Any]:
     """small/large: (messages in the conversation, conversations in the inbox)."""
     scaled = settings.model_copy(update={"table_name": "bench-scaling"})
-    store = bootstrap.build_store(scaled)
+    store = storage.build_store(scaled)
     dynamo_schema.create_table(
-        bootstrap.dynamodb_client(scaled), dynamo_schema.table_definition(scaled.table_name)
+        AwsClients(scaled).dynamodb(), dynamo_schema.table_definition(scaled.table_name)
     )
     # Loaded in bulk over the blocking table, from a few threads; read as the API reads.
-    loader = Loader(bootstrap.build_table(scaled), store.sealer)
+    loader = Loader(storage.build_table(scaled), store.sealer)
     owner_small, owner_large = stranger(), stranger()
     group_small = _conversation(loader, owner_small, small[0])
     group_large = _conversation(loader, owner_large, large[0])
@@ -114,7 +115,7 @@ def _conversation(store: Loader, owner: UserRef, size: int) -> str:
     group, other = str(uuid.uuid4()), stranger()
     now = format_timestamp(utc_now())
     messages = [
-        items.message_item(
+        message_items.message_item(
             Message(group, str(uuid.uuid4()), f"m{i}", now, owner, (owner.uuid, other.uuid)),
             store.sealer,
         )
@@ -130,6 +131,6 @@ def _inbox(store: Loader, owner: UserRef, size: int) -> None:
         other, group = stranger(), str(uuid.uuid4())
         at = format_timestamp(utc_now())
         first = Message(group, str(uuid.uuid4()), f"c{index}", at, other, (owner.uuid, other.uuid))
-        shown = items.last_message_of(items.message_item(first, store.sealer))
-        rows.append(items.inbox_item(owner, other, shown))
+        shown = message_items.last_message_of(message_items.message_item(first, store.sealer))
+        rows.append(inbox_items.inbox_item(owner, other, shown))
     _write_all(store, rows)

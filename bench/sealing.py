@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from cruddur.adapters.dynamodb.items import TextSealer
+from cruddur.adapters.dynamodb.text_sealer import TextSealer
 
 TEXT = "x" * 118  # the planning figure: a 118-byte message
 ROUNDS = 2000

@@ -27,8 +27,8 @@ import httpx
 from bench.rig import Rig
 from bench.stats import Summary
 from bench.workload import Account, KeepAliveClient, send, sign_up, start
-from cruddur import bootstrap
-from cruddur.adapters.dynamodb import items
+from cruddur import storage
+from cruddur.adapters.dynamodb.attributes import to_attrs
 from cruddur.domain import keys
 
 WATCH_SECONDS = 0.05
@@ -239,12 +239,12 @@ def _latest_both_rows(
 ) -> dict[str, str]:
     """Per group, the older of its two inbox rows' last_message_sk: what both rows show."""
     wanted = [
-        items.to_attrs(keys.inbox_key(member.user.uuid, group))
+        to_attrs(keys.inbox_key(member.user.uuid, group))
         for sender, receiver, group in pairs
         if group in groups
         for member in (sender, receiver)
     ]
-    direct = bootstrap.build_table(rig.settings)  # a blocking look, between runs
+    direct = storage.build_table(rig.settings)  # a blocking look, between runs
     table = direct.name
     request = {
         table: {

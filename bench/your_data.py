@@ -16,9 +16,10 @@ from typing import Any
 
 from bench.scaling import Loader, _write_all
 from bench.workload import stranger
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.crypto.sealing import Sealer
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import inbox_items, message_items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
@@ -43,7 +44,7 @@ def measure(settings: Settings, messages: int) -> dict[str, Any]:
             }
         )
         dynamo_schema.create_table(
-            bootstrap.dynamodb_client(ours), dynamo_schema.table_definition(ours.table_name)
+            AwsClients(ours).dynamodb(), dynamo_schema.table_definition(ours.table_name)
         )
         return asyncio.run(_measure(ours, messages))
 
@@ -53,7 +54,7 @@ async def _measure(settings: Settings, total: int) -> dict[str, Any]:
     user = User(
         owner.uuid, owner.handle, owner.display_name, f"{owner.handle}@example.org", None, None
     )
-    loader = Loader(bootstrap.build_table(settings), bootstrap.build_sealer(settings))
+    loader = Loader(storage.build_table(settings), storage.build_sealer(settings))
     groups = _load(loader, owner, total)
     runtime = bootstrap.build_runtime(settings)
     try:
@@ -98,11 +99,15 @@ def _load(loader: Loader, owner: UserRef, total: int) -> list[str]:
                     members,
                 )
             )
-        sealed = [items.message_item(m, loader.sealer) for m in made]
-        shown = items.last_message_of(sealed[-1])
+        sealed = [message_items.message_item(m, loader.sealer) for m in made]
+        shown = message_items.last_message_of(sealed[-1])
         _write_all(
             loader,
-            [*sealed, items.inbox_item(owner, other, shown), items.inbox_item(other, owner, shown)],
+            [
+                *sealed,
+                inbox_items.inbox_item(owner, other, shown),
+                inbox_items.inbox_item(other, owner, shown),
+            ],
         )
         groups.append(group)
     return groups
@@ -111,7 +116,7 @@ def _load(loader: Loader, owner: UserRef, total: int) -> list[str]:
 async def _page_key_reads(settings: Settings, owner: UserRef, group: str) -> dict[str, Any]:
     """Key reads of the keys table for a page of 20 from both members: a process's first page
     (nothing cached) and its second."""
-    store = bootstrap.build_store(settings)
+    store = storage.build_store(settings)
     sealer = store.table.sealer
     assert isinstance(sealer, Sealer)
     assert sealer.user_keys is not None

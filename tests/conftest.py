@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy
 from pydantic import SecretStr
 
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
@@ -171,7 +171,7 @@ def fresh_settings(dynamodb_local: DynamoDBLocal, data_dir: Path) -> Settings:
 def fresh_store(settings: Settings) -> Iterator[ConversationTable]:
     """The API's store on a new table, dropped after; its calls run on the tests' loop
     (tests/own_loop.py)."""
-    store = bootstrap.build_store(settings, meter=CapacityMeter())
+    store = storage.build_store(settings, meter=CapacityMeter())
     definition = dynamo_schema.table_definition(settings.table_name)
     dynamo_schema.create_table(client_of(store), definition)
     yield store
@@ -205,7 +205,7 @@ def new_store() -> Iterator[NewStore]:
     made: list[ConversationTable] = []
 
     def build(settings: Settings) -> ConversationTable:
-        made.append(bootstrap.build_store(settings))
+        made.append(storage.build_store(settings))
         return made[-1]
 
     yield build
@@ -216,7 +216,7 @@ def new_store() -> Iterator[NewStore]:
 @pytest.fixture
 def inbox(settings: Settings, store: ConversationTable) -> InboxUpdates:
     """The stream processor's writer of the same table, metered with the store."""
-    return InboxUpdates(bootstrap.build_table(settings, store.table.meter))
+    return InboxUpdates(storage.build_table(settings, store.table.meter))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cruddur.adapters.dynamodb import positions, reads
 from cruddur.domain import keys
 from cruddur.domain.attachments import Attachment
 from cruddur.domain.cursors import CursorCodec
@@ -22,6 +23,7 @@ from cruddur.domain.model import (
     InboxChoices,
     InboxEntry,
     Message,
+    Position,
     ReadPosition,
     User,
     UserRef,
@@ -61,19 +63,20 @@ class FakeConversations:
     held_starts: int = 0
 
     async def query_messages(
-        self, group_uuid: str, limit: int, start: keys.Key | None = None
-    ) -> tuple[list[Message], keys.Key | None]:
+        self, group_uuid: str, limit: int, after: Position | None = None
+    ) -> tuple[list[Message], Position | None]:
         newest_first = sorted(self.messages.get(group_uuid, {}).items(), reverse=True)
-        if start is not None:
+        if after is not None:
+            start = positions.key_of(after, keys.MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid))
             newest_first = [(sk, m) for sk, m in newest_first if sk < start["sk"]]
         page = newest_first[:limit]
         more = len(newest_first) > limit
         last = {"pk": keys.message_pk(group_uuid), "sk": page[-1][0]} if more else None
-        return [message for _, message in page], last
+        return [message for _, message in page], _position(last)
 
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None, view: str = "inbox"
-    ) -> tuple[list[InboxEntry], keys.Key | None]:
+        self, owner_uuid: str, limit: int, after: Position | None = None, view: str = "inbox"
+    ) -> tuple[list[InboxEntry], Position | None]:
         def shown(row: InboxEntry) -> bool:
             return row.archived if view == "archived" else not (row.archived or row.pinned)
 
@@ -82,18 +85,15 @@ class FakeConversations:
             key=lambda row: row.last_message_sk,
             reverse=True,
         )
-        if start is not None:
+        if after is not None:
+            start = positions.key_of(after, keys.INBOX_KEY_FIELDS, keys.inbox_pk(owner_uuid))
             mine = [row for row in mine if row.last_message_sk < start["last_message_sk"]]
         page = mine[:limit]
-        last = None
-        if len(mine) > limit:
-            end = page[-1]
-            last = {
-                "pk": keys.inbox_pk(owner_uuid),
-                "sk": keys.inbox_key(owner_uuid, end.group_uuid)["sk"],
-                "last_message_sk": end.last_message_sk,
-            }
-        return page, last
+        more = len(mine) > limit
+        return page, self.inbox_position(owner_uuid, page[-1]) if more else None
+
+    def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
+        return positions.position_of(reads.inbox_index_key(owner_uuid, after))
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return self.rows.get((owner_uuid, group_uuid))
@@ -449,3 +449,7 @@ class ClearSealer:
 
     def prepare_sealing(self, author: str | None = None) -> None:
         return None
+
+
+def _position(key: keys.Key | None) -> Position | None:
+    return None if key is None else positions.position_of(key)

@@ -17,8 +17,8 @@ from typing import Any
 
 import boto3
 
-from cruddur import bootstrap
 from cruddur.adapters import aws_clients
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur_infra import lambda_package
@@ -82,7 +82,7 @@ def invoke(
 
 def stream_event(settings: Settings) -> dict[str, Any]:
     """Every record the table's stream holds now, as one Lambda event."""
-    client = bootstrap.dynamodb_client(settings)
+    client = AwsClients(settings).dynamodb()
     # boto3, not the product's wire: the event is built independently of the code under test.
     streams = boto3.client(
         "dynamodbstreams", **aws_clients.client_args(settings.aws_region, settings.aws_endpoint_url)

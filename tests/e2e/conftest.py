@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from cruddur import bootstrap
 from cruddur.adapters.crypto.envelope import KEY_FILE
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.attributes import LAST_MESSAGE_REV, LAST_MESSAGE_SK, REV
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
@@ -112,13 +112,13 @@ def stream_caught_up(api: Api, group: str, *owners: str) -> None:
             Limit=1,
             ConsistentRead=True,
         )["Items"]
-        return (found[0]["sk"]["S"], found[0].get(items.REV, {"N": "0"})["N"]) if found else None
+        return (found[0]["sk"]["S"], found[0].get(REV, {"N": "0"})["N"]) if found else None
 
     def names(owner: str, message: tuple[str, str]) -> bool:
         key = {name: {"S": value} for name, value in keys.inbox_key(owner, group).items()}
         row = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {})
-        shown = row.get(items.LAST_MESSAGE_SK, {}).get("S")
-        return (shown, row.get(items.LAST_MESSAGE_REV, {"N": "0"})["N"]) == message
+        shown = row.get(LAST_MESSAGE_SK, {}).get("S")
+        return (shown, row.get(LAST_MESSAGE_REV, {"N": "0"})["N"]) == message
 
     def caught_up() -> bool:
         message = newest()

@@ -11,9 +11,10 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from cruddur import bootstrap
-from cruddur.adapters.dynamodb import items
+from cruddur import storage
+from cruddur.adapters.dynamodb import message_items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.attributes import USER_UUID
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.cli import main
 from cruddur.config import Settings
@@ -89,20 +90,18 @@ def test_the_export_holds_every_conversation_message_and_file(api: Api):
 def _opens(settings: Settings, raw: list[dict[str, Any]], author: str) -> tuple[int, int]:
     """Of the sealed values of `author`'s message items in `raw`: how many open, how many are
     erased, with every key the system still holds."""
-    sealer = bootstrap.build_sealer(settings)
+    sealer = storage.build_sealer(settings)
     opened = erased = 0
     for item in raw:
-        if item.get(items.USER_UUID, {}).get("S") != author or not item["pk"]["S"].startswith(
-            "MSG#"
-        ):
+        if item.get(USER_UUID, {}).get("S") != author or not item["pk"]["S"].startswith("MSG#"):
             continue
-        for value in items.opened_fields(item, sealer).values():
+        for value in message_items.opened_fields(item, sealer).values():
             if value.startswith("unreadable"):
                 erased += 1
             else:
                 opened += 1
         try:
-            items.sender_of(item, sealer)
+            message_items.sender_of(item, sealer)
         except Erased:  # pragma: no cover - sender_of answers "Deleted account" instead
             erased += 1
     return opened, erased

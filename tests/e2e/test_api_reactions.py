@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.attributes import REV, TEXT, to_attrs
 from cruddur.domain import keys
 from cruddur.domain.reactions import MOST_PER_MEMBER
 from tests.boto import client_of
@@ -38,7 +38,7 @@ def reactions(api: Api, member: Member, group: str) -> list[dict[str, Any]]:
 def stored(api: Api, group: str, message: dict[str, Any]) -> dict[str, Any]:
     key = keys.message_key(group, message["created_at"], message["uuid"])
     item: dict[str, Any] = client_of(api.store).get_item(
-        TableName=api.store.table.name, Key=items.to_attrs(key), ConsistentRead=True
+        TableName=api.store.table.name, Key=to_attrs(key), ConsistentRead=True
     )["Item"]
     return item
 
@@ -77,8 +77,8 @@ def test_a_reaction_never_rewrites_the_text_nor_moves_the_inbox(api: Api):
     rows = [inbox_row(api, member, group) for member in (ada, bob)]
     assert react(api, bob, group, first["uuid"], "😂").status_code == 204
     after = stored(api, group, first)
-    assert after[items.TEXT] == before[items.TEXT]  # the very same sealed bytes
-    assert items.REV not in after  # not an edit: the stream keeps the preview as it is
+    assert after[TEXT] == before[TEXT]  # the very same sealed bytes
+    assert REV not in after  # not an edit: the stream keeps the preview as it is
     # A marker message after the reaction: once its preview shows, the stream has passed the
     # reaction's record, which changed no row (and no unread count).
     api.send(ada, message_group_uuid=group, message="marker")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.attributes import REPLY_TO
 from tests.e2e.conftest import Api, snapshot, stream_caught_up
 from tests.e2e.test_api_chat import error_code, messages, talk
 from tests.e2e.test_api_reactions import stored
@@ -52,7 +52,7 @@ def test_the_quote_of_an_original_on_an_older_page_is_there_too(api: Api):
     assert newest["reply_to"]["preview"] == "x" * 119 + "…"  # the start of a long text
     # The reply stores the original's id, not a copy of its words.
     item = stored(api, group, reply)
-    assert item[items.REPLY_TO] == {"S": first["uuid"]}
+    assert item[REPLY_TO] == {"S": first["uuid"]}
     assert b"xxx" not in repr(item).encode()
 
 

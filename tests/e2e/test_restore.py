@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cruddur import bootstrap
+from cruddur import storage
 from cruddur.adapters.crypto.envelope import Envelope
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
@@ -109,12 +109,12 @@ def test_a_data_key_wrapped_for_another_data_set_does_not_open(
     # into our table, newest of all: our processes must not take it, nor open what it sealed.
     theirs = settings.model_copy(update={"data_set": "another-deployment"})
     foreign = DataKeys(
-        bootstrap.build_table(theirs),
-        Envelope(bootstrap.build_wrapping(theirs)),
+        storage.build_table(theirs),
+        Envelope(storage.build_wrapping(theirs)),
         data_set=theirs.data_set,
     )
     key_id = foreign.rotate()
-    ours = DataKeys(bootstrap.build_table(settings), Envelope(bootstrap.build_wrapping(settings)))
+    ours = DataKeys(storage.build_table(settings), Envelope(storage.build_wrapping(settings)))
     with pytest.raises(Unreadable, match="another data set"):
         ours.get(bytes.fromhex(key_id))
     assert client_of(store).get_item(

@@ -19,7 +19,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
@@ -60,10 +61,8 @@ def _new_table(dynamodb_local: DynamoDBLocal, folder: Path) -> tuple[str, Settin
     """A fresh table, made directly (not through the recorder: making it is no component's)."""
     table = f"perm-{uuid.uuid4().hex[:10]}"
     direct = _settings(dynamodb_local.endpoint_url, table, folder)
-    dynamo_schema.create_table(
-        bootstrap.dynamodb_client(direct), dynamo_schema.table_definition(table)
-    )
-    dynamo_schema.create_keys_table(bootstrap.dynamodb_client(direct), direct.keys_table)
+    dynamo_schema.create_table(AwsClients(direct).dynamodb(), dynamo_schema.table_definition(table))
+    dynamo_schema.create_keys_table(AwsClients(direct).dynamodb(), direct.keys_table)
     return table, direct
 
 
@@ -136,7 +135,7 @@ def test_the_api_role_grants_exactly_the_calls_the_api_makes(
     table, _ = _new_table(dynamodb_local, tmp_path)
     settings = _settings(wire.url, table, tmp_path)
     upgrade(settings.users_database_url)
-    store = bootstrap.build_store(settings)
+    store = storage.build_store(settings)
     runtime = bootstrap.build_runtime(settings, store)
     with (
         ApiServer(create_app(settings, runtime), "127.0.0.1", 0) as server,
@@ -154,7 +153,7 @@ def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
     wire: Recorder, dynamodb_local: DynamoDBLocal, tmp_path: Path
 ):
     table, direct = _new_table(dynamodb_local, tmp_path)
-    store = bootstrap.build_store(direct)
+    store = storage.build_store(direct)
     ctx = bootstrap.build_messaging(direct, store)
     ada, bob = make_user("ada"), make_user("bob")
     group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from cruddur.adapters.dynamodb.items import TextSealer, message_item
+from cruddur.adapters.dynamodb.message_items import message_item
+from cruddur.adapters.dynamodb.text_sealer import TextSealer
 from cruddur.domain.model import Message
 
 

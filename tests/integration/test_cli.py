@@ -11,7 +11,7 @@ import sys
 
 from click.testing import CliRunner
 
-from cruddur import bootstrap, demo
+from cruddur import demo, storage
 from cruddur.cli import main
 from cruddur.cli.common import settings_from
 from tests.boto import client_of
@@ -121,7 +121,7 @@ def test_db_setup_migrates_and_makes_demo_users_only_when_asked(tmp_path):
     assert migrated.exit_code == 0
     assert "demo users" not in migrated.output
     assert (tmp_path / "users.sqlite3").exists()
-    users = bootstrap.build_users(settings_from(data_dir=tmp_path))
+    users = storage.build_users(settings_from(data_dir=tmp_path))
     try:
         assert users.by_login(demo.ADA.handle) is None
         first = run("db", "setup", "--demo", "--data-dir", str(tmp_path))

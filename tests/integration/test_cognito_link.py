@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from cruddur import bootstrap
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.cli import main
@@ -89,7 +89,7 @@ def test_an_unknown_pool_is_a_clear_error(directory):
 
 def test_the_command_reports_what_it_linked(directory, tmp_path, monkeypatch):
     client = boto3.client("cognito-idp", region_name="us-east-1")
-    monkeypatch.setattr(bootstrap, "cognito_client", lambda settings: client)
+    monkeypatch.setattr(AwsClients, "cognito", lambda self: client)
     with _stub_pages(client):
         result = CliRunner().invoke(
             main,
@@ -167,11 +167,11 @@ def test_linking_against_moto_cognito_refuses_conflicts_and_ignores_aws_endpoint
 def test_the_cognito_client_never_takes_dynamodbs_endpoint(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8000")
     settings = Settings(cognito_user_pool_id="eu-central-1_AbC123", aws_region="us-east-1")
-    client = bootstrap.cognito_client(settings)
+    client = AwsClients(settings).cognito()
     assert client.meta.endpoint_url == "https://cognito-idp.eu-central-1.amazonaws.com"
     assert settings.cognito_issuer().startswith("https://cognito-idp.eu-central-1.amazonaws.com/")
     local = settings.model_copy(update={"cognito_endpoint_url": "http://127.0.0.1:5000"})
-    assert bootstrap.cognito_client(local).meta.endpoint_url == "http://127.0.0.1:5000"
+    assert AwsClients(local).cognito().meta.endpoint_url == "http://127.0.0.1:5000"
 
 
 @pytest.mark.parametrize("bad", ["pool", "us-east-1", "us_east_1_abc", "US-EAST-1_abc"])

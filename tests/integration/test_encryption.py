@@ -13,7 +13,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
 from cruddur.adapters.crypto.envelope import Envelope
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
@@ -119,8 +119,8 @@ def test_a_generation_ends_after_its_period_and_is_looked_up_once_a_minute(
     settings: Settings, store: ConversationTable
 ):
     now = [1_800_000_000.0]
-    table = bootstrap.build_table(settings, CapacityMeter())
-    data_keys = DataKeys(table, Envelope(bootstrap.build_wrapping(settings)), clock=lambda: now[0])
+    table = storage.build_table(settings, CapacityMeter())
+    data_keys = DataKeys(table, Envelope(storage.build_wrapping(settings)), clock=lambda: now[0])
     first, _ = data_keys.current()
     calls = table.meter.calls
     now[0] += 30
@@ -159,7 +159,7 @@ def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
     both = on_kms.model_copy(update={"kms_key_ids": f"{new_arn},{old_arn}"})
     rotated = new_store(both)
     later = bootstrap.build_messaging(both, rotated)
-    DataKeys(bootstrap.build_table(both), Envelope(bootstrap.build_wrapping(both))).rotate()
+    DataKeys(storage.build_table(both), Envelope(storage.build_wrapping(both))).rotate()
     run(messaging.send_message(later, bo, group, "wrapped by the new key"))
     texts = [m.text for m in run(rotated.query_messages(group, 10))[0]]
     assert texts == ["wrapped by the new key", "wrapped by the old key"]

@@ -9,11 +9,20 @@ from typing import Any
 
 import pytest
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.attributes import (
+    GROUP_UUID,
+    HIDDEN,
+    LAST_MESSAGE,
+    LAST_MESSAGE_SK,
+    OTHER_READ_SK,
+    TEXT,
+    UNREAD,
+    USER_UUID,
+)
 from cruddur.adapters.dynamodb.stores.inbox_repair import InboxRepair
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
-from cruddur.costs.model import item_bytes
+from cruddur.costs.sizes import item_bytes
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, InboxChoices
 from cruddur.services import blocking, editing, messaging
@@ -77,7 +86,7 @@ class World:
         rows = {}
         for item in self.scan():
             if item[keys.PK]["S"].startswith(keys.INBOX_PREFIX):
-                rows[(item[items.GROUP_UUID]["S"], item[items.USER_UUID]["S"])] = item
+                rows[(item[GROUP_UUID]["S"], item[USER_UUID]["S"])] = item
         return rows
 
     def scan(self) -> list[dict[str, Any]]:
@@ -111,11 +120,11 @@ def repair_all(repair: InboxRepair, **kwargs: Any) -> list[Any]:
 
 def test_rebuilt_rows_equal_what_the_processor_wrote(world, repair):
     assert len(world.rows) == 8
-    unread = {key: len(row.get(items.UNREAD, {}).get("BS", [])) for key, row in world.rows.items()}
+    unread = {key: len(row.get(UNREAD, {}).get("BS", [])) for key, row in world.rows.items()}
     assert sorted(unread.values()) == [0, 0, 0, 0, 1, 1, 2, UNREAD_CAP]  # every kind is here
-    assert any(items.HIDDEN in row for row in world.rows.values())
-    assert any(row[items.LAST_MESSAGE]["B"] == b"" for row in world.rows.values())
-    assert any(items.OTHER_READ_SK in row for row in world.rows.values())
+    assert any(HIDDEN in row for row in world.rows.values())
+    assert any(row[LAST_MESSAGE]["B"] == b"" for row in world.rows.values())
+    assert any(OTHER_READ_SK in row for row in world.rows.values())
     # One row of each conversation, then the other: the read positions a lost row held live
     # on in its partner (both at once, they are gone: see docs/operations.md).
     for first in (True, False):
@@ -223,10 +232,10 @@ def test_a_row_pointing_at_a_message_no_longer_stored_falls_back_to_the_one_befo
     for (group, owner), row in world.read_rows().items():
         if group != ab:
             continue
-        assert row[items.LAST_MESSAGE_SK]["S"] == before[keys.SK]["S"]
-        assert row[items.LAST_MESSAGE]["B"] == before[items.TEXT]["B"]
-        unread = len(row.get(items.UNREAD, {}).get("BS", []))
-        assert unread == (1 if owner != before[items.USER_UUID]["S"] else 0)
+        assert row[LAST_MESSAGE_SK]["S"] == before[keys.SK]["S"]
+        assert row[LAST_MESSAGE]["B"] == before[TEXT]["B"]
+        unread = len(row.get(UNREAD, {}).get("BS", []))
+        assert unread == (1 if owner != before[USER_UUID]["S"] else 0)
 
 
 def test_the_processor_heals_a_row_at_the_item_size_limit(ctx, inbox, store, settings):
@@ -266,8 +275,8 @@ def test_the_processor_heals_a_row_at_the_item_size_limit(ctx, inbox, store, set
     assert result.failed == []
     healed = client.get_item(TableName=settings.table_name, Key=attrs, ConsistentRead=True)["Item"]
     assert "junk" not in healed
-    assert healed[items.LAST_MESSAGE_SK]["S"] == reply.sort_key
-    assert len(healed[items.UNREAD]["BS"]) == UNREAD_CAP
+    assert healed[LAST_MESSAGE_SK]["S"] == reply.sort_key
+    assert len(healed[UNREAD]["BS"]) == UNREAD_CAP
     shown = run(store.get_inbox_row(bob.uuid, group))
     assert shown is not None
     assert shown.unread_count == UNREAD_CAP
@@ -299,10 +308,10 @@ def test_the_owners_choices_survive_a_rewrite(world, repair):
     run(messaging.choose(world.ctx, a, ab, InboxChoices(muted=True, pinned=True)))
     run(messaging.choose(world.ctx, b, ab, InboxChoices(archived=True)))
     chosen = world.read_rows()
-    corrupt(world, ab, a, f"SET {items.LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
-    corrupt(world, ab, b, f"SET {items.LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
+    corrupt(world, ab, a, f"SET {LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
+    corrupt(world, ab, b, f"SET {LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
     fixed = repair.repair(ab).repairs
-    assert [r.attributes for r in fixed] == [(items.LAST_MESSAGE,)] * 2
+    assert [r.attributes for r in fixed] == [(LAST_MESSAGE,)] * 2
     # Mute, pin and archive as the owners chose them, the rest as the processor wrote it.
     assert {k: normal(r) for k, r in world.read_rows().items()} == {
         k: normal(r) for k, r in chosen.items()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cruddur import bootstrap
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
@@ -55,15 +55,15 @@ def test_persistent_data_survives_a_restart_and_stop_leaves_no_process(tmp_path:
     settings = Settings(data_dir=tmp_path)
     with DynamoDBLocal(data_dir=tmp_path / "db") as server:
         pid = server.process.pid if server.process else -1
-        client = bootstrap.dynamodb_client(
+        client = AwsClients(
             settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
-        )
+        ).dynamodb()
         dynamo_schema.create_table(client, dynamo_schema.table_definition("kept"))
     assert not Path(f"/proc/{pid}").exists()
     with DynamoDBLocal(data_dir=tmp_path / "db") as server:
-        client = bootstrap.dynamodb_client(
+        client = AwsClients(
             settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
-        )
+        ).dynamodb()
         assert client.list_tables()["TableNames"] == ["kept"]
 
 

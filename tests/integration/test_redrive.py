@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cruddur import bootstrap
+from cruddur import storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.domain import keys
@@ -57,8 +58,8 @@ def test_local_dead_letters_are_mended_and_removed(ctx: MessagingContext, settin
 
 def stream_records(settings) -> tuple[str, list[dict[str, Any]]]:
     """Every record on the table's stream now: (stream arn, records with their shard)."""
-    streams = bootstrap.streams_wire(settings)
-    arn = dynamo_schema.stream_arn(bootstrap.dynamodb_client(settings), settings.table_name)
+    streams = AwsClients(settings).streams_wire
+    arn = dynamo_schema.stream_arn(AwsClients(settings).dynamodb(), settings.table_name)
     found = []
     description = streams.call("DescribeStream", {"StreamArn": arn})["StreamDescription"]
     for shard in description["Shards"]:
@@ -117,7 +118,7 @@ def test_the_on_failure_queue_is_redriven_from_the_stream_or_by_rebuilding(
     # conversation lost bob's row.
     drop_row(store, bob, other)
     settings = settings.model_copy(update={"sqs_endpoint_url": moto_url})
-    sqs = bootstrap.sqs_client(settings)
+    sqs = AwsClients(settings).sqs()
     url = sqs.create_queue(QueueName="stream-failures")["QueueUrl"]
     seqs = [r["dynamodb"]["SequenceNumber"] for r in failed]
     now = sent.created_at
@@ -129,11 +130,11 @@ def test_the_on_failure_queue_is_redriven_from_the_stream_or_by_rebuilding(
     sqs.send_message(QueueUrl=url, MessageBody="not a failure record")
     meter = CapacityMeter()
     mend = Redrive(
-        bootstrap.build_inbox_updates(settings, meter),
-        bootstrap.build_inbox_repair(settings, meter),
+        storage.build_inbox_updates(settings, meter),
+        storage.build_inbox_repair(settings, meter),
     )
 
-    report = mend.queue(sqs, url, bootstrap.streams_wire(settings))
+    report = mend.queue(sqs, url, AwsClients(settings).streams_wire)
 
     assert report.batches == 3
     assert report.reapplied >= 2

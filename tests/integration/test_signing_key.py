@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
@@ -36,7 +36,7 @@ def _task(base: Settings, folder: Path, database: Path, pem: str | None) -> Acco
             "signing_key": SecretStr(pem) if pem else None,
         }
     )
-    return bootstrap.build_accounts(settings, bootstrap.build_users(settings))
+    return bootstrap.build_accounts(settings, storage.build_users(settings))
 
 
 def test_tasks_given_one_key_accept_each_others_tokens_and_tasks_without_do_not(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from cruddur.costs.model import item_bytes
+from cruddur.costs.sizes import item_bytes
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import UNREAD_CAP, Message, UserRef

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cruddur.domain.inbox_changes import changes_for
 from cruddur.domain.model import LastMessage
-from cruddur.stream.processor import changes_for
 
 A, B = "a" * 8, "b" * 8
 

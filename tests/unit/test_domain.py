@@ -7,10 +7,10 @@ import pytest
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
+from cruddur.domain.inbox_changes import changes_for
 from cruddur.domain.model import LastMessage, UserRef, parse_uuid
 from cruddur.domain.text import clean_message
 from cruddur.errors import Invalid
-from cruddur.stream.processor import changes_for
 
 
 def test_timestamps_are_fixed_width_utc_and_sort_as_time():

@@ -21,12 +21,14 @@ LAYERS: list[set[str]] = [
     {"production"},  # what production refuses to start without
     {"adapters", "events"},  # the outside world: DynamoDB, crypto, SQL, Redis, live events
     {"services"},  # the use cases, on ports only
-    {"bootstrap", "costs", "demo"},  # assembly from settings; the cost model; demo data
+    {"storage", "bootstrap", "costs", "demo"},  # assembly from settings; costs; demo data
     {"stream", "api", "web", "app", "local", "cli", "__main__"},  # entry points
 ]
 # The entry points use each other in one direction each (the CLI starts the others).
 ALSO = {("web", "api"), ("app", "api"), ("app", "web"), ("cli", "api"), ("cli", "app")}
 ALSO |= {("cli", "local"), ("cli", "stream"), ("local", "stream"), ("__main__", "cli")}
+# The composition root builds on what `storage` opens.
+ALSO |= {("bootstrap", "storage")}
 
 
 def _layer_of(package: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from cruddur.adapters.dynamodb import requests
+from cruddur.adapters.dynamodb import reads
 from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.wire import DYNAMODB, Endpoint
@@ -99,8 +99,8 @@ def test_the_sealing_key_is_looked_up_on_a_thread_only_when_due():
 def test_the_keys_of_every_sealed_value_in_an_answer_are_found():
     sealed = {"message": {"B": b"m"}, "preview": {"B": b"p"}}
     row = {"last_message": {"B": b"r"}}
-    assert requests.sealed_values({"Items": [sealed, row]}) == [b"m", b"p", b"r"]
-    assert requests.sealed_values({"Item": row}) == [b"r"]
+    assert reads.sealed_values({"Items": [sealed, row]}) == [b"m", b"p", b"r"]
+    assert reads.sealed_values({"Item": row}) == [b"r"]
     # An update's new values (an edit answers with the message as changed).
-    assert requests.sealed_values({"Attributes": sealed}) == [b"m", b"p"]
-    assert requests.sealed_values({}) == []
+    assert reads.sealed_values({"Attributes": sealed}) == [b"m", b"p"]
+    assert reads.sealed_values({}) == []

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import message_items
+from cruddur.adapters.dynamodb.attributes import (
+    CREATED_AT,
+    GROUP_UUID,
+    MESSAGE_UUID,
+    REACTIONS,
+    TEXT,
+    USER_UUID,
+)
 from cruddur.domain.reactions import ReactionCount, clean_reaction, counts
 from cruddur.errors import Invalid
 from cruddur.stream.records import message_of
@@ -55,12 +63,12 @@ def _image(**extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "pk": {"S": "MSG#g"},
         "sk": {"S": "2026-12-01T00:00:00.000000+00:00#m"},
-        items.GROUP_UUID: {"S": "g"},
-        items.MESSAGE_UUID: {"S": "m"},
-        items.CREATED_AT: {"S": "2026-12-01T00:00:00.000000+00:00"},
-        items.USER_UUID: {"S": ADA},
+        GROUP_UUID: {"S": "g"},
+        MESSAGE_UUID: {"S": "m"},
+        CREATED_AT: {"S": "2026-12-01T00:00:00.000000+00:00"},
+        USER_UUID: {"S": ADA},
         "member_uuids": {"L": [{"S": ADA}, {"S": BOB}]},
-        items.TEXT: {"B": b"sealed"},
+        TEXT: {"B": b"sealed"},
         **extra,
     }
 
@@ -80,5 +88,5 @@ def test_the_stream_skips_a_change_that_only_reacted():
 
 
 def test_a_members_reactions_live_under_their_place_among_the_two():
-    assert items.reactions_attribute((BOB, ADA), ADA) == items.REACTIONS[0]
-    assert items.reactions_attribute((ADA, BOB), BOB) == items.REACTIONS[1]
+    assert message_items.reactions_attribute((BOB, ADA), ADA) == REACTIONS[0]
+    assert message_items.reactions_attribute((ADA, BOB), BOB) == REACTIONS[1]

@@ -75,7 +75,7 @@ def test_truncated_or_foreign_values_are_unreadable_not_a_crash(sealer: Sealer):
 
 
 def test_text_stored_in_clear_by_an_older_build_is_refused_not_shown(sealer: Sealer):
-    from cruddur.adapters.dynamodb import items
+    from cruddur.adapters.dynamodb import message_items
 
     item = {
         "pk": {"S": f"MSG#{GROUP}"},
@@ -90,6 +90,6 @@ def test_text_stored_in_clear_by_an_older_build_is_refused_not_shown(sealer: Sea
         "member_uuids": {"L": [{"S": "u"}, {"S": "v"}]},
     }
     with pytest.raises(Unreadable, match="predates encryption"):
-        items.message_from_item(item, sealer)
+        message_items.message_from_item(item, sealer)
     item["message"] = {"B": sealer.seal("sealed", GROUP, SK)}
-    assert items.message_from_item(item, sealer).text == "sealed"
+    assert message_items.message_from_item(item, sealer).text == "sealed"

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from cruddur import bootstrap
+from cruddur.adapters.dynamodb import positions
 from cruddur.adapters.dynamodb.stores.claims import ClaimTable
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.config import Settings
@@ -315,7 +316,10 @@ def test_a_signed_cursor_naming_another_partition_is_refused(backend, people):
     with pytest.raises(InvalidCursor):
         run(
             messaging.list_messages(
-                ctx, ada.uuid, group, cursor=ctx.cursors.encode(scope, elsewhere)
+                ctx,
+                ada.uuid,
+                group,
+                cursor=ctx.cursors.encode(scope, positions.position_of(elsewhere)),
             )
         )
 

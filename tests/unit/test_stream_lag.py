@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb.attributes import MESSAGE_UUID, REV
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import InboxChange, Message, UserRef
 from cruddur.stream.lambda_handler import batch_metrics
@@ -75,7 +75,7 @@ def test_the_log_lines_lag_is_the_metrics_longest_not_the_records_rounded_stamp(
 def test_a_record_that_failed_counts_in_neither(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="cruddur.stream.processor")
     late, prompt = sent(30, 1), sent(0.1, 2)
-    failing = frozenset({late["dynamodb"]["NewImage"][items.MESSAGE_UUID]["S"]})
+    failing = frozenset({late["dynamodb"]["NewImage"][MESSAGE_UUID]["S"]})
 
     result = process_records([late, prompt], Rows(failing))
 
@@ -89,7 +89,7 @@ def test_a_batch_without_a_new_message_logs_no_lag(caplog: pytest.LogCaptureFixt
     caplog.set_level(logging.INFO, logger="cruddur.stream.processor")
     edit = sent(0.1, 1)
     edit["eventName"] = "MODIFY"
-    edit["dynamodb"]["NewImage"][items.REV] = {"N": "1"}  # an edit: never unread, never lag
+    edit["dynamodb"]["NewImage"][REV] = {"N": "1"}  # an edit: never unread, never lag
 
     result = process_records([edit], Rows())
 

@@ -9,7 +9,8 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from cruddur import bootstrap, demo
+from cruddur import demo, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.cli.common import F, data_dir_option, handle_errors, setting_option, settings_from
 from cruddur.config import Settings
@@ -63,7 +64,7 @@ def seed(data_dir: Path | None, prod: bool) -> None:
     address), with exit status 2."""
     settings = _settings(data_dir)
     refuse_demo_users(settings, prod=prod)
-    created = demo.seed_users(bootstrap.build_users(settings))
+    created = demo.seed_users(storage.build_users(settings))
     click.echo(f"created {created} demo users")
 
 
@@ -164,9 +165,9 @@ def update_cognito_user_ids(
     if not settings.cognito_user_pool_id:
         raise click.UsageError("which pool? pass --user-pool-id or set COGNITO_USER_POOL_ID")
     report = link_cognito_users(
-        bootstrap.cognito_client(settings),
+        AwsClients(settings).cognito(),
         settings.cognito_user_pool_id,
-        bootstrap.build_users(settings),
+        storage.build_users(settings),
     )
     click.echo(f"linked {report.linked} users")
     if report.unmatched:

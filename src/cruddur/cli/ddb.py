@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import itertools
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,10 +16,12 @@ from typing import Any, TypeVar, cast
 import click
 from boto3.dynamodb.types import Binary, TypeDeserializer
 
-from cruddur import bootstrap, demo
+from cruddur import bootstrap, demo, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.crypto.sealing import ShownSealed
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import message_items
 from cruddur.adapters.dynamodb import schema as dynamo_schema
+from cruddur.adapters.dynamodb.attributes import binary
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.cli.common import (
@@ -34,8 +37,7 @@ from cruddur.cli.common import (
 from cruddur.cli.ddb_repair import repair_inboxes
 from cruddur.cli.progress import counting_messages, progress
 from cruddur.config import Settings
-from cruddur.domain.keys import Key
-from cruddur.domain.model import InboxEntry, parse_uuid
+from cruddur.domain.model import InboxEntry, Position, parse_uuid
 
 PAGE = 100
 T = TypeVar("T")
@@ -48,7 +50,7 @@ def ddb() -> None:
 
 def _store(settings: Settings, *, decrypt: bool = True) -> ConversationTable:
     # Without --decrypt nothing is opened: sealed text shows as its ciphertext.
-    return bootstrap.build_store(
+    return storage.build_store(
         settings, meter=CapacityMeter(), sealer=None if decrypt else ShownSealed()
     )
 
@@ -117,7 +119,7 @@ def schema_load(settings: Settings) -> None:
     definition = dynamo_schema.table_definition(
         settings.table_name, settings.billing_mode, settings.read_capacity, settings.write_capacity
     )
-    created = dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
+    created = dynamo_schema.create_table(AwsClients(settings).dynamodb(), definition)
     state = "created" if created else "already exists with the expected schema"
     click.echo(f"{describe_target(settings)}: {state}")
 
@@ -126,7 +128,7 @@ def schema_load(settings: Settings) -> None:
 @with_target()
 def list_tables(settings: Settings) -> None:
     """List the tables at the target."""
-    client = bootstrap.dynamodb_client(settings)
+    client = AwsClients(settings).dynamodb()
     for page in client.get_paginator("list_tables").paginate():
         for name in page.get("TableNames", []):
             click.echo(name)
@@ -145,7 +147,7 @@ def drop(settings: Settings, yes: bool) -> None:
                 "stdin is not a terminal, so nobody can confirm"
             )
         click.confirm(f"Drop {target}? Every message in it is deleted.", abort=True)
-    dynamo_schema.drop_table(bootstrap.dynamodb_client(settings), settings.table_name)
+    dynamo_schema.drop_table(AwsClients(settings).dynamodb(), settings.table_name)
     click.echo(f"dropped {target}")
 
 
@@ -160,33 +162,27 @@ def scan(settings: Settings, decrypt: bool, max_items: int | None) -> None:
     """Print every item of the table, one JSON object a line (message text as ciphertext
     unless --decrypt)."""
     # An operator's tool, one call after another: the blocking table.
-    scanned = bootstrap.build_table(settings, CapacityMeter())
-    sealer = bootstrap.build_sealer(settings, scanned) if decrypt else ShownSealed()
+    scanned = storage.build_table(settings, CapacityMeter())
+    sealer = storage.build_sealer(settings, scanned) if decrypt else ShownSealed()
     deserializer = TypeDeserializer()
-    args: dict[str, Any] = {"TableName": scanned.name, "ReturnConsumedCapacity": "TOTAL"}
-    shown = 0
-    while max_items is None or shown < max_items:
-        page = scanned.call("Scan", args)
-        for item in page.get("Items", [])[: None if max_items is None else max_items - shown]:
-            plain = {k: deserializer.deserialize(_binary_as_bytes(v)) for k, v in item.items()}
-            if decrypt:
-                plain.update(items.opened_fields(item, sealer))
-            click.echo(json.dumps(plain, default=_jsonable, sort_keys=True))
-            shown += 1
-        if "LastEvaluatedKey" not in page:
-            break
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    every = scanned.each_item("Scan", {"TableName": scanned.name})
+    for item in itertools.islice(every, max_items):
+        plain = {k: deserializer.deserialize(_binary_as_bytes(v)) for k, v in item.items()}
+        if decrypt:
+            plain.update(message_items.opened_fields(item, sealer))
+        click.echo(json.dumps(plain, default=_jsonable, sort_keys=True))
     _report(scanned.meter)
 
 
 def _every_page(
-    store: ConversationTable, fetch: Callable[[Key | None], Awaitable[tuple[list[T], Key | None]]]
+    store: ConversationTable,
+    fetch: Callable[[Position | None], Awaitable[tuple[list[T], Position | None]]],
 ) -> list[T]:
     """Every item of a paged query, following its key to the end."""
 
     async def every() -> list[T]:
         every: list[T] = []
-        start: Key | None = None
+        start: Position | None = None
         while True:
             found, start = await fetch(start)
             every.extend(found)
@@ -199,9 +195,9 @@ def _every_page(
 def _binary_as_bytes(value: dict[str, Any]) -> Any:
     """The wire carries binaries as base64 text; boto3's deserializer wants bytes."""
     if "B" in value:
-        return {"B": items.binary(value["B"])}
+        return {"B": binary(value["B"])}
     if "BS" in value:
-        return {"BS": [items.binary(one) for one in value["BS"]]}
+        return {"BS": [binary(one) for one in value["BS"]]}
     return value
 
 

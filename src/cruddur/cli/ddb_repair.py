@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cruddur import bootstrap
+from cruddur import storage
 from cruddur.adapters.dynamodb.capacity import CapacityMeter, WriteBudget
 from cruddur.adapters.dynamodb.stores.inbox_repair import GroupOutcome, InboxRepair, RowRepair
 from cruddur.cli.common import (
@@ -104,7 +104,7 @@ def _chosen(
     """The conversations to repair, and how many when that is known before the work (a scan of
     the whole table is read as it goes)."""
     if handle is not None:
-        owner = bootstrap.build_users(settings).by_handle(handle)
+        owner = storage.build_users(settings).by_handle(handle)
         mine = repair.groups_of(owner.uuid)
         return mine, len(mine)
     if group is not None:
@@ -149,7 +149,7 @@ def repair_inboxes(
     """
     if sum((handle is not None, group is not None, every)) != 1:
         raise click.UsageError("choose one: --user HANDLE, --group UUID or --all")
-    repair = bootstrap.build_inbox_repair(settings, CapacityMeter())
+    repair = storage.build_inbox_repair(settings, CapacityMeter())
     meter = repair.table.meter
     groups, total = _chosen(settings, repair, handle, group)
     budget = WriteBudget(meter, wcu)

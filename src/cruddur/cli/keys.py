@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cruddur import bootstrap
+from cruddur import storage
 from cruddur.adapters.crypto.envelope import LocalWrapping
 from cruddur.cli.common import (
     data_dir_option,
@@ -41,10 +41,10 @@ def rotate(settings: Settings) -> None:
     generation. With KMS, the first key of CRUDDUR_KMS_KEY_IDS wraps it: to move to another
     KMS key, list it first (keep the old one listed after it), then rotate.
     """
-    wrapping = bootstrap.build_wrapping(settings)
+    wrapping = storage.build_wrapping(settings)
     if isinstance(wrapping, LocalWrapping):
         click.echo(f"new wrapping key {wrapping.add_key()} in {wrapping.path}")
-    key_id = bootstrap.build_data_keys(settings, wrapping).rotate()
+    key_id = storage.build_data_keys(settings, wrapping).rotate()
     click.echo(
         f"data key generation {key_id} ({wrapping.describe()}) on {describe_target(settings)}"
     )
@@ -62,7 +62,7 @@ def init_file(data_dir: Path | None) -> None:
     the others cannot open). With CRUDDUR_KMS_KEY_IDS there is no file: KMS wraps the keys.
     """
     settings = settings_from(data_dir=data_dir)
-    wrapping = bootstrap.build_wrapping(settings)
+    wrapping = storage.build_wrapping(settings)
     if not isinstance(wrapping, LocalWrapping):
         raise click.UsageError("CRUDDUR_KMS_KEY_IDS is set: AWS KMS wraps the keys, no file")
     made = wrapping.create()
@@ -76,7 +76,7 @@ def init_file(data_dir: Path | None) -> None:
 def list_keys(settings: Settings, as_json: bool) -> None:
     """Every data key generation, oldest first: id, when it started, what wraps it (never a
     key)."""
-    found = bootstrap.build_data_keys(settings).generations()
+    found = storage.build_data_keys(settings).generations()
     if as_json:
         emit_json(
             {

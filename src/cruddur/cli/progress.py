@@ -27,8 +27,14 @@ from typing import TextIO
 
 import click
 
-from cruddur.domain.keys import Key
-from cruddur.domain.model import InboxChoices, InboxEntry, Message, ReadPosition, UserRef
+from cruddur.domain.model import (
+    InboxChoices,
+    InboxEntry,
+    Message,
+    Position,
+    ReadPosition,
+    UserRef,
+)
 from cruddur.services.ports import Conversations
 
 REDRAW_EVERY = 0.1  # seconds: often enough to look alive, rarely enough to cost nothing
@@ -141,9 +147,9 @@ class CountedMessages:
         self.store, self.shown = store, shown
 
     async def query_messages(
-        self, group_uuid: str, limit: int, start: Key | None = None
-    ) -> tuple[list[Message], Key | None]:
-        page, following = await self.store.query_messages(group_uuid, limit, start)
+        self, group_uuid: str, limit: int, after: Position | None = None
+    ) -> tuple[list[Message], Position | None]:
+        page, following = await self.store.query_messages(group_uuid, limit, after)
         self.shown.advance(len(page))
         return page, following
 
@@ -159,9 +165,12 @@ class CountedMessages:
         self.shown.advance()
 
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: Key | None = None, view: str = "inbox"
-    ) -> tuple[list[InboxEntry], Key | None]:
-        return await self.store.query_inbox(owner_uuid, limit, start, view)
+        self, owner_uuid: str, limit: int, after: Position | None = None, view: str = "inbox"
+    ) -> tuple[list[InboxEntry], Position | None]:
+        return await self.store.query_inbox(owner_uuid, limit, after, view)
+
+    def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
+        return self.store.inbox_position(owner_uuid, after)
 
     async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
         return await self.store.pinned_rows(owner_uuid)

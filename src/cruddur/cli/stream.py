@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from cruddur import bootstrap
+from cruddur import bootstrap, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.cli.common import (
     capacity_of,
@@ -121,7 +122,7 @@ def redrive(settings: Settings, max_messages: int, as_json: bool) -> None:
     """
     meter = CapacityMeter()
     mend = Redrive(
-        bootstrap.build_inbox_updates(settings), bootstrap.build_inbox_repair(settings, meter)
+        storage.build_inbox_updates(settings), storage.build_inbox_repair(settings, meter)
     )
     if on_aws(settings) and not settings.stream_failure_queue_url:
         raise click.UsageError(
@@ -130,9 +131,9 @@ def redrive(settings: Settings, max_messages: int, as_json: bool) -> None:
         )
     if settings.stream_failure_queue_url:
         report = mend.queue(
-            bootstrap.sqs_client(settings),
+            AwsClients(settings).sqs(),
             settings.stream_failure_queue_url,
-            bootstrap.streams_wire(settings),
+            AwsClients(settings).streams_wire,
             most=max_messages,
         )
     else:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from cruddur import bootstrap, demo
+from cruddur import bootstrap, demo, storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.api.server import ApiServer
@@ -127,10 +128,10 @@ def _prepare(settings: Settings, seed: bool) -> None:
         settings.read_capacity,
         settings.write_capacity,
     )
-    dynamo_schema.create_table(bootstrap.dynamodb_client(settings), definition)
+    dynamo_schema.create_table(AwsClients(settings).dynamodb(), definition)
     upgrade(settings.users_database_url)
     if seed:
-        demo.seed_users(bootstrap.build_users(settings))
+        demo.seed_users(storage.build_users(settings))
         written = asyncio.run(_seed(settings))
         if written:
             click.echo(f"loaded {written} demo messages")
@@ -173,7 +174,7 @@ def _supervise(
 
 async def _seed(settings: Settings) -> int:
     """The demo conversations, written before the API starts (in a loop of their own)."""
-    store = bootstrap.build_store(settings)
+    store = storage.build_store(settings)
     try:
         return await demo.seed(bootstrap.build_messaging(settings, store))
     finally:

@@ -1,4 +1,5 @@
-"""Opaque paging cursors: a DynamoDB key, signed and bound to who asked for what.
+"""Opaque paging cursors: a store's position (`Position`), signed and bound to who asked for
+what.
 
 A cursor is `v1.<payload>.<mac>` (base64url). The MAC covers the payload and the *scope*
 (e.g. the viewer and the group), which is not in the token: a cursor taken from another user's
@@ -11,10 +12,9 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 
 from cruddur.domain import constant_time
-from cruddur.domain.keys import Key
+from cruddur.domain.model import Position
 from cruddur.errors import InvalidCursor
 
 VERSION = "v1"
@@ -39,12 +39,13 @@ class CursorCodec:
         message = f"{VERSION}\n{scope}\n{payload}".encode()
         return _b64encode(hmac.new(self._secret, message, hashlib.sha256).digest())
 
-    def encode(self, scope: str, key: Key) -> str:
-        payload = _b64encode(json.dumps(key, separators=(",", ":"), sort_keys=True).encode())
+    def encode(self, scope: str, position: Position) -> str:
+        payload = _b64encode(position.encode())
         return f"{VERSION}.{payload}.{self._mac(scope, payload)}"
 
-    def decode(self, scope: str, token: str, fields: frozenset[str]) -> Key:
-        """The key in a cursor issued for this scope, with exactly `fields`; else InvalidCursor."""
+    def decode(self, scope: str, token: str) -> Position:
+        """The position in a cursor issued for this scope; else InvalidCursor. What the
+        position names is the store's to check (`adapters/dynamodb/positions.py`)."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidCursor()
         parts = token.split(".")
@@ -54,14 +55,6 @@ class CursorCodec:
         if not constant_time.equal(self._mac(scope, payload), mac):
             raise InvalidCursor()
         try:
-            key = json.loads(_b64decode(payload))
+            return Position(_b64decode(payload).decode())
         except (binascii.Error, ValueError) as exc:
             raise InvalidCursor() from exc
-        valid = (
-            isinstance(key, dict)
-            and set(key) == fields
-            and all(isinstance(v, str) and v for v in key.values())
-        )
-        if not valid:
-            raise InvalidCursor()
-        return {str(k): str(v) for k, v in key.items()}

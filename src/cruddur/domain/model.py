@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, NewType, TypeVar
 
 from cruddur.domain import keys
 from cruddur.domain.attachments import Attachment, file_preview
@@ -144,6 +144,11 @@ class InboxChoices:
             raise Invalid("give muted, archived or pinned", field="muted")
         if self.archived and self.pinned:
             raise Invalid("a conversation is pinned or archived, not both", field="pinned")
+
+
+# Where a paged read goes on: made and read by the store that paged, opaque to everything else
+# (the API hands it out signed, as a cursor).
+Position = NewType("Position", str)
 
 
 @dataclass(frozen=True)

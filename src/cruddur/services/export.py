@@ -21,8 +21,7 @@ from typing import Any
 
 from cruddur.domain.attachments import Attachment, download_name
 from cruddur.domain.clock import format_timestamp
-from cruddur.domain.keys import Key
-from cruddur.domain.model import InboxEntry, Message, User
+from cruddur.domain.model import InboxEntry, Message, Position, User
 from cruddur.domain.reactions import counts
 from cruddur.errors import NotFound
 from cruddur.services.context import MessagingContext
@@ -83,7 +82,7 @@ async def export_account(ctx: MessagingContext, records: AccountRecords, user: U
 
 async def _every_message(ctx: MessagingContext, group: str) -> list[Message]:
     found: list[Message] = []
-    start: Key | None = None
+    start: Position | None = None
     while True:
         page, start = await ctx.store.query_messages(group, PAGE, start)
         # As the app's pages show them: none past its retention, each quote as it reads now.

@@ -12,24 +12,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from cruddur.domain import keys
 from cruddur.domain.attachments import Attachment
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.ids import message_uuid_at
-from cruddur.domain.keys import INBOX_KEY_FIELDS, MESSAGE_KEY_FIELDS
 from cruddur.domain.model import (
     InboxChoices,
     InboxEntry,
     Message,
     MessageIdentity,
     Page,
+    Position,
     ReadPosition,
     Reply,
     UserRef,
     parse_uuid,
 )
 from cruddur.domain.text import clean_message, has_visible
-from cruddur.errors import Conflict, Invalid, InvalidCursor, NotFound, PairExists
+from cruddur.errors import Conflict, Invalid, NotFound, PairExists
 from cruddur.metrics import figures
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, count, publish
@@ -90,8 +89,8 @@ async def list_messages(
     """One page of a conversation, oldest first within the page; the cursor leads to older ones."""
     check_limit(ctx, limit)
     await require_member(ctx, viewer, group_uuid)
-    group_uuid, scope, start = _messages_start(ctx, viewer, group_uuid, cursor)
-    found, last = await ctx.store.query_messages(group_uuid, limit, start)
+    group_uuid, scope, after = _messages_start(ctx, viewer, group_uuid, cursor)
+    found, last = await ctx.store.query_messages(group_uuid, limit, after)
     return _messages_page(ctx, scope, await as_shown(ctx, group_uuid, found), last)
 
 
@@ -129,18 +128,14 @@ async def with_replies(
 
 def _messages_start(
     ctx: MessagingContext, viewer: str, group_uuid: str, cursor: str | None
-) -> tuple[str, str, keys.Key | None]:
+) -> tuple[str, str, Position | None]:
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     scope = f"messages:{viewer}:{group_uuid}"
-    return (
-        group_uuid,
-        scope,
-        _decode(ctx, scope, cursor, MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid)),
-    )
+    return group_uuid, scope, _decode(ctx, scope, cursor)
 
 
 def _messages_page(
-    ctx: MessagingContext, scope: str, found: list[Message], last: keys.Key | None
+    ctx: MessagingContext, scope: str, found: list[Message], last: Position | None
 ) -> Page[Message]:
     found.reverse()
     return Page(found, None if last is None else ctx.cursors.encode(scope, last))
@@ -157,9 +152,9 @@ async def list_inbox(
     """One page of the owner's conversations, newest activity first; the pinned ones (at most
     MAX_PINNED) head the first page, before the rest. Or, `archived`, the archived ones."""
     view = "archived" if archived else "inbox"
-    scope, start = _inbox_start(ctx, owner, limit, cursor, view)
-    if archived or start is not None:
-        return _inbox_page(ctx, scope, *await ctx.store.query_inbox(owner, limit, start, view))
+    scope, after = _inbox_start(ctx, owner, limit, cursor, view)
+    if archived or after is not None:
+        return _inbox_page(ctx, scope, *await ctx.store.query_inbox(owner, limit, after, view))
     # The first page: the pinned rows and the newest others at once (a page's worth: the pinned
     # take some of its places, and the cursor follows the last of the others shown).
     pinned, (others, last) = await asyncio.gather(
@@ -167,22 +162,10 @@ async def list_inbox(
     )
     room = max(limit - len(pinned), 0)
     if len(others) > room:
-        last = _inbox_key(others[room - 1]) if room else _inbox_top(owner)
+        # The next page starts after the last other row shown; when the pinned rows filled
+        # this one, before every row (at the newest other).
+        last = ctx.store.inbox_position(owner, others[room - 1] if room else None)
     return _inbox_page(ctx, scope, [*pinned, *others[:room]], last)
-
-
-def _inbox_key(entry: InboxEntry) -> keys.Key:
-    """Where the next page starts: after this row (the inbox index's key of it)."""
-    return {
-        **keys.inbox_key(entry.owner_uuid, entry.group_uuid),
-        "last_message_sk": entry.last_message_sk,
-    }
-
-
-def _inbox_top(owner: str) -> keys.Key:
-    """A position before every row of the index (a sort key above every timestamp): the next
-    page of a first page the pinned rows filled starts at the newest other row."""
-    return {**keys.inbox_key(owner, "~"), "last_message_sk": "~"}
 
 
 async def choose(
@@ -199,34 +182,24 @@ async def choose(
 
 def _inbox_start(
     ctx: MessagingContext, owner: str, limit: int, cursor: str | None, view: str
-) -> tuple[str, keys.Key | None]:
+) -> tuple[str, Position | None]:
     check_limit(ctx, limit)
     scope = f"inbox:{owner}" if view == "inbox" else f"inbox:{view}:{owner}"
-    return scope, _decode(ctx, scope, cursor, INBOX_KEY_FIELDS, keys.inbox_pk(owner))
+    return scope, _decode(ctx, scope, cursor)
 
 
 def _inbox_page(
-    ctx: MessagingContext, scope: str, found: list[InboxEntry], last: keys.Key | None
+    ctx: MessagingContext, scope: str, found: list[InboxEntry], last: Position | None
 ) -> Page[InboxEntry]:
     return Page(
         expire_previews(ctx, found), None if last is None else ctx.cursors.encode(scope, last)
     )
 
 
-def _decode(
-    ctx: MessagingContext,
-    scope: str,
-    cursor: str | None,
-    fields: frozenset[str],
-    partition: str,
-) -> keys.Key | None:
-    if cursor is None:
-        return None
-    key = ctx.cursors.decode(scope, cursor, fields)
-    if key[keys.PK] != partition:
-        # Signed by us for this scope but naming another partition: never query it.
-        raise InvalidCursor()
-    return key
+def _decode(ctx: MessagingContext, scope: str, cursor: str | None) -> Position | None:
+    """The store's position in a cursor signed for this scope (the store checks what it
+    names)."""
+    return None if cursor is None else ctx.cursors.decode(scope, cursor)
 
 
 @dataclass(frozen=True)

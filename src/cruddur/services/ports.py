@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from cruddur.domain import keys
 from cruddur.domain.attachments import Attachment, Reencoded, Upload
 from cruddur.domain.model import (
     AccessClaims,
@@ -20,6 +19,7 @@ from cruddur.domain.model import (
     InboxChoices,
     InboxEntry,
     Message,
+    Position,
     ReadPosition,
     User,
     UserRef,
@@ -30,16 +30,21 @@ class Conversations(Protocol):
     """Messages, inbox rows and pairs (patterns A–F of DESIGN §3)."""
 
     async def query_messages(
-        self, group_uuid: str, limit: int, start: keys.Key | None = None
-    ) -> tuple[list[Message], keys.Key | None]:
-        """Newest first; the key to start the next (older) page at, or None at the end."""
+        self, group_uuid: str, limit: int, after: Position | None = None
+    ) -> tuple[list[Message], Position | None]:
+        """Newest first; where the next (older) page starts, or None at the end. InvalidCursor
+        for a position this store did not make for this group."""
         ...
 
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None, view: str = "inbox"
-    ) -> tuple[list[InboxEntry], keys.Key | None]:
+        self, owner_uuid: str, limit: int, after: Position | None = None, view: str = "inbox"
+    ) -> tuple[list[InboxEntry], Position | None]:
         """Newest activity first: "inbox" leaves out the pinned and the archived rows,
         "archived" lists only those."""
+        ...
+
+    def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
+        """Where an inbox page starts that follows the row `after` (None: before every row)."""
         ...
 
     async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from cruddur.domain.inbox_changes import changes_for
 from cruddur.domain.model import InboxChange, LastMessage
 from cruddur.errors import Invalid, NotFound
 from cruddur.stream.records import MalformedRecord, Record, message_of, sequence_number
@@ -75,34 +76,6 @@ class BatchResult:
 
     def batch_item_failures(self) -> dict[str, list[dict[str, str]]]:
         return {"batchItemFailures": [{"itemIdentifier": seq} for seq in self.failed]}
-
-
-def changes_for(messages: Iterable[LastMessage]) -> list[InboxChange]:
-    """One change per member: the newest message (in its newest revision), the new ones the
-    member did not send (unread), and those deleted since (no longer unread).
-
-    A message is new in its revision 0 (the INSERT); edits never make it unread again."""
-    messages = list(messages)
-    newest: dict[str, LastMessage] = {}
-    for m in messages:
-        if m.message_uuid not in newest or m.rev > newest[m.message_uuid].rev:
-            newest[m.message_uuid] = m
-    latest = max(newest.values(), key=lambda m: m.sort_key)
-    deleted = {m.sort_key: m.sender_uuid for m in newest.values() if m.deleted}
-    return [
-        InboxChange(
-            owner_uuid=member,
-            group_uuid=latest.group_uuid,
-            latest=latest,
-            unread_sks=frozenset(
-                m.sort_key
-                for m in messages
-                if m.rev == 0 and m.sender_uuid != member and m.sort_key not in deleted
-            ),
-            dropped_sks=frozenset(sk for sk, sender in deleted.items() if sender != member),
-        )
-        for member in latest.member_uuids
-    ]
 
 
 def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResult:

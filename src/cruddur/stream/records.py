@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cruddur.adapters.dynamodb.items import last_message_of, only_reacted
+from cruddur.adapters.dynamodb.message_items import last_message_of, only_reacted
 from cruddur.domain import keys
 from cruddur.domain.model import LastMessage
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from cruddur import bootstrap
+from cruddur import storage
+from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
@@ -29,11 +30,11 @@ def build_poller(
 ) -> StreamPoller:
     """The poller; with a hub, each applied inbox change is also announced to live browsers.
     It copies sealed previews and never opens one: it is built without any key."""
-    store = store or bootstrap.build_inbox_updates(settings)
-    arn = dynamo_schema.stream_arn(bootstrap.dynamodb_client(settings), settings.table_name)
+    store = store or storage.build_inbox_updates(settings)
+    arn = dynamo_schema.stream_arn(AwsClients(settings).dynamodb(), settings.table_name)
     inbox: InboxWriter = store if hub is None else PublishingInbox(store, hub)
     return StreamPoller(
-        bootstrap.streams_wire(settings),
+        AwsClients(settings).streams_wire,
         arn,
         inbox,
         Checkpoints(checkpoint_path(settings.data_dir)),

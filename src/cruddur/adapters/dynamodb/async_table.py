@@ -1,28 +1,30 @@
 """The API's data plane: every read and write of a request awaited on the event loop.
 
 With a blocking client each call would take a trip through the thread pool (two thread
-wake-ups, ~0.4 ms on the benchmark's machine). The requests are the same DynamoDB JSON the
-blocking table sends (`table.py`, the stream processor's); errors become the same typed
-errors, and consumed capacity goes to the same meter.
+wake-ups per call). The operations are the blocking table's (`operations.py`, driven here
+over the awaited wire); errors become the same typed errors, and consumed capacity goes to the
+same meter (`table.TableCore`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
-from cruddur.adapters.dynamodb import items, requests
+from cruddur.adapters.dynamodb import operations, reads, text_sealer
 from cruddur.adapters.dynamodb.async_wire import AsyncWire
+from cruddur.adapters.dynamodb.attributes import Item
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
-from cruddur.adapters.dynamodb.table import translated
+from cruddur.adapters.dynamodb.operations import Operation
+from cruddur.adapters.dynamodb.table import TableCore, translated
+from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain.keys import Key
-from cruddur.errors import Unavailable
 
-# Unprocessed keys are asked for again this many times (the wire already retries throttling).
-BATCH_TRIES = 5
+T = TypeVar("T")
 
 
-class AsyncTable:
+class AsyncTable(TableCore):
     """One table behind the awaited wire: calls are metered, their errors translated, and the
     data keys of sealed values in an answer loaded before anything opens them."""
 
@@ -30,58 +32,65 @@ class AsyncTable:
         self,
         wire: AsyncWire,
         table: str,
-        sealer: items.TextSealer,
+        sealer: text_sealer.TextSealer,
         meter: CapacityMeter | None = None,
     ) -> None:
+        super().__init__(table, meter)
         self.wire = wire
-        self.name = table
         self.sealer = sealer
-        self.meter = meter if meter is not None else CapacityMeter()
 
     async def call(
-        self,
-        action: str,
-        payload: dict[str, Any],
-        passthrough: tuple[str, ...] = (),
-        *,
-        write: bool = False,
+        self, action: str, payload: dict[str, Any], passthrough: tuple[str, ...] = ()
     ) -> dict[str, Any]:
         """DynamoTable.call, awaited: the same translation of errors, the same meter."""
         with translated(self.name, passthrough):
-            response = await self.wire.call(action, payload)
-        self.meter.add(response.get("ConsumedCapacity"), write=write)
+            answer = await self.wire.call(action, operations.metered(action, payload))
+        self._received(action, answer)
         # A generation of data key this process has not unwrapped yet (new, or made by another
         # process): unwrapping reads its item and calls KMS, so it runs off the event loop.
-        unknown = self.sealer.unknown_keys(requests.sealed_values(response))
+        unknown = self.sealer.unknown_keys(reads.sealed_values(answer))
         if unknown:
             await asyncio.to_thread(self.sealer.load_keys, unknown)
-        return response
+        return answer
 
-    async def put_new(self, item: items.Item, passthrough: tuple[str, ...] = ()) -> None:
+    async def run(self, operation: Operation[T], passthrough: tuple[str, ...] = ()) -> T:
+        """DynamoTable.run, awaited."""
+        step = next(operation)
+        while True:
+            try:
+                answer = await self.call(*step, passthrough)
+            except DynamoError as exc:
+                step = operation.throw(exc)
+                continue
+            try:
+                step = operation.send(answer)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    async def each_item(self, action: str, request: dict[str, Any]) -> AsyncIterator[Item]:
+        """Every item of a Query or Scan, read a page at a time as the caller goes."""
+        page: dict[str, Any] | None = request
+        while page is not None:
+            answer = await self.call(action, page)
+            for item in answer.get("Items", []):
+                yield item
+            page = operations.next_page(page, answer)
+
+    async def every_item(self, action: str, request: dict[str, Any]) -> list[Item]:
+        return await self.run(operations.every_item(action, request))
+
+    async def put_new(self, item: Item, passthrough: tuple[str, ...] = ()) -> None:
         """Write an item whose key must be new (the condition fails on an existing one)."""
-        await self.call("PutItem", requests.put_new_args(self.name, item), passthrough, write=True)
+        await self.call("PutItem", operations.put_new(self.name, item), passthrough)
 
-    async def get(self, key: Key, projection: str | None = None) -> items.Item | None:
-        answer = await self.call("GetItem", requests.get_args(self.name, key, projection))
+    async def get(self, key: Key, projection: str | None = None) -> Item | None:
+        answer = await self.call("GetItem", operations.get(self.name, key, projection))
         item = answer.get("Item")
         return None if item is None else dict(item)
 
-    async def batch_get(self, wanted: list[Key], projection: str | None = None) -> list[items.Item]:
-        """The items of these keys (up to 100) that exist, in no particular order."""
-        spec: dict[str, Any] = {"Keys": [items.to_attrs(key) for key in wanted]}
-        if projection is not None:
-            spec["ProjectionExpression"] = projection
-        request: dict[str, Any] = {self.name: spec}
-        found: list[items.Item] = []
-        for _ in range(BATCH_TRIES):
-            response = await self.call(
-                "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
-            )
-            found.extend(dict(item) for item in response.get("Responses", {}).get(self.name, []))
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise Unavailable("DynamoDB kept some keys unprocessed; try again")
+    async def batch_get(self, wanted: list[Key], projection: str | None = None) -> list[Item]:
+        """The items of these keys that exist, in no particular order."""
+        return await self.run(operations.batch_get(self.name, wanted, projection))
 
     async def ready_to_seal(self, author: str | None = None) -> None:
         """The keys new text is sealed under (the data key; the author's), looked up off the

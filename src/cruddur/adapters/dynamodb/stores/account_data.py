@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import block_items, operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import (
+    ERASED,
+    ERASED_HANDLE,
+    ERASED_NAME,
+    GROUP_UUID,
+    OTHER_USER_DISPLAY_NAME,
+    OTHER_USER_HANDLE,
+    OTHER_USER_UUID,
+    Item,
+    s,
+)
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
@@ -27,7 +37,7 @@ class AccountData:
         """(group, other member) of every inbox row of the owner: archived, hidden, all."""
         found = []
         for item in await self._query(keys.inbox_pk(owner_uuid), keys.INBOX_PREFIX):
-            found.append((item[items.GROUP_UUID]["S"], item[items.OTHER_USER_UUID]["S"]))
+            found.append((item[GROUP_UUID]["S"], item[OTHER_USER_UUID]["S"]))
         return found
 
     async def forget(
@@ -56,61 +66,28 @@ class AccountData:
 
     async def _stop(self, owner_uuid: str, other_uuid: str, erased_at: str) -> None:
         block = Block(owner_uuid, UserRef(other_uuid, "", ""), erased_at)
-        await self.table.call(
-            "PutItem",
-            {
-                "TableName": self.table.name,
-                "Item": {**items.block_item(block), items.ERASED: {"BOOL": True}},
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            write=True,
-        )
+        item = {**block_items.block_item(block), ERASED: {"BOOL": True}}
+        await self.table.call("PutItem", operations.put(self.table.name, item))
 
-    async def _query(self, partition: str, prefix: str) -> list[items.Item]:
-        args: dict[str, Any] = {
-            "TableName": self.table.name,
-            "KeyConditionExpression": f"{keys.PK} = :pk AND begins_with({keys.SK}, :prefix)",
-            "ExpressionAttributeValues": {":pk": items.s(partition), ":prefix": items.s(prefix)},
-            "ConsistentRead": True,
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        found: list[items.Item] = []
-        while True:
-            page = await self.table.call("Query", args)
-            found += [dict(item) for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return found
-            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    async def _query(self, partition: str, prefix: str) -> list[Item]:
+        request = operations.query(self.table.name, partition, prefix=prefix)
+        return await self.table.every_item("Query", request)
 
     async def _delete(self, key: keys.Key) -> None:
-        await self.table.call(
-            "DeleteItem",
-            {
-                "TableName": self.table.name,
-                "Key": items.to_attrs(key),
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            write=True,
-        )
+        await self.table.call("DeleteItem", operations.delete(self.table.name, key))
 
     async def _rename(self, key: keys.Key) -> None:
+        update = operations.update(
+            self.table.name,
+            key,
+            f"SET {OTHER_USER_HANDLE} = :handle, {OTHER_USER_DISPLAY_NAME} = :name",
+            {
+                ":handle": s(ERASED_HANDLE),
+                ":name": s(ERASED_NAME),
+            },
+            condition=f"attribute_exists({keys.PK})",
+        )
         try:
-            await self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(key),
-                    "UpdateExpression": f"SET {items.OTHER_USER_HANDLE} = :handle,"
-                    f" {items.OTHER_USER_DISPLAY_NAME} = :name",
-                    "ConditionExpression": f"attribute_exists({keys.PK})",
-                    "ExpressionAttributeValues": {
-                        ":handle": items.s(items.ERASED_HANDLE),
-                        ":name": items.s(items.ERASED_NAME),
-                    },
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
-            )
+            await self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             return  # the other member's row is gone too (erased, or never made)

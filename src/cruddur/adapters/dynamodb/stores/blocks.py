@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import block_items, operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import HIDDEN, USER_UUID
 from cruddur.domain import keys
 from cruddur.domain.model import Block
 from cruddur.errors import Conflict
@@ -23,67 +24,48 @@ class BlockTable:
 
     async def block(self, block: Block, group_uuid: str | None) -> None:
         """Idempotent: blocking again only moves the block's time."""
-        put: dict[str, Any] = {"TableName": self.table.name, "Item": items.block_item(block)}
+        put = operations.put(self.table.name, block_items.block_item(block))
         transact: list[Any] = [{"Put": put}]
         if group_uuid is not None:
-            transact.append(self._row(block.owner_uuid, group_uuid, f"SET {items.HIDDEN} = :true"))
+            transact.append(self._row(block.owner_uuid, group_uuid, f"SET {HIDDEN} = :true"))
         await self._transact(transact)
 
     async def unblock(self, owner_uuid: str, blocked_uuid: str, group_uuid: str | None) -> None:
-        delete = {
-            "TableName": self.table.name,
-            "Key": items.to_attrs(keys.block_key(owner_uuid, blocked_uuid)),
-        }
+        delete = operations.delete(self.table.name, keys.block_key(owner_uuid, blocked_uuid))
         transact: list[Any] = [{"Delete": delete}]
         if group_uuid is not None:
-            transact.append(self._row(owner_uuid, group_uuid, f"REMOVE {items.HIDDEN}"))
+            transact.append(self._row(owner_uuid, group_uuid, f"REMOVE {HIDDEN}"))
         await self._transact(transact)
 
     async def blocks_of(self, owner_uuid: str) -> list[Block]:
         """Everyone `owner_uuid` blocks, in key order (rate-limited, so few: one list)."""
-        found: list[Block] = []
-        start: dict[str, Any] | None = None
-        while True:
-            args: dict[str, Any] = {
-                "TableName": self.table.name,
-                "KeyConditionExpression": f"{keys.PK} = :pk",
-                "ExpressionAttributeValues": {":pk": items.s(keys.blocks_pk(owner_uuid))},
-                "ConsistentRead": True,
-                "ReturnConsumedCapacity": "TOTAL",
-            }
-            if start is not None:
-                args["ExclusiveStartKey"] = start
-            response = await self.table.call("Query", args)
-            found.extend(items.block_from_item(item) for item in response.get("Items", []))
-            start = response.get("LastEvaluatedKey")
-            if start is None:
-                return found
+        request = operations.query(self.table.name, keys.blocks_pk(owner_uuid))
+        found = await self.table.every_item("Query", request)
+        return [block_items.block_from_item(item) for item in found]
 
     async def blockers_between(self, user_a: str, user_b: str) -> set[str]:
         """Which of the two block the other: one BatchGetItem of both directions."""
         found = await self.table.batch_get(
             [keys.block_key(user_a, user_b), keys.block_key(user_b, user_a)],
-            projection=items.USER_UUID,
+            projection=USER_UUID,
         )
-        return {str(item[items.USER_UUID]["S"]) for item in found}
+        return {str(item[USER_UUID]["S"]) for item in found}
 
     def _row(self, owner_uuid: str, group_uuid: str, expression: str) -> dict[str, Any]:
-        update: dict[str, Any] = {
-            "TableName": self.table.name,
-            "Key": items.to_attrs(keys.inbox_key(owner_uuid, group_uuid)),
-            "UpdateExpression": expression,
-            "ConditionExpression": f"attribute_exists({keys.PK})",
-        }
-        if ":true" in expression:
-            update["ExpressionAttributeValues"] = {":true": {"BOOL": True}}
+        update = operations.update(
+            self.table.name,
+            keys.inbox_key(owner_uuid, group_uuid),
+            expression,
+            {":true": {"BOOL": True}} if ":true" in expression else None,
+            condition=f"attribute_exists({keys.PK})",
+        )
         return {"Update": update}
 
     async def _transact(self, transact: list[Any]) -> None:
         try:
             await self.table.call(
                 "TransactWriteItems",
-                {"TransactItems": transact, "ReturnConsumedCapacity": "TOTAL"},
-                write=True,
+                {"TransactItems": transact},
             )
         except Conflict as exc:
             raise Conflict("blocking collided with another change; try again") from exc

@@ -12,7 +12,7 @@ import hashlib
 import time
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import claim_items, operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.wire import DynamoError
@@ -31,35 +31,28 @@ class ClaimTable:
     async def claim(self, user_uuid: str, key: str, claim: Claim, ttl_seconds: int) -> Claim:
         """Record `claim` for (user, key) unless a live record exists; the record that holds."""
         now = int(time.time())
-        item = items.claim_item(
+        item = claim_items.claim_item(
             keys.idempotency_key(user_uuid, digest(key)), claim, now + ttl_seconds
         )
         try:
             # TTL deletion lags by up to days, so an expired record counts as absent here.
-            await self.table.call(
-                "PutItem",
-                {
-                    "TableName": self.table.name,
-                    "Item": item,
-                    "ConditionExpression": (
-                        f"attribute_not_exists({keys.PK}) OR {keys.EXPIRES_AT} < :now"
-                    ),
-                    "ExpressionAttributeValues": {":now": {"N": str(now)}},
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
+            put = operations.put(
+                self.table.name,
+                item,
+                f"attribute_not_exists({keys.PK}) OR {keys.EXPIRES_AT} < :now",
+                {":now": {"N": str(now)}},
+                old_on_failure=True,
             )
+            await self.table.call("PutItem", put, passthrough=(CONDITION_FAILED,))
         except DynamoError as exc:
             held: dict[str, Any] = dict(exc.body.get("Item") or {})
             if not held:
                 held = await self.table.get(keys.idempotency_key(user_uuid, digest(key))) or item
-            return items.claim_from_item(held)
+            return claim_items.claim_from_item(held)
         return claim
 
     async def held_claim(self, user_uuid: str, key: str) -> Claim | None:
         item = await self.table.get(keys.idempotency_key(user_uuid, digest(key)))
         if item is None or int(item[keys.EXPIRES_AT]["N"]) < int(time.time()):
             return None  # TTL deletion lags: an expired record counts as absent
-        return items.claim_from_item(item)
+        return claim_items.claim_from_item(item)

@@ -3,10 +3,16 @@ is sealed (encrypted) on the way in and opened on the way out."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from cruddur.adapters.dynamodb import items, requests
+from cruddur.adapters.dynamodb import (
+    inbox_items,
+    message_items,
+    operations,
+    pair_items,
+    positions,
+    reads,
+)
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import GROUP_UUID
 from cruddur.adapters.dynamodb.errors import (
     CONDITION_FAILED,
     TRANSACTION_CANCELED,
@@ -15,7 +21,14 @@ from cruddur.adapters.dynamodb.errors import (
 from cruddur.adapters.dynamodb.stores import inbox_choices, read_positions
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
-from cruddur.domain.model import InboxChoices, InboxEntry, Message, ReadPosition, UserRef
+from cruddur.domain.model import (
+    InboxChoices,
+    InboxEntry,
+    Message,
+    Position,
+    ReadPosition,
+    UserRef,
+)
 from cruddur.errors import Conflict, PairExists
 
 
@@ -31,27 +44,29 @@ class ConversationTable:
 
     # -- A: messages of a group, newest first ---------------------------------------------
     async def query_messages(
-        self, group_uuid: str, limit: int, start: keys.Key | None = None
-    ) -> tuple[list[Message], keys.Key | None]:
-        args = requests.messages_query(self.table.name, group_uuid, limit, start)
-        return requests.messages_page(await self.table.call("Query", args), limit, self.sealer)
+        self, group_uuid: str, limit: int, after: Position | None = None
+    ) -> tuple[list[Message], Position | None]:
+        start = _start(after, keys.MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid))
+        page = reads.messages_page(self.table.name, group_uuid, limit, start, self.sealer)
+        found, last = await self.table.run(page)
+        return found, _position(last)
 
     # -- B: a user's inbox, newest activity first -------------------------------------------
     async def query_inbox(
-        self, owner_uuid: str, limit: int, start: keys.Key | None = None, view: str = "inbox"
-    ) -> tuple[list[InboxEntry], keys.Key | None]:
-        fill = requests.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer, view)
-        args = next(fill)
-        while True:
-            try:
-                args = fill.send(await self.table.call("Query", args))
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        self, owner_uuid: str, limit: int, after: Position | None = None, view: str = "inbox"
+    ) -> tuple[list[InboxEntry], Position | None]:
+        start = _start(after, keys.INBOX_KEY_FIELDS, keys.inbox_pk(owner_uuid))
+        fill = reads.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer, view)
+        found, last = await self.table.run(fill)
+        return found, _position(last)
+
+    def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
+        return positions.position_of(reads.inbox_index_key(owner_uuid, after))
 
     # -- C: send into a group ---------------------------------------------------------------
     async def put_message(self, message: Message) -> Message:
         await self.table.ready_to_seal(message.sender.uuid)
-        item = items.message_item(message, self.sealer)
+        item = message_items.message_item(message, self.sealer)
         try:
             # The sort key carries the message uuid, so the key is new unless this very message is
             # already stored (a retried request): then the write has happened, and the answer is
@@ -67,17 +82,17 @@ class ConversationTable:
     async def get_message(self, group_uuid: str, sort_key: str) -> Message | None:
         key = {keys.PK: keys.message_pk(group_uuid), keys.SK: sort_key}
         item = await self.table.get(key)
-        return None if item is None else items.message_from_item(item, self.sealer)
+        return None if item is None else message_items.message_from_item(item, self.sealer)
 
     # -- E: membership ----------------------------------------------------------------------
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         item = await self.table.get(keys.inbox_key(owner_uuid, group_uuid))
-        return None if item is None else items.inbox_from_item(item, self.sealer)
+        return None if item is None else inbox_items.inbox_from_item(item, self.sealer)
 
     # -- F: start a conversation ------------------------------------------------------------
     async def find_pair(self, user_a: str, user_b: str) -> str | None:
         item = await self.table.get(keys.pair_key(user_a, user_b))
-        return None if item is None else str(item[items.GROUP_UUID]["S"])
+        return None if item is None else str(item[GROUP_UUID]["S"])
 
     async def create_conversation(
         self, sender: UserRef, recipient: UserRef, first: Message
@@ -87,25 +102,16 @@ class ConversationTable:
         Raises PairExists when the pair item is already there (someone else started it first).
         """
         await self.table.ready_to_seal(sender.uuid)
-        message = items.message_item(first, self.sealer)
+        message = message_items.message_item(first, self.sealer)
         # The rows show the preview sealed with the message: the same bytes the stream copies.
-        shown = items.last_message_of(message)
+        shown = message_items.last_message_of(message)
         puts = [
-            items.pair_item(sender, recipient, first.group_uuid),
-            items.inbox_item(sender, recipient, shown),
-            items.inbox_item(recipient, sender, shown),
+            pair_items.pair_item(sender, recipient, first.group_uuid),
+            inbox_items.inbox_item(sender, recipient, shown),
+            inbox_items.inbox_item(recipient, sender, shown),
             message,
         ]
-        transact: list[Any] = [
-            {
-                "Put": {
-                    "TableName": self.table.name,
-                    "Item": item,
-                    "ConditionExpression": f"attribute_not_exists({keys.PK})",
-                }
-            }
-            for item in puts
-        ]
+        transact = [{"Put": operations.put_new(self.table.name, item)} for item in puts]
         try:
             await self.table.call(
                 "TransactWriteItems",
@@ -113,10 +119,8 @@ class ConversationTable:
                     "TransactItems": transact,
                     # A retried request with the same token is a no-op, not a failed condition.
                     "ClientRequestToken": first.message_uuid,
-                    "ReturnConsumedCapacity": "TOTAL",
                 },
                 passthrough=(TRANSACTION_CANCELED,),
-                write=True,
             )
         except DynamoError as exc:
             reasons = cancellation_codes(exc)
@@ -137,3 +141,11 @@ class ConversationTable:
         self, reader: str, other: str, group_uuid: str, now: str
     ) -> ReadPosition | None:
         return await read_positions.mark_read(self.table, reader, other, group_uuid, now)
+
+
+def _start(after: Position | None, fields: frozenset[str], partition: str) -> keys.Key | None:
+    return None if after is None else positions.key_of(after, fields, partition)
+
+
+def _position(last: keys.Key | None) -> Position | None:
+    return None if last is None else positions.position_of(last)

@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from cruddur.adapters.crypto.envelope import Envelope
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import data_key_items, operations
+from cruddur.adapters.dynamodb.attributes import CREATED_AT, WRAPPED_BY, WRAPPED_KEY, Item, binary
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
@@ -105,22 +105,22 @@ class DataKeys:
     def generations(self) -> list[Generation]:
         """Every generation, oldest first (a handful a year: one page)."""
         return [
-            Generation(item[keys.SK]["S"], item[items.CREATED_AT]["S"], item[items.WRAPPED_BY]["S"])
+            Generation(
+                item[keys.SK]["S"],
+                item[CREATED_AT]["S"],
+                item[WRAPPED_BY]["S"],
+            )
             for item in self._query(newest_first=False)
         ]
 
-    def _query(self, *, newest_first: bool, limit: int | None = None) -> list[items.Item]:
-        args: dict[str, Any] = {
-            "TableName": self.table.name,
-            "KeyConditionExpression": f"{keys.PK} = :pk",
-            "ExpressionAttributeValues": {":pk": items.s(keys.DATA_KEY_PK)},
-            "ProjectionExpression": f"{keys.SK}, {items.CREATED_AT}, {items.WRAPPED_BY}",
-            "ScanIndexForward": not newest_first,
-            "ConsistentRead": True,
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if limit is not None:
-            args["Limit"] = limit
+    def _query(self, *, newest_first: bool, limit: int | None = None) -> list[Item]:
+        args = operations.query(
+            self.table.name,
+            keys.DATA_KEY_PK,
+            projection=f"{keys.SK}, {CREATED_AT}, {WRAPPED_BY}",
+            newest_first=newest_first,
+            limit=limit,
+        )
         return list(self.table.call("Query", args).get("Items", []))
 
     def _newest(self, now: float) -> bytes | None:
@@ -144,7 +144,7 @@ class DataKeys:
         )
         key = secrets.token_bytes(32)
         wrapped = self.envelope.wrap(key, self._context(key_id))
-        item = items.data_key_item(
+        item = data_key_items.data_key_item(
             keys.data_key_key(key_id.hex()),
             wrapped,
             self.envelope.wrapping.describe(),
@@ -160,7 +160,7 @@ class DataKeys:
         item = self.table.get(keys.data_key_key(key_id.hex()))
         if item is None:
             raise Unreadable(f"data key {key_id.hex()} is not in the table")
-        key, found = self.envelope.unwrap(items.binary(item[items.WRAPPED_KEY]["B"]))
+        key, found = self.envelope.unwrap(binary(item[WRAPPED_KEY]["B"]))
         if not _binds(found, self._context(key_id)):
             raise Unreadable("a wrapped data key belongs to another data set or key id")
         return key

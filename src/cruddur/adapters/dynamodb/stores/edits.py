@@ -16,8 +16,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import message_items, operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import (
+    ATTACHMENTS,
+    DELETED,
+    EDITED_AT,
+    MESSAGE_UUID,
+    PREVIEW,
+    REACTED_REV,
+    REACTIONS,
+    REV,
+    TEXT,
+    USER_UUID,
+    Item,
+    s,
+)
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
@@ -30,8 +44,7 @@ from cruddur.errors import Conflict, Forbidden, Invalid, NotFound
 
 # Only the author, and only a message that is still there to change.
 _CONDITION = (
-    f"attribute_exists({keys.PK}) AND {items.USER_UUID} = :author"
-    f" AND attribute_not_exists({items.DELETED})"
+    f"attribute_exists({keys.PK}) AND {USER_UUID} = :author AND attribute_not_exists({DELETED})"
 )
 
 
@@ -44,7 +57,7 @@ class MessageEdits:
         item = await self._item(group_uuid, message_uuid)
         if item is None:
             raise NotFound("no such message", field="message_uuid")
-        return items.message_from_item(item, self.sealer)
+        return message_items.message_from_item(item, self.sealer)
 
     async def get_many(self, group_uuid: str, message_uuids: set[str]) -> dict[str, Message]:
         """The messages of these ids in the group that exist (one BatchGetItem a hundred)."""
@@ -52,7 +65,7 @@ class MessageEdits:
         found: dict[str, Message] = {}
         for start in range(0, len(wanted), 100):
             for item in await self.table.batch_get(wanted[start : start + 100]):
-                message = items.message_from_item(item, self.sealer)
+                message = message_items.message_from_item(item, self.sealer)
                 found[message.message_uuid] = message
         return found
 
@@ -63,22 +76,22 @@ class MessageEdits:
         sort_key = key[keys.SK]
         await self.table.ready_to_seal(author_uuid)
         values: dict[str, Any] = {
-            ":author": items.s(author_uuid),
+            ":author": s(author_uuid),
             ":message": {"B": self.sealer.seal(text, group_uuid, sort_key, author_uuid)},
-            ":edited_at": items.s(edited_at),
+            ":edited_at": s(edited_at),
             ":one": {"N": "1"},
         }
-        expression = f"SET {items.TEXT} = :message, {items.EDITED_AT} = :edited_at"
+        expression = f"SET {TEXT} = :message, {EDITED_AT} = :edited_at"
         short = preview(text)
         if short != text:  # the inbox shows a preview of a long text, as for a new message
-            expression += f", {items.PREVIEW} = :preview ADD {items.REV} :one"
+            expression += f", {PREVIEW} = :preview ADD {REV} :one"
             values[":preview"] = {"B": self.sealer.seal(short, group_uuid, sort_key, author_uuid)}
         else:
-            expression += f" REMOVE {items.PREVIEW} ADD {items.REV} :one"
+            expression += f" REMOVE {PREVIEW} ADD {REV} :one"
         new = await self._update(key, expression, values)
         if new is None:
             raise Conflict("this message was deleted", field="message_uuid")
-        return items.message_from_item(new, self.sealer)
+        return message_items.message_from_item(new, self.sealer)
 
     async def delete(
         self, group_uuid: str, message_uuid: str, author_uuid: str, deleted_at: str
@@ -87,18 +100,18 @@ class MessageEdits:
         files it carried, whose objects the caller deletes (none the second time)."""
         key = self._key(group_uuid, message_uuid)
         values = {
-            ":author": items.s(author_uuid),
+            ":author": s(author_uuid),
             ":true": {"BOOL": True},
-            ":edited_at": items.s(deleted_at),
+            ":edited_at": s(deleted_at),
             ":one": {"N": "1"},
         }
         expression = (
-            f"SET {items.DELETED} = :true, {items.EDITED_AT} = :edited_at"
-            f" REMOVE {items.TEXT}, {items.PREVIEW}, {items.ATTACHMENTS},"
-            f" {', '.join(items.REACTIONS)} ADD {items.REV} :one"
+            f"SET {DELETED} = :true, {EDITED_AT} = :edited_at"
+            f" REMOVE {TEXT}, {PREVIEW}, {ATTACHMENTS},"
+            f" {', '.join(REACTIONS)} ADD {REV} :one"
         )
         old = await self._update(key, expression, values, returned="ALL_OLD")
-        return () if old is None else items.attachments_of(old, self.sealer)
+        return () if old is None else message_items.attachments_of(old, self.sealer)
 
     async def react(
         self,
@@ -112,43 +125,33 @@ class MessageEdits:
         """Put `member_uuid`'s `emoji` under the message (present) or take it away. Both are
         idempotent. Taking away one that is not there writes nothing."""
         key = self._key(group_uuid, message_uuid)
-        mine = items.reactions_attribute(members, member_uuid)
+        mine = message_items.reactions_attribute(members, member_uuid)
         values: dict[str, Any] = {":emoji": {"SS": [emoji]}, ":zero": {"N": "0"}}
-        mark = f"SET {items.REACTED_REV} = if_not_exists({items.REV}, :zero)"
+        mark = f"SET {REACTED_REV} = if_not_exists({REV}, :zero)"
         if present:
             expression = f"ADD {mine} :emoji {mark}"
             condition = (
-                f"attribute_exists({keys.PK}) AND attribute_not_exists({items.DELETED})"
+                f"attribute_exists({keys.PK}) AND attribute_not_exists({DELETED})"
                 f" AND (attribute_not_exists({mine}) OR size({mine}) < :most"
                 f" OR contains({mine}, :one))"
             )
-            values |= {":most": {"N": str(MOST_PER_MEMBER)}, ":one": items.s(emoji)}
+            values |= {":most": {"N": str(MOST_PER_MEMBER)}, ":one": s(emoji)}
         else:
             expression = f"DELETE {mine} :emoji {mark}"
             condition = f"contains({mine}, :one)"
-            values[":one"] = items.s(emoji)
+            values[":one"] = s(emoji)
         try:
-            await self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(key),
-                    "UpdateExpression": expression,
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": values,
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
+            update = operations.update(
+                self.table.name, key, expression, values, condition=condition, old_on_failure=True
             )
+            await self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
         except DynamoError as exc:
             old = dict(exc.body.get("Item") or {})
             if not old:
                 raise NotFound("no such message", field="message_uuid") from None
             if not present:
                 return  # not there: nothing to take away
-            if items.is_deleted(old):
+            if message_items.is_deleted(old):
                 raise Conflict("this message was deleted", field="message_uuid") from None
             raise Invalid(
                 f"at most {MOST_PER_MEMBER} different reactions of yours on one message",
@@ -157,37 +160,32 @@ class MessageEdits:
 
     async def _update(
         self, key: keys.Key, expression: str, values: dict[str, Any], returned: str = "ALL_NEW"
-    ) -> items.Item | None:
+    ) -> Item | None:
         """The item as changed (or as it was, `returned="ALL_OLD"`); None if it is the
         author's and already deleted."""
         try:
-            response = await self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(key),
-                    "UpdateExpression": expression,
-                    "ConditionExpression": _CONDITION,
-                    "ExpressionAttributeValues": values,
-                    "ReturnValues": returned,
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
+            update = operations.update(
+                self.table.name,
+                key,
+                expression,
+                values,
+                condition=_CONDITION,
+                returning=returned,
+                old_on_failure=True,
             )
+            response = await self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
         except DynamoError as exc:
             old = dict(exc.body.get("Item") or {})
             if not old:
                 raise NotFound("no such message", field="message_uuid") from None
-            if old[items.USER_UUID]["S"] != values[":author"]["S"]:
+            if old[USER_UUID]["S"] != values[":author"]["S"]:
                 raise Forbidden("only its author can change a message") from None
             return None
         return dict(response["Attributes"])
 
-    async def _item(self, group_uuid: str, message_uuid: str) -> items.Item | None:
+    async def _item(self, group_uuid: str, message_uuid: str) -> Item | None:
         item = await self.table.get(self._key(group_uuid, message_uuid))
-        if item is None or item[items.MESSAGE_UUID]["S"] != message_uuid:
+        if item is None or item[MESSAGE_UUID]["S"] != message_uuid:
             return None
         return item
 

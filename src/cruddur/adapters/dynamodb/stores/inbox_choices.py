@@ -1,7 +1,7 @@
 """A member's choices for their own inbox row — muted, archived, pinned — and the pinned rows
 the first page of an inbox starts with.
 
-The choices are attributes of the owner's row (items.OWNER_CHOICES) that the stream processor
+The choices are attributes of the owner's row (OWNER_CHOICES) that the stream processor
 never writes, so its updates keep them. Which rows are pinned is also kept in one small item
 per owner (`PINS#{owner}`): the first page reads it and those rows (at most MAX_PINNED) instead
 of scanning the inbox for them. A change of pinning writes the row and that item in one
@@ -12,8 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import inbox_items, operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import (
+    ARCHIVED_UPTO,
+    HIDDEN,
+    LAST_MESSAGE_AT,
+    LAST_MESSAGE_SK,
+    MUTED,
+    PINNED_AT,
+    PINNED_GROUPS,
+    s,
+    to_attrs,
+)
 from cruddur.adapters.dynamodb.errors import (
     CANCELED_BY_CONDITION,
     CONDITION_FAILED,
@@ -31,35 +42,30 @@ async def choose(
 ) -> InboxEntry:
     """Apply the owner's choices to their row; the row as it now reads."""
     sets, removes, values = _row_changes(choices, now)
-    update: dict[str, Any] = {
-        "TableName": table.name,
-        "Key": items.to_attrs(keys.inbox_key(owner_uuid, group_uuid)),
-        "UpdateExpression": _expression(sets, removes),
-        "ConditionExpression": f"attribute_exists({keys.PK})",
-    }
-    if values:
-        update["ExpressionAttributeValues"] = values
+    row_key = keys.inbox_key(owner_uuid, group_uuid)
+    update = operations.update(
+        table.name,
+        row_key,
+        _expression(sets, removes),
+        values,
+        condition=f"attribute_exists({keys.PK})",
+    )
     pin = _pins_change(owner_uuid, group_uuid, choices)
     if pin is None:
         try:
             answer = await table.call(
                 "UpdateItem",
-                {**update, "ReturnValues": "ALL_NEW", "ReturnConsumedCapacity": "TOTAL"},
+                {**update, "ReturnValues": "ALL_NEW"},
                 passthrough=(CONDITION_FAILED,),
-                write=True,
             )
         except DynamoError:
             raise NotFound("no such conversation", field="message_group_uuid") from None
-        return items.inbox_from_item(answer["Attributes"], table.sealer)
+        return inbox_items.inbox_from_item(answer["Attributes"], table.sealer)
     try:
         await table.call(
             "TransactWriteItems",
-            {
-                "TransactItems": [{"Update": update}, {"Update": {"TableName": table.name, **pin}}],
-                "ReturnConsumedCapacity": "TOTAL",
-            },
+            {"TransactItems": [{"Update": update}, {"Update": {"TableName": table.name, **pin}}]},
             passthrough=(TRANSACTION_CANCELED,),
-            write=True,
         )
     except DynamoError as exc:
         reasons = codes(exc)
@@ -68,28 +74,22 @@ async def choose(
         if reasons[1:2] == [CANCELED_BY_CONDITION]:
             raise Invalid(f"at most {MAX_PINNED} pinned conversations", field="pinned") from None
         raise Conflict("the conversation changed meanwhile; try again") from None
-    row = await table.call(
-        "GetItem",
-        {
-            "TableName": table.name,
-            "Key": update["Key"],
-            "ConsistentRead": True,
-            "ReturnConsumedCapacity": "TOTAL",
-        },
-    )
-    return items.inbox_from_item(row["Item"], table.sealer)
+    row = await table.get(row_key)
+    if row is None:
+        raise NotFound("no such conversation", field="message_group_uuid")
+    return inbox_items.inbox_from_item(row, table.sealer)
 
 
 async def pinned_rows(table: AsyncTable, owner_uuid: str) -> list[InboxEntry]:
     """The owner's pinned rows, newest activity first; those a block hides are left out."""
     pins = await table.get(keys.pins_key(owner_uuid))
-    groups = sorted(pins.get(items.PINNED_GROUPS, {}).get("SS", [])) if pins else []
+    groups = sorted(pins.get(PINNED_GROUPS, {}).get("SS", [])) if pins else []
     if not groups:
         return []
     rows = await table.batch_get([keys.inbox_key(owner_uuid, group) for group in groups])
-    shown = [row for row in rows if items.PINNED_AT in row and items.HIDDEN not in row]
-    shown.sort(key=lambda row: row[items.LAST_MESSAGE_SK]["S"], reverse=True)
-    return [items.inbox_from_item(row, table.sealer) for row in shown]
+    shown = [row for row in rows if PINNED_AT in row and HIDDEN not in row]
+    shown.sort(key=lambda row: row[LAST_MESSAGE_SK]["S"], reverse=True)
+    return [inbox_items.inbox_from_item(row, table.sealer) for row in shown]
 
 
 def _row_changes(
@@ -100,18 +100,18 @@ def _row_changes(
     values: dict[str, Any] = {}
     if choices.muted is not None:
         if choices.muted:
-            sets[items.MUTED], values[":true"] = ":true", {"BOOL": True}
+            sets[MUTED], values[":true"] = ":true", {"BOOL": True}
         else:
-            removes.add(items.MUTED)
+            removes.add(MUTED)
     if choices.archived:
-        sets[items.ARCHIVED_UPTO] = items.LAST_MESSAGE_AT  # copied from the row itself
-        removes.add(items.PINNED_AT)
+        sets[ARCHIVED_UPTO] = LAST_MESSAGE_AT  # copied from the row itself
+        removes.add(PINNED_AT)
     elif choices.archived is not None or choices.pinned:
-        removes.add(items.ARCHIVED_UPTO)
+        removes.add(ARCHIVED_UPTO)
     if choices.pinned:
-        sets[items.PINNED_AT], values[":now"] = ":now", items.s(now)
+        sets[PINNED_AT], values[":now"] = ":now", s(now)
     elif choices.pinned is not None:
-        removes.add(items.PINNED_AT)
+        removes.add(PINNED_AT)
     return sets, removes, values
 
 
@@ -127,16 +127,16 @@ def _expression(sets: dict[str, str], removes: set[str]) -> str:
 def _pins_change(owner_uuid: str, group_uuid: str, choices: InboxChoices) -> dict[str, Any] | None:
     """The pins item's update, when pinning changes: a pin within MAX_PINNED, or an unpin."""
     values: dict[str, Any] = {":group": {"SS": [group_uuid]}}
-    change: dict[str, Any] = {"Key": items.to_attrs(keys.pins_key(owner_uuid))}
+    change: dict[str, Any] = {"Key": to_attrs(keys.pins_key(owner_uuid))}
     if choices.pinned:
-        change["UpdateExpression"] = f"ADD {items.PINNED_GROUPS} :group"
+        change["UpdateExpression"] = f"ADD {PINNED_GROUPS} :group"
         change["ConditionExpression"] = (
-            f"attribute_not_exists({items.PINNED_GROUPS}) OR size({items.PINNED_GROUPS}) < :most"
-            f" OR contains({items.PINNED_GROUPS}, :one)"
+            f"attribute_not_exists({PINNED_GROUPS}) OR size({PINNED_GROUPS}) < :most"
+            f" OR contains({PINNED_GROUPS}, :one)"
         )
-        values |= {":most": {"N": str(MAX_PINNED)}, ":one": items.s(group_uuid)}
+        values |= {":most": {"N": str(MAX_PINNED)}, ":one": s(group_uuid)}
     elif choices.pinned is not None or choices.archived:
-        change["UpdateExpression"] = f"DELETE {items.PINNED_GROUPS} :group"
+        change["UpdateExpression"] = f"DELETE {PINNED_GROUPS} :group"
     else:
         return None
     change["ExpressionAttributeValues"] = values

@@ -3,7 +3,7 @@
 A conversation's two rows derive from its message partition (the newest message, the unread
 ones), from the read positions (each member's own `read_sk`, mirrored on the other's row as
 `other_read_sk`: either copy restores a lost row's) and from the block items (`blocked_hidden`).
-A row built from those (`items.inbox_row`) is what the stream processor's updates arrive at.
+A row built from those (`inbox_items.inbox_row`) is what the stream processor's updates arrive at.
 
 Safe while traffic flows: a row is read before the messages are, and the rewrite is
 conditional on the row being exactly as read. If the processor (or a reader marking it read)
@@ -19,17 +19,39 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import inbox_items, message_items, operations
+from cruddur.adapters.dynamodb.attributes import (
+    CREATED_AT,
+    EDITED_AT,
+    ERASED,
+    GROUP_UUID,
+    HIDDEN,
+    LAST_MESSAGE_REV,
+    LAST_MESSAGE_SK,
+    MESSAGE_UUID,
+    OTHER_READ_AT,
+    OTHER_READ_SK,
+    OTHER_USER_DISPLAY_NAME,
+    OTHER_USER_HANDLE,
+    OWNER_CHOICES,
+    READ_AT,
+    READ_SK,
+    SENDER,
+    UNREAD,
+    USER_UUID,
+    Item,
+    binary,
+    s,
+)
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, LastMessage, UserRef
-from cruddur.errors import Conflict, Unavailable
+from cruddur.errors import Conflict
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 8
-BATCH_TRIES = 5
 PAGE = 200
 
 # Finds a member's profile when no row or message of the conversation names them (the users
@@ -65,7 +87,7 @@ class InboxRepair:
         self,
         table: DynamoTable,
         profiles: Profiles | None = None,
-        senders: Callable[[items.Item], UserRef | None] | None = None,
+        senders: Callable[[Item], UserRef | None] | None = None,
     ) -> None:
         self.table = table
         self.profiles = profiles or (lambda _uuid: None)
@@ -75,10 +97,8 @@ class InboxRepair:
     # -- which conversations ----------------------------------------------------------------
     def every_group(self) -> Iterator[str]:
         """Every conversation: its pair item, written with it in one transaction."""
-        for item in self._scan(
-            f"begins_with({keys.PK}, :pair)", {":pair": items.s(keys.PAIR_PREFIX)}
-        ):
-            yield str(item[items.GROUP_UUID]["S"])
+        for item in self._scan(f"begins_with({keys.PK}, :pair)", {":pair": s(keys.PAIR_PREFIX)}):
+            yield str(item[GROUP_UUID]["S"])
 
     def groups_of(self, user_uuid: str) -> list[str]:
         """A member's conversations: those their inbox holds, and those whose row of theirs is
@@ -86,25 +106,25 @@ class InboxRepair:
         found = dict.fromkeys(self._inbox_groups(user_uuid))
         pairs = self._scan(
             f"begins_with({keys.PK}, :pair) AND contains(user_uuids, :user)",
-            {":pair": items.s(keys.PAIR_PREFIX), ":user": items.s(user_uuid)},
+            {":pair": s(keys.PAIR_PREFIX), ":user": s(user_uuid)},
         )
-        found.update(dict.fromkeys(str(item[items.GROUP_UUID]["S"]) for item in pairs))
+        found.update(dict.fromkeys(str(item[GROUP_UUID]["S"]) for item in pairs))
         return list(found)
 
     def groups_active_between(self, start: str, end: str) -> list[str]:
         """Conversations with a message sent, edited or deleted between two timestamps: those a
         lost stream batch of that time may have concerned."""
         condition = (
-            f"begins_with({keys.PK}, :msg) AND ({items.CREATED_AT} BETWEEN :start AND :end"
-            f" OR {items.EDITED_AT} BETWEEN :start AND :end)"
+            f"begins_with({keys.PK}, :msg) AND ({CREATED_AT} BETWEEN :start AND :end"
+            f" OR {EDITED_AT} BETWEEN :start AND :end)"
         )
         values = {
-            ":msg": items.s(keys.MESSAGE_PREFIX),
-            ":start": items.s(start),
-            ":end": items.s(end),
+            ":msg": s(keys.MESSAGE_PREFIX),
+            ":start": s(start),
+            ":end": s(end),
         }
         found = self._scan(condition, values)
-        return list(dict.fromkeys(str(item[items.GROUP_UUID]["S"]) for item in found))
+        return list(dict.fromkeys(str(item[GROUP_UUID]["S"]) for item in found))
 
     # -- one conversation -------------------------------------------------------------------
     def repair(self, group_uuid: str, *, dry_run: bool = False) -> GroupOutcome:
@@ -135,9 +155,9 @@ class InboxRepair:
         self,
         group_uuid: str,
         newest: LastMessage,
-        rows: dict[str, items.Item],
+        rows: dict[str, Item],
         outcome: GroupOutcome,
-    ) -> dict[str, items.Item] | None:
+    ) -> dict[str, Item] | None:
         members = newest.member_uuids
         reads = {owner: _read_position(owner, members, rows) for owner in members}
         # Nothing at or before both members' read positions can be unread to either.
@@ -159,7 +179,7 @@ class InboxRepair:
             if all(len(found) >= UNREAD_CAP for found in unread.values()):
                 break
         hidden, erased = self._blockers(members)
-        expected: dict[str, items.Item] = {}
+        expected: dict[str, Item] = {}
         for owner in members:
             if owner in erased:
                 continue  # a deleted account's row is gone on purpose: never rebuilt
@@ -168,7 +188,7 @@ class InboxRepair:
             if other is None:
                 outcome.skipped = f"no profile of member {other_uuid}"
                 return None
-            expected[owner] = items.inbox_row(
+            expected[owner] = inbox_items.inbox_row(
                 owner,
                 other,
                 newest,
@@ -182,10 +202,8 @@ class InboxRepair:
             )
         return expected
 
-    def _write(
-        self, current: items.Item | None, expected: items.Item, *, dry_run: bool
-    ) -> RowRepair | None:
-        group, owner = expected[items.GROUP_UUID]["S"], expected[items.USER_UUID]["S"]
+    def _write(self, current: Item | None, expected: Item, *, dry_run: bool) -> RowRepair | None:
+        group, owner = expected[GROUP_UUID]["S"], expected[USER_UUID]["S"]
         if current is None:
             differing = tuple(sorted(expected))
             action = "created"
@@ -203,18 +221,8 @@ class InboxRepair:
         if not dry_run:
             condition, values = _as_read(current)
             try:
-                self.table.call(
-                    "PutItem",
-                    {
-                        "TableName": self.table.name,
-                        "Item": expected,
-                        "ConditionExpression": condition,
-                        **({"ExpressionAttributeValues": values} if values else {}),
-                        "ReturnConsumedCapacity": "TOTAL",
-                    },
-                    passthrough=(CONDITION_FAILED,),
-                    write=True,
-                )
+                put = operations.put(self.table.name, expected, condition, values)
+                self.table.call("PutItem", put, passthrough=(CONDITION_FAILED,))
             except DynamoError as exc:
                 raise _Moved from exc
         return RowRepair(group, owner, action, differing)
@@ -231,10 +239,10 @@ class InboxRepair:
         self, group_uuid: str, after: str | None, *, forward: bool, limit: int | None
     ) -> Iterator[LastMessage]:
         condition = f"{keys.PK} = :pk"
-        values: dict[str, Any] = {":pk": items.s(keys.message_pk(group_uuid))}
+        values: dict[str, Any] = {":pk": s(keys.message_pk(group_uuid))}
         if after is not None:
             condition += f" AND {keys.SK} > :after"
-            values[":after"] = items.s(after)
+            values[":after"] = s(after)
         args: dict[str, Any] = {
             "TableName": self.table.name,
             "KeyConditionExpression": condition,
@@ -242,25 +250,32 @@ class InboxRepair:
             "ScanIndexForward": forward,
             "ConsistentRead": True,
             "Limit": limit or PAGE,
-            "ReturnConsumedCapacity": "TOTAL",
         }
-        for item in self._items("Query", args, first_page_only=limit is not None):
-            yield items.last_message_of(item)
+        found = (
+            self.table.call("Query", args).get("Items", [])
+            if limit is not None
+            else self.table.each_item("Query", args)
+        )
+        for item in found:
+            yield message_items.last_message_of(item)
 
-    def _rows(self, group_uuid: str, members: tuple[str, str]) -> dict[str, items.Item]:
+    def _rows(self, group_uuid: str, members: tuple[str, str]) -> dict[str, Item]:
         wanted = [keys.inbox_key(owner, group_uuid) for owner in members]
-        return {str(item[items.USER_UUID]["S"]): item for item in self._batch_get(wanted)}
+        return {
+            str(item[USER_UUID]["S"]): item
+            for item in self.table.batch_get(wanted, consistent=True)
+        }
 
     def _blockers(self, members: tuple[str, str]) -> tuple[set[str], set[str]]:
         """Who of the two blocks the other, and who of them is a deleted account."""
         a, b = members
         wanted = [keys.block_key(a, b), keys.block_key(b, a)]
-        found = self._batch_get(wanted)
-        blockers = {str(item[items.USER_UUID]["S"]) for item in found}
-        return blockers, {str(i[items.USER_UUID]["S"]) for i in found if items.ERASED in i}
+        found = self.table.batch_get(wanted, consistent=True)
+        blockers = {str(item[USER_UUID]["S"]) for item in found}
+        return blockers, {str(i[USER_UUID]["S"]) for i in found if ERASED in i}
 
     def _profile(
-        self, group_uuid: str, owner: str, other: str, rows: dict[str, items.Item]
+        self, group_uuid: str, owner: str, other: str, rows: dict[str, Item]
     ) -> UserRef | None:
         """Whom the owner's row is with: as the row says, else as the other member's newest
         message says, else as the users directory says."""
@@ -268,85 +283,55 @@ class InboxRepair:
         if row is not None:
             return UserRef(
                 other,
-                row[items.OTHER_USER_HANDLE]["S"],
-                row[items.OTHER_USER_DISPLAY_NAME]["S"],
+                row[OTHER_USER_HANDLE]["S"],
+                row[OTHER_USER_DISPLAY_NAME]["S"],
             )
         args: dict[str, Any] = {
             "TableName": self.table.name,
             "KeyConditionExpression": f"{keys.PK} = :pk",
-            "FilterExpression": f"{items.USER_UUID} = :other",
+            "FilterExpression": f"{USER_UUID} = :other",
             "ExpressionAttributeValues": {
-                ":pk": items.s(keys.message_pk(group_uuid)),
-                ":other": items.s(other),
+                ":pk": s(keys.message_pk(group_uuid)),
+                ":other": s(other),
             },
             "ScanIndexForward": False,
             "ProjectionExpression": ", ".join(
                 (
                     "user_handle",
                     "user_display_name",
-                    items.SENDER,
-                    items.USER_UUID,
-                    items.GROUP_UUID,
-                    items.CREATED_AT,
-                    items.MESSAGE_UUID,
+                    SENDER,
+                    USER_UUID,
+                    GROUP_UUID,
+                    CREATED_AT,
+                    MESSAGE_UUID,
                 )
             ),
-            "ReturnConsumedCapacity": "TOTAL",
         }
-        for item in self._items("Query", args):
+        for item in self.table.each_item("Query", args):
             if "user_handle" in item:  # written before names were sealed under their author
                 return UserRef(other, item["user_handle"]["S"], item["user_display_name"]["S"])
-            if self.senders is not None and items.SENDER in item:
+            if self.senders is not None and SENDER in item:
                 return self.senders(item)
             break
         return self.profiles(other)
 
     def _inbox_groups(self, user_uuid: str) -> Iterator[str]:
-        args: dict[str, Any] = {
-            "TableName": self.table.name,
-            "KeyConditionExpression": f"{keys.PK} = :pk",
-            "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(user_uuid))},
-            "ProjectionExpression": items.GROUP_UUID,
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        for item in self._items("Query", args):
-            yield str(item[items.GROUP_UUID]["S"])
+        args = operations.query(
+            self.table.name,
+            keys.inbox_pk(user_uuid),
+            projection=GROUP_UUID,
+            consistent=False,
+        )
+        for item in self.table.each_item("Query", args):
+            yield str(item[GROUP_UUID]["S"])
 
-    def _scan(self, condition: str, values: dict[str, Any]) -> Iterator[items.Item]:
+    def _scan(self, condition: str, values: dict[str, Any]) -> Iterator[Item]:
         args: dict[str, Any] = {
             "TableName": self.table.name,
             "FilterExpression": condition,
             "ExpressionAttributeValues": values,
-            "ReturnConsumedCapacity": "TOTAL",
         }
-        yield from self._items("Scan", args)
-
-    def _items(
-        self, action: str, args: dict[str, Any], *, first_page_only: bool = False
-    ) -> Iterator[items.Item]:
-        """Every item of a Query or Scan, page after page (or of its first page only)."""
-        while True:
-            response = self.table.call(action, args)
-            yield from response.get("Items", [])
-            start = response.get("LastEvaluatedKey")
-            if start is None or first_page_only:
-                return
-            args["ExclusiveStartKey"] = start
-
-    def _batch_get(self, wanted: list[keys.Key]) -> list[items.Item]:
-        request: dict[str, Any] = {
-            self.table.name: {"Keys": [items.to_attrs(k) for k in wanted], "ConsistentRead": True}
-        }
-        found: list[items.Item] = []
-        for _ in range(BATCH_TRIES):
-            response = self.table.call(
-                "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
-            )
-            found.extend(dict(i) for i in response.get("Responses", {}).get(self.table.name, []))
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise Unavailable("DynamoDB kept some keys unprocessed; try again")
+        yield from self.table.each_item("Scan", args)
 
 
 class _Moved(Exception):
@@ -354,18 +339,21 @@ class _Moved(Exception):
 
 
 def _read_position(
-    owner: str, members: tuple[str, str], rows: dict[str, items.Item]
+    owner: str, members: tuple[str, str], rows: dict[str, Item]
 ) -> tuple[str, str] | None:
     """How far `owner` has read: their own row's `read_sk`, or the other member's row's
     `other_read_sk` (the same position, told to them); the later of the two."""
     other = members[1] if owner == members[0] else members[0]
     found = []
     own, theirs = rows.get(owner, {}), rows.get(other, {})
-    if items.READ_SK in own:
-        found.append((own[items.READ_SK]["S"], own.get(items.READ_AT, {}).get("S", "")))
-    if items.OTHER_READ_SK in theirs:
+    if READ_SK in own:
+        found.append((own[READ_SK]["S"], own.get(READ_AT, {}).get("S", "")))
+    if OTHER_READ_SK in theirs:
         found.append(
-            (theirs[items.OTHER_READ_SK]["S"], theirs.get(items.OTHER_READ_AT, {}).get("S", ""))
+            (
+                theirs[OTHER_READ_SK]["S"],
+                theirs.get(OTHER_READ_AT, {}).get("S", ""),
+            )
         )
     return max(found, default=None)
 
@@ -375,9 +363,9 @@ def _normal(value: dict[str, Any] | None) -> object:
     if value is None:
         return None
     if "BS" in value:
-        return ("BS", frozenset(items.binary(token) for token in value["BS"]))
+        return ("BS", frozenset(binary(token) for token in value["BS"]))
     if "B" in value:
-        return ("B", items.binary(value["B"]))
+        return ("B", binary(value["B"]))
     return tuple(sorted((kind, repr(inner)) for kind, inner in value.items()))
 
 
@@ -385,16 +373,16 @@ def _normal(value: dict[str, Any] | None) -> object:
 # holds only while these are as read (the unread set by its size: an oversized row's set is
 # too big to send back).
 _MOVING = (
-    items.LAST_MESSAGE_SK,
-    items.LAST_MESSAGE_REV,
-    items.READ_SK,
-    items.OTHER_READ_SK,
-    items.HIDDEN,
-    *items.OWNER_CHOICES,
+    LAST_MESSAGE_SK,
+    LAST_MESSAGE_REV,
+    READ_SK,
+    OTHER_READ_SK,
+    HIDDEN,
+    *OWNER_CHOICES,
 )
 
 
-def _as_read(row: items.Item | None) -> tuple[str, dict[str, Any]]:
+def _as_read(row: Item | None) -> tuple[str, dict[str, Any]]:
     """A condition that holds only while the row is as it was read (or still absent)."""
     if row is None:
         return f"attribute_not_exists({keys.PK})", {}
@@ -405,9 +393,9 @@ def _as_read(row: items.Item | None) -> tuple[str, dict[str, Any]]:
             values[f":seen_{name}"] = row[name]
         else:
             parts.append(f"attribute_not_exists({name})")
-    if items.UNREAD in row:
-        parts.append(f"size({items.UNREAD}) = :seen_unread")
-        values[":seen_unread"] = {"N": str(len(row[items.UNREAD]["BS"]))}
+    if UNREAD in row:
+        parts.append(f"size({UNREAD}) = :seen_unread")
+        values[":seen_unread"] = {"N": str(len(row[UNREAD]["BS"]))}
     else:
-        parts.append(f"attribute_not_exists({items.UNREAD})")
+        parts.append(f"attribute_not_exists({UNREAD})")
     return " AND ".join(parts), values

@@ -11,7 +11,7 @@ idempotent and order-free:
   shows "99+", and the row's size stays bounded however many messages one sender sends (an
   unbounded set once grew a row past DynamoDB's 400 KB limit, and every later update of it
   failed). A row that is at that limit anyway (written by an older build, or by hand) is
-  rewritten in its bounded form (`items.bounded_inbox_item`) and the update applied after.
+  rewritten in its bounded form (`inbox_items.bounded_inbox_item`) and the update applied after.
 """
 
 from __future__ import annotations
@@ -19,7 +19,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import inbox_items, operations
+from cruddur.adapters.dynamodb.attributes import (
+    LAST_MESSAGE_REV,
+    LAST_MESSAGE_SK,
+    READ_SK,
+    UNREAD,
+    binary,
+    s,
+)
 from cruddur.adapters.dynamodb.errors import (
     CONDITION_FAILED,
     VALIDATION,
@@ -60,7 +68,7 @@ class InboxUpdates:
         # revision of the row's own last message), every unread message is past the read
         # position, and the set has room for them. Replays, late arrivals and full sets fail
         # the condition and take the slow path.
-        last, rev = items.LAST_MESSAGE_SK, items.LAST_MESSAGE_REV
+        last, rev = LAST_MESSAGE_SK, LAST_MESSAGE_REV
         newer = f"attribute_not_exists({last}) OR {last} < :{last}"
         if latest.rev:
             newer += f" OR ({last} = :{last} AND (attribute_not_exists({rev}) OR {rev} < :{rev}))"
@@ -68,24 +76,24 @@ class InboxUpdates:
         values: dict[str, Any] = {}
         if unread:
             condition += (
-                f" AND (attribute_not_exists({items.READ_SK}) OR {items.READ_SK} < :min_unread)"
-                f" AND (attribute_not_exists({items.UNREAD}) OR size({items.UNREAD}) <= :room)"
+                f" AND (attribute_not_exists({READ_SK}) OR {READ_SK} < :min_unread)"
+                f" AND (attribute_not_exists({UNREAD}) OR size({UNREAD}) <= :room)"
             )
-            values[":min_unread"] = items.s(min(unread))
+            values[":min_unread"] = s(min(unread))
             values[":room"] = {"N": str(UNREAD_CAP - len(unread))}
         if self._update(change, move=True, add=unread, condition=condition, values=values):
             return True
         for _ in range(MAX_TRIES):
             row = self.table.get(
                 keys.inbox_key(change.owner_uuid, change.group_uuid),
-                projection=f"{last}, {rev}, {items.READ_SK}, {items.UNREAD}",
+                projection=f"{last}, {rev}, {READ_SK}, {UNREAD}",
             )
             if row is None:
                 raise InboxRowMissing("no inbox row for a member of this message's group")
             current = row.get(last, {}).get("S")
             current_rev = int(row.get(rev, {}).get("N", "0"))
-            read = row.get(items.READ_SK, {}).get("S")
-            have = {items.binary(token) for token in row.get(items.UNREAD, {}).get("BS", [])}
+            read = row.get(READ_SK, {}).get("S")
+            have = {binary(token) for token in row.get(UNREAD, {}).get("BS", [])}
             move = (
                 current is None
                 or latest.sort_key > current
@@ -94,13 +102,13 @@ class InboxUpdates:
             candidates = frozenset(
                 sk
                 for sk in unread
-                if (read is None or sk > read) and items.unread_token(sk) not in have
+                if (read is None or sk > read) and inbox_items.unread_token(sk) not in have
             )
             add = _oldest(candidates, max(0, UNREAD_CAP - len(have)))
             if not move and not add:
                 return False
             # Conditional on exactly what we read: if the row moved meanwhile, read it again.
-            condition, values = _unchanged({last: current, items.READ_SK: read})
+            condition, values = _unchanged({last: current, READ_SK: read})
             if current is not None:
                 condition += (
                     f" AND {rev} = :seen_rev" if rev in row else f" AND attribute_not_exists({rev})"
@@ -108,9 +116,9 @@ class InboxUpdates:
                 if rev in row:
                     values[":seen_rev"] = {"N": str(current_rev)}
             condition += (
-                f" AND size({items.UNREAD}) = :seen_size"
+                f" AND size({UNREAD}) = :seen_size"
                 if have
-                else f" AND attribute_not_exists({items.UNREAD})"
+                else f" AND attribute_not_exists({UNREAD})"
             )
             if have:
                 values[":seen_size"] = {"N": str(len(have))}
@@ -119,21 +127,16 @@ class InboxUpdates:
         raise Conflict("the inbox row kept changing under the stream processor")
 
     def _drop_unread(self, change: InboxChange) -> None:
-        tokens = sorted({items.unread_token(sk) for sk in change.dropped_sks})
+        tokens = sorted({inbox_items.unread_token(sk) for sk in change.dropped_sks})
         try:
-            self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
-                    "UpdateExpression": f"DELETE {items.UNREAD} :gone",
-                    "ConditionExpression": f"attribute_exists({keys.PK})",
-                    "ExpressionAttributeValues": {":gone": {"BS": tokens}},
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
+            update = operations.update(
+                self.table.name,
+                keys.inbox_key(change.owner_uuid, change.group_uuid),
+                f"DELETE {UNREAD} :gone",
+                {":gone": {"BS": tokens}},
+                condition=f"attribute_exists({keys.PK})",
             )
+            self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
         except DynamoError as exc:
             raise InboxRowMissing("no inbox row for a member of this message's group") from exc
 
@@ -149,26 +152,21 @@ class InboxUpdates:
         values = dict(values)
         clauses = []
         if move:
-            attrs = items.last_message_attrs(change.latest)
+            attrs = inbox_items.last_message_attrs(change.latest)
             clauses.append("SET " + ", ".join(f"{name} = :{name}" for name in attrs))
             values.update({f":{name}": value for name, value in attrs.items()})
         if add:
-            clauses.append(f"ADD {items.UNREAD} :unread")
-            values[":unread"] = {"BS": sorted({items.unread_token(sk) for sk in add})}
+            clauses.append(f"ADD {UNREAD} :unread")
+            values[":unread"] = {"BS": sorted({inbox_items.unread_token(sk) for sk in add})}
         try:
-            self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(keys.inbox_key(change.owner_uuid, change.group_uuid)),
-                    "UpdateExpression": " ".join(clauses),
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": values,
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED, VALIDATION),
-                write=True,
+            update = operations.update(
+                self.table.name,
+                keys.inbox_key(change.owner_uuid, change.group_uuid),
+                " ".join(clauses),
+                values,
+                condition=condition,
             )
+            self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED, VALIDATION))
         except DynamoError as exc:
             if exc.code == CONDITION_FAILED:
                 return False
@@ -186,25 +184,15 @@ class InboxUpdates:
         row = self.table.get(key)
         if row is None:
             raise InboxRowMissing("no inbox row for a member of this message's group")
-        bounded = items.bounded_inbox_item(row)
+        bounded = inbox_items.bounded_inbox_item(row)
         if bounded == row:
             raise Invalid("the inbox row is at DynamoDB's item size limit with nothing to trim")
         condition, values = _unchanged(
-            {name: row.get(name, {}).get("S") for name in (items.LAST_MESSAGE_SK, items.READ_SK)}
+            {name: row.get(name, {}).get("S") for name in (LAST_MESSAGE_SK, READ_SK)}
         )
         try:
-            self.table.call(
-                "PutItem",
-                {
-                    "TableName": self.table.name,
-                    "Item": bounded,
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": values,
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
-            )
+            put = operations.put(self.table.name, bounded, condition, values)
+            self.table.call("PutItem", put, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             return
         log.warning(
@@ -212,14 +200,14 @@ class InboxUpdates:
             "(%d attributes dropped, unread tokens %d -> %d)",
             change.group_uuid,
             len(row) - len(bounded),
-            len(row.get(items.UNREAD, {}).get("BS", [])),
-            len(bounded.get(items.UNREAD, {}).get("BS", [])),
+            len(row.get(UNREAD, {}).get("BS", [])),
+            len(bounded.get(UNREAD, {}).get("BS", [])),
         )
 
 
 def _oldest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
     """The `most` oldest: the set keeps the first unread messages to arrive, as a rebuilt row
-    does (`items.inbox_row`); past the cap the count shows "99+" whichever ones are kept."""
+    does (`inbox_items.inbox_row`); past the cap the count shows "99+" whichever ones are kept."""
     if len(sort_keys) <= most:
         return sort_keys
     return frozenset(sorted(sort_keys)[:most])
@@ -234,5 +222,5 @@ def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
             condition += f" AND attribute_not_exists({name})"
         else:
             condition += f" AND {name} = :seen_{name}"
-            values[f":seen_{name}"] = items.s(value)
+            values[f":seen_{name}"] = s(value)
     return condition, values

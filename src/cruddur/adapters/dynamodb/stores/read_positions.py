@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import logging
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import (
+    LAST_MESSAGE_SK,
+    OTHER_READ_AT,
+    OTHER_READ_SK,
+    READ_AT,
+    READ_SK,
+    UNREAD,
+    s,
+)
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
@@ -25,31 +34,25 @@ async def mark_read(
     key = keys.inbox_key(reader, group_uuid)
     for _ in range(MAX_TRIES):
         row = await table.get(
-            key, projection=f"{items.LAST_MESSAGE_SK}, {items.READ_SK}, {items.UNREAD}"
+            key,
+            projection=f"{LAST_MESSAGE_SK}, {READ_SK}, {UNREAD}",
         )
         if row is None:
             raise NotFound("no such conversation")
-        last = row[items.LAST_MESSAGE_SK]["S"]
-        unread = items.UNREAD in row
-        if row.get(items.READ_SK, {}).get("S") == last and not unread:
+        last = row[LAST_MESSAGE_SK]["S"]
+        unread = UNREAD in row
+        if row.get(READ_SK, {}).get("S") == last and not unread:
             return None
         try:
             # Conditional on the newest message we saw: one that lands meanwhile stays unread.
-            await table.call(
-                "UpdateItem",
-                {
-                    "TableName": table.name,
-                    "Key": items.to_attrs(key),
-                    "UpdateExpression": (
-                        f"SET {items.READ_SK} = :last, {items.READ_AT} = :now REMOVE {items.UNREAD}"
-                    ),
-                    "ConditionExpression": f"{items.LAST_MESSAGE_SK} = :last",
-                    "ExpressionAttributeValues": {":last": items.s(last), ":now": items.s(now)},
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
+            update = operations.update(
+                table.name,
+                key,
+                f"SET {READ_SK} = :last, {READ_AT} = :now REMOVE {UNREAD}",
+                {":last": s(last), ":now": s(now)},
+                condition=f"{LAST_MESSAGE_SK} = :last",
             )
+            await table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             continue
         position = ReadPosition(group_uuid, reader, last, now)
@@ -61,26 +64,16 @@ async def mark_read(
 async def _tell_other(table: AsyncTable, other: str, position: ReadPosition) -> None:
     """The other member's row: how far this reader has read (only ever forward)."""
     try:
-        await table.call(
-            "UpdateItem",
-            {
-                "TableName": table.name,
-                "Key": items.to_attrs(keys.inbox_key(other, position.group_uuid)),
-                "UpdateExpression": (
-                    f"SET {items.OTHER_READ_SK} = :sk, {items.OTHER_READ_AT} = :at"
-                ),
-                "ConditionExpression": (
-                    f"attribute_exists({keys.PK}) AND (attribute_not_exists({items.OTHER_READ_SK})"
-                    f" OR {items.OTHER_READ_SK} < :sk)"
-                ),
-                "ExpressionAttributeValues": {
-                    ":sk": items.s(position.sort_key),
-                    ":at": items.s(position.read_at),
-                },
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            passthrough=(CONDITION_FAILED,),
-            write=True,
+        update = operations.update(
+            table.name,
+            keys.inbox_key(other, position.group_uuid),
+            f"SET {OTHER_READ_SK} = :sk, {OTHER_READ_AT} = :at",
+            {":sk": s(position.sort_key), ":at": s(position.read_at)},
+            condition=(
+                f"attribute_exists({keys.PK}) AND (attribute_not_exists({OTHER_READ_SK})"
+                f" OR {OTHER_READ_SK} < :sk)"
+            ),
         )
+        await table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
     except DynamoError:
         log.debug("read position of group %s was already past this one", position.group_uuid)

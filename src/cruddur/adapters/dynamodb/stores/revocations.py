@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import operations
+from cruddur.adapters.dynamodb.attributes import Item, to_attrs
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.domain import keys
 
@@ -24,14 +24,10 @@ class RevocationTable:
     def revoke(self, token_digest: str, expires_at: float) -> None:
         """Idempotent: signing out twice writes the same item."""
         item = {
-            **items.to_attrs(keys.revocation_key(token_digest)),
+            **to_attrs(keys.revocation_key(token_digest)),
             keys.EXPIRES_AT: {"N": str(int(expires_at) + 1)},
         }
-        self.table.call(
-            "PutItem",
-            {"TableName": self.table.name, "Item": item, "ReturnConsumedCapacity": "TOTAL"},
-            write=True,
-        )
+        self.table.call("PutItem", operations.put(self.table.name, item))
 
     def is_revoked(self, token_digest: str) -> bool:
         found = self.table.get(keys.revocation_key(token_digest), keys.EXPIRES_AT)
@@ -39,25 +35,11 @@ class RevocationTable:
 
     def live(self) -> Iterator[tuple[str, float]]:
         """Every revocation not yet expired: (digest, seconds it still has to live)."""
-        start: dict[str, Any] | None = None
-        while True:
-            args: dict[str, Any] = {
-                "TableName": self.table.name,
-                "KeyConditionExpression": f"{keys.PK} = :pk",
-                "ExpressionAttributeValues": {":pk": items.s(keys.REVOKED_PK)},
-                "ConsistentRead": True,
-                "ReturnConsumedCapacity": "TOTAL",
-            }
-            if start is not None:
-                args["ExclusiveStartKey"] = start
-            response = self.table.call("Query", args)
-            for item in response.get("Items", []):
-                remaining = self._remaining(item)
-                if remaining > 0:
-                    yield item[keys.SK]["S"], remaining
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return
+        request = operations.query(self.table.name, keys.REVOKED_PK)
+        for item in self.table.each_item("Query", request):
+            remaining = self._remaining(item)
+            if remaining > 0:
+                yield item[keys.SK]["S"], remaining
 
-    def _remaining(self, item: items.Item) -> float:
+    def _remaining(self, item: Item) -> float:
         return float(item[keys.EXPIRES_AT]["N"]) - self.clock()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import operations
 from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.attributes import GROUP_UUID, Item, s, sealed, to_attrs
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
@@ -40,11 +41,11 @@ class UploadTable:
             upload.name, upload.group_uuid, _context(upload.attachment_id), upload.uploader_uuid
         )
         item = {
-            **items.to_attrs(keys.upload_key(upload.attachment_id)),
-            UPLOADER: items.s(upload.uploader_uuid),
-            items.GROUP_UUID: items.s(upload.group_uuid),
+            **to_attrs(keys.upload_key(upload.attachment_id)),
+            UPLOADER: s(upload.uploader_uuid),
+            GROUP_UUID: s(upload.group_uuid),
             NAME: {"B": sealed},
-            DECLARED_TYPE: items.s(upload.declared_type),
+            DECLARED_TYPE: s(upload.declared_type),
             DECLARED_SIZE: {"N": str(upload.declared_size)},
             keys.EXPIRES_AT: {"N": str(upload.expires_at)},
         }
@@ -57,9 +58,11 @@ class UploadTable:
         upload = Upload(
             attachment_id=attachment_id,
             uploader_uuid=item[UPLOADER]["S"],
-            group_uuid=item[items.GROUP_UUID]["S"],
+            group_uuid=item[GROUP_UUID]["S"],
             name=self.table.sealer.open(
-                items.sealed(item, NAME), item[items.GROUP_UUID]["S"], _context(attachment_id)
+                sealed(item, NAME),
+                item[GROUP_UUID]["S"],
+                _context(attachment_id),
             ),
             declared_type=item[DECLARED_TYPE]["S"],
             declared_size=int(item[DECLARED_SIZE]["N"]),
@@ -75,7 +78,7 @@ class UploadTable:
             f"SET {ATTACHED_TO} = :message",
             f"{UPLOADER} = :uploader AND {keys.EXPIRES_AT} > :now"
             f" AND (attribute_not_exists({ATTACHED_TO}) OR {ATTACHED_TO} = :message)",
-            {":message": items.s(message_uuid), ":now": {"N": str(now)}},
+            {":message": s(message_uuid), ":now": {"N": str(now)}},
         )
 
     async def release(self, upload: Upload, message_uuid: str) -> None:
@@ -83,45 +86,31 @@ class UploadTable:
             upload,
             f"REMOVE {ATTACHED_TO}",
             f"{UPLOADER} = :uploader AND {ATTACHED_TO} = :message",
-            {":message": items.s(message_uuid)},
+            {":message": s(message_uuid)},
         )
 
-    async def _set(
-        self, upload: Upload, expression: str, condition: str, values: items.Item
-    ) -> bool:
+    async def _set(self, upload: Upload, expression: str, condition: str, values: Item) -> bool:
         try:
-            await self.table.call(
-                "UpdateItem",
-                {
-                    "TableName": self.table.name,
-                    "Key": items.to_attrs(keys.upload_key(upload.attachment_id)),
-                    "UpdateExpression": expression,
-                    "ConditionExpression": f"attribute_exists({keys.PK}) AND {condition}",
-                    "ExpressionAttributeValues": {
-                        ":uploader": items.s(upload.uploader_uuid),
-                        **values,
-                    },
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
+            update = operations.update(
+                self.table.name,
+                keys.upload_key(upload.attachment_id),
+                expression,
+                {":uploader": s(upload.uploader_uuid), **values},
+                condition=f"attribute_exists({keys.PK}) AND {condition}",
             )
+            await self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             return False
         return True
 
     async def kept(self, uploader_uuid: str, attachment_ids: list[str]) -> None:
-        await self.table.call(
-            "UpdateItem",
-            {
-                "TableName": self.table.name,
-                "Key": items.to_attrs(keys.files_key(uploader_uuid)),
-                "UpdateExpression": f"ADD {FILE_IDS} :ids",
-                "ExpressionAttributeValues": {":ids": {"SS": list(attachment_ids)}},
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            write=True,
+        update = operations.update(
+            self.table.name,
+            keys.files_key(uploader_uuid),
+            f"ADD {FILE_IDS} :ids",
+            {":ids": {"SS": list(attachment_ids)}},
         )
+        await self.table.call("UpdateItem", update)
 
     async def files_of(self, uploader_uuid: str) -> list[str]:
         item = await self.table.get(keys.files_key(uploader_uuid))
@@ -129,11 +118,5 @@ class UploadTable:
 
     async def forget_files(self, uploader_uuid: str) -> None:
         await self.table.call(
-            "DeleteItem",
-            {
-                "TableName": self.table.name,
-                "Key": items.to_attrs(keys.files_key(uploader_uuid)),
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            write=True,
+            "DeleteItem", operations.delete(self.table.name, keys.files_key(uploader_uuid))
         )

@@ -30,12 +30,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import operations
+from cruddur.adapters.dynamodb.attributes import binary, to_attrs
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.stores.data_keys import KEY_ID_BYTES, DataKeys
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
-from cruddur.errors import TableMissing, Unavailable, Unreadable
+from cruddur.errors import Unreadable
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 60.0
@@ -71,12 +72,10 @@ class UserKeys:
         table: DynamoTable,
         data_keys: DataKeys,
         *,
-        create_missing_table: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.table = table
         self.data_keys = data_keys
-        self._create_table = create_missing_table  # DynamoDB Local only: the stacks make it
         self.clock = clock
         self._keys: dict[str, tuple[bytes | None, float]] = {}  # uuid → (key or erased, when)
         self._lock = threading.Lock()
@@ -111,39 +110,18 @@ class UserKeys:
     def load(self, user_uuids: Iterable[str]) -> None:
         """Read these users' keys at once (one BatchGetItem a hundred) into the cache."""
         wanted = sorted(set(user_uuids))
-        for start in range(0, len(wanted), 100):
-            batch = wanted[start : start + 100]
-            request = {self.table.name: {"Keys": [items.to_attrs(user_key_key(u)) for u in batch]}}
-            found: dict[str, bytes] = {}
-            for _ in range(5):
-                response = self._call(
-                    "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
-                )
-                for item in response.get("Responses", {}).get(self.table.name, []):
-                    user = item["pk"]["S"].removeprefix(USER_KEY_PREFIX)
-                    found[user] = self._unwrap(user, items.binary(item[WRAPPED]["B"]))
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                # Never guess: a key not read is not an erased one.
-                raise Unavailable("DynamoDB kept some keys unprocessed; try again")
-            now = self.clock()
-            with self._lock:
-                for user in batch:
-                    self._keys[user] = (found.get(user), now)
+        found: dict[str, bytes] = {}
+        for item in self.table.batch_get([user_key_key(user) for user in wanted]):
+            user = item["pk"]["S"].removeprefix(USER_KEY_PREFIX)
+            found[user] = self._unwrap(user, binary(item[WRAPPED]["B"]))
+        now = self.clock()
+        with self._lock:
+            for user in wanted:
+                self._keys[user] = (found.get(user), now)
 
     def erase(self, user_uuid: str) -> None:
         """Destroy the user's key: nothing they wrote opens again, anywhere."""
-        self._call(
-            "DeleteItem",
-            {
-                "TableName": self.table.name,
-                "Key": items.to_attrs(user_key_key(user_uuid)),
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-            write=True,
-        )
+        self.table.call("DeleteItem", operations.delete(self.table.name, user_key_key(user_uuid)))
         with self._lock:
             self._keys[user_uuid] = (None, self.clock())
         log.info("user key destroyed")
@@ -151,21 +129,11 @@ class UserKeys:
     def _create(self, user_uuid: str) -> bytes:
         key = secrets.token_bytes(32)
         item = {
-            **items.to_attrs(user_key_key(user_uuid)),
+            **to_attrs(user_key_key(user_uuid)),
             WRAPPED: {"B": self._wrap(user_uuid, key)},
         }
         try:
-            self._call(
-                "PutItem",
-                {
-                    "TableName": self.table.name,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                    "ReturnConsumedCapacity": "TOTAL",
-                },
-                passthrough=(CONDITION_FAILED,),
-                write=True,
-            )
+            self.table.put_new(item, passthrough=(CONDITION_FAILED,))
         except DynamoError:
             # Another process made it first: theirs is the key.
             self.load([user_uuid])
@@ -190,22 +158,6 @@ class UserKeys:
             return aead.decrypt(nonce, wrapped[KEY_ID_BYTES + NONCE :], _aad(key_id, user_uuid))
         except InvalidTag:
             raise Unreadable("a user key did not unwrap: tampered, or another's") from None
-
-    def _call(
-        self,
-        action: str,
-        payload: dict[str, Any],
-        passthrough: tuple[str, ...] = (),
-        *,
-        write: bool = False,
-    ) -> dict[str, Any]:
-        try:
-            return self.table.call(action, payload, passthrough, write=write)
-        except TableMissing:
-            if self._create_table is None:
-                raise
-            self._create_table()
-            return self.table.call(action, payload, passthrough, write=write)
 
 
 def _wrapping(data_key: bytes) -> AESGCM:

@@ -1,41 +1,31 @@
-"""The requests of the reads (patterns A, B and E) and how a response becomes a page.
-
-Built here, sent by the stores (`stores/`) over the wire.
+"""The reads of patterns A and B (a conversation's messages, an inbox) and how their answers
+become pages: built here, with no I/O, and run by the stores (`stores/`) on a table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
-from cruddur.adapters.dynamodb import items
+from cruddur.adapters.dynamodb import inbox_items, message_items, text_sealer
+from cruddur.adapters.dynamodb.attributes import (
+    ARCHIVED_UPTO,
+    HIDDEN,
+    LAST_MESSAGE_AT,
+    LAST_MESSAGE_SK,
+    MUTED,
+    PINNED_AT,
+    Item,
+    binary,
+    s,
+    to_attrs,
+)
+from cruddur.adapters.dynamodb.operations import Operation
 from cruddur.domain import keys
 from cruddur.domain.model import InboxEntry, Message
 
 MESSAGE_KEY_FIELDS = keys.MESSAGE_KEY_FIELDS
 INBOX_KEY_FIELDS = keys.INBOX_KEY_FIELDS
-
-
-def get_args(table: str, key: keys.Key, projection: str | None = None) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "TableName": table,
-        "Key": items.to_attrs(key),
-        "ConsistentRead": True,
-        "ReturnConsumedCapacity": "TOTAL",
-    }
-    if projection:
-        args["ProjectionExpression"] = projection
-    return args
-
-
-def put_new_args(table: str, item: items.Item) -> dict[str, Any]:
-    """A put whose key must be new: the condition fails on an existing item."""
-    return {
-        "TableName": table,
-        "Item": item,
-        "ConditionExpression": f"attribute_not_exists({keys.PK})",
-        "ReturnConsumedCapacity": "TOTAL",
-    }
+INDEX_SORT_KEY = LAST_MESSAGE_SK  # the inbox index's sort key
 
 
 def messages_query(
@@ -44,29 +34,37 @@ def messages_query(
     """A: messages of a group, newest first."""
     args = {
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": items.s(keys.message_pk(group_uuid))},
+        "ExpressionAttributeValues": {":pk": s(keys.message_pk(group_uuid))},
         "ConsistentRead": True,
     }
     return _page_args(table, args, limit, start)
+
+
+def inbox_index_key(owner_uuid: str, after: InboxEntry | None) -> keys.Key:
+    """The inbox index's key of the row `after`, where a page that follows it starts; None: a
+    key before every row of the index (a sort key above every timestamp)."""
+    if after is None:
+        return {**keys.inbox_key(owner_uuid, "~"), INDEX_SORT_KEY: "~"}
+    return {**keys.inbox_key(owner_uuid, after.group_uuid), INDEX_SORT_KEY: after.last_message_sk}
 
 
 # Queries one inbox page may take to step over hidden rows (conversations with someone the owner
 # blocks); past them, the page ends early with a cursor where the last query stopped.
 INBOX_QUERIES_MAX = 5
 
-InboxFill = Generator[dict[str, Any], dict[str, Any], tuple[list[InboxEntry], keys.Key | None]]
+InboxPage = tuple[list[InboxEntry], keys.Key | None]
 
 
 # A row is archived while nothing arrived since it was archived (or for good while muted):
-# items.is_archived, in DynamoDB's words.
+# inbox_items.is_archived, in DynamoDB's words.
 _ARCHIVED = (
-    f"(attribute_exists({items.ARCHIVED_UPTO}) AND (attribute_exists({items.MUTED})"
-    f" OR {items.ARCHIVED_UPTO} >= {items.LAST_MESSAGE_AT}))"
+    f"(attribute_exists({ARCHIVED_UPTO}) AND (attribute_exists({MUTED})"
+    f" OR {ARCHIVED_UPTO} >= {LAST_MESSAGE_AT}))"
 )
 # The inbox's views: the rows each shows, besides those a block hides. The default view leaves
 # out the pinned rows (the first page reads them first, from the pins item) and the archived.
 INBOX_VIEWS = {
-    "inbox": f"attribute_not_exists({items.PINNED_AT}) AND NOT {_ARCHIVED}",
+    "inbox": f"attribute_not_exists({PINNED_AT}) AND NOT {_ARCHIVED}",
     "archived": _ARCHIVED,
 }
 
@@ -80,8 +78,8 @@ def inbox_query(
     args = {
         "IndexName": keys.INBOX_INDEX,
         "KeyConditionExpression": "pk = :pk",
-        "FilterExpression": f"attribute_not_exists({items.HIDDEN}) AND {INBOX_VIEWS[view]}",
-        "ExpressionAttributeValues": {":pk": items.s(keys.inbox_pk(owner_uuid))},
+        "FilterExpression": f"attribute_not_exists({HIDDEN}) AND {INBOX_VIEWS[view]}",
+        "ExpressionAttributeValues": {":pk": s(keys.inbox_pk(owner_uuid))},
     }
     return _page_args(table, args, limit, start)
 
@@ -91,16 +89,16 @@ def inbox_pages(
     owner_uuid: str,
     limit: int,
     start: keys.Key | None,
-    sealer: items.TextSealer,
+    sealer: text_sealer.TextSealer,
     view: str = "inbox",
-) -> InboxFill:
-    """Pattern B as a conversation with a client: yields each Query's arguments, is sent its
-    response, returns the page. One definition for the blocking and the awaited wire."""
+) -> Operation[InboxPage]:
+    """Pattern B: the Queries of one inbox page (more than one when hidden rows are stepped
+    over), and the page."""
     args = inbox_query(table, owner_uuid, limit, start, view)
-    found: list[items.Item] = []
+    found: list[Item] = []
     last: dict[str, Any] | None = None
     for _ in range(INBOX_QUERIES_MAX):
-        response = yield args
+        response = yield "Query", args
         found.extend(response.get("Items", []))
         last = response.get("LastEvaluatedKey")
         if len(found) > limit or last is None:
@@ -109,7 +107,7 @@ def inbox_pages(
     rows, cursor = _page({"Items": found}, limit, INBOX_KEY_FIELDS)
     if cursor is None and len(found) <= limit and last is not None:
         cursor = {name: last[name]["S"] for name in INBOX_KEY_FIELDS}  # stopped early
-    return [items.inbox_from_item(item, sealer) for item in rows], cursor
+    return [inbox_items.inbox_from_item(item, sealer) for item in rows], cursor
 
 
 def _page_args(
@@ -118,17 +116,18 @@ def _page_args(
     # Ask for one more than the page: then "there is a next page" is known, not guessed, and
     # the last page never hands out a cursor to an empty page.
     args = {**args, "TableName": table, "ScanIndexForward": False, "Limit": limit + 1}
-    args["ReturnConsumedCapacity"] = "TOTAL"
     if start is not None:
-        args["ExclusiveStartKey"] = items.to_attrs(start)
+        args["ExclusiveStartKey"] = to_attrs(start)
     return args
 
 
 def messages_page(
-    response: dict[str, Any], limit: int, sealer: items.TextSealer
-) -> tuple[list[Message], keys.Key | None]:
+    table: str, group_uuid: str, limit: int, start: keys.Key | None, sealer: text_sealer.TextSealer
+) -> Operation[tuple[list[Message], keys.Key | None]]:
+    """Pattern A: one Query, one page."""
+    response = yield "Query", messages_query(table, group_uuid, limit, start)
     found, last = _page(response, limit, MESSAGE_KEY_FIELDS)
-    return [items.message_from_item(item, sealer) for item in found], last
+    return [message_items.message_from_item(item, sealer) for item in found], last
 
 
 def sealed_values(response: dict[str, Any]) -> list[bytes]:
@@ -136,7 +135,7 @@ def sealed_values(response: dict[str, Any]) -> list[bytes]:
     or an update's new values), to find their keys."""
     found = [*response.get("Items", []), response.get("Item"), response.get("Attributes")]
     return [
-        items.binary(item[name]["B"])
+        binary(item[name]["B"])
         for item in found
         if item
         for name in ("message", "preview", "last_message")
@@ -146,7 +145,7 @@ def sealed_values(response: dict[str, Any]) -> list[bytes]:
 
 def _page(
     response: dict[str, Any], limit: int, fields: frozenset[str]
-) -> tuple[list[items.Item], keys.Key | None]:
+) -> tuple[list[Item], keys.Key | None]:
     found = list(response.get("Items", []))
     if len(found) <= limit:
         return found, None
