@@ -15,7 +15,8 @@ import click
 
 from cruddur import storage
 from cruddur.adapters.dynamodb.capacity import CapacityMeter, WriteBudget
-from cruddur.adapters.dynamodb.stores.inbox_repair import GroupOutcome, InboxRepair, RowRepair
+from cruddur.adapters.dynamodb.stores.inbox_repair import InboxRepair
+from cruddur.adapters.dynamodb.stores.inbox_repair_plan import GroupOutcome, RowRepair
 from cruddur.cli.common import (
     capacity_of,
     data_dir_option,
