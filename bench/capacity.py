@@ -29,7 +29,7 @@ from cruddur.config import Settings
 from cruddur.costs import prices
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import UserRef
-from cruddur.services import blocking, editing, messaging
+from cruddur.services import blocking, editing, inbox, read_marks, reading, sending
 from cruddur.services.context import MessagingContext
 from cruddur.stream.poller import StreamPoller
 from cruddur.stream.runner import build_poller
@@ -54,20 +54,20 @@ async def _measure(settings: Settings, work_dir: Path, messages: int) -> dict[st
     # The stream's inbox updates count on the same meter: a message's cost includes them.
     poller = build_poller(ours, InboxUpdates(storage.build_table(ours, meter)))
     a, b = stranger(), stranger()
-    group = (await messaging.start_conversation(ctx, a, b, "first")).group_uuid
+    group = (await sending.start_conversation(ctx, a, b, "first")).group_uuid
     # Each member's first send in a process reads its membership once (then it is cached):
     # warm that up, so the figures are the steady state of a long-running API.
     for member in (a, b):
-        (await messaging.send_message(ctx, member, group, "warm-up"))
+        (await sending.send_message(ctx, member, group, "warm-up"))
     _drain(poller, 3)
     meter.reset()
     for index in range(messages):
-        (await messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100))
+        (await sending.send_message(ctx, a if index % 2 else b, group, "x" * 100))
         _drain(poller, 1)
     single = _per_message(meter, messages)
     meter.reset()
     for index in range(messages):
-        (await messaging.send_message(ctx, a if index % 2 else b, group, "x" * 100))
+        (await sending.send_message(ctx, a if index % 2 else b, group, "x" * 100))
     _drain(poller, messages)
     burst = _per_message(meter, messages)
     start, visit = await _start_and_visit(ctx, poller, meter, a, messages)
@@ -99,13 +99,13 @@ async def _start_and_visit(
     for _ in range(count):
         reader = stranger()
         meter.reset()
-        group = (await messaging.start_conversation(ctx, sender, reader, "x" * 100)).group_uuid
+        group = (await sending.start_conversation(ctx, sender, reader, "x" * 100)).group_uuid
         _drain(poller, 1)
         _add(start, meter)
         meter.reset()
-        (await messaging.list_inbox(ctx, reader.uuid))
-        (await messaging.list_messages(ctx, reader.uuid, group))
-        (await messaging.mark_read(ctx, reader.uuid, group))
+        (await inbox.list_inbox(ctx, reader.uuid))
+        (await reading.list_messages(ctx, reader.uuid, group))
+        (await read_marks.mark_read(ctx, reader.uuid, group))
         _add(visit, meter)
     return _per(start, count, "start"), _per(visit, count, "visit")
 
@@ -128,10 +128,10 @@ async def _changes(
     write of it, and of its index entry, costs a unit more, for a send as for an edit.)"""
     totals = {what: {"read": 0.0, "write": 0.0, "calls": 0.0} for what in _CHANGES}
     for _ in range(count):
-        sent = (await messaging.send_message(ctx, author, group, "x" * 100)).message_uuid
+        sent = (await sending.send_message(ctx, author, group, "x" * 100)).message_uuid
         _drain(poller, 1)
         for member in (author, other):
-            (await messaging.mark_read(ctx, member.uuid, group))
+            (await read_marks.mark_read(ctx, member.uuid, group))
         for what in _CHANGES:
             meter.reset()
             if what == "edit":

@@ -26,7 +26,7 @@ from cruddur.adapters.dynamodb.attributes import s, to_attrs
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message
-from cruddur.services import messaging
+from cruddur.services import inbox, membership, reading, sending
 from cruddur.services.context import MessagingContext
 
 LAYERS = ("raw", "raw_api", "service", "http")
@@ -61,9 +61,9 @@ def _measure(
         group = start(setup, ada, bob.user.handle, "first")
     http = KeepAliveClient(rig.api_url)
     for index in range(40):
-        loop.run(messaging.send_message(ctx, ada.user, group, f"page filler {index}"))
+        loop.run(sending.send_message(ctx, ada.user, group, f"page filler {index}"))
     for _ in range(25):  # a full inbox page, and then some
-        loop.run(messaging.start_conversation(ctx, ada.user, stranger(), "hello"))
+        loop.run(sending.start_conversation(ctx, ada.user, stranger(), "hello"))
     # "raw" is boto3, a mature client's plain call: the floor the layers are held against.
     client, table = AwsClients(rig.settings).dynamodb(), rig.store.table.name
     members = (ada.user.uuid, bob.user.uuid)
@@ -102,18 +102,18 @@ def _measure(
         "A": {
             "raw": lambda: client.query(**raw_a),
             "raw_api": raw_api(raw_a),
-            "service": lambda: loop.run(messaging.list_messages(ctx, ada.user.uuid, group, 20)),
+            "service": lambda: loop.run(reading.list_messages(ctx, ada.user.uuid, group, 20)),
             "http": lambda: http.get(f"/api/messages/{group}?limit=20", ada.auth),
         },
         "B": {
             "raw": lambda: client.query(**raw_b),
             "raw_api": raw_api(raw_b),
-            "service": lambda: loop.run(messaging.list_inbox(ctx, ada.user.uuid, 20)),
+            "service": lambda: loop.run(inbox.list_inbox(ctx, ada.user.uuid, 20)),
             "http": lambda: http.get("/api/message_groups?limit=20", ada.auth),
         },
         "C": {
             "raw": raw_message,
-            "service": lambda: loop.run(messaging.send_message(ctx, ada.user, group, "service")),
+            "service": lambda: loop.run(sending.send_message(ctx, ada.user, group, "service")),
             "http": lambda: http.post(
                 "/api/messages", {"message": "http", "message_group_uuid": group}, ada.auth
             ),
@@ -126,7 +126,7 @@ def _measure(
                 Key=to_attrs(keys.inbox_key(ada.user.uuid, group)),
                 ConsistentRead=True,
             ),
-            "service": lambda: loop.run(messaging.require_member(ctx, ada.user.uuid, group)),
+            "service": lambda: loop.run(membership.require_member(ctx, ada.user.uuid, group)),
             "http": None,  # membership is not a route of its own: it is inside A, B and C
         },
     }

@@ -25,7 +25,7 @@ from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message, User, UserRef
 from cruddur.local.dynamodb_local import DynamoDBLocal
-from cruddur.services import messaging
+from cruddur.services import reading
 from cruddur.services.erasure import erase_account
 from cruddur.services.export import export_account
 
@@ -130,9 +130,9 @@ async def _page_key_reads(settings: Settings, owner: UserRef, group: str) -> dic
     sealer.user_keys.load = counted  # type: ignore[method-assign]
     ctx = bootstrap.build_messaging(settings, store)
     try:
-        cold = await messaging.list_messages(ctx, owner.uuid, group, 20)
+        cold = await reading.list_messages(ctx, owner.uuid, group, 20)
         cold_reads = reads[0]
-        await messaging.list_messages(ctx, owner.uuid, group, 20)
+        await reading.list_messages(ctx, owner.uuid, group, 20)
         warm_reads = reads[0] - cold_reads
     finally:
         await store.close()

@@ -37,12 +37,9 @@ from cruddur.domain.profile import (
 )
 from cruddur.errors import Conflict, Forbidden, NotFound, PairExists, Unauthorized
 from cruddur.services.context import MessagingContext
-from cruddur.services.ports import (
-    BlockList,
-    Claims,
-    Conversations,
+from cruddur.services.ports.messages import BlockList, Claims, Conversations, Edits
+from cruddur.services.ports.people import (
     Directory,
-    Edits,
     PasswordHasher,
     RevocationStore,
     TokenIssuing,
@@ -103,7 +100,7 @@ class FakeConversations:
         pinned = [row for row in mine if row.pinned]
         return sorted(pinned, key=lambda row: row.last_message_sk, reverse=True)
 
-    async def choose(
+    async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
     ) -> InboxEntry:
         row = self.rows.get((owner_uuid, group_uuid))
@@ -140,8 +137,10 @@ class FakeConversations:
         pair = frozenset((sender.uuid, recipient.uuid))
         if self.lost_starts:
             self.lost_starts -= 1
+            # The winner's own start: another conversation, another first message.
             other = UserRef(recipient.uuid, recipient.handle, recipient.display_name)
-            self._start(sender, other, replace(first, group_uuid=str(uuid.uuid4())))
+            theirs = replace(first, group_uuid=str(uuid.uuid4()), message_uuid=str(uuid.uuid4()))
+            self._start(sender, other, theirs)
             raise PairExists("the conversation already exists")
         if self.held_starts:
             self.held_starts -= 1
@@ -178,7 +177,7 @@ class FakeConversations:
 
 def _as_stored(message: Message) -> Message:
     """What the table keeps of a reply is the uuid it answers, never a copy of the quote: a
-    read finds the quote as the original reads then (services/messaging.with_replies)."""
+    read finds the quote as the original reads then (services/reading.with_replies)."""
     return replace(message, reply_to=None)
 
 

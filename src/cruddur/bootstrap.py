@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,22 +28,21 @@ from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.edits import MessageEdits
 from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
 from cruddur.adapters.files.local import LocalFiles
-from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.shared_state.local import LocalState
 from cruddur.adapters.users.directory import UsersDirectory
 from cruddur.cache import TtlCache
 from cruddur.config import Settings
-from cruddur.domain.attachments import Attachment
 from cruddur.domain.cursors import CursorCodec
 from cruddur.errors import Invalid
-from cruddur.events.hub import EventHub, Publisher
-from cruddur.events.local_hub import LocalHub
+from cruddur.live_events.hub import EventHub, Publisher
+from cruddur.live_events.local_hub import LocalHub
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, NoEvents
 from cruddur.services.erasure import Erasure
 from cruddur.services.limits import Limits, rules_from
-from cruddur.services.ports import SharedState
-from cruddur.services.posting import Idempotency
+from cruddur.services.ports.people import SharedState
 from cruddur.services.revocations import Revocations
+from cruddur.services.sending import Idempotency
 
 
 def cursor_secret(settings: Settings) -> bytes:
@@ -89,7 +87,7 @@ def build_messaging(
 def build_shared_state(settings: Settings) -> SharedState:
     if not settings.redis_url:
         return LocalState()
-    from cruddur.adapters.state.in_redis import RedisState
+    from cruddur.adapters.shared_state.in_redis import RedisState
 
     return RedisState(settings.redis_url)
 
@@ -189,12 +187,6 @@ class Runtime:
     records: AccountData | None = None  # an account's items besides its messages
     erasure: Erasure | None = None
 
-    @property
-    def file_links(self) -> Callable[[Attachment], tuple[str, str | None]] | None:
-        """The short-lived URLs of a file and its thumbnail (Shelf.links)."""
-        shelf = self.messaging.shelf
-        return None if shelf is None else shelf.links
-
     async def aclose(self) -> None:
         """In the loop that served: the store's connections belong to it."""
         await self.store.close()
@@ -246,6 +238,6 @@ def build_erasure(
 def build_hub(settings: Settings) -> EventHub:
     if not settings.redis_url:
         return LocalHub()
-    from cruddur.events.redis_hub import RedisHub
+    from cruddur.live_events.redis_hub import RedisHub
 
     return RedisHub(settings.redis_url)

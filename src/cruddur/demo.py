@@ -14,7 +14,7 @@ from cruddur.adapters.auth.passwords import Passwords
 from cruddur.adapters.users.directory import UsersDirectory
 from cruddur.domain.model import UserRef
 from cruddur.services.context import MessagingContext
-from cruddur.services.messaging import send_message, start_conversation
+from cruddur.services.sending import send_message, start_conversation
 
 DEMO_PASSWORD = "cruddur-demo-password"  # noqa: S105 - published demo sign-in, local data only
 

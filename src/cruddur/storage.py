@@ -39,7 +39,7 @@ from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.services.context import Shelf
-from cruddur.services.ports import FileStore
+from cruddur.services.ports.files import FileStore
 
 
 def build_table(

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from cruddur import bootstrap
 from cruddur.domain.model import UNREAD_CAP, UserRef
-from cruddur.services import messaging
+from cruddur.services import sending
 from tests.browser.conftest import SCREENSHOTS, sign_up, start_conversation
 from tests.e2e.conftest import Api, eventually, snapshot, stream_caught_up
 from tests.own_loop import run
@@ -196,7 +196,7 @@ def test_the_inbox_loads_more_on_scroll_and_suggests_people(browser: Browser, si
     ctx = bootstrap.build_messaging(site.runtime.settings, site.store)
     for index in range(25):
         other = UserRef(str(uuid.uuid4()), f"friend_{index:02d}", f"Friend {index}")
-        run(messaging.start_conversation(ctx, other, me, f"hello {index}"))
+        run(sending.start_conversation(ctx, other, me, f"hello {index}"))
     site.signup("zora_suggest")
     page = sign_in(browser, site, "bob_many")
     rows = page.locator("#inbox li")

@@ -21,7 +21,7 @@ def test_the_zip_holds_the_processor_and_nothing_of_the_web_sql_or_passwords(tmp
     size = lambda_package.write_zip(scanned.own_files, out)
     names = set(zipfile.ZipFile(out).namelist())
     assert "cruddur/stream/lambda_handler.py" in names
-    assert "cruddur/events/resp.py" in names
+    assert "cruddur/live_events/resp.py" in names
     forbidden = (
         "cruddur/api/",
         "cruddur/web/",

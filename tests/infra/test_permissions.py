@@ -27,7 +27,7 @@ from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur_infra.permissions import (
     API_INDEX_ACTIONS,
     API_KEYS_ACTIONS,
@@ -156,8 +156,8 @@ def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
     store = storage.build_store(direct)
     ctx = bootstrap.build_messaging(direct, store)
     ada, bob = make_user("ada"), make_user("bob")
-    group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
-    run(messaging.send_message(ctx, bob, group, "second"))
+    group = run(sending.start_conversation(ctx, ada, bob, "first")).group_uuid
+    run(sending.send_message(ctx, bob, group, "second"))
     run(store.close())
     event = stream_event(direct)
     task, runtime = unpack(build_zip(tmp_path), tmp_path), runtime_folder(tmp_path)

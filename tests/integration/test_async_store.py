@@ -14,7 +14,7 @@ from cruddur.config import Settings
 from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid, Unavailable
 from cruddur.local.dynamodb_local import free_port
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.services.context import MessagingContext
 from tests.conftest import NewStore
 from tests.integration.helpers import drain
@@ -29,17 +29,13 @@ def test_pages_walk_the_conversation_and_the_inbox(
     bob: UserRef,
     inbox: InboxUpdates,
 ):
-    first = run(messaging.start_conversation(ctx, alice, bob, "hello"))
+    first = run(sending.start_conversation(ctx, alice, bob, "hello"))
     group = first.group_uuid
     for index in range(24):
         sender = bob if index % 3 else alice
-        run(messaging.send_message(ctx, sender, group, f"message {index}"))
+        run(sending.send_message(ctx, sender, group, f"message {index}"))
     for index in range(3):
-        run(
-            messaging.start_conversation(
-                ctx, alice, UserRef(f"{index}" * 8, f"u{index}", "U"), "hi"
-            )
-        )
+        run(sending.start_conversation(ctx, alice, UserRef(f"{index}" * 8, f"u{index}", "U"), "hi"))
     drain(settings, inbox)  # the inbox rows, with unread sets, from the stream
 
     page1, after1 = run(store.query_messages(group, 10))

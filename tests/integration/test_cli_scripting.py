@@ -15,7 +15,7 @@ from cruddur import demo
 from cruddur.cli import progress as progress_module
 from cruddur.cli.progress import CLEAR_LINE
 from cruddur.domain import keys
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.stream.checkpoints import DeadLetters
 from cruddur.stream.runner import dead_letter_path
 from tests.conftest import make_user
@@ -57,7 +57,7 @@ def test_repair_exits_3_when_a_conversation_is_left_as_is(store, settings):
 
 def test_repair_json_is_one_object_of_the_rows_it_changed(ctx, settings, store):
     alice, bob = make_user("alice"), make_user("bob")
-    group = settle(messaging.start_conversation(ctx, alice, bob, SAID)).group_uuid
+    group = settle(sending.start_conversation(ctx, alice, bob, SAID)).group_uuid
     drain(settings, None)
     drop_row(store, bob, group)
 

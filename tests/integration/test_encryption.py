@@ -23,7 +23,7 @@ from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.text import preview
 from cruddur.errors import Unreadable
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.services.context import MessagingContext
 from tests.conftest import NewStore, make_user
 from tests.integration.helpers import drain
@@ -53,8 +53,8 @@ def test_a_raw_scan_shows_no_text_nor_preview_and_the_app_reads_both(
     settings: Settings, store: ConversationTable, ctx: MessagingContext, inbox
 ):
     ada, bo = make_user("ada"), make_user("bo")
-    group = run(messaging.start_conversation(ctx, ada, bo, SHORT)).group_uuid
-    run(messaging.send_message(ctx, bo, group, LONG))
+    group = run(sending.start_conversation(ctx, ada, bo, SHORT)).group_uuid
+    run(sending.send_message(ctx, bo, group, LONG))
     drain(settings, inbox)
 
     dumped = json.dumps(_raw_scan(settings), default=repr)
@@ -72,8 +72,8 @@ def test_the_stream_processor_copies_sealed_previews_without_any_key(
     settings: Settings, store: ConversationTable, ctx: MessagingContext, tmp_path: Path
 ):
     ada, bo = make_user("ada"), make_user("bo")
-    group = run(messaging.start_conversation(ctx, ada, bo, "first")).group_uuid
-    run(messaging.send_message(ctx, bo, group, LONG))
+    group = run(sending.start_conversation(ctx, ada, bo, "first")).group_uuid
+    run(sending.send_message(ctx, bo, group, LONG))
     # A processor with its own, empty data dir and no KMS: it has no key to open anything with.
     keyless = tmp_path / "processor"
     drain(settings, None, keyless)
@@ -87,7 +87,7 @@ def test_a_rotation_seals_new_text_under_a_new_key_and_old_text_still_reads(
     settings: Settings, store: ConversationTable, ctx: MessagingContext, new_store: NewStore
 ):
     ada, bo = make_user("ada"), make_user("bo")
-    group = run(messaging.start_conversation(ctx, ada, bo, "before the rotation")).group_uuid
+    group = run(sending.start_conversation(ctx, ada, bo, "before the rotation")).group_uuid
     target = ["--endpoint-url", str(settings.aws_endpoint_url), "--table", settings.table_name]
     rotated = CliRunner().invoke(
         main, ["keys", "rotate", *target, "--data-dir", str(settings.data_dir)]
@@ -97,7 +97,7 @@ def test_a_rotation_seals_new_text_under_a_new_key_and_old_text_still_reads(
 
     # Another API process (or this one, within a minute) seals under the new generation.
     later = bootstrap.build_messaging(settings, new_store(settings))
-    run(messaging.send_message(later, bo, group, "after the rotation"))
+    run(sending.send_message(later, bo, group, "after the rotation"))
     sealed = {
         item["sk"]["S"]: bytes(item["message"]["B"])
         for item in _raw_scan(settings)
@@ -147,7 +147,7 @@ def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
     on_kms = settings.model_copy(update={"kms_key_ids": old_arn, "kms_endpoint_url": moto_url})
     first = bootstrap.build_messaging(on_kms, new_store(on_kms))
     ada, bo = make_user("ada"), make_user("bo")
-    group = run(messaging.start_conversation(first, ada, bo, "wrapped by the old key")).group_uuid
+    group = run(sending.start_conversation(first, ada, bo, "wrapped by the old key")).group_uuid
     generations = [i for i in _raw_scan(settings) if i["pk"]["S"] == keys.DATA_KEY_PK]
     assert [g["wrapped_by"]["S"] for g in generations] == [f"kms:{old_arn}"]
 
@@ -160,7 +160,7 @@ def test_kms_wraps_the_data_keys_and_a_replaced_key_still_unwraps_old_ones(
     rotated = new_store(both)
     later = bootstrap.build_messaging(both, rotated)
     DataKeys(storage.build_table(both), Envelope(storage.build_wrapping(both))).rotate()
-    run(messaging.send_message(later, bo, group, "wrapped by the new key"))
+    run(sending.send_message(later, bo, group, "wrapped by the new key"))
     texts = [m.text for m in run(rotated.query_messages(group, 10))[0]]
     assert texts == ["wrapped by the new key", "wrapped by the old key"]
     wrapped_by = sorted(
@@ -174,12 +174,12 @@ def test_idempotency_records_hold_a_keyed_fingerprint_not_a_hash_of_the_text(
 ):
     from cruddur.adapters.users.directory import UsersDirectory, make_engine
     from cruddur.adapters.users.migrations import upgrade
-    from cruddur.services.posting import post_message
+    from cruddur.services.sending import post_message
 
     upgrade(settings.users_database_url)
     users = UsersDirectory(make_engine(settings.users_database_url))
     ada, bo = make_user("ada"), make_user("bo")
-    group = run(messaging.start_conversation(ctx, ada, bo, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, ada, bo, "hi")).group_uuid
     idempotency = bootstrap.build_idempotency(settings, store)
     run(
         post_message(

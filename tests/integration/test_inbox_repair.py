@@ -25,8 +25,9 @@ from cruddur.config import Settings
 from cruddur.costs.sizes import item_bytes
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, InboxChoices
-from cruddur.services import blocking, editing, messaging
+from cruddur.services import blocking, editing, read_marks, sending
 from cruddur.services.context import MessagingContext
+from cruddur.services.inbox import set_inbox_choices
 from cruddur.stream.processor import process_records
 from tests.boto import client_of
 from tests.conftest import make_user
@@ -52,27 +53,27 @@ class World:
             make_user(name) for name in ("alice", "bob", "carol", "dave", "erin", "frank", "gina")
         )
         self.people = {u.uuid: u for u in (alice, bob, carol, dave, erin, frank, gina)}
-        send = messaging.send_message
+        send = sending.send_message
         # Read by both, then two unread for bob, the last one edited.
-        ab = run(messaging.start_conversation(ctx, alice, bob, "hello bob")).group_uuid
+        ab = run(sending.start_conversation(ctx, alice, bob, "hello bob")).group_uuid
         run(send(ctx, bob, ab, "hi alice"))
         run(send(ctx, alice, ab, "how are you"))
         self.settle()
-        run(messaging.mark_read(ctx, bob.uuid, ab))
-        run(messaging.mark_read(ctx, alice.uuid, ab))
+        run(read_marks.mark_read(ctx, bob.uuid, ab))
+        run(read_marks.mark_read(ctx, alice.uuid, ab))
         run(send(ctx, alice, ab, "still there?"))
         last = run(send(ctx, alice, ab, "x" * 300))  # longer than a preview
         run(editing.edit_message(ctx, alice, ab, last.message_uuid, "edited"))
         # Carol's last message deleted: a tombstone is the last message, and it is not unread.
-        ac = run(messaging.start_conversation(ctx, carol, alice, "hey")).group_uuid
+        ac = run(sending.start_conversation(ctx, carol, alice, "hey")).group_uuid
         gone = run(send(ctx, carol, ac, "oops"))
         run(editing.delete_message(ctx, carol, ac, gone.message_uuid))
         # More unread than the cap: the count shows 99+.
-        de = run(messaging.start_conversation(ctx, dave, erin, "0")).group_uuid
+        de = run(sending.start_conversation(ctx, dave, erin, "0")).group_uuid
         for n in range(UNREAD_CAP + 4):
             run(send(ctx, dave, de, str(n + 1)))
         # A block hides frank's row.
-        fg = run(messaging.start_conversation(ctx, gina, frank, "hello")).group_uuid
+        fg = run(sending.start_conversation(ctx, gina, frank, "hello")).group_uuid
         self.settle()
         run(blocking.block(ctx, frank, gina))
         self.groups = {"ab": ab, "ac": ac, "de": de, "fg": fg}
@@ -240,7 +241,7 @@ def test_a_row_pointing_at_a_message_no_longer_stored_falls_back_to_the_one_befo
 
 def test_the_processor_heals_a_row_at_the_item_size_limit(ctx, inbox, store, settings):
     alice, bob = make_user("alice"), make_user("bob")
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
     client, key = client_of(store), keys.inbox_key(bob.uuid, group)
     attrs = {k: {"S": v} for k, v in key.items()}
     for _ in range(2):
@@ -258,9 +259,7 @@ def test_the_processor_heals_a_row_at_the_item_size_limit(ctx, inbox, store, set
         UpdateExpression="SET junk = :j",
         ExpressionAttributeValues={":j": {"S": "j" * room}},
     )
-    reply = run(
-        messaging.send_message(ctx, alice, group, "a reply long enough to grow the row " * 3)
-    )
+    reply = run(sending.send_message(ctx, alice, group, "a reply long enough to grow the row " * 3))
     # As written, the record cannot apply: the row has no room for its preview.
     with pytest.raises(client.exceptions.ClientError, match="maximum allowed size"):
         client.update_item(
@@ -305,8 +304,8 @@ def test_repair_from_the_command_line(world, settings):
 def test_the_owners_choices_survive_a_rewrite(world, repair):
     ab = world.groups["ab"]
     a, b = members(world, "ab")
-    run(messaging.choose(world.ctx, a, ab, InboxChoices(muted=True, pinned=True)))
-    run(messaging.choose(world.ctx, b, ab, InboxChoices(archived=True)))
+    run(set_inbox_choices(world.ctx, a, ab, InboxChoices(muted=True, pinned=True)))
+    run(set_inbox_choices(world.ctx, b, ab, InboxChoices(archived=True)))
     chosen = world.read_rows()
     corrupt(world, ab, a, f"SET {LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})
     corrupt(world, ab, b, f"SET {LAST_MESSAGE} = :x", {":x": {"B": b"stale"}})

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from cruddur.config import Settings
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.services.context import MessagingContext
 from cruddur_infra.lambda_package import LAMBDA_PYTHON
 from tests.conftest import make_user
@@ -54,9 +54,9 @@ def test_the_zip_applies_real_stream_records_and_publishes_to_redis(
 ):
     task, runtime = packaged
     ada, bob = make_user("ada"), make_user("bob")
-    group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
+    group = run(sending.start_conversation(ctx, ada, bob, "first")).group_uuid
     for text in ("second", "third"):
-        run(messaging.send_message(ctx, bob, group, text))
+        run(sending.send_message(ctx, bob, group, text))
     subscriber = redis.Redis.from_url(redis_url).pubsub()  # type: ignore[no-untyped-call]
     subscriber.subscribe(f"cruddur:events:{ada.uuid}", f"cruddur:events:{bob.uuid}")
     event = stream_event(settings)
@@ -87,8 +87,8 @@ def test_a_poison_record_is_reported_and_the_rest_applies(
 ):
     task, runtime = packaged
     ada, bob = make_user("ada"), make_user("bob")
-    group = run(messaging.start_conversation(ctx, ada, bob, "first")).group_uuid
-    run(messaging.send_message(ctx, bob, group, "second"))
+    group = run(sending.start_conversation(ctx, ada, bob, "first")).group_uuid
+    run(sending.send_message(ctx, bob, group, "second"))
     event = stream_event(settings)
     poison = json.loads(json.dumps(event["Records"][-1]))
     poison["dynamodb"]["SequenceNumber"] = "999"

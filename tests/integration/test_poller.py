@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from cruddur.domain.model import InboxChange, Message, UserRef
 from cruddur.errors import Unavailable
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.stream import poller as poller_module
 from cruddur.stream.processor import InboxWriter
 from cruddur.stream.runner import build_poller, checkpoint_path
@@ -38,11 +38,11 @@ def test_records_that_can_never_apply_are_dead_lettered_at_once_and_the_rest_flo
 ):
     # Defect (issue 14): such a record was retried as if transient, holding back every record
     # behind it on the shard, for each poisoned record in turn.
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
     poisons = [_stray(alice, bob, second) for second in range(20)]
     for poison in poisons:
         run(store.put_message(poison))
-    later = run(messaging.send_message(ctx, bob, group, "still delivered"))
+    later = run(sending.send_message(ctx, bob, group, "still delivered"))
     poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), inbox)
     backoffs: list[float] = []  # the waits the poller takes before retrying a failed record
     shim = types.SimpleNamespace(monotonic=time.monotonic, sleep=backoffs.append)
@@ -82,13 +82,13 @@ class Flaky:
 
 
 def test_a_transient_failure_is_retried_then_dead_lettered(ctx, settings, store, alice, bob, inbox):
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
-    other = run(messaging.start_conversation(ctx, bob, make_user("carl"), "hey")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    other = run(sending.start_conversation(ctx, bob, make_user("carl"), "hey")).group_uuid
     poller = build_poller(settings.model_copy(update={"stream_max_attempts": 3}), inbox)
     while poller.poll_once():
         pass
-    stuck = run(messaging.send_message(ctx, bob, group, "throttled"))
-    flowing = run(messaging.send_message(ctx, bob, other, "meanwhile"))
+    stuck = run(sending.send_message(ctx, bob, group, "throttled"))
+    flowing = run(sending.send_message(ctx, bob, other, "meanwhile"))
     poller.inbox = Flaky(inbox, group)
     polls = 0
     while not poller.dead_letters.entries():
@@ -111,9 +111,9 @@ def test_sigkill_mid_batch_then_restart_leaves_every_inbox_correct(ctx, settings
     friends = [make_user(f"f{i}") for i in range(300)]
     sent = []
     for friend in friends:
-        group = run(messaging.start_conversation(ctx, alice, friend, "first")).group_uuid
+        group = run(sending.start_conversation(ctx, alice, friend, "first")).group_uuid
         ctx.clock = lambda: later
-        sent.append(run(messaging.send_message(ctx, alice, group, "second")))
+        sent.append(run(sending.send_message(ctx, alice, group, "second")))
         ctx.clock = lambda: datetime(2026, 5, 1, tzinfo=UTC)
 
     def updated(i: int) -> bool:

@@ -12,7 +12,7 @@ from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.domain import keys
 from cruddur.domain.model import UserRef
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.services.context import MessagingContext
 from cruddur.stream.redrive import Redrive
 from tests.boto import client_of
@@ -37,10 +37,10 @@ def shown(store: Any, owner: UserRef, group: str) -> str | None:
 
 def test_local_dead_letters_are_mended_and_removed(ctx: MessagingContext, settings, store):
     alice, bob = make_user("alice"), make_user("bob")
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
     drain(settings, None)
     drop_row(store, bob, group)  # bob's row is gone: the reply can never apply to it
-    run(messaging.send_message(ctx, alice, group, "are you there?"))
+    run(sending.send_message(ctx, alice, group, "are you there?"))
     poller = drain(settings, None)
     assert len(poller.dead_letters.entries()) == 1
     args = ["stream", "redrive", *target(settings), "--data-dir", str(settings.data_dir)]
@@ -101,13 +101,13 @@ def test_the_on_failure_queue_is_redriven_from_the_stream_or_by_rebuilding(
     ctx: MessagingContext, settings, store, moto_url
 ):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
-    other = run(messaging.start_conversation(ctx, carol, bob, "hello")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    other = run(sending.start_conversation(ctx, carol, bob, "hello")).group_uuid
     drain(settings, None)
     # Two messages the Lambda gave up on: their records are still on the stream.
     arn, before = stream_records(settings)
-    run(messaging.send_message(ctx, alice, group, "one"))
-    sent = run(messaging.send_message(ctx, alice, group, "two"))
+    run(sending.send_message(ctx, alice, group, "one"))
+    sent = run(sending.send_message(ctx, alice, group, "two"))
     _, after = stream_records(settings)
     failed = [
         r

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import redis
 
-from cruddur.events.resp import RedisPublisher, encode
+from cruddur.live_events.resp import RedisPublisher, encode
 
 
 def _listen(redis_url, user: str) -> redis.client.PubSub:

@@ -7,8 +7,8 @@ import uuid
 import pytest
 import redis
 
-from cruddur.adapters.state.in_redis import RedisState
-from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.shared_state.in_redis import RedisState
+from cruddur.adapters.shared_state.local import LocalState
 from cruddur.errors import TooManyAttempts
 from cruddur.services.limits import Limits, Rule
 

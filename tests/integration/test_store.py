@@ -9,8 +9,9 @@ import pytest
 
 from cruddur.domain.model import UserRef
 from cruddur.errors import Invalid, InvalidCursor, NotFound
-from cruddur.services import messaging
+from cruddur.services import read_marks, reading, sending
 from cruddur.services.context import MessagingContext
+from cruddur.services.inbox import list_inbox
 from tests.boto import client_of
 from tests.conftest import make_user
 from tests.integration.helpers import drain
@@ -24,10 +25,10 @@ def fixed_clock(moment: datetime):
 def test_two_messages_in_one_microsecond_are_both_kept(ctx: MessagingContext, alice, bob):
     # Defect 4: a bare-timestamp sort key let the second overwrite the first.
     ctx.clock = fixed_clock(datetime(2026, 11, 22, 3, 4, 5, 123456, tzinfo=UTC))
-    first = run(messaging.start_conversation(ctx, alice, bob, "one"))
-    second = run(messaging.send_message(ctx, bob, first.group_uuid, "two"))
+    first = run(sending.start_conversation(ctx, alice, bob, "one"))
+    second = run(sending.send_message(ctx, bob, first.group_uuid, "two"))
     assert first.created_at == second.created_at
-    page = run(messaging.list_messages(ctx, alice.uuid, first.group_uuid, limit=10))
+    page = run(reading.list_messages(ctx, alice.uuid, first.group_uuid, limit=10))
     assert sorted(m.text for m in page.items) == ["one", "two"]
 
 
@@ -36,12 +37,12 @@ def test_conversation_from_last_year_is_listed_complete(ctx, settings, store, al
     last_year = datetime.now(UTC).replace(month=12, day=31) - timedelta(days=365)
     ticks = iter([last_year, last_year + timedelta(minutes=5)])
     ctx.clock = lambda: next(ticks)
-    first = run(messaging.start_conversation(ctx, alice, bob, "old news"))
-    run(messaging.send_message(ctx, bob, first.group_uuid, "older reply"))
+    first = run(sending.start_conversation(ctx, alice, bob, "old news"))
+    run(sending.send_message(ctx, bob, first.group_uuid, "older reply"))
     drain(settings, inbox)
-    page = run(messaging.list_messages(ctx, alice.uuid, first.group_uuid))
+    page = run(reading.list_messages(ctx, alice.uuid, first.group_uuid))
     assert [m.text for m in page.items] == ["old news", "older reply"]
-    inbox = run(messaging.list_inbox(ctx, bob.uuid))
+    inbox = run(list_inbox(ctx, bob.uuid))
     assert [e.group_uuid for e in inbox.items] == [first.group_uuid]
     assert inbox.items[0].last_message == "older reply"
 
@@ -51,14 +52,14 @@ def test_paging_250_messages_returns_each_once_in_order(ctx, alice, bob):
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ticks = iter(start + timedelta(seconds=i) for i in range(1000))
     ctx.clock = lambda: next(ticks)
-    group = run(messaging.start_conversation(ctx, alice, bob, "m000")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "m000")).group_uuid
     for i in range(1, 250):
-        run(messaging.send_message(ctx, alice if i % 2 else bob, group, f"m{i:03d}"))
+        run(sending.send_message(ctx, alice if i % 2 else bob, group, f"m{i:03d}"))
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
-        page = run(messaging.list_messages(ctx, bob.uuid, group, limit=23, cursor=cursor))
+        page = run(reading.list_messages(ctx, bob.uuid, group, limit=23, cursor=cursor))
         seen = [m.text for m in page.items] + seen  # each page is older than the one before
         pages += 1
         cursor = page.next_cursor
@@ -73,14 +74,14 @@ def test_paging_60_conversations_returns_each_once_newest_first(ctx, settings, s
     ticks = iter(start + timedelta(minutes=i) for i in range(1000))
     ctx.clock = lambda: next(ticks)
     groups = [
-        run(messaging.start_conversation(ctx, make_user(f"u{i}"), alice, f"hello {i}")).group_uuid
+        run(sending.start_conversation(ctx, make_user(f"u{i}"), alice, f"hello {i}")).group_uuid
         for i in range(60)
     ]
     drain(settings, inbox)
     seen: list[str] = []
     cursor = None
     while True:
-        page = run(messaging.list_inbox(ctx, alice.uuid, limit=7, cursor=cursor))
+        page = run(list_inbox(ctx, alice.uuid, limit=7, cursor=cursor))
         seen += [e.group_uuid for e in page.items]
         cursor = page.next_cursor
         if cursor is None:
@@ -90,8 +91,8 @@ def test_paging_60_conversations_returns_each_once_newest_first(ctx, settings, s
 
 def test_starting_twice_reuses_the_group(ctx, alice, bob):
     # Defect 7: every start made a new group.
-    first = run(messaging.start_conversation(ctx, alice, bob, "hi"))
-    again = run(messaging.start_conversation(ctx, bob, alice, "hi back"))
+    first = run(sending.start_conversation(ctx, alice, bob, "hi"))
+    again = run(sending.start_conversation(ctx, bob, alice, "hi back"))
     assert again.group_uuid == first.group_uuid
 
 
@@ -105,7 +106,7 @@ def test_concurrent_starts_make_one_group(ctx, store, alice, bob):
             barrier.wait()
             sender, recipient = (alice, bob) if i % 2 else (bob, alice)
             results.append(
-                run(messaging.start_conversation(ctx, sender, recipient, f"race {i}")).group_uuid
+                run(sending.start_conversation(ctx, sender, recipient, f"race {i}")).group_uuid
             )
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
@@ -117,40 +118,38 @@ def test_concurrent_starts_make_one_group(ctx, store, alice, bob):
         thread.join()
     assert errors == []
     assert len(set(results)) == 1
-    page = run(messaging.list_messages(ctx, alice.uuid, results[0], limit=20))
+    page = run(reading.list_messages(ctx, alice.uuid, results[0], limit=20))
     assert sorted(m.text for m in page.items) == sorted(f"race {i}" for i in range(8))
     assert run(store.find_pair(alice.uuid, bob.uuid)) == results[0]
 
 
 def test_outsider_cannot_read_or_post(ctx, alice, bob):
     # Defect 1: any signed-in user could read or post into any group by uuid.
-    group = run(messaging.start_conversation(ctx, alice, bob, "private")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "private")).group_uuid
     mallory = make_user("mallory")
     with pytest.raises(NotFound):
-        run(messaging.list_messages(ctx, mallory.uuid, group))
+        run(reading.list_messages(ctx, mallory.uuid, group))
     with pytest.raises(NotFound):
-        run(messaging.send_message(ctx, mallory, group, "let me in"))
+        run(sending.send_message(ctx, mallory, group, "let me in"))
     with pytest.raises(NotFound):
-        run(messaging.mark_read(ctx, mallory.uuid, group))
-    assert [m.text for m in run(messaging.list_messages(ctx, alice.uuid, group)).items] == [
-        "private"
-    ]
+        run(read_marks.mark_read(ctx, mallory.uuid, group))
+    assert [m.text for m in run(reading.list_messages(ctx, alice.uuid, group)).items] == ["private"]
 
 
 def test_bad_input_is_a_typed_error_and_writes_nothing(ctx, store, alice, bob):
     # Defect 8: blank bodies, self-messages and bad ids crashed into 500s.
     with pytest.raises(Invalid):
-        run(messaging.start_conversation(ctx, alice, bob, "   "))
+        run(sending.start_conversation(ctx, alice, bob, "   "))
     with pytest.raises(Invalid):
-        run(messaging.start_conversation(ctx, alice, bob, "x" * 1025))
+        run(sending.start_conversation(ctx, alice, bob, "x" * 1025))
     with pytest.raises(Invalid):
-        run(messaging.start_conversation(ctx, alice, alice, "me, myself"))
+        run(sending.start_conversation(ctx, alice, alice, "me, myself"))
     with pytest.raises(Invalid):
-        run(messaging.list_messages(ctx, alice.uuid, "not-a-uuid"))
+        run(reading.list_messages(ctx, alice.uuid, "not-a-uuid"))
     with pytest.raises(Invalid):
-        run(messaging.list_inbox(ctx, alice.uuid, limit=0))
+        run(list_inbox(ctx, alice.uuid, limit=0))
     with pytest.raises(Invalid):
-        run(messaging.list_inbox(ctx, alice.uuid, limit=100_000))
+        run(list_inbox(ctx, alice.uuid, limit=100_000))
     assert run(store.find_pair(alice.uuid, bob.uuid)) is None
     assert client_of(store).scan(TableName=store.table.name)["Count"] == 0
 
@@ -158,12 +157,12 @@ def test_bad_input_is_a_typed_error_and_writes_nothing(ctx, store, alice, bob):
 @pytest.mark.parametrize("mangle", ["forged", "truncated", "foreign_user", "foreign_group", "junk"])
 def test_bad_cursors_are_typed_errors(ctx, alice, bob, mangle):
     carol: UserRef = make_user("carol")
-    group = run(messaging.start_conversation(ctx, alice, bob, "0")).group_uuid
-    other = run(messaging.start_conversation(ctx, alice, carol, "0")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "0")).group_uuid
+    other = run(sending.start_conversation(ctx, alice, carol, "0")).group_uuid
     for i in range(5):
-        run(messaging.send_message(ctx, alice, group, str(i)))
-        run(messaging.send_message(ctx, alice, other, str(i)))
-    cursor = run(messaging.list_messages(ctx, alice.uuid, group, limit=2)).next_cursor
+        run(sending.send_message(ctx, alice, group, str(i)))
+        run(sending.send_message(ctx, alice, other, str(i)))
+    cursor = run(reading.list_messages(ctx, alice.uuid, group, limit=2)).next_cursor
     assert cursor is not None
     version, payload, mac = cursor.split(".")
     viewer, target = alice.uuid, group
@@ -178,14 +177,14 @@ def test_bad_cursors_are_typed_errors(ctx, alice, bob, mangle):
     else:
         cursor = "%%%not a cursor%%%"
     with pytest.raises(InvalidCursor):
-        run(messaging.list_messages(ctx, viewer, target, limit=2, cursor=cursor))
+        run(reading.list_messages(ctx, viewer, target, limit=2, cursor=cursor))
 
 
 def test_writes_are_metered_as_writes_and_reads_as_reads(ctx, store, alice, bob):
     store.table.meter.reset()
-    first = run(messaging.start_conversation(ctx, alice, bob, "hello"))
+    first = run(sending.start_conversation(ctx, alice, bob, "hello"))
     assert store.table.meter.write_units >= 4  # pair, two inbox rows (+ their index), message
     written, read = store.table.meter.write_units, store.table.meter.read_units
-    run(messaging.list_messages(ctx, bob.uuid, first.group_uuid))
+    run(reading.list_messages(ctx, bob.uuid, first.group_uuid))
     assert store.table.meter.write_units == written
     assert store.table.meter.read_units > read

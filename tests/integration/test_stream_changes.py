@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.domain import keys
 from cruddur.domain.model import Message, UserRef
-from cruddur.services import messaging
+from cruddur.services import sending
 from cruddur.services.context import MessagingContext
 from cruddur.stream.processor import process_records
 from tests.conftest import make_user
@@ -40,9 +40,9 @@ def history(ctx: MessagingContext, alice: UserRef, bob: UserRef) -> tuple[str, l
     a second one, two edits of it, an edit of the first, then the second deleted."""
     tick = iter(range(1000))
     ctx.clock = lambda: BASE + timedelta(seconds=next(tick))
-    first = run(messaging.start_conversation(ctx, alice, bob, "first"))
+    first = run(sending.start_conversation(ctx, alice, bob, "first"))
     group = first.group_uuid
-    second = run(messaging.send_message(ctx, alice, group, "second"))
+    second = run(sending.send_message(ctx, alice, group, "second"))
     records = [
         insert_record(first, 1, dynamo(ctx).sealer),
         insert_record(second, 2, dynamo(ctx).sealer),

@@ -14,7 +14,7 @@ from cruddur.costs.sizes import item_bytes
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import UNREAD_CAP, Message, UserRef
-from cruddur.services import messaging
+from cruddur.services import read_marks, sending
 from cruddur.stream import lambda_handler as handler_module
 from cruddur.stream.processor import process_records
 from tests.boto import client_of
@@ -53,14 +53,14 @@ def test_any_order_with_duplicates_converges_to_the_model(
     hub = make_user("hub")
     pairs = [(hub, make_user("p0")), (make_user("p1"), hub)]
     ctx.clock = lambda: BASE - timedelta(days=1)
-    groups = [run(messaging.start_conversation(ctx, a, b, "first")) for a, b in pairs]
+    groups = [run(sending.start_conversation(ctx, a, b, "first")) for a, b in pairs]
     messages = [message(groups[c].group_uuid, pairs[c], s, t) for c, s, t in specs]
     records = [insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(messages)]
 
     # Some records are applied first, then one member of conversation 0 reads it...
     applied_early = records[:read_after]
     process_records(applied_early, inbox)
-    run(messaging.mark_read(ctx, pairs[0][reader].uuid, groups[0].group_uuid))
+    run(read_marks.mark_read(ctx, pairs[0][reader].uuid, groups[0].group_uuid))
     read_sk = {
         (0, reader): max(
             [groups[0].sort_key]
@@ -95,7 +95,7 @@ def test_a_full_batch_of_100_updates_every_group(ctx, store, settings, monkeypat
     # Defect 3: only Records[0] was processed.
     others = [make_user(f"u{i}") for i in range(100)]
     ctx.clock = lambda: BASE
-    groups = [run(messaging.start_conversation(ctx, alice, o, "hi")).group_uuid for o in others]
+    groups = [run(sending.start_conversation(ctx, alice, o, "hi")).group_uuid for o in others]
     later = [message(g, (alice, o), 1, 5) for g, o in zip(groups, others, strict=True)]
     event = {
         "Records": [
@@ -121,7 +121,7 @@ def test_failures_are_reported_by_sequence_number_and_the_rest_applies(
     ctx, store, alice, bob, inbox
 ):
     ctx.clock = lambda: BASE
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
     good = message(group, (alice, bob), 1, 30)
     stray = message(str(uuid.uuid4()), (alice, bob), 0, 31)  # a group with no inbox rows
     broken = insert_record(good, 3, store.sealer)
@@ -148,7 +148,7 @@ def test_failures_are_reported_by_sequence_number_and_the_rest_applies(
 @pytest.mark.parametrize("replays", [1, 3])
 def test_a_replayed_batch_changes_nothing(ctx, store, alice, bob, replays, inbox):
     ctx.clock = lambda: BASE
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
     batch = [insert_record(message(group, (alice, bob), 1, s), s, store.sealer) for s in (1, 2, 3)]
     process_records(batch, inbox)
     first = run(store.get_inbox_row(alice.uuid, group))
@@ -169,7 +169,7 @@ def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(
     # Defect (issue 14): the unread set grew without bound until the row passed 400 KB and every
     # later update of it failed. Past the cap the count shows "99+"; the row's size is bounded.
     ctx.clock = lambda: BASE
-    group = run(messaging.start_conversation(ctx, alice, bob, "hi")).group_uuid
+    group = run(sending.start_conversation(ctx, alice, bob, "hi")).group_uuid
     records = [
         insert_record(message(group, (alice, bob), 0, second), second, store.sealer)
         for second in range(1, PAST_THE_CAP + 1)
@@ -187,7 +187,7 @@ def test_the_unread_count_stops_at_the_cap_and_the_row_stays_small(
     )["Items"]
     assert item_bytes(inbox_row) < 2048  # two write units at most, however many were sent
     assert process_records(records, inbox).updates == 0  # a replay past the cap adds nothing
-    run(messaging.mark_read(ctx, bob.uuid, group))
+    run(read_marks.mark_read(ctx, bob.uuid, group))
     later = [message(group, (alice, bob), 0, second) for second in (400, 401, 402)]
     records = [insert_record(m, 1000 + i, store.sealer) for i, m in enumerate(later)]
     process_records(records, inbox)

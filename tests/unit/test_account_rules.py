@@ -13,7 +13,7 @@ from cruddur.adapters.auth import signing_key
 from cruddur.adapters.auth.jwks import StaticKeys
 from cruddur.adapters.auth.passwords import Passwords
 from cruddur.adapters.auth.tokens import TokenIssuer, TokenVerifier
-from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.shared_state.local import LocalState
 from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.cache import TtlCache

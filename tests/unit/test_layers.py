@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"domain", "heap", "cache", "logs", "metrics"},  # pure: no I/O but a log handler, /metrics
     {"config"},  # settings
     {"production"},  # what production refuses to start without
-    {"adapters", "events"},  # the outside world: DynamoDB, crypto, SQL, Redis, live events
+    {"adapters", "live_events"},  # the outside world: DynamoDB, crypto, SQL, Redis, live events
     {"services"},  # the use cases, on ports only
     {"storage", "bootstrap", "costs", "demo"},  # assembly from settings; costs; demo data
     {"stream", "api", "web", "app", "local", "cli", "__main__"},  # entry points

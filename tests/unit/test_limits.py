@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.shared_state.local import LocalState
 from cruddur.errors import TooManyAttempts
 from cruddur.metrics import figures
 from cruddur.services.limits import Limits, Rule

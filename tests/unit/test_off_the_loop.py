@@ -10,9 +10,9 @@ from cruddur.adapters.dynamodb import reads
 from cruddur.adapters.dynamodb.async_table import AsyncTable
 from cruddur.adapters.dynamodb.async_wire import AsyncWire
 from cruddur.adapters.dynamodb.wire import DYNAMODB, Endpoint
-from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.shared_state.local import LocalState
 from cruddur.domain.model import UserRef
-from cruddur.events.hub import Event
+from cruddur.live_events.hub import Event
 from cruddur.services import context
 from cruddur.services.limits import Limits, Rule
 from tests.fakes import ClearSealer

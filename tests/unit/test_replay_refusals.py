@@ -7,14 +7,14 @@ import hashlib
 
 import pytest
 
-from cruddur.adapters.state.local import LocalState
+from cruddur.adapters.shared_state.local import LocalState
 from cruddur.domain.model import UserRef
 from cruddur.errors import Blocked, TooManyAttempts
 from cruddur.metrics import figures
-from cruddur.services import blocking, messaging
+from cruddur.services import blocking, sending
 from cruddur.services.context import MessagingContext
 from cruddur.services.limits import Limits, Rule
-from cruddur.services.posting import Idempotency, post_message
+from cruddur.services.sending import Idempotency, post_message
 from tests.fakes import FakeClaims, FakeDirectory, context
 from tests.own_loop import run
 
@@ -32,7 +32,7 @@ def talking(sends_per_minute: int) -> Talking:
     directory = FakeDirectory()
     ada, bob = directory.add("ada"), directory.add("bob")
     ctx = context()
-    group = run(messaging.start_conversation(ctx, ada, bob, "hello")).group_uuid
+    group = run(sending.start_conversation(ctx, ada, bob, "hello")).group_uuid
     rules = {"send": Rule(sends_per_minute, 60, "slow down"), "block": Rule(10, 3600, "later")}
     ctx.limits = Limits(LocalState(), rules, streams_per_user=1)
     return ctx, directory, ada, bob, group

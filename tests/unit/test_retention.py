@@ -14,9 +14,9 @@ import pytest
 from cruddur.domain.clock import utc_now
 from cruddur.domain.model import Message, UserRef
 from cruddur.errors import Invalid, NotFound
-from cruddur.services import editing, messaging
+from cruddur.services import editing, inbox, reading, sending
 from cruddur.services.context import MessagingContext
-from cruddur.services.posting import post_message
+from cruddur.services.sending import post_message
 from tests.fakes import FakeConversations, FakeDirectory, FakeEdits, context
 from tests.own_loop import run
 
@@ -55,7 +55,7 @@ def world() -> World:
     ctx = context()
     clock = Clock(utc_now())
     ctx.clock, ctx.retention_days = clock, RETENTION_DAYS
-    old = run(messaging.start_conversation(ctx, ada, bob, "old news"))
+    old = run(sending.start_conversation(ctx, ada, bob, "old news"))
     clock.now += 20 * DAY
     reply = run(
         post_message(
@@ -75,7 +75,7 @@ def _gone_quote(message: Message, world: World) -> None:
 
 
 def test_a_page_leaves_it_out_and_the_reply_quotes_it_as_gone(world: World):
-    page = run(messaging.list_messages(world.ctx, world.bob.uuid, world.old.group_uuid))
+    page = run(reading.list_messages(world.ctx, world.bob.uuid, world.old.group_uuid))
     [shown] = page.items
     _gone_quote(shown, world)
 
@@ -92,9 +92,9 @@ def test_one_message_is_not_found_and_a_reply_quotes_it_as_gone(world: World):
 def test_an_inbox_row_whose_last_message_is_that_old_says_it_expired(world: World):
     # The fakes keep the rows a start wrote (the stream's updates are DynamoDB's side): their
     # last message is the old one.
-    [row] = run(messaging.list_inbox(world.ctx, world.bob.uuid)).items
+    [row] = run(inbox.list_inbox(world.ctx, world.bob.uuid)).items
     assert (row.last_message, row.last_message_expired) == ("", True)
-    one = run(messaging.get_conversation(world.ctx, world.ada.uuid, world.old.group_uuid))
+    one = run(inbox.get_conversation(world.ctx, world.ada.uuid, world.old.group_uuid))
     assert (one.last_message, one.last_message_expired) == ("", True)
 
 
@@ -152,7 +152,7 @@ class CountedReads:
 def test_an_edit_of_a_message_younger_than_any_retention_reads_nothing_first(
     world: World, monkeypatch: pytest.MonkeyPatch
 ):
-    fresh = run(messaging.send_message(world.ctx, world.ada, world.old.group_uuid, "new"))
+    fresh = run(sending.send_message(world.ctx, world.ada, world.old.group_uuid, "new"))
     assert isinstance(world.ctx.edits, FakeEdits)
     counted = CountedReads(world.ctx.edits)
     monkeypatch.setattr(world.ctx, "edits", counted)

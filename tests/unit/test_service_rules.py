@@ -18,9 +18,9 @@ from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.model import Message, UserRef
 from cruddur.errors import Blocked, Conflict, Forbidden, Invalid, InvalidCursor, NotFound
-from cruddur.services import blocking, editing, messaging
+from cruddur.services import blocking, delivery, editing, inbox, read_marks, reading, sending
 from cruddur.services.context import MessagingContext
-from cruddur.services.posting import Idempotency, post_message
+from cruddur.services.sending import Idempotency, post_message
 from tests.boto import client_of
 from tests.fakes import FakeClaims, FakeConversations, FakeDirectory, context
 from tests.own_loop import run
@@ -80,7 +80,7 @@ def _talking(
     """Ada has started a conversation with Bob; Eve is in none."""
     directory, ada, bob, eve = people
     ctx = backend.context()
-    first = run(messaging.start_conversation(ctx, ada, bob, "hello bob"))
+    first = run(sending.start_conversation(ctx, ada, bob, "hello bob"))
     return ctx, directory, ada, bob, eve, first.group_uuid
 
 
@@ -96,18 +96,18 @@ def test_someone_outside_a_conversation_finds_nothing_and_writes_nothing(backend
     ctx, _, _, _, eve, group = _talking(backend, people)
     before = backend.writes(ctx)
     with pytest.raises(NotFound):
-        run(messaging.list_messages(ctx, eve.uuid, group))
+        run(reading.list_messages(ctx, eve.uuid, group))
     with pytest.raises(NotFound):
-        run(messaging.send_message(ctx, eve, group, "let me in"))
+        run(sending.send_message(ctx, eve, group, "let me in"))
     sent = _messages(ctx, group)[0]
     with pytest.raises(NotFound):
         run(editing.get_message(ctx, eve.uuid, group, sent.message_uuid))
     with pytest.raises(NotFound):
         run(editing.delete_message(ctx, eve, group, sent.message_uuid))
     with pytest.raises(NotFound):
-        run(messaging.mark_read(ctx, eve.uuid, group))
+        run(read_marks.mark_read(ctx, eve.uuid, group))
     with pytest.raises(NotFound) as nobody:
-        run(messaging.send_message(ctx, eve, GROUP_OF_NOBODY, "anyone?"))
+        run(sending.send_message(ctx, eve, GROUP_OF_NOBODY, "anyone?"))
     assert nobody.value.message == "no such conversation"  # the same answer as for a stranger
     assert backend.writes(ctx) == before
 
@@ -115,8 +115,8 @@ def test_someone_outside_a_conversation_finds_nothing_and_writes_nothing(backend
 def test_a_member_reads_the_page_a_stranger_does_not(backend, people):
     ctx, _, ada, _, eve, group = _talking(backend, people)
     with pytest.raises(NotFound):
-        run(messaging.list_messages(ctx, eve.uuid, group))
-    page = run(messaging.list_messages(ctx, ada.uuid, group))
+        run(reading.list_messages(ctx, eve.uuid, group))
+    page = run(reading.list_messages(ctx, ada.uuid, group))
     assert [m.text for m in page.items] == ["hello bob"]
 
 
@@ -129,9 +129,9 @@ def test_a_refused_text_writes_nothing_in_any_use_case(backend, people, text):
     sent = _messages(ctx, group)[0]
     before = backend.writes(ctx)
     with pytest.raises(Invalid):
-        run(messaging.send_message(ctx, ada, group, text))
+        run(sending.send_message(ctx, ada, group, text))
     with pytest.raises(Invalid):
-        run(messaging.start_conversation(ctx, ada, eve, text))
+        run(sending.start_conversation(ctx, ada, eve, text))
     with pytest.raises(Invalid):
         run(post_message(ctx, directory, ada, text, handle="eve"))
     with pytest.raises(Invalid):
@@ -159,7 +159,7 @@ def test_nobody_writes_to_themselves(backend, people):
     with pytest.raises(Invalid, match="yourself"):
         run(post_message(ctx, directory, ada, "note to self", handle="@ADA"))
     with pytest.raises(Invalid, match="yourself"):
-        run(messaging.start_conversation(ctx, ada, ada, "note to self"))
+        run(sending.start_conversation(ctx, ada, ada, "note to self"))
     with pytest.raises(Invalid, match="yourself"):
         run(blocking.block(ctx, ada, ada))
     assert backend.writes(ctx) == []
@@ -170,9 +170,9 @@ def test_a_block_either_way_refuses_the_send_and_writes_nothing(backend, people)
     run(blocking.block(ctx, bob, ada))
     before = backend.writes(ctx)
     with pytest.raises(Blocked, match="does not accept"):
-        run(messaging.send_message(ctx, ada, group, "hello?"))
+        run(sending.send_message(ctx, ada, group, "hello?"))
     with pytest.raises(Blocked, match="you blocked"):
-        run(messaging.send_message(ctx, bob, group, "hello?"))
+        run(sending.send_message(ctx, bob, group, "hello?"))
     assert backend.writes(ctx) == before
 
 
@@ -245,7 +245,7 @@ def test_a_start_that_loses_the_race_sends_into_the_winners_conversation(people)
     _, ada, bob, _ = people
     store = FakeConversations(lost_starts=1)
     ctx = context(store)
-    sent = run(messaging.start_conversation(ctx, ada, bob, "hi"))
+    sent = run(sending.start_conversation(ctx, ada, bob, "hi"))
     winner = run(store.find_pair(ada.uuid, bob.uuid))
     assert sent.group_uuid == winner
     assert [m.text for m in store.messages[winner].values()].count("hi") == 2  # theirs and ours
@@ -255,15 +255,15 @@ def test_a_start_that_loses_the_race_sends_into_the_winners_conversation(people)
 def test_a_start_held_up_by_another_transaction_is_tried_again(people):
     _, ada, bob, _ = people
     store = FakeConversations(held_starts=2)
-    sent = run(messaging.start_conversation(context(store), ada, bob, "hi"))
+    sent = run(sending.start_conversation(context(store), ada, bob, "hi"))
     assert run(store.find_pair(ada.uuid, bob.uuid)) == sent.group_uuid
 
 
 def test_a_start_that_never_gets_through_is_a_conflict_not_a_loop(people):
     _, ada, bob, _ = people
-    store = FakeConversations(held_starts=messaging.START_TRIES)
+    store = FakeConversations(held_starts=delivery.START_TRIES)
     with pytest.raises(Conflict, match="try again"):
-        run(messaging.start_conversation(context(store), ada, bob, "hi"))
+        run(sending.start_conversation(context(store), ada, bob, "hi"))
     assert store.writes == []
 
 
@@ -292,18 +292,18 @@ def _long_conversation(
 
 def test_a_cursor_pages_on_for_its_reader_only(backend, people):
     ctx, ada, bob, group = _long_conversation(backend, people)
-    page = run(messaging.list_messages(ctx, ada.uuid, group, limit=2))
+    page = run(reading.list_messages(ctx, ada.uuid, group, limit=2))
     assert page.next_cursor is not None
-    older = run(messaging.list_messages(ctx, ada.uuid, group, limit=2, cursor=page.next_cursor))
+    older = run(reading.list_messages(ctx, ada.uuid, group, limit=2, cursor=page.next_cursor))
     assert older.items
     assert older.items[-1].created_at < page.items[0].created_at
     with pytest.raises(InvalidCursor):  # the other member of the same conversation
-        run(messaging.list_messages(ctx, bob.uuid, group, limit=2, cursor=page.next_cursor))
+        run(reading.list_messages(ctx, bob.uuid, group, limit=2, cursor=page.next_cursor))
     with pytest.raises(InvalidCursor):  # the same reader, another list
-        run(messaging.list_inbox(ctx, ada.uuid, cursor=page.next_cursor))
+        run(inbox.list_inbox(ctx, ada.uuid, cursor=page.next_cursor))
     with pytest.raises(InvalidCursor):  # altered
         run(
-            messaging.list_messages(
+            reading.list_messages(
                 ctx, ada.uuid, group, limit=2, cursor=page.next_cursor[:-2] + "xx"
             )
         )
@@ -315,7 +315,7 @@ def test_a_signed_cursor_naming_another_partition_is_refused(backend, people):
     elsewhere = {"pk": keys.message_pk(GROUP_OF_NOBODY), "sk": "2030"}
     with pytest.raises(InvalidCursor):
         run(
-            messaging.list_messages(
+            reading.list_messages(
                 ctx,
                 ada.uuid,
                 group,
@@ -328,9 +328,9 @@ def test_a_signed_cursor_naming_another_partition_is_refused(backend, people):
 def test_a_page_size_out_of_range_is_refused(backend, people, limit):
     ctx, _, ada, _, _, group = _talking(backend, people)
     with pytest.raises(Invalid, match="limit"):
-        run(messaging.list_messages(ctx, ada.uuid, group, limit=limit))
+        run(reading.list_messages(ctx, ada.uuid, group, limit=limit))
     with pytest.raises(Invalid, match="limit"):
-        run(messaging.list_inbox(ctx, ada.uuid, limit=limit))
+        run(inbox.list_inbox(ctx, ada.uuid, limit=limit))
 
 
 # -- edits: the author's, while the message stands ---------------------------------------------

@@ -11,6 +11,6 @@
 - `crypto/`: envelope encryption of what people write (`envelope.py`, `sealing.py`).
 - `auth/`: tokens, their keys and JWKS, passwords.
 - `users/`: the relational users directory and its migrations.
-- `state/`: small state every API process shares (in this process, or in Redis).
+- `shared_state/`: small state every API process shares (in this process, or in Redis).
 - `aws_clients.py`: every AWS client, configured in one place.
 """

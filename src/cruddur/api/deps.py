@@ -9,11 +9,22 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from cruddur.adapters.dynamodb.async_table import AsyncTable
+from cruddur.adapters.dynamodb.stores.account_data import AccountData
+from cruddur.adapters.files.local import LocalFiles
+from cruddur.adapters.users.directory import UsersDirectory
 from cruddur.api import session
 from cruddur.api.request_log import note_user
+from cruddur.api.schemas.attachments import Links
 from cruddur.bootstrap import Runtime
 from cruddur.domain.model import User, UserRef
 from cruddur.errors import Overloaded, Unauthorized
+from cruddur.live_events.hub import EventHub
+from cruddur.services.accounts import Accounts
+from cruddur.services.context import MessagingContext
+from cruddur.services.erasure import Erasure
+from cruddur.services.limits import Limits
+from cruddur.services.sending import Idempotency
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -21,14 +32,74 @@ bearer = HTTPBearer(
 )
 
 
-# The dependencies are async on purpose: a sync one costs a hop through the thread pool on every
-# request. Only the slow path (first sight of a token) goes to a thread.
-async def get_runtime(request: Request) -> Runtime:
+# One dependency a service of the runtime (bootstrap.Runtime, built once per process): a route
+# names the services it uses, and a test replaces one by `app.dependency_overrides[get_x]`.
+# They are async on purpose: a sync one costs a hop through the thread pool on every request.
+# Only the slow path (first sight of a token) goes to a thread.
+def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def get_messaging(request: Request) -> MessagingContext:
+    return _runtime(request).messaging
+
+
+async def get_users(request: Request) -> UsersDirectory:
+    return _runtime(request).users
+
+
+async def get_accounts(request: Request) -> Accounts:
+    return _runtime(request).accounts
+
+
+async def get_hub(request: Request) -> EventHub:
+    return _runtime(request).hub
+
+
+async def get_limits(request: Request) -> Limits:
+    return _runtime(request).limits
+
+
+async def get_idempotency(request: Request) -> Idempotency:
+    return _runtime(request).idempotency
+
+
+async def get_table(request: Request) -> AsyncTable:
+    return _runtime(request).store.table
+
+
+async def get_records(request: Request) -> AccountData | None:
+    return _runtime(request).records
+
+
+async def get_erasure(request: Request) -> Erasure | None:
+    return _runtime(request).erasure
+
+
+async def get_local_files(request: Request) -> LocalFiles | None:
+    return _runtime(request).local_files
+
+
+MessagingDep = Annotated[MessagingContext, Depends(get_messaging)]
+UsersDep = Annotated[UsersDirectory, Depends(get_users)]
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+HubDep = Annotated[EventHub, Depends(get_hub)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+TableDep = Annotated[AsyncTable, Depends(get_table)]  # the messages table
+RecordsDep = Annotated[AccountData | None, Depends(get_records)]  # None: no export here
+ErasureDep = Annotated[Erasure | None, Depends(get_erasure)]  # None: no erasure here
+LocalFilesDep = Annotated[LocalFiles | None, Depends(get_local_files)]  # None: files in S3
+
+
+async def get_file_links(messaging: MessagingDep) -> Links | None:
+    """The short-lived URLs of a file and its thumbnail (Shelf.links); None: text only."""
+    shelf = messaging.shelf
+    return None if shelf is None else shelf.links
+
+
+FileLinksDep = Annotated[Links | None, Depends(get_file_links)]
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,7 +107,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def current_user(
     request: Request,
-    runtime: RuntimeDep,
+    accounts: AccountsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> UserRef:
     """The bearer token's user, else the session cookie's: the pages' scripts call this same
@@ -51,16 +122,15 @@ async def current_user(
             raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
         if request.method not in SAFE_METHODS:
             session.check_csrf(request, request.headers.get(session.CSRF_HEADER))
-    user = await user_of(runtime, token)
+    user = await user_of(accounts, token)
     note_user(request.scope, user.uuid)
     return UserRef(user.uuid, user.handle, user.display_name)
 
 
-async def user_of(runtime: Runtime, token: str) -> User:
+async def user_of(accounts: Accounts, token: str) -> User:
     """The token's user: a session verified moments ago, when that it was not signed out is
     known from memory too, answers on the loop; anything that takes I/O (Redis, the table,
     verification, the users database) runs in a thread. Unauthorized or Forbidden otherwise."""
-    accounts = runtime.accounts
     user = accounts.recently_verified(token)
     if user is not None and accounts.revoked_in_memory(token) is False:
         return user
@@ -76,10 +146,10 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def end_session(runtime: Runtime, token: str) -> None:
+def end_session(accounts: Accounts, hub: EventHub, token: str) -> None:
     """Sign `token` out, and tell its user's open pages (their streams end when they hear it)."""
-    user = runtime.accounts.sign_out(token)
-    runtime.hub.publish(user.uuid, {"type": "signed_out"})
+    user = accounts.sign_out(token)
+    hub.publish(user.uuid, {"type": "signed_out"})
 
 
 class Gate:

@@ -35,7 +35,7 @@ from cruddur.domain.model import (
     ReadPosition,
     UserRef,
 )
-from cruddur.services.ports import Conversations
+from cruddur.services.ports.messages import Conversations
 
 REDRAW_EVERY = 0.1  # seconds: often enough to look alive, rarely enough to cost nothing
 BAR_WIDTH = 20
@@ -175,10 +175,10 @@ class CountedMessages:
     async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
         return await self.store.pinned_rows(owner_uuid)
 
-    async def choose(
+    async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
     ) -> InboxEntry:
-        return await self.store.choose(owner_uuid, group_uuid, choices, now)
+        return await self.store.apply_choices(owner_uuid, group_uuid, choices, now)
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return await self.store.get_inbox_row(owner_uuid, group_uuid)

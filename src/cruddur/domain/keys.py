@@ -1,4 +1,6 @@
-"""The one home of the table's key literals. Nothing else builds or parses a key.
+"""The one home of the tables' key literals: the messages table's, and the keys table's one
+kind (each person's key, kept apart: see adapters/dynamodb/stores/user_keys.py). Nothing else
+builds or parses a key.
 
 | item       | pk                        | sk                          |
 |------------|---------------------------|-----------------------------|
@@ -12,6 +14,7 @@
 | pins       | PINS#{owner}              | PINS                        |
 | upload     | UPLOAD#{attachment}       | UPLOAD                      |
 | files      | FILES#{user}              | FILES                       |
+| user key (keys table) | USERKEY#{user} | KEY                          |
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ DATA_KEY_PK = "DATAKEY"
 BLOCK_PREFIX = "BLOCK#"
 USER_PREFIX = "USER#"
 REVOKED_PK = "REVOKED"
+USER_KEY_PREFIX = "USERKEY#"  # the keys table's
+USER_KEY_SK = "KEY"
 PINS_PREFIX = "PINS#"
 PINS_SK = "PINS"
 UPLOAD_PREFIX = "UPLOAD#"
@@ -115,3 +120,12 @@ def upload_key(attachment_id: str) -> Key:
 def files_key(user_uuid: str) -> Key:
     """The ids of every file a user attached: what erasing them deletes, in one read."""
     return {"pk": f"{FILES_PREFIX}{user_uuid}", "sk": FILES_SK}
+
+
+def user_key_key(user_uuid: str) -> Key:
+    """A person's key's item, in the keys table."""
+    return {PK: f"{USER_KEY_PREFIX}{user_uuid}", SK: USER_KEY_SK}
+
+
+def user_of_key(pk: str) -> str:
+    return pk.removeprefix(USER_KEY_PREFIX)

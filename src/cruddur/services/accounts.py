@@ -13,7 +13,7 @@ from cruddur.domain.profile import login_key
 from cruddur.domain.text import refuse_controls
 from cruddur.errors import Forbidden, Unauthorized, Unavailable
 from cruddur.services.limits import Limits
-from cruddur.services.ports import PasswordHasher, TokenIssuing, TokenVerifying, UserStore
+from cruddur.services.ports.people import PasswordHasher, TokenIssuing, TokenVerifying, UserStore
 from cruddur.services.revocations import Revocations
 
 log = logging.getLogger(__name__)

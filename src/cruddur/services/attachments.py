@@ -30,8 +30,8 @@ from cruddur.domain.attachments import (
 from cruddur.domain.model import UserRef, parse_uuid
 from cruddur.errors import Conflict, Invalid
 from cruddur.services.blocking import require_no_block
-from cruddur.services.context import MessagingContext, Shelf, count
-from cruddur.services.messaging import require_member
+from cruddur.services.context import MessagingContext, Shelf, within_limit
+from cruddur.services.membership import require_member
 
 log = logging.getLogger(__name__)
 ACCEPTED = "photos (JPEG, PNG, WebP, GIF), PDF, plain text or zip"
@@ -69,7 +69,7 @@ async def begin_upload(
         raise Invalid(f"files may be {ACCEPTED}", field="content_type")
     if not 1 <= size <= shelf.max_bytes:
         raise Invalid(f"a file is 1 to {shelf.max_bytes} bytes", field="size")
-    await count(ctx, "upload", sender.uuid)
+    await within_limit(ctx, "upload", sender.uuid)
     now = int(ctx.clock().timestamp())
     upload = Upload(
         attachment_id=str(uuid.uuid4()),

@@ -8,7 +8,7 @@ import logging
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Block, UserRef
 from cruddur.errors import Blocked, Invalid
-from cruddur.services.context import MessagingContext, count, publish
+from cruddur.services.context import MessagingContext, publish, within_limit
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 async def block(ctx: MessagingContext, owner: UserRef, other: UserRef) -> Block:
     if owner.uuid == other.uuid:
         raise Invalid("you cannot block yourself", field="handle")
-    await count(ctx, "block", owner.uuid)
+    await within_limit(ctx, "block", owner.uuid)
     made = Block(owner.uuid, other, format_timestamp(ctx.clock()))
     await ctx.blocks.block(made, await ctx.store.find_pair(owner.uuid, other.uuid))
     await _changed(ctx, owner, other)
@@ -26,7 +26,7 @@ async def block(ctx: MessagingContext, owner: UserRef, other: UserRef) -> Block:
 
 async def unblock(ctx: MessagingContext, owner: UserRef, other: UserRef) -> None:
     """Idempotent: unblocking someone not blocked changes nothing."""
-    await count(ctx, "block", owner.uuid)
+    await within_limit(ctx, "block", owner.uuid)
     group_uuid = await ctx.store.find_pair(owner.uuid, other.uuid)
     await ctx.blocks.unblock(owner.uuid, other.uuid, group_uuid)
     await _changed(ctx, owner, other)

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cruddur.domain.profile import normalize_handle
 from cruddur.errors import Conflict, Invalid, Unavailable
-from cruddur.services.ports import UserStore
+from cruddur.services.ports.people import UserStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -12,9 +12,10 @@ from cruddur.cache import TtlCache
 from cruddur.domain.attachments import THUMBNAIL_TYPE, Attachment, download_name
 from cruddur.domain.clock import Clock, utc_now
 from cruddur.domain.cursors import CursorCodec
-from cruddur.events.hub import Event, Publisher
+from cruddur.live_events.hub import Event, Publisher
 from cruddur.services.limits import Limits
-from cruddur.services.ports import BlockList, Conversations, Edits, FileStore, Reencoder, Uploads
+from cruddur.services.ports.files import FileStore, Reencoder, Uploads
+from cruddur.services.ports.messages import BlockList, Conversations, Edits
 
 # How long a "no block between these two" answer is trusted on the send path. A block made in
 # this process is seen at once (the entry is dropped); one made in another API process takes at
@@ -112,7 +113,7 @@ async def publish(ctx: MessagingContext, user_uuid: str, event: Event) -> None:
         await asyncio.to_thread(ctx.events.publish, user_uuid, event)
 
 
-async def count(ctx: MessagingContext, rule: str, user_uuid: str) -> None:
+async def within_limit(ctx: MessagingContext, rule: str, user_uuid: str) -> None:
     """One more of `rule` for the user; TooManyAttempts past it (operators' tools: no limits)."""
     if ctx.limits is not None:
         await ctx.limits.take(rule, user_uuid)

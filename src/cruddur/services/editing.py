@@ -18,13 +18,10 @@ from cruddur.errors import NotFound
 from cruddur.metrics import figures
 from cruddur.services.attachments import delete_files
 from cruddur.services.blocking import require_no_block
-from cruddur.services.context import MessagingContext, count, publish
-from cruddur.services.messaging import (
-    SHORTEST_RETENTION,
-    past_retention,
-    require_member,
-    with_replies,
-)
+from cruddur.services.context import MessagingContext, publish, within_limit
+from cruddur.services.membership import require_member
+from cruddur.services.reading import with_replies
+from cruddur.services.retention import SHORTEST_RETENTION, past_retention
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +67,7 @@ async def edit_message(
     # A block stops new words either way, edits too (deleting your own stays possible).
     await require_no_block(ctx, author, members[1])
     # Edits and deletions are writes of the same kind as sends: one limit for all of them.
-    await count(ctx, "send", author.uuid)
+    await within_limit(ctx, "send", author.uuid)
     edited = await ctx.edits.edit(
         group_uuid, message_uuid, author.uuid, text, format_timestamp(ctx.clock())
     )
@@ -88,7 +85,7 @@ async def delete_message(
     message_uuid = parse_uuid(message_uuid, "message_uuid")
     members = await require_member(ctx, author.uuid, group_uuid)
     # Edits and deletions are writes of the same kind as sends: one limit for all of them.
-    await count(ctx, "send", author.uuid)
+    await within_limit(ctx, "send", author.uuid)
     removed = await ctx.edits.delete(
         group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock())
     )
@@ -116,7 +113,7 @@ async def react(
         # A block stops reactions either way, as it stops words; taking yours away stays possible.
         await require_no_block(ctx, member, members[1])
     # One limit for every write a person makes to a conversation.
-    await count(ctx, "send", member.uuid)
+    await within_limit(ctx, "send", member.uuid)
     await ctx.edits.react(group_uuid, message_uuid, members, member.uuid, emoji, present)
     await _announce(ctx, members, group_uuid, message_uuid)
     figures.MESSAGE_CHANGES.labels("react" if present else "unreact").inc()

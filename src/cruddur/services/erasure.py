@@ -23,7 +23,7 @@ from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import User
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, publish
-from cruddur.services.ports import AccountRecords, KeyShredder
+from cruddur.services.ports.messages import AccountRecords, KeyShredder
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("cruddur.audit")

@@ -25,8 +25,8 @@ from cruddur.domain.model import InboxEntry, Message, Position, User
 from cruddur.domain.reactions import counts
 from cruddur.errors import NotFound
 from cruddur.services.context import MessagingContext
-from cruddur.services.messaging import as_shown
-from cruddur.services.ports import AccountRecords
+from cruddur.services.ports.messages import AccountRecords
+from cruddur.services.reading import as_shown
 
 PAGE = 100
 JSON_NAME = "cruddur-export.json"

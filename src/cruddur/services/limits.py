@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from cruddur.errors import TooManyAttempts
 from cruddur.metrics import figures
-from cruddur.services.ports import SharedState
+from cruddur.services.ports.people import SharedState
 
 STREAM_LEASE_SECONDS = 60.0  # a stream renews its lease at every keep-alive (15 s)
 
@@ -73,7 +73,7 @@ class Limits:
         `tally_refusal` only once the refusal is its answer."""
         rule, key, previous_key, ran = self._keys(name, subject)
         current, previous = self.state.window(key, previous_key, 2 * rule.seconds, 1)
-        if current == 0:  # the state did not answer: fail open (adapters/state/local.py)
+        if current == 0:  # the state did not answer: fail open (adapters/shared_state/local.py)
             return
         earlier = previous * (1.0 - ran)  # the part of the previous window still inside
         if earlier + current > rule.count:

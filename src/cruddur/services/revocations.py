@@ -22,7 +22,7 @@ import threading
 import time
 
 from cruddur.errors import Unavailable
-from cruddur.services.ports import RevocationStore, SharedState
+from cruddur.services.ports.people import RevocationStore, SharedState
 
 log = logging.getLogger(__name__)
 PREFIX = "cruddur:revoked:"

@@ -20,8 +20,8 @@ from typing import Any
 from cruddur.adapters.aws_clients import dynamodb_wire
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.adapters.dynamodb.table import DynamoTable
-from cruddur.events.resp import RedisPublisher
 from cruddur.heap import freeze_startup_heap
+from cruddur.live_events.resp import RedisPublisher
 from cruddur.metrics import emf
 from cruddur.production import check_region
 from cruddur.stream.processor import BatchResult, InboxWriter, process_records

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cruddur.domain.model import InboxChange
-from cruddur.events.hub import Publisher
+from cruddur.live_events.hub import Publisher
 from cruddur.stream.processor import InboxWriter
 
 

@@ -10,7 +10,7 @@ from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
-from cruddur.events.hub import EventHub
+from cruddur.live_events.hub import EventHub
 from cruddur.stream.checkpoints import Checkpoints, DeadLetters
 from cruddur.stream.poller import StreamPoller
 from cruddur.stream.processor import InboxWriter

@@ -14,51 +14,56 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from cruddur.api import session
-from cruddur.api.deps import RuntimeDep
-from cruddur.bootstrap import Runtime
+from cruddur.api.deps import AccountsDep, HubDep, LimitsDep, UsersDep
 from cruddur.domain.model import UserRef
 from cruddur.errors import Unauthorized
-from cruddur.events.hub import Event
+from cruddur.live_events.hub import Event, EventHub
 from cruddur.metrics import figures
+from cruddur.services.accounts import Accounts
 from cruddur.web.pages import page_user
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 KEEP_ALIVE_SECONDS = 15.0
 
 
-def signed_in(request: Request, runtime: Runtime) -> UserRef:
-    user = page_user(request, runtime)
+def signed_in(request: Request, accounts: Accounts) -> UserRef:
+    user = page_user(request, accounts)
     if user is None:
         raise Unauthorized("your session has ended; sign in again")
     return user
 
 
 @router.get("/users")
-def users(request: Request, runtime: RuntimeDep, q: str = "") -> list[dict[str, str]]:
-    user = signed_in(request, runtime)
-    found = runtime.users.search(q[:64]) if q.strip() else []
+def users(
+    request: Request, accounts: AccountsDep, directory: UsersDep, q: str = ""
+) -> list[dict[str, str]]:
+    user = signed_in(request, accounts)
+    found = directory.search(q[:64]) if q.strip() else []
     return [
         {"handle": u.handle, "display_name": u.display_name} for u in found if u.uuid != user.uuid
     ]
 
 
 @router.get("/events")
-async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
-    user = await run_in_threadpool(signed_in, request, runtime)
+async def events(
+    request: Request, accounts: AccountsDep, hub: HubDep, limits: LimitsDep
+) -> StreamingResponse:
+    user = await run_in_threadpool(signed_in, request, accounts)
     token = session.session_token(request) or ""
     # Held before the response starts, so a user past the limit gets a 429, not a stream; the
     # stream releases it when it ends.
     held = contextlib.ExitStack()
-    renew = await run_in_threadpool(held.enter_context, runtime.limits.stream(user.uuid))
+    renew = await run_in_threadpool(held.enter_context, limits.stream(user.uuid))
     return StreamingResponse(
-        _stream(runtime, user.uuid, token, held, renew, request.app.state.stopping),
+        _stream(hub, accounts, user.uuid, token, held, renew, request.app.state.stopping),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 async def _stream(
-    runtime: Runtime,
+    hub: EventHub,
+    accounts: Accounts,
     user_uuid: str,
     token: str,
     held: contextlib.ExitStack,
@@ -69,7 +74,7 @@ async def _stream(
     stopped = asyncio.ensure_future(stopping.wait())
 
     async def pump() -> None:
-        async for event in runtime.hub.subscribe(user_uuid):
+        async for event in hub.subscribe(user_uuid):
             await queue.put(event)
 
     task = asyncio.create_task(pump())
@@ -92,7 +97,7 @@ async def _stream(
                     return  # reconnects (and refetches) rather than listen to nothing
                 event = {"type": "keep-alive"}
             # Signed out (here or in another process): the stream ends with the session.
-            if await run_in_threadpool(runtime.accounts.is_revoked, token):
+            if await run_in_threadpool(accounts.is_revoked, token):
                 yield "event: signed_out\ndata: {}\n\n"
                 return
             if event["type"] == "keep-alive":

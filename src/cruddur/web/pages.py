@@ -11,11 +11,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from cruddur.api import session
-from cruddur.api.deps import RuntimeDep, SignInGate, client_address, end_session, user_of
+from cruddur.api.deps import (
+    AccountsDep,
+    FileLinksDep,
+    HubDep,
+    MessagingDep,
+    SignInGate,
+    UsersDep,
+    client_address,
+    end_session,
+    user_of,
+)
 from cruddur.api.errors import status_of
 from cruddur.api.schemas.conversations import ConversationPublic
 from cruddur.api.schemas.messages import MessagePublic
-from cruddur.bootstrap import Runtime
 from cruddur.domain.model import UNREAD_CAP, UserRef
 from cruddur.errors import (
     Conflict,
@@ -26,8 +35,10 @@ from cruddur.errors import (
     TooManyAttempts,
     Unauthorized,
 )
-from cruddur.services import messaging
-from cruddur.services.posting import post_message
+from cruddur.services import inbox, reading
+from cruddur.services.accounts import Accounts
+from cruddur.services.context import MessagingContext
+from cruddur.services.sending import post_message
 from cruddur.web.times import ago
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -39,25 +50,25 @@ PAGE = 30
 INBOX_PAGE = 20
 
 
-def page_user(request: Request, runtime: Runtime) -> UserRef | None:
+def page_user(request: Request, accounts: Accounts) -> UserRef | None:
     token = session.session_token(request)
     if not token:
         return None
     try:
-        user = runtime.accounts.user_of(token)
+        user = accounts.user_of(token)
     except (Unauthorized, Forbidden):
         return None
     return UserRef(user.uuid, user.handle, user.display_name)
 
 
-async def reading_user(request: Request, runtime: Runtime) -> UserRef | None:
+async def reading_user(request: Request, accounts: Accounts) -> UserRef | None:
     """page_user for the pages that read on the event loop, as the JSON API's routes do: a
     session verified moments ago costs no thread."""
     token = session.session_token(request)
     if not token:
         return None
     try:
-        user = await user_of(runtime, token)
+        user = await user_of(accounts, token)
     except (Unauthorized, Forbidden):
         return None
     return UserRef(user.uuid, user.handle, user.display_name)
@@ -90,21 +101,21 @@ def favicon() -> FileResponse:
 
 
 @router.get("/signin")
-def signin_page(request: Request, runtime: RuntimeDep) -> Response:
-    return render(request, "signin.html", page_user(request, runtime))
+def signin_page(request: Request, accounts: AccountsDep) -> Response:
+    return render(request, "signin.html", page_user(request, accounts))
 
 
 @router.post("/signin", dependencies=[SignInGate])
 def signin(
     request: Request,
-    runtime: RuntimeDep,
+    accounts: AccountsDep,
     handle: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     session.check_csrf(request, csrf)
     try:
-        signed = runtime.accounts.log_in(handle, password, client_address(request))
+        signed = accounts.log_in(handle, password, client_address(request))
     except (Unauthorized, Forbidden, TooManyAttempts) as exc:  # Forbidden: Cognito mode
         page = render(
             request, "signin.html", None, status_of(exc), error=exc.message, handle=handle
@@ -122,14 +133,14 @@ def _retry_after(response: HTMLResponse, error: CruddurError) -> HTMLResponse:
 
 
 @router.get("/signup")
-def signup_page(request: Request, runtime: RuntimeDep) -> Response:
-    return render(request, "signup.html", page_user(request, runtime), form={})
+def signup_page(request: Request, accounts: AccountsDep) -> Response:
+    return render(request, "signup.html", page_user(request, accounts), form={})
 
 
 @router.post("/signup", dependencies=[SignInGate])
 def signup(
     request: Request,
-    runtime: RuntimeDep,
+    accounts: AccountsDep,
     handle: Annotated[str, Form(max_length=64)] = "",
     display_name: Annotated[str, Form(max_length=200)] = "",
     email: Annotated[str, Form(max_length=254)] = "",
@@ -139,9 +150,7 @@ def signup(
     session.check_csrf(request, csrf)
     form = {"handle": handle, "display_name": display_name, "email": email}
     try:
-        signed = runtime.accounts.sign_up(
-            handle, display_name, email, password, client_address(request)
-        )
+        signed = accounts.sign_up(handle, display_name, email, password, client_address(request))
     except (Invalid, Conflict, Forbidden, TooManyAttempts) as exc:
         page = render(request, "signup.html", None, status_of(exc), error=exc.message, form=form)
         return _retry_after(page, exc)
@@ -152,36 +161,39 @@ def signup(
 
 @router.post("/signout")
 def signout(
-    request: Request, runtime: RuntimeDep, csrf: Annotated[str | None, Form()] = None
+    request: Request,
+    accounts: AccountsDep,
+    hub: HubDep,
+    csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     session.check_csrf(request, csrf)
     token = session.session_token(request)
     if token:
         with contextlib.suppress(Unauthorized, Forbidden):  # already over: nothing to end
-            end_session(runtime, token)
+            end_session(accounts, hub, token)
     response = to_signin()
     session.end_session(request, response)
     return response
 
 
 @router.get("/")
-async def inbox_page(request: Request, runtime: RuntimeDep) -> Response:
-    user = await reading_user(request, runtime)
+async def inbox_page(request: Request, accounts: AccountsDep, messaging: MessagingDep) -> Response:
+    user = await reading_user(request, accounts)
     if user is None:
         return to_signin()
-    return render(request, "messages.html", user, **await _inbox(runtime, user), other=None)
+    return render(request, "messages.html", user, **await _inbox(messaging, user), other=None)
 
 
-async def _inbox(runtime: Runtime, user: UserRef) -> dict[str, Any]:
+async def _inbox(messaging: MessagingContext, user: UserRef) -> dict[str, Any]:
     """The inbox pane, beside any conversation at desktop widths."""
-    page = await messaging.list_inbox(runtime.messaging, user.uuid, INBOX_PAGE)
+    page = await inbox.list_inbox(messaging, user.uuid, INBOX_PAGE)
     rows = [ConversationPublic.of(entry) for entry in page.items]
     return {"rows": rows, "next_cursor": page.next_cursor}
 
 
 @router.get("/messages/new")
-def new_page(request: Request, runtime: RuntimeDep, to: str = "") -> Response:
-    user = page_user(request, runtime)
+def new_page(request: Request, accounts: AccountsDep, to: str = "") -> Response:
+    user = page_user(request, accounts)
     if user is None:
         return to_signin()
     return render(request, "new.html", user, handle=to, message="")
@@ -190,17 +202,19 @@ def new_page(request: Request, runtime: RuntimeDep, to: str = "") -> Response:
 @router.post("/messages/new")
 async def start(
     request: Request,
-    runtime: RuntimeDep,
+    accounts: AccountsDep,
+    messaging: MessagingDep,
+    users: UsersDep,
     handle: Annotated[str, Form(max_length=64)] = "",
     message: Annotated[str, Form(max_length=100_000)] = "",
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     session.check_csrf(request, csrf)
-    user = await reading_user(request, runtime)
+    user = await reading_user(request, accounts)
     if user is None:
         return to_signin()
     try:
-        sent = await post_message(runtime.messaging, runtime.users, user, message, handle=handle)
+        sent = await post_message(messaging, users, user, message, handle=handle)
     except (Invalid, NotFound, Forbidden, TooManyAttempts) as exc:  # Forbidden: blocked
         page = render(request, "new.html", user, status_of(exc), error=exc.message,
                       handle=handle, message=message)  # fmt: skip
@@ -209,21 +223,27 @@ async def start(
 
 
 @router.get("/messages/{group}")
-async def conversation_page(group: str, request: Request, runtime: RuntimeDep) -> Response:
-    user = await reading_user(request, runtime)
+async def conversation_page(
+    group: str,
+    request: Request,
+    accounts: AccountsDep,
+    messaging: MessagingDep,
+    links: FileLinksDep,
+) -> Response:
+    user = await reading_user(request, accounts)
     if user is None:
         return to_signin()
-    ctx = runtime.messaging
+    ctx = messaging
     try:
         # Reading only: a GET changes nothing. The page's script marks it read by a POST.
-        row = await messaging.get_conversation(ctx, user.uuid, group)
-        page = await messaging.list_messages(ctx, user.uuid, group, PAGE)
+        row = await inbox.get_conversation(ctx, user.uuid, group)
+        page = await reading.list_messages(ctx, user.uuid, group, PAGE)
     except (NotFound, Invalid):
         return not_found(request, user)
     blockers = await ctx.blocks.blockers_between(user.uuid, row.other.uuid)
-    return render(request, "messages.html", user, **await _inbox(runtime, user),
+    return render(request, "messages.html", user, **await _inbox(ctx, user),
                   group=row.group_uuid, other=row.other,
-                  messages=[MessagePublic.of(m, user.uuid, runtime.file_links).model_dump()
+                  messages=[MessagePublic.of(m, user.uuid, links).model_dump()
                             for m in page.items],
                   next_messages=page.next_cursor, read_until=row.other_read_until,
                   read_at=row.other_read_at, blocked=user.uuid in blockers,
@@ -241,7 +261,7 @@ def error_page(request: Request, status: int) -> HTMLResponse | None:
     if status not in (404, 405) or not wants_html(request):
         return None
     # Signed in, the page keeps its header (who you are, New, Sign out).
-    user = page_user(request, request.app.state.runtime)
+    user = page_user(request, request.app.state.runtime.accounts)
     if status == 404:
         return not_found(request, user)
     return render(request, "error.html", user, status, title="Something went wrong",

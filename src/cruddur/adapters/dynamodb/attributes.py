@@ -158,7 +158,8 @@ def sealed(item: Mapping[str, Any], name: str) -> bytes:
 
 
 def binary(value: bytes | str) -> bytes:
-    """A B value: bytes from boto3, base64 text in a Lambda event's JSON."""
+    """A B value as bytes: the stores build bytes; the wire's answers and a Lambda event's JSON
+    carry base64 text."""
     if isinstance(value, str):
         return base64.b64decode(value, validate=True)
     return bytes(value)

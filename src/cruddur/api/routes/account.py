@@ -9,24 +9,32 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
+from cruddur.adapters.users.directory import UsersDirectory
 from cruddur.api import session
-from cruddur.api.deps import CurrentUser, RuntimeDep, bearer
+from cruddur.api.deps import (
+    AccountsDep,
+    CurrentUser,
+    ErasureDep,
+    MessagingDep,
+    RecordsDep,
+    UsersDep,
+    bearer,
+)
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.params import rate_limited
 from cruddur.api.schemas.accounts import AccountErase
 from cruddur.api.schemas.common import ErrorBody
-from cruddur.bootstrap import Runtime
 from cruddur.domain.model import User, UserRef
 from cruddur.errors import NotFound, Unavailable
-from cruddur.services.context import count
+from cruddur.services.context import within_limit
 from cruddur.services.erasure import erase_account
 from cruddur.services.export import export_account
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["account"])
 
 
-async def _full(runtime: Runtime, user: UserRef) -> User:
-    found = await run_in_threadpool(runtime.users.by_uuid, user.uuid)
+async def _full(users: UsersDirectory, user: UserRef) -> User:
+    found = await run_in_threadpool(users.by_uuid, user.uuid)
     if found is None:
         raise NotFound("no such user")
     return found
@@ -41,13 +49,15 @@ async def _full(runtime: Runtime, user: UserRef) -> User:
         **rate_limited("export"),
     },
 )
-async def export_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def export_me(
+    user: CurrentUser, messaging: MessagingDep, users: UsersDep, records: RecordsDep
+) -> Response:
     """Everything of yours as a zip: `cruddur-export.json` (machine-readable), `index.html`
     (readable) and `files/`. Once an hour."""
-    if runtime.records is None:
+    if records is None:
         raise Unavailable("export is not available here")
-    await count(runtime.messaging, "export", user.uuid)
-    export = await export_account(runtime.messaging, runtime.records, await _full(runtime, user))
+    await within_limit(messaging, "export", user.uuid)
+    export = await export_account(messaging, records, await _full(users, user))
     return Response(
         export.data,
         media_type="application/zip",
@@ -71,18 +81,21 @@ async def delete_me(
     body: AccountErase,
     request: Request,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
+    users: UsersDep,
+    accounts: AccountsDep,
+    erasure: ErasureDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Response:
     """Delete your account for good: your password (local accounts), or a sign-in of the last
     few minutes (Cognito). Your words become unreadable everywhere, backups included; the other
     members see "Deleted account"; your handle is free again."""
-    if runtime.erasure is None:
+    if erasure is None:
         raise Unavailable("erasure is not available here")
-    full = await _full(runtime, user)
+    full = await _full(users, user)
     token = _token(request, credentials)
-    await run_in_threadpool(runtime.accounts.check_presence, token, full, body.password)
-    await erase_account(runtime.messaging, runtime.erasure, runtime.accounts, full)
+    await run_in_threadpool(accounts.check_presence, token, full, body.password)
+    await erase_account(messaging, erasure, accounts, full)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     session.end_session(request, response)
     return response

@@ -13,13 +13,12 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse
 
 from cruddur.adapters.files.local import UPLOAD_URL, LocalFiles
-from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.deps import CurrentUser, LocalFilesDep, MessagingDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.multipart import read_form
 from cruddur.api.params import GroupUuid, rate_limited
 from cruddur.api.schemas.attachments import AttachmentCreate, UploadFormPublic, UploadPublic
 from cruddur.api.schemas.common import ErrorBody
-from cruddur.bootstrap import Runtime
 from cruddur.errors import NotFound
 from cruddur.services.attachments import begin_upload
 
@@ -54,14 +53,14 @@ async def create_attachment(
     message_group_uuid: GroupUuid,
     body: AttachmentCreate,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
     request: Request,
 ) -> UploadPublic:
     """Begin an upload: POST the file to `upload.url` as multipart/form-data with
     `upload.fields` and then `file`, and send a message naming `attachment_id` (within the
     hour, once). The type is decided from the bytes; images are re-encoded without metadata."""
     form = await begin_upload(
-        runtime.messaging, user, message_group_uuid, body.name, body.content_type, body.size
+        messaging, user, message_group_uuid, body.name, body.content_type, body.size
     )
     url = form.url
     if url.startswith("/"):  # the local stand-in: at this server's own address
@@ -71,10 +70,10 @@ async def create_attachment(
     )
 
 
-def _local(runtime: Runtime) -> LocalFiles:
-    if runtime.local_files is None:
+def _local(files: LocalFiles | None) -> LocalFiles:
+    if files is None:
         raise NotFound("files are kept in S3 here")
-    return runtime.local_files
+    return files
 
 
 @router.post(
@@ -89,12 +88,14 @@ def _local(runtime: Runtime) -> LocalFiles:
         404: {"model": ErrorBody, "description": "files are kept in S3 here"},
     },
 )
-async def receive_upload(request: Request, runtime: RuntimeDep) -> Response:
+async def receive_upload(
+    request: Request, messaging: MessagingDep, local_files: LocalFilesDep
+) -> Response:
     """Where `upload.url` of a begun upload points when files live under the data dir (the
     local stand-in of S3's presigned POST): the fields of `upload.fields`, then `file`. The
     form's signature is the permission; no token is needed."""
-    files = _local(runtime)
-    shelf = runtime.messaging.shelf
+    files = _local(local_files)
+    shelf = messaging.shelf
     assert shelf is not None
     form = await read_form(
         request.headers.get("content-type", ""), request.stream(), shelf.max_bytes
@@ -105,10 +106,10 @@ async def receive_upload(request: Request, runtime: RuntimeDep) -> Response:
 
 
 @router.get("/api/files/{key:path}", include_in_schema=False)
-async def serve_file(key: str, request: Request, runtime: RuntimeDep) -> Response:
+async def serve_file(key: str, request: Request, local_files: LocalFilesDep) -> Response:
     """What a message's link names, while it is valid: an image inline, anything else only as a
     download (headers/api: nosniff, a sandboxing policy)."""
-    served = _local(runtime).served(key, dict(request.query_params))
+    served = _local(local_files).served(key, dict(request.query_params))
     if served is None:
         raise NotFound("no such file, or the link has expired")
     disposition = "inline" if served.download_as is None else "attachment"

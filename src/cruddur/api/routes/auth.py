@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from cruddur.api.deps import (
+    AccountsDep,
     CurrentUser,
-    RuntimeDep,
+    HubDep,
     SignInGate,
     bearer,
     client_address,
@@ -54,9 +55,9 @@ def _token(session: Session) -> TokenPublic:
     },
     dependencies=[SignInGate],
 )
-def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
+def signup(body: SignupCreate, request: Request, accounts: AccountsDep) -> TokenPublic:
     """Create a local account and sign in to it."""
-    session = runtime.accounts.sign_up(
+    session = accounts.sign_up(
         body.handle, body.display_name, body.email, body.password, client_address(request)
     )
     note_user(request.scope, session.user.uuid)
@@ -70,9 +71,9 @@ def signup(body: SignupCreate, request: Request, runtime: RuntimeDep) -> TokenPu
     responses={**rate_limited("login", "login_failures"), **BUSY},
     dependencies=[SignInGate],
 )
-def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPublic:
+def login(body: LoginCreate, request: Request, accounts: AccountsDep) -> TokenPublic:
     """Sign in with a handle (or email) and password."""
-    session = runtime.accounts.log_in(body.handle, body.password, client_address(request))
+    session = accounts.log_in(body.handle, body.password, client_address(request))
     note_user(request.scope, session.user.uuid)
     return _token(session)
 
@@ -81,13 +82,14 @@ def login(body: LoginCreate, request: Request, runtime: RuntimeDep) -> TokenPubl
     "/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"], operation_id="logOut"
 )
 def logout(
-    runtime: RuntimeDep,
+    accounts: AccountsDep,
+    hub: HubDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """End this token's session on every API process, and close its live-update streams."""
     if credentials is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
-    end_session(runtime, credentials.credentials)
+    end_session(accounts, hub, credentials.credentials)
 
 
 @router.get("/api/me", tags=["auth"], operation_id="getMe")
@@ -97,9 +99,9 @@ def me(user: CurrentUser) -> UserPublic:
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"], operation_id="getJwks")
-def jwks(runtime: RuntimeDep) -> dict[str, Any]:
+def jwks(accounts: AccountsDep) -> dict[str, Any]:
     """The public keys that verify this server's access tokens (local accounts only)."""
-    issuer = runtime.accounts.issuer
+    issuer = accounts.issuer
     if issuer is None:
         raise NotFound("this server does not issue tokens; see the Cognito pool's keys")
     return issuer.jwks()

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from cruddur.api.deps import RuntimeDep
+from cruddur.api.deps import TableDep, UsersDep
 from cruddur.api.errors import error_response
 from cruddur.api.schemas.common import ErrorBody, ErrorDetail, HealthPublic
 from cruddur.errors import CruddurError
@@ -27,16 +27,15 @@ async def healthz() -> HealthPublic:
     response_model=HealthPublic,
     responses={503: {"model": ErrorBody, "description": "a backend is down"}},
 )
-async def readyz(runtime: RuntimeDep) -> HealthPublic | JSONResponse:
+async def readyz(table: TableDep, users: UsersDep) -> HealthPublic | JSONResponse:
     """Ready when DynamoDB (the table) and the users database both answer."""
     problems = []
-    table = runtime.store.table
     try:
         await table.call("DescribeTable", {"TableName": table.name})
     except CruddurError as exc:
         problems.append(ErrorDetail(code="unavailable", message=exc.message, field="dynamodb"))
     try:
-        await run_in_threadpool(runtime.users.ping)  # PostgreSQL, blocking
+        await run_in_threadpool(users.ping)  # PostgreSQL, blocking
     except CruddurError as exc:
         problems.append(
             ErrorDetail(code="unavailable", message=exc.message, field="users_database")

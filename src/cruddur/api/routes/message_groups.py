@@ -1,7 +1,7 @@
 """The inbox: conversations, newest activity first; marking one read; saying you are typing.
 
 Every route of the messaging API is async: DynamoDB is awaited on the event loop, so a request
-takes no hop through the thread pool (services/ports.py says what stays blocking).
+takes no hop through the thread pool (services/ports/ says what stays blocking).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.deps import CurrentUser, MessagingDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.params import GroupUuid, rate_limited
 from cruddur.api.schemas.conversations import ConversationChange, ConversationPublic
-from cruddur.services import messaging
+from cruddur.services import inbox, read_marks
 from cruddur.services.typing_notices import notify_typing
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
@@ -29,7 +29,7 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
 )
 async def list_message_groups(
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
     archived: Annotated[
@@ -38,29 +38,30 @@ async def list_message_groups(
 ) -> Response:
     """Your conversations, newest activity first, the pinned ones first on the first page (the
     archived ones with `archived=true`); the next page's cursor is in X-Next-Cursor."""
-    page = await messaging.list_inbox(
-        runtime.messaging, user.uuid, limit, cursor, archived=archived
-    )
+    page = await inbox.list_inbox(messaging, user.uuid, limit, cursor, archived=archived)
     return page_response([ConversationPublic.of(entry) for entry in page.items], page.next_cursor)
 
 
 @router.get("/api/message_groups/{message_group_uuid}", operation_id="getConversation")
 async def get_message_group(
-    message_group_uuid: GroupUuid, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid, user: CurrentUser, messaging: MessagingDep
 ) -> ConversationPublic:
     """One conversation as your inbox shows it, with how far the other member has read
     (`other_read_until`, `other_read_at`: "Seen"). Shown even while you block them."""
-    entry = await messaging.get_conversation(runtime.messaging, user.uuid, message_group_uuid)
+    entry = await inbox.get_conversation(messaging, user.uuid, message_group_uuid)
     return ConversationPublic.of(entry)
 
 
 @router.patch("/api/message_groups/{message_group_uuid}", operation_id="changeConversation")
 async def change_message_group(
-    message_group_uuid: GroupUuid, body: ConversationChange, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid,
+    body: ConversationChange,
+    user: CurrentUser,
+    messaging: MessagingDep,
 ) -> ConversationPublic:
     """Mute, archive or pin one of your conversations (any of them; for you only)."""
     choices = body.choices()
-    entry = await messaging.choose(runtime.messaging, user.uuid, message_group_uuid, choices)
+    entry = await inbox.set_inbox_choices(messaging, user.uuid, message_group_uuid, choices)
     return ConversationPublic.of(entry)
 
 
@@ -70,10 +71,10 @@ async def change_message_group(
     operation_id="markConversationRead",
 )
 async def mark_read(
-    message_group_uuid: GroupUuid, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid, user: CurrentUser, messaging: MessagingDep
 ) -> Response:
     """Mark every message of the conversation read."""
-    await messaging.mark_read(runtime.messaging, user.uuid, message_group_uuid)
+    await read_marks.mark_read(messaging, user.uuid, message_group_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,8 +84,10 @@ async def mark_read(
     operation_id="sendTyping",
     responses=rate_limited("typing"),
 )
-async def typing(message_group_uuid: GroupUuid, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def typing(
+    message_group_uuid: GroupUuid, user: CurrentUser, messaging: MessagingDep
+) -> Response:
     """Tell the other member you are typing: their open page shows it for a few seconds.
     Nothing is stored; send it again every few seconds while typing (rate-limited)."""
-    await notify_typing(runtime.messaging, user, message_group_uuid)
+    await notify_typing(messaging, user, message_group_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from cruddur.api.deps import CurrentUser, RuntimeDep
+from cruddur.api.deps import CurrentUser, FileLinksDep, IdempotencyDep, MessagingDep, UsersDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.params import EmojiPath, GroupUuid, MessageUuid, rate_limited
@@ -18,8 +18,8 @@ from cruddur.api.schemas.messages import (
     MessageEdit,
     MessagePublic,
 )
-from cruddur.services import editing, messaging
-from cruddur.services.posting import IDEMPOTENCY_KEY_MAX, post_message
+from cruddur.services import editing, reading
+from cruddur.services.sending import IDEMPOTENCY_KEY_MAX, post_message
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
 # What post_message takes (printable ASCII, 1 to 255), documented only: a key outside it is the
@@ -44,30 +44,31 @@ CHANGE_RESPONSES: dict[int | str, dict[str, object]] = {
 async def list_messages(
     message_group_uuid: GroupUuid,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
+    links: FileLinksDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older.
     How far the other member has read is on the conversation (`GET /api/message_groups/{id}`)."""
-    page = await messaging.list_messages(
-        runtime.messaging, user.uuid, message_group_uuid, limit, cursor
-    )
+    page = await reading.list_messages(messaging, user.uuid, message_group_uuid, limit, cursor)
     return page_response(
-        [MessagePublic.of(message, user.uuid, runtime.file_links) for message in page.items],
+        [MessagePublic.of(message, user.uuid, links) for message in page.items],
         page.next_cursor,
     )
 
 
 @router.get("/api/messages/{message_group_uuid}/{message_uuid}", operation_id="getMessage")
 async def get_message(
-    message_group_uuid: GroupUuid, message_uuid: MessageUuid, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid,
+    message_uuid: MessageUuid,
+    user: CurrentUser,
+    messaging: MessagingDep,
+    links: FileLinksDep,
 ) -> MessagePublic:
     """One message (as it reads now: edited, or deleted)."""
-    found = await editing.get_message(
-        runtime.messaging, user.uuid, message_group_uuid, message_uuid
-    )
-    return MessagePublic.of(found, user.uuid, runtime.file_links)
+    found = await editing.get_message(messaging, user.uuid, message_group_uuid, message_uuid)
+    return MessagePublic.of(found, user.uuid, links)
 
 
 @router.patch(
@@ -80,14 +81,15 @@ async def edit_message(
     message_uuid: MessageUuid,
     body: MessageEdit,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
+    links: FileLinksDep,
 ) -> MessagePublic:
     """Edit your own message: its text changes, `edited_at` is set; both members see it live,
     and if it is the conversation's last message, the inbox previews follow."""
     edited = await editing.edit_message(
-        runtime.messaging, user, message_group_uuid, message_uuid, body.message
+        messaging, user, message_group_uuid, message_uuid, body.message
     )
-    return MessagePublic.of(edited, user.uuid, runtime.file_links)
+    return MessagePublic.of(edited, user.uuid, links)
 
 
 @router.delete(
@@ -97,11 +99,14 @@ async def edit_message(
     responses={403: CHANGE_RESPONSES[403], 429: CHANGE_RESPONSES[429]},
 )
 async def delete_message(
-    message_group_uuid: GroupUuid, message_uuid: MessageUuid, user: CurrentUser, runtime: RuntimeDep
+    message_group_uuid: GroupUuid,
+    message_uuid: MessageUuid,
+    user: CurrentUser,
+    messaging: MessagingDep,
 ) -> Response:
     """Delete your own message: it stays in place as a tombstone (`deleted`, no text).
     Deleting it again changes nothing."""
-    await editing.delete_message(runtime.messaging, user, message_group_uuid, message_uuid)
+    await editing.delete_message(messaging, user, message_group_uuid, message_uuid)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -119,13 +124,11 @@ async def put_reaction(
     message_uuid: MessageUuid,
     emoji: EmojiPath,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
 ) -> Response:
     """React to a message with one emoji (any single emoji; percent-encoded in the path).
     Putting it there again changes nothing; each member has at most 10 on one message."""
-    await editing.react(
-        runtime.messaging, user, message_group_uuid, message_uuid, emoji, present=True
-    )
+    await editing.react(messaging, user, message_group_uuid, message_uuid, emoji, present=True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -140,12 +143,10 @@ async def delete_reaction(
     message_uuid: MessageUuid,
     emoji: EmojiPath,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
 ) -> Response:
     """Take your reaction away; taking away one that is not there changes nothing."""
-    await editing.react(
-        runtime.messaging, user, message_group_uuid, message_uuid, emoji, present=False
-    )
+    await editing.react(messaging, user, message_group_uuid, message_uuid, emoji, present=False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -162,7 +163,10 @@ async def delete_reaction(
 async def create_message(
     body: MessageCreate,
     user: CurrentUser,
-    runtime: RuntimeDep,
+    messaging: MessagingDep,
+    users: UsersDep,
+    idempotency: IdempotencyDep,
+    links: FileLinksDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -176,15 +180,15 @@ async def create_message(
     if the two of you have none yet. With `attachments` (uploads to this conversation) the
     text may be left out."""
     message = await post_message(
-        runtime.messaging,
-        runtime.users,
+        messaging,
+        users,
         user,
         body.message,
         group_uuid=body.message_group_uuid,
         handle=body.handle,
-        idempotency=runtime.idempotency,
+        idempotency=idempotency,
         key=idempotency_key,
         reply_to=body.reply_to,
         attachments=body.attachments,
     )
-    return MessageCreatedPublic.created(message, runtime.file_links)
+    return MessageCreatedPublic.created(message, links)

@@ -131,10 +131,10 @@ class ConversationTable:
     async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
         return await inbox_choices.pinned_rows(self.table, owner_uuid)
 
-    async def choose(
+    async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
     ) -> InboxEntry:
-        return await inbox_choices.choose(self.table, owner_uuid, group_uuid, choices, now)
+        return await inbox_choices.apply(self.table, owner_uuid, group_uuid, choices, now)
 
     # -- D: the reader's share of the inbox updates -----------------------------------------
     async def mark_read(

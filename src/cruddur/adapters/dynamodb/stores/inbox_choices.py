@@ -37,7 +37,7 @@ from cruddur.domain.model import MAX_PINNED, InboxChoices, InboxEntry
 from cruddur.errors import Conflict, Invalid, NotFound
 
 
-async def choose(
+async def apply(
     table: AsyncTable, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
 ) -> InboxEntry:
     """Apply the owner's choices to their row; the row as it now reads."""

@@ -63,68 +63,58 @@ class InboxUpdates:
 
     def _apply(self, change: InboxChange) -> bool:
         unread = _oldest(change.unread_sks, UNREAD_CAP)
-        latest = change.latest
-        # Fast path, one write: the batch is newer than the row (a newer message, or a newer
-        # revision of the row's own last message), every unread message is past the read
-        # position, and the set has room for them. Replays, late arrivals and full sets fail
-        # the condition and take the slow path.
-        last, rev = LAST_MESSAGE_SK, LAST_MESSAGE_REV
-        newer = f"attribute_not_exists({last}) OR {last} < :{last}"
-        if latest.rev:
-            newer += f" OR ({last} = :{last} AND (attribute_not_exists({rev}) OR {rev} < :{rev}))"
-        condition = f"attribute_exists({keys.PK}) AND ({newer})"
-        values: dict[str, Any] = {}
-        if unread:
-            condition += (
-                f" AND (attribute_not_exists({READ_SK}) OR {READ_SK} < :min_unread)"
-                f" AND (attribute_not_exists({UNREAD}) OR size({UNREAD}) <= :room)"
-            )
-            values[":min_unread"] = s(min(unread))
-            values[":room"] = {"N": str(UNREAD_CAP - len(unread))}
+        condition, values = _fast_condition(change, unread)
         if self._update(change, move=True, add=unread, condition=condition, values=values):
             return True
         for _ in range(MAX_TRIES):
-            row = self.table.get(
-                keys.inbox_key(change.owner_uuid, change.group_uuid),
-                projection=f"{last}, {rev}, {READ_SK}, {UNREAD}",
-            )
-            if row is None:
-                raise InboxRowMissing("no inbox row for a member of this message's group")
-            current = row.get(last, {}).get("S")
-            current_rev = int(row.get(rev, {}).get("N", "0"))
-            read = row.get(READ_SK, {}).get("S")
-            have = {binary(token) for token in row.get(UNREAD, {}).get("BS", [])}
-            move = (
-                current is None
-                or latest.sort_key > current
-                or (latest.sort_key == current and latest.rev > current_rev)
-            )
-            candidates = frozenset(
-                sk
-                for sk in unread
-                if (read is None or sk > read) and inbox_items.unread_token(sk) not in have
-            )
-            add = _oldest(candidates, max(0, UNREAD_CAP - len(have)))
-            if not move and not add:
-                return False
-            # Conditional on exactly what we read: if the row moved meanwhile, read it again.
-            condition, values = _unchanged({last: current, READ_SK: read})
-            if current is not None:
-                condition += (
-                    f" AND {rev} = :seen_rev" if rev in row else f" AND attribute_not_exists({rev})"
-                )
-                if rev in row:
-                    values[":seen_rev"] = {"N": str(current_rev)}
-            condition += (
-                f" AND size({UNREAD}) = :seen_size"
-                if have
-                else f" AND attribute_not_exists({UNREAD})"
-            )
-            if have:
-                values[":seen_size"] = {"N": str(len(have))}
-            if self._update(change, move=move, add=add, condition=condition, values=values):
-                return True
+            applied = self._apply_as_read(change, unread)
+            if applied is not None:
+                return applied
         raise Conflict("the inbox row kept changing under the stream processor")
+
+    def _apply_as_read(self, change: InboxChange, unread: frozenset[str]) -> bool | None:
+        """The slow path, once: read the row, then write what it lacks, conditional on exactly
+        what was read. True: applied; False: nothing to apply; None: the row moved meanwhile."""
+        latest, last, rev = change.latest, LAST_MESSAGE_SK, LAST_MESSAGE_REV
+        row = self.table.get(
+            keys.inbox_key(change.owner_uuid, change.group_uuid),
+            projection=f"{last}, {rev}, {READ_SK}, {UNREAD}",
+        )
+        if row is None:
+            raise InboxRowMissing("no inbox row for a member of this message's group")
+        current = row.get(last, {}).get("S")
+        current_rev = int(row.get(rev, {}).get("N", "0"))
+        read = row.get(READ_SK, {}).get("S")
+        have = {binary(token) for token in row.get(UNREAD, {}).get("BS", [])}
+        move = (
+            current is None
+            or latest.sort_key > current
+            or (latest.sort_key == current and latest.rev > current_rev)
+        )
+        candidates = frozenset(
+            sk
+            for sk in unread
+            if (read is None or sk > read) and inbox_items.unread_token(sk) not in have
+        )
+        add = _oldest(candidates, max(0, UNREAD_CAP - len(have)))
+        if not move and not add:
+            return False
+        # Conditional on exactly what we read: if the row moved meanwhile, read it again.
+        condition, values = _unchanged({last: current, READ_SK: read})
+        if current is not None:
+            condition += (
+                f" AND {rev} = :seen_rev" if rev in row else f" AND attribute_not_exists({rev})"
+            )
+            if rev in row:
+                values[":seen_rev"] = {"N": str(current_rev)}
+        condition += (
+            f" AND size({UNREAD}) = :seen_size" if have else f" AND attribute_not_exists({UNREAD})"
+        )
+        if have:
+            values[":seen_size"] = {"N": str(len(have))}
+        if self._update(change, move=move, add=add, condition=condition, values=values):
+            return True
+        return None  # the row moved meanwhile: read it again
 
     def _drop_unread(self, change: InboxChange) -> None:
         tokens = sorted({inbox_items.unread_token(sk) for sk in change.dropped_sks})
@@ -203,6 +193,27 @@ class InboxUpdates:
             len(row.get(UNREAD, {}).get("BS", [])),
             len(bounded.get(UNREAD, {}).get("BS", [])),
         )
+
+
+def _fast_condition(change: InboxChange, unread: frozenset[str]) -> tuple[str, dict[str, Any]]:
+    """The fast path, one write: the batch is newer than the row (a newer message, or a newer
+    revision of the row's own last message), every unread message is past the read position,
+    and the set has room for them. Replays, late arrivals and full sets fail the condition and
+    take the slow path."""
+    last, rev = LAST_MESSAGE_SK, LAST_MESSAGE_REV
+    newer = f"attribute_not_exists({last}) OR {last} < :{last}"
+    if change.latest.rev:
+        newer += f" OR ({last} = :{last} AND (attribute_not_exists({rev}) OR {rev} < :{rev}))"
+    condition = f"attribute_exists({keys.PK}) AND ({newer})"
+    values: dict[str, Any] = {}
+    if unread:
+        condition += (
+            f" AND (attribute_not_exists({READ_SK}) OR {READ_SK} < :min_unread)"
+            f" AND (attribute_not_exists({UNREAD}) OR size({UNREAD}) <= :room)"
+        )
+        values[":min_unread"] = s(min(unread))
+        values[":room"] = {"N": str(UNREAD_CAP - len(unread))}
+    return condition, values
 
 
 def _oldest(sort_keys: frozenset[str], most: int) -> frozenset[str]:

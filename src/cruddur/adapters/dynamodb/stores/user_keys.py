@@ -36,12 +36,11 @@ from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
 from cruddur.adapters.dynamodb.stores.data_keys import KEY_ID_BYTES, DataKeys
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.domain import keys
 from cruddur.errors import Unreadable
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 60.0
-USER_KEY_PREFIX = "USERKEY#"
-USER_KEY_SK = "KEY"
 WRAPPED = "wrapped"
 NONCE = 12
 
@@ -51,19 +50,15 @@ def keys_table_definition(name: str) -> dict[str, Any]:
     return {
         "TableName": name,
         "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": keys.PK, "AttributeType": "S"},
+            {"AttributeName": keys.SK, "AttributeType": "S"},
         ],
         "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
+            {"AttributeName": keys.PK, "KeyType": "HASH"},
+            {"AttributeName": keys.SK, "KeyType": "RANGE"},
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
-
-
-def user_key_key(user_uuid: str) -> dict[str, str]:
-    return {"pk": f"{USER_KEY_PREFIX}{user_uuid}", "sk": USER_KEY_SK}
 
 
 class UserKeys:
@@ -111,8 +106,8 @@ class UserKeys:
         """Read these users' keys at once (one BatchGetItem a hundred) into the cache."""
         wanted = sorted(set(user_uuids))
         found: dict[str, bytes] = {}
-        for item in self.table.batch_get([user_key_key(user) for user in wanted]):
-            user = item["pk"]["S"].removeprefix(USER_KEY_PREFIX)
+        for item in self.table.batch_get([keys.user_key_key(user) for user in wanted]):
+            user = keys.user_of_key(item[keys.PK]["S"])
             found[user] = self._unwrap(user, binary(item[WRAPPED]["B"]))
         now = self.clock()
         with self._lock:
@@ -121,7 +116,9 @@ class UserKeys:
 
     def erase(self, user_uuid: str) -> None:
         """Destroy the user's key: nothing they wrote opens again, anywhere."""
-        self.table.call("DeleteItem", operations.delete(self.table.name, user_key_key(user_uuid)))
+        self.table.call(
+            "DeleteItem", operations.delete(self.table.name, keys.user_key_key(user_uuid))
+        )
         with self._lock:
             self._keys[user_uuid] = (None, self.clock())
         log.info("user key destroyed")
@@ -129,7 +126,7 @@ class UserKeys:
     def _create(self, user_uuid: str) -> bytes:
         key = secrets.token_bytes(32)
         item = {
-            **to_attrs(user_key_key(user_uuid)),
+            **to_attrs(keys.user_key_key(user_uuid)),
             WRAPPED: {"B": self._wrap(user_uuid, key)},
         }
         try:

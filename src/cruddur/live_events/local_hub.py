@@ -7,7 +7,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator
 
-from cruddur.events.hub import Event
+from cruddur.live_events.hub import Event
 
 
 class LocalHub:

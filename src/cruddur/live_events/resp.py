@@ -15,7 +15,7 @@ import ssl
 import threading
 from urllib.parse import unquote, urlsplit
 
-from cruddur.events.hub import Event, channel
+from cruddur.live_events.hub import Event, channel
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0

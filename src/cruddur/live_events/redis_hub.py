@@ -20,8 +20,8 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from cruddur.events.hub import RESYNC, Event, channel
-from cruddur.events.resp import RedisPublisher
+from cruddur.live_events.hub import RESYNC, Event, channel
+from cruddur.live_events.resp import RedisPublisher
 
 log = logging.getLogger(__name__)
 RETRY_FIRST = 0.1

@@ -1,4 +1,6 @@
-"""`POST /api/messages` as a use case: into a group or to a handle, optionally idempotent."""
+"""Sending a message, the one sequence of every send: `POST /api/messages` (into a group or to a
+handle, optionally idempotent, with files and as a reply) and the demo's and the bench's sends
+(`send_message`, `start_conversation`) all run `send`."""
 
 from __future__ import annotations
 
@@ -14,17 +16,18 @@ from cruddur.domain.model import Claim, Message, MessageIdentity, UserRef
 from cruddur.errors import Blocked, Conflict, Invalid, NotFound, TooManyAttempts
 from cruddur.services import attachments as files
 from cruddur.services.context import MessagingContext
-from cruddur.services.messaging import (
+from cruddur.services.delivery import (
     Delivery,
     deliver,
     into_group,
     new_identity,
-    permitted,
     replying,
+    require_permitted,
     to_user,
-    with_replies,
 )
-from cruddur.services.ports import Claims, Directory
+from cruddur.services.ports.messages import Claims
+from cruddur.services.ports.people import Directory
+from cruddur.services.reading import with_replies
 
 IDEMPOTENCY_KEY_MAX = 255
 
@@ -49,32 +52,62 @@ async def post_message(
     reply_to: str | None = None,
     attachments: Sequence[str] = (),
 ) -> Message:
-    """Every check runs once, before anything is written, so bad input leaves nothing behind;
-    then `messaging.deliver` writes, the one path of every send. With files the text may be
-    empty; the files are taken (checked, kept, their uploads used up) just before the write."""
+    """`POST /api/messages`: into a group, or to the person with this handle."""
     if (group_uuid is None) == (handle is None):
         raise Invalid("give either message_group_uuid or handle", field="message_group_uuid")
-    with_files = bool(attachments)
-    if group_uuid is not None:
-        delivery = await into_group(ctx, sender, group_uuid, text, with_files=with_files)
-    else:
-        assert handle is not None
+    recipient = None
+    if handle is not None:
         # PostgreSQL, blocking: on a thread (only a send to a handle, not one into a group).
         found = await asyncio.to_thread(users.by_handle, handle)
         recipient = UserRef(found.uuid, found.handle, found.display_name)
-        delivery = await to_user(ctx, sender, recipient, text, with_files=with_files)
-    if reply_to is not None:
-        delivery = await replying(ctx, delivery, reply_to)
+    sent = Send(text, group_uuid, recipient, idempotency, key, reply_to, tuple(attachments))
+    return await send(ctx, sender, sent)
+
+
+async def send_message(
+    ctx: MessagingContext, sender: UserRef, group_uuid: str, text: str
+) -> Message:
+    """Pattern C: a message into a group the sender is a member of."""
+    return await send(ctx, sender, Send(text, group_uuid=group_uuid))
+
+
+async def start_conversation(
+    ctx: MessagingContext, sender: UserRef, recipient: UserRef, text: str
+) -> Message:
+    """Pattern F: the first message to a user, or the next one if the pair already talks."""
+    return await send(ctx, sender, Send(text, recipient=recipient))
+
+
+@dataclass(frozen=True)
+class Send:
+    """What a send asks for: its text, where it goes (a group, or a person), and its options."""
+
+    text: str
+    group_uuid: str | None = None
+    recipient: UserRef | None = None
+    idempotency: Idempotency | None = None
+    key: str | None = None
+    reply_to: str | None = None
+    attachments: tuple[str, ...] = ()
+
+
+async def send(ctx: MessagingContext, sender: UserRef, asked: Send) -> Message:
+    """Every check runs once, before anything is written, so bad input leaves nothing behind;
+    then `delivery.deliver` writes, the one write path. With files the text may be empty; the
+    files are taken (checked, kept, their uploads used up) just before the write."""
+    delivery = await _checked(ctx, sender, asked)
     uploads = []
-    if with_files:
+    if asked.attachments:
         # An upload belongs to a conversation: a first message to someone carries none.
-        group = delivery.group_uuid or await ctx.store.find_pair(*delivery.members)
-        uploads = await files.check_uploads(ctx, sender.uuid, group, attachments)
+        uploads = await files.check_uploads(
+            ctx, sender.uuid, delivery.group_uuid, asked.attachments
+        )
     keyed = None
-    if key is not None:
-        if idempotency is None:
+    if asked.key is not None:
+        if asked.idempotency is None:
             raise Invalid("idempotency keys are not supported here", field="Idempotency-Key")
-        keyed = _Keyed(idempotency, key, _fingerprint(idempotency, key, delivery, attachments))
+        fingerprint = _fingerprint(asked.idempotency, asked.key, delivery, asked.attachments)
+        keyed = _Keyed(asked.idempotency, asked.key, fingerprint)
     replayed = await _admitted(ctx, delivery, keyed)
     if replayed is not None:
         return await _shown(ctx, replayed)
@@ -96,6 +129,20 @@ async def post_message(
     return await _shown(ctx, message)
 
 
+async def _checked(ctx: MessagingContext, sender: UserRef, asked: Send) -> Delivery:
+    with_files = bool(asked.attachments)
+    if asked.group_uuid is not None:
+        delivery = await into_group(
+            ctx, sender, asked.group_uuid, asked.text, with_files=with_files
+        )
+    else:
+        assert asked.recipient is not None
+        delivery = await to_user(ctx, sender, asked.recipient, asked.text, with_files=with_files)
+    if asked.reply_to is not None:
+        delivery = await replying(ctx, delivery, asked.reply_to)
+    return delivery
+
+
 async def _admitted(
     ctx: MessagingContext, delivery: Delivery, keyed: _Keyed | None
 ) -> Message | None:
@@ -104,7 +151,7 @@ async def _admitted(
     attempt answered, even if it would be refused today. Before the claim: a refused send
     writes nothing."""
     try:
-        await permitted(ctx, delivery)
+        await require_permitted(ctx, delivery)
         if ctx.limits is not None:  # None: operators' tools, which have no limits
             # Untallied: a refused keyed retry may yet be a replay, answered 200, not 429.
             await ctx.limits.take("send", delivery.sender.uuid, tally=False)
@@ -161,7 +208,9 @@ def _fingerprint(
     recipient = delivery.recipient
     request = {
         "message": delivery.text,
-        "message_group_uuid": delivery.group_uuid,
+        # As asked: a send to a person names no group, even once their conversation exists
+        # (a retry of a first message finds the conversation its first attempt made).
+        "message_group_uuid": None if recipient is not None else delivery.group_uuid,
         "handle": None if recipient is None else recipient.handle,  # as the directory has it
     }
     if delivery.reply_to is not None:  # only then: other sends' fingerprints stay as they were

@@ -1,0 +1,30 @@
+"""Marking a conversation read: the reader's unread count, and the other member's "Seen"."""
+
+from __future__ import annotations
+
+from cruddur.domain.clock import format_timestamp
+from cruddur.domain.model import ReadPosition, parse_uuid
+from cruddur.services.context import MessagingContext, publish
+from cruddur.services.membership import members_of
+
+
+async def mark_read(ctx: MessagingContext, owner: str, group_uuid: str) -> ReadPosition | None:
+    """Everything shown is read. The other member's pages hear how far (for "Seen"), the
+    owner's other pages that nothing is unread. None if it already was all read."""
+    group_uuid = parse_uuid(group_uuid, "message_group_uuid")
+    reader, other = await members_of(ctx, owner, group_uuid)
+    now = format_timestamp(ctx.clock())
+    position = await ctx.store.mark_read(reader, other, group_uuid, now)
+    if position is not None:
+        await publish(ctx, other, read_event(position))
+        await publish(ctx, reader, {"type": "inbox", "group": group_uuid})
+    return position
+
+
+def read_event(position: ReadPosition) -> dict[str, str]:
+    return {
+        "type": "read",
+        "group": position.group_uuid,
+        "read_until": position.read_until,
+        "read_at": position.read_at,
+    }
