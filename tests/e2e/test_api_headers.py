@@ -65,6 +65,12 @@ def test_every_script_is_served_as_javascript(api: Api):
         kind = response.headers["content-type"].split(";")[0]
         assert kind in {"text/javascript", "application/javascript"}, (script.name, kind)
         _assert_protected(response, private=False)
+        # Revalidated each time: an upgrade never leaves a cached module beside a new one.
+        assert response.headers["cache-control"] == "no-cache", script.name
+        again = api.http.get(
+            f"/static/{script.name}", headers={"if-none-match": response.headers["etag"]}
+        )
+        assert again.status_code == 304, script.name
 
 
 def test_docs_are_served_locally_and_off_in_production(settings, store):

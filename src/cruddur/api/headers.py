@@ -76,7 +76,12 @@ class SecurityHeaders:
         extra = [*COMMON, (b"content-security-policy", policy.encode())]
         if file:
             extra.append((b"cache-control", FILE_CACHE))
-        elif not static:
+        elif static:
+            # The page's script is a dozen modules that import each other: a browser guessing
+            # from Last-Modified could run a cached module beside a new one after an upgrade,
+            # and one missing export stops the page. Each is asked again (a 304 when unchanged).
+            extra.append((b"cache-control", b"no-cache"))
+        else:
             extra.append((b"cache-control", b"no-store"))
         if self.hsts or scope.get("scheme") == "https":
             extra.append(HSTS)
