@@ -1,10 +1,10 @@
 """Security headers on every response, pages and JSON alike, set in one place.
 
-The pages run no inline script or style (the script's modules and the stylesheet are files), so the policy
-allows scripts, styles and connections from this origin only. Responses carry private data:
-nothing but the static files may be stored by a browser or a proxy. The interactive API docs
-(off with --prod unless asked for) load Swagger UI from its CDN and get their own policy.
-"""
+The pages run no inline script or style (the script's modules and the stylesheet are files), so
+the policy allows scripts, styles and connections from this origin only. Responses carry private
+data: nothing but the static files may be stored by a browser or a proxy (and those are asked
+for again each time). The interactive API docs (off with --prod unless asked for) load Swagger
+UI from its CDN and get their own policy."""
 
 from __future__ import annotations
 
