@@ -16,6 +16,7 @@ import pytest
 from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
+from cruddur.local import launcher_class
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 from tests.processes import processes_owned_by
 
@@ -97,3 +98,29 @@ def test_missing_java_or_jar_says_how_to_install(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LauncherError, match="apt-get install"):
         DynamoDBLocal().start()
+
+
+def test_the_launcher_is_compiled_once_into_the_cache_and_runs_from_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    server = DynamoDBLocal()
+    command = server.command()
+    assert launcher_class.MAIN_CLASS in command
+    assert str(launcher_class.SOURCE) not in command  # not compiled again at start
+    [compiled] = (tmp_path / "cache" / "cruddur").rglob(f"{launcher_class.MAIN_CLASS}.class")
+    made = compiled.stat().st_mtime_ns
+    with server:  # it starts from the class, bound as before
+        assert server.answers()
+        assert listening_addresses(server.port) == {"127.0.0.1"}
+    again = DynamoDBLocal(port=server.port).command()
+    assert again[again.index("-cp") + 1] == command[command.index("-cp") + 1]  # the same class
+    assert compiled.stat().st_mtime_ns == made
+
+
+def test_without_a_writable_cache_it_runs_the_source(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    server = DynamoDBLocal()
+    assert str(launcher_class.SOURCE) in server.command()
+    with server:
+        assert server.answers()

