@@ -56,7 +56,9 @@ def cruddur_up(work_dir: Path) -> Iterator[tuple[str, int, float]]:
         _stop(process)
 
 
-def measure(work_dir: Path, iterations: int, messages: int, clients: int) -> dict[str, Any]:
+def measure(
+    work_dir: Path, iterations: int, messages: int, clients: int, warm_rounds: int = 3
+) -> dict[str, Any]:
     with cruddur_up(work_dir) as (url, pid, start_seconds):
         http = httpx.Client(base_url=url, timeout=30)
         pairs = [_pair(http) for _ in range(clients)]
@@ -65,7 +67,7 @@ def measure(work_dir: Path, iterations: int, messages: int, clients: int) -> dic
         unkeyed, keyed = _senders(client, sender, group)
         cold = _interleaved(pid, unkeyed, keyed, iterations)
         # Warm: closed-loop rounds until DynamoDB Local's JIT has compiled the send path.
-        for _ in range(3):
+        for _ in range(warm_rounds):
             _closed_loop(url, pairs, messages, keyed=False)
             _closed_loop(url, pairs, messages, keyed=True)
         warm = _interleaved(pid, unkeyed, keyed, iterations)

@@ -34,13 +34,16 @@ def measure(rig: Rig, work_dir: Path, sends: int) -> dict[str, Any]:
     for observed_first in (True, False):
         log = work_dir / f"observed-api-{observed_first}.log"
         with log.open("w") as log_file:
-            pair = {}
+            # Both processes start at once (in this order), and neither waits for the other's
+            # imports; what is measured begins once both are up.
+            started = {}
             for name in ("observed", "bare") if observed_first else ("bare", "observed"):
-                pair[name] = _observed(rig, log_file) if name == "observed" else _bare(rig)
+                started[name] = _observed(rig, log_file) if name == "observed" else _bare(rig)
             try:
+                pair = {name: _up(p, metrics=name == "observed") for name, p in started.items()}
                 spent, done_here = _turns(pair, ada, group, sends // 2)
             finally:
-                for process, _, _ in pair.values():
+                for process in started.values():
                     process.terminate()
                     process.wait(timeout=20)
         cpu = {name: cpu[name] + spent[name] for name in cpu}
@@ -55,7 +58,7 @@ def measure(rig: Rig, work_dir: Path, sends: int) -> dict[str, Any]:
     }
 
 
-def _observed(rig: Rig, log_file: Any) -> Served:
+def _observed(rig: Rig, log_file: Any) -> subprocess.Popen[str]:
     """As production runs it: JSON lines, every figure, /metrics served, EMF lines."""
     return _serve(
         rig,
@@ -66,7 +69,7 @@ def _observed(rig: Rig, log_file: Any) -> Served:
     )
 
 
-def _bare(rig: Rig) -> Served:
+def _bare(rig: Rig) -> subprocess.Popen[str]:
     return _serve(rig, ["--log-level", "WARNING"], [], {"CRUDDUR_METRICS_ENABLED": "false"}, None)
 
 
@@ -79,9 +82,9 @@ def _serve(
     after: list[str],
     env: dict[str, str],
     stderr: Any,
-) -> Served:
+) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "cruddur", *before, "serve", *target_args(rig.settings)]
-    process = subprocess.Popen(  # noqa: S603 - our own command
+    return subprocess.Popen(  # noqa: S603 - our own command
         [*command, "--port", "0", *after],
         stdout=subprocess.PIPE,
         stderr=stderr or subprocess.DEVNULL,
@@ -90,8 +93,13 @@ def _serve(
         # One hash seed for both: dicts and sets laid out alike in the two processes.
         env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0", **BENCH_LIMITS, **env},
     )
+
+
+def _up(process: subprocess.Popen[str], *, metrics: bool) -> Served:
+    """The process and the addresses it prints once it serves: its API, and its /metrics if it
+    serves them (`metrics`)."""
     assert process.stdout is not None
-    api, metrics = None, None
+    api, scrape = None, None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -99,15 +107,15 @@ def _serve(
             break
         if found := re.search(r"API at (http://\S+?) ", line):
             api = found.group(1)
-            if not after:
+            if not metrics:
                 break
         if found := re.search(r"Metrics at (\S+)", line):
-            metrics = found.group(1)
+            scrape = found.group(1)
             break
     if api is None:
         process.kill()
         raise Unavailable("an API process of the observability step did not start")
-    return process, api, metrics
+    return process, api, scrape
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -123,12 +131,13 @@ def _turns(
     pids = {name: process.pid for name, (process, _, _) in pair.items()}
     scrape = pair["observed"][2]
     cpu = dict.fromkeys(clients, 0.0)
-    per_turn = max(1, sends // TURNS)
+    turns = min(TURNS, max(1, sends))  # no more turns than sends: a turn is at least one send
+    per_turn = max(1, sends // turns)
     for client in clients.values():  # warm both up alike
         for i in range(20):
             send(client, ada, group, f"warm-up {i}")
     try:
-        for turn in range(TURNS):
+        for turn in range(turns):
             order = ("observed", "bare") if turn % 2 == 0 else ("bare", "observed")
             for name in order:
                 before = _cpu_seconds(pids[name])
@@ -140,4 +149,4 @@ def _turns(
     finally:
         for client in clients.values():
             client.close()
-    return cpu, per_turn * TURNS
+    return cpu, per_turn * turns

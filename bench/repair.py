@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.rig import target_args
+from bench.rig import emulator, target_args
 from bench.scaling import Loader, _write_all
 from bench.workload import stranger
 from cruddur import storage
@@ -25,7 +25,6 @@ from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import Message
-from cruddur.local.dynamodb_local import DynamoDBLocal
 
 BUDGET_WCU = 1000  # the bench's budget: DynamoDB Local has no provisioned limit to protect
 SUMMARY = re.compile(
@@ -35,13 +34,13 @@ SUMMARY = re.compile(
 CAPACITY = re.compile(r"consumed capacity: ([\d.e+-]+) RCU, ([\d.e+-]+) WCU over (\d+) calls")
 
 
-def measure(settings: Settings, conversations: int) -> dict[str, Any]:
-    # Its own DynamoDB Local: the rig's holds the scaling step's 100,000 items by now, and an
-    # in-memory emulator that large loads and scans several times slower than a fresh one.
+def measure(settings: Settings, conversations: int, *, fresh: bool = True) -> dict[str, Any]:
+    # Its own DynamoDB Local (`fresh`): the rig's holds the scaling step's 100,000 items by now,
+    # and an in-memory emulator that large loads and scans several times slower than a fresh one.
     # The data dir (and so the sealing keys) stays the rig's.
-    with DynamoDBLocal() as server:
+    with emulator(settings, fresh=fresh) as endpoint:
         table = settings.model_copy(
-            update={"aws_endpoint_url": server.endpoint_url, "table_name": "bench-repair"}
+            update={"aws_endpoint_url": endpoint, "table_name": "bench-repair"}
         )
         return _measure(table, conversations)
 

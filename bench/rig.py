@@ -95,6 +95,20 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
+def emulator(settings: Settings, *, fresh: bool) -> Iterator[str]:
+    """The endpoint a step loads its own tables into: a fresh in-memory DynamoDB Local of its own
+    (`fresh`), or the rig's. A full run's rig holds the scaling step's 100,000 items by then, and
+    an emulator that large loads and scans several times slower than a fresh one; a tiny run's
+    holds a few hundred, and a JVM started for each step would be most of the step."""
+    if not fresh:
+        assert settings.aws_endpoint_url is not None
+        yield settings.aws_endpoint_url
+        return
+    with DynamoDBLocal() as server:
+        yield server.endpoint_url
+
+
+@contextmanager
 def rig(work_dir: Path) -> Iterator[Rig]:
     with DynamoDBLocal() as server:
         settings = Settings(

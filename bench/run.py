@@ -44,19 +44,26 @@ class Plan:
     observability_sends: int = 4000  # step (1c), to each of the two API processes
     repair_conversations: int = 5000  # step (4b)
     your_data_messages: int = 50_000  # step (4c)
+    # Steps (4b) and (4c) each on a fresh DynamoDB Local: by then the rig's holds step (4)'s
+    # 100,000 items, which would slow their loads and scans several times.
+    own_emulators: bool = True
+    up_warm_rounds: int = 3  # step (5): closed-loop rounds between the cold and warm figures
 
 
+# Seconds long: each step runs and writes every figure, on the fewest samples that make them.
 TINY = Plan(
-    iterations=15,
+    iterations=10,  # samples a latency figure; step (5) sends in blocks of ten: one of each kind
     client_counts=(1, 2),
-    messages=20,
+    messages=12,  # a few sends a client: every throughput figure, lag sampled from each send
     capacity_messages=5,
     warm_up_rounds=2,
     large=(300, 40),
-    lambda_import_runs=3,
+    lambda_import_runs=1,
     observability_sends=40,
     repair_conversations=30,
     your_data_messages=600,
+    own_emulators=False,  # a few hundred items in the rig's: a JVM start would be most of a step
+    up_warm_rounds=1,
 )
 
 
@@ -107,15 +114,23 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
                 system.settings, plan.small, plan.large, plan.iterations
             )
         step(f"(4b) repair-inboxes --all over {plan.repair_conversations} conversations …")
-        results["repair"] = repair.measure(system.settings, plan.repair_conversations)
+        results["repair"] = repair.measure(
+            system.settings, plan.repair_conversations, fresh=plan.own_emulators
+        )
         many = plan.your_data_messages
         step(f"(4c) your data: export and erasure of a person with {many} messages …")
-        results["your_data"] = your_data.measure(system.settings, plan.your_data_messages)
+        results["your_data"] = your_data.measure(
+            system.settings, plan.your_data_messages, fresh=plan.own_emulators
+        )
     if plan.default_config:
         step("(5) the default configuration (`cruddur up`): cold, warm, keyed and not …")
         with tempfile.TemporaryDirectory(prefix="cruddur-bench-up-") as work:
             results["default_config"] = default_config.measure(
-                Path(work), plan.iterations, plan.messages, max(plan.client_counts)
+                Path(work),
+                plan.iterations,
+                plan.messages,
+                max(plan.client_counts),
+                plan.up_warm_rounds,
             )
     step("(6) the Lambda handler's cold import beside `import boto3` …")
     results["lambda_import"] = lambda_import.measure(plan.lambda_import_runs)

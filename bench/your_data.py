@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+from bench.rig import emulator
 from bench.scaling import Loader, _write_all
 from bench.workload import stranger
 from cruddur import bootstrap, storage
@@ -24,7 +25,6 @@ from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur.domain.clock import format_timestamp, utc_now
 from cruddur.domain.model import Message, User, UserRef
-from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services import reading
 from cruddur.services.erasure import erase_account
 from cruddur.services.export import export_account
@@ -32,13 +32,13 @@ from cruddur.services.export import export_account
 PER_CONVERSATION = 500
 
 
-def measure(settings: Settings, messages: int) -> dict[str, Any]:
-    # Its own DynamoDB Local, as the repair's: a fresh emulator loads and reads faster than
-    # the rig's, which holds the scaling step's items by now.
-    with DynamoDBLocal() as server:
+def measure(settings: Settings, messages: int, *, fresh: bool = True) -> dict[str, Any]:
+    # Its own DynamoDB Local (`fresh`), as the repair's: a fresh emulator loads and reads faster
+    # than the rig's, which holds the scaling step's items by now.
+    with emulator(settings, fresh=fresh) as endpoint:
         ours = settings.model_copy(
             update={
-                "aws_endpoint_url": server.endpoint_url,
+                "aws_endpoint_url": endpoint,
                 "table_name": "bench-your-data",
                 "keys_table_name": "bench-your-data-keys",
             }
