@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from cruddur.cli.db import is_local_database
+from cruddur.cli.demo_guard import is_local_database
 from cruddur.cli.progress import CLEAR_LINE, Progress
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from cruddur import demo, storage
 from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.cli.common import F, data_dir_option, handle_errors, setting_option, settings_from
+from cruddur.cli.demo_guard import describe_database, refuse_demo_users
 from cruddur.config import Settings
 from cruddur.services.cognito_link import link_cognito_users
 
@@ -26,16 +24,6 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings_from(data_dir=data_dir)
 
 
-def _describe(settings: Settings) -> str:
-    """Where the database is, without its user, password or query (which may hold one)."""
-    try:
-        url = make_url(settings.users_database_url)
-    except ArgumentError:
-        return "an unreadable DATABASE_URL"
-    port = f":{url.port}" if url.port else ""
-    return f"{url.drivername}://{url.host or ''}{port}/{url.database or ''}"
-
-
 @db.command("schema-load")
 @data_dir_option
 @handle_errors
@@ -43,7 +31,7 @@ def schema_load(data_dir: Path | None) -> None:
     """Apply the Alembic migrations (a no-op when the schema is current)."""
     settings = _settings(data_dir)
     upgrade(settings.users_database_url)
-    click.echo(f"users schema is current at {_describe(settings)}")
+    click.echo(f"users schema is current at {describe_database(settings)}")
 
 
 def prod_option(func: F) -> F:
@@ -92,46 +80,6 @@ def setup(ctx: click.Context, data_dir: Path | None, demo_users: bool, prod: boo
     ctx.invoke(schema_load, data_dir=data_dir)
     if demo_users:
         ctx.invoke(seed, data_dir=data_dir, prod=prod)
-
-
-def refuse_demo_users(settings: Settings, *, prod: bool, instead: str = "") -> None:
-    """Demo users sign in with a published password: they exist only on a database on this
-    machine. `cruddur up` asks the same before it seeds (`instead`: what to do then)."""
-    if prod:
-        raise click.UsageError("demo users do not go to production (--prod)")
-    if not is_local_database(settings.users_database_url):
-        raise click.UsageError(
-            f"demo users (their password is published) go only to a local users database, a "
-            f"SQLite file or a server on a loopback address; DATABASE_URL points at "
-            f"{_describe(settings)}{instead}"
-        )
-
-
-def is_local_database(url: str) -> bool:
-    """A SQLite database, or a server named by a loopback address (or `localhost`) in every
-    place the driver reads a host from. A URL without a host is not local: the driver then
-    connects where PGHOST or a service file says, which this cannot see."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return False
-    if parsed.get_backend_name() == "sqlite":
-        return True
-    hosts = [parsed.host] if parsed.host else []
-    for name in ("host", "hostaddr"):  # the query's win over the URL's host (libpq)
-        given = parsed.query.get(name, ())
-        for value in [given] if isinstance(given, str) else given:
-            hosts += value.split(",")
-    return bool(hosts) and all(_loopback(host.strip()) for host in hosts)
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @db.command("update-cognito-user-ids")

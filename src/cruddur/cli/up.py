@@ -19,6 +19,7 @@ from cruddur.cli.common import (
     settings_from,
     stop_on_signals,
 )
+from cruddur.cli.demo_guard import refuse_demo_users
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal, LauncherError
 
@@ -60,14 +61,13 @@ def up(
     dying; 2 a usage error (the demo data and a users database that is not local).
     """
     settings = settings_from(data_dir=data_dir, host=host, port=port, metrics_port=metrics_port)
+    if seed:  # before anything starts: demo users never reach a database elsewhere
+        refuse_demo_users(settings, prod=False, instead="; start with --no-seed")
     settings, server = _launch_dynamodb(settings, ddb_port)
     stop = stop_on_signals()
     try:
         from cruddur.cli import up_system  # the rest of the system: imported while the JVM starts
-        from cruddur.cli.db import refuse_demo_users
 
-        if seed:  # before anything is written: demo users never reach a database elsewhere
-            refuse_demo_users(settings, prod=False, instead="; start with --no-seed")
         if server is not None:
             try:
                 server.wait_until_ready()
