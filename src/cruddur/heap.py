@@ -2,24 +2,23 @@
 
 **Large blocks go back to the system.** glibc serves big allocations (a password hash's 19 MiB)
 with mmap and returns them on free, but after the first such free it raises its threshold to
-that size, and later ones stay in the heap for good: one sign-in left the API 19 MiB larger.
+that size, and later ones stay in the heap for good: one sign-in left the API a hash's size larger.
 A fixed threshold keeps every block over 256 KiB mapped, so a hash's memory is given back.
 
 **One malloc arena for the process.** glibc gives each thread that allocates an arena of its
 own (up to eight per core) and keeps what was freed in it. The API's threads are few and
 mostly idle (libuv's resolver workers, the thread pools for PostgreSQL/SQLite and sign-ins),
-yet each kept a few MiB: after start-up, its first readiness check and the benchmark's
-sign-ups the API sat 8–9 MiB above its start. With one arena, what a thread frees serves the
-next allocation of any thread: 4 MiB less API RSS during the benchmark's sends. The GIL
-already serialises nearly every allocation, so the arena's lock costs next to nothing.
+yet each kept a few MiB it had freed. With one arena, what a thread frees serves the next
+allocation of any thread. The GIL already serialises nearly every allocation, so the arena's
+lock costs next to nothing.
 
 **The start-up heap is frozen.**
 boto3's service models, pydantic's schemas, FastAPI's routes and every imported module are
 hundreds of thousands of objects that live until the process exits. Each full (generation 2)
-collection walked all of them: on the benchmark's machine that stalled the API, the stream
-poller and the benchmark's own clients for 120–210 ms at a time, and those stalls were the
-spikes in the stream lag's p99. `gc.freeze()` moves what exists into a generation the collector
-never visits; later passes walk only what came after.
+collection walked all of them, stalling the API, the stream poller and the benchmark's own
+clients for a tenth of a second or more at a time: the spikes in the stream lag's p99.
+`gc.freeze()` moves what exists into a generation the collector never visits; later passes walk
+only what came after.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 key file by default.
 
 Only data keys go through here (a 32-byte key per generation, see data_keys.py), never message
-text: the SDK's message format carries a header of a few hundred bytes and costs ~0.6 ms of CPU
-per call, which per message would double a send's CPU and push inbox rows past one write unit.
+text: the SDK's message format carries a header of a few hundred bytes and a CPU cost per call
+that, per message, would double a send's CPU and push inbox rows past one write unit.
 The suite is AES-256-GCM with HKDF-SHA512 and key commitment, without a signature (the readers
 are the writers: one service, one trust domain), and decryption requires commitment.
 """
