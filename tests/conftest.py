@@ -82,31 +82,68 @@ def moto_url() -> Iterator[str]:
 
 @contextmanager
 def moto_server(**env: str) -> Iterator[str]:
-    """`moto_server` on a free loopback port, with `env` added to its environment; its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **env},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    """`moto_server` on a free loopback port, with `env` added to its environment; its URL.
+
+    The port is free when chosen but taken only once moto has imported (a second or two): a
+    server another worker starts meanwhile may get it, and then answer in its place (without
+    `env`: a moto that checks no signature). So the answering socket must be this process's
+    own, or it starts again on another port."""
+    for _ in range(5):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("moto_server")),
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **env},
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            if _answers_as_itself(server, url, port):
+                yield url
+                return
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    raise RuntimeError("moto_server never held the port it was given")
+
+
+def _answers_as_itself(server: subprocess.Popen[bytes], url: str, port: int) -> bool:
+    deadline = time.monotonic() + 30
+    while server.poll() is None:
+        try:
+            httpx.get(f"{url}/moto-api/", timeout=1)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+            continue
+        return _listens(server.pid, port)
+    return False  # it exited: the port was taken
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds the socket listening on `port` (read from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    fds = Path(f"/proc/{pid}/fd")
+    held = set()
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            held.add(os.readlink(fd))
+    return any(f"socket:[{inode}]" in held for inode in inodes)
 
 
 # Under pytest-xdist the controller starts the one DynamoDB Local and every worker uses it (each
