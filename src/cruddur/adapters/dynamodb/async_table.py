@@ -9,7 +9,6 @@ same meter (`table.TableCore`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 from cruddur.adapters.dynamodb import operations, reads, text_sealer
@@ -66,15 +65,6 @@ class AsyncTable(TableCore):
                 step = operation.send(answer)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
-
-    async def each_item(self, action: str, request: dict[str, Any]) -> AsyncIterator[Item]:
-        """Every item of a Query or Scan, read a page at a time as the caller goes."""
-        page: dict[str, Any] | None = request
-        while page is not None:
-            answer = await self.call(action, page)
-            for item in answer.get("Items", []):
-                yield item
-            page = operations.next_page(page, answer)
 
     async def every_item(self, action: str, request: dict[str, Any]) -> list[Item]:
         return await self.run(operations.every_item(action, request))

@@ -196,9 +196,3 @@ def batch_get(
         else:
             raise Unavailable("DynamoDB kept some keys unprocessed; try again")
     return found
-
-
-def single(action: str, payload: dict[str, Any]) -> Operation[dict[str, Any]]:
-    """One call as an operation: its answer."""
-    answer = yield action, payload
-    return answer
