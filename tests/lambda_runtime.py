@@ -5,12 +5,9 @@ delivers them (JSON: binary values in base64, times as epoch seconds, eventSourc
 from __future__ import annotations
 
 import base64
-import importlib
-import importlib.metadata
 import json
 import subprocess
 import sys
-import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,9 @@ from cruddur.adapters.aws_clients import AwsClients
 from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur_infra import lambda_package
+
+# The task and runtime folders are laid out by the packager's own helpers
+# (lambda_package.unpack, runtime_folder), which its timing uses too.
 
 _RUN = """
 import json, sys
@@ -38,28 +38,6 @@ def build_zip(folder: Path) -> Path:
     out = folder / "lambda.zip"
     lambda_package.write_zip(scanned.own_files, out)
     return out
-
-
-def runtime_folder(folder: Path) -> Path:
-    """boto3 and its dependencies only, linked from this environment (the runtime ships them)."""
-    runtime = folder / "runtime"
-    runtime.mkdir(exist_ok=True)
-    for top, dists in importlib.metadata.packages_distributions().items():
-        if not set(dists) <= lambda_package.RUNTIME_DISTRIBUTIONS or top.startswith("_"):
-            continue
-        source = Path(importlib.import_module(top).__file__ or "")
-        source = source.parent if source.name == "__init__.py" else source
-        link = runtime / source.name
-        if not link.exists():
-            link.symlink_to(source)
-    return runtime
-
-
-def unpack(zip_path: Path, folder: Path) -> Path:
-    task = folder / "task"
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(task)
-    return task
 
 
 def invoke(

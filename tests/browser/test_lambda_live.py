@@ -15,9 +15,10 @@ from playwright.sync_api import Browser, expect
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.config import Settings
+from cruddur_infra.lambda_package import runtime_folder, unpack
 from tests.browser.conftest import sign_in
 from tests.browser.test_redis_fanout import _signup, _start, _url
-from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+from tests.lambda_runtime import build_zip, invoke, stream_event
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cruddur_infra import lambda_package
+from cruddur_infra import lambda_package, lambda_timing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,8 +48,8 @@ def test_make_lambda_prints_the_import_time_and_never_fails_on_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
     # The slowest hour imaginable: the import takes ten seconds, boto3's five.
-    slow = lambda_package.ImportTimes([10_000.0] * 3, [5_000.0] * 3)
-    monkeypatch.setattr(lambda_package, "import_times", lambda runs: slow)
+    slow = lambda_timing.ImportTimes([10_000.0] * 3, [5_000.0] * 3)
+    monkeypatch.setattr(lambda_timing, "import_times", lambda runs, zip_path: slow)
     assert lambda_package.main(["--out", str(tmp_path / "l.zip"), "--runs", "3"]) == 0
     printed = capsys.readouterr().out
     assert "10000.0 ms" in printed

@@ -28,6 +28,7 @@ from cruddur.app import create_app
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services import sending
+from cruddur_infra.lambda_package import runtime_folder, unpack
 from cruddur_infra.permissions import (
     API_INDEX_ACTIONS,
     API_KEYS_ACTIONS,
@@ -37,7 +38,7 @@ from cruddur_infra.permissions import (
 from tests.conftest import make_user
 from tests.e2e.conftest import Api, Member
 from tests.e2e.test_api_attachments import jpeg_with_gps, upload
-from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+from tests.lambda_runtime import build_zip, invoke, stream_event
 from tests.own_loop import run
 from tests.wire_recorder import Call, Recorder, calls_of, recording
 

@@ -16,9 +16,9 @@ import redis
 from cruddur.config import Settings
 from cruddur.services import sending
 from cruddur.services.context import MessagingContext
-from cruddur_infra.lambda_package import LAMBDA_PYTHON
+from cruddur_infra.lambda_package import LAMBDA_PYTHON, runtime_folder, unpack
 from tests.conftest import make_user
-from tests.lambda_runtime import build_zip, invoke, runtime_folder, stream_event, unpack
+from tests.lambda_runtime import build_zip, invoke, stream_event
 from tests.own_loop import run
 
 HEAVY = ("sqlalchemy", "aiohttp", "redis", "argon2", "fastapi", "pydantic", "starlette", "jinja2")
