@@ -48,6 +48,12 @@ from cruddur.cli.common import handle_errors
     help="Leave out step (4), writing 100,000 messages for the page-at-scale figures: the "
     "rest takes a few minutes.",
 )
+@click.option(
+    "--no-synapse",
+    is_flag=True,
+    help="Time only `cruddur up`'s start in step (7), without installing Matrix Synapse (a "
+    "pinned release, into a venv of its own under ~/.cache/cruddur) to time its start beside.",
+)
 @handle_errors
 def bench(
     tiny: bool,
@@ -56,6 +62,7 @@ def bench(
     client_counts: tuple[int, ...],
     messages: int | None,
     skip_scaling: bool,
+    no_synapse: bool,
 ) -> None:
     """Measure latency over the raw calls, send throughput and stream lag, capacity per
     message (ours and the course's design) and page latency at scale, on a fresh in-memory
@@ -79,6 +86,7 @@ def bench(
         "client_counts": tuple(sorted(set(client_counts))) or None,
         "messages": messages,
         "scaling": False if skip_scaling else None,
+        "synapse": False if no_synapse else None,
     }
     plan = dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
     results = run(plan, progress=lambda line: click.echo(line, err=True))

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import report
+
 BEGIN, END = "<!-- latest figures: begin -->", "<!-- latest figures: end -->"
 
 
@@ -24,6 +26,8 @@ def targets(results: dict[str, Any]) -> list[str]:
             f"| {target['target']} | **{_short(target['value'])}** "
             f"| {_short(target['limit'])} | {met} |"
         )
+    for name, limit, _why in report.unmeasured(results):
+        rows.append(f"| {name} | not measured | {_short(limit)} | |")
     return rows
 
 
@@ -70,6 +74,7 @@ def figures(results: dict[str, Any]) -> list[str]:
     )
     rows += _capacity(results["capacity"])
     rows += _default_config(results.get("default_config"))
+    rows += _startup(results.get("startup"))
     scaling = results.get("scaling")
     if scaling:
         rows.append(
@@ -155,6 +160,27 @@ def _default_config(up: dict[str, Any] | None) -> list[str]:
         f"/ {warm['keyed']['p50_ms']:.1f} ms |",
         f"| … {loop['clients']} clients, closed loop: unkeyed / keyed | {loop['unkeyed']} "
         f"/ {loop['keyed']} msg/s |",
+    ]
+
+
+def _startup(seen: dict[str, Any] | None) -> list[str]:
+    if seen is None:
+        return []
+    up, other = seen["up"]["median_seconds"], seen["synapse"]
+    name = "`cruddur up` to `/readyz`"
+    figure = f"{up['first_start']:.2f} / {up['restart']:.2f} s"
+    if other is None:
+        figure += "; Synapse not measured"
+    else:
+        theirs, over = other["median_seconds"], seen["up_over_synapse"]
+        name += f"; Synapse {other['version']} to `/health`"
+        figure += (
+            f"; {theirs['first_start']:.2f} / {theirs['restart']:.2f} s "
+            f"(× {over['first_start']:.2f} / × {over['restart']:.2f})"
+        )
+    return [
+        f"| start to ready, first start / restart (medians of {seen['runs']} alternating runs): "
+        f"{name} | {figure} |"
     ]
 
 

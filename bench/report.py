@@ -34,6 +34,9 @@ TARGETS: list[tuple[str, str, float, str]] = [
     # Step (6): the handler's cold import judged against boto3's in the same run, not in ms.
     ("Lambda cold import / `import boto3`", "lambda_import.handler_over_boto3", 1.2, "max"),
 ]
+# Step (7): judged against Synapse's start in the same run, so apart from TARGETS: a run without
+# Synapse (offline, or the tiny plan) leaves it not measured, neither met nor missed.
+STARTUP_TARGET = ("`cruddur up` ready / Synapse ready (first start)", 1.8)
 
 
 def lookup(results: dict[str, Any], path: str) -> float:
@@ -59,7 +62,20 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ("WCU per message: burst / single", burst["wcu_per_message"], ours["wcu_per_message"]),
     ):
         checked.append({"target": name, "value": value, "limit": limit, "met": value < limit})
+    startup = results.get("startup")
+    if startup is not None and startup["up_over_synapse"]["first_start"] is not None:
+        (name, limit), value = STARTUP_TARGET, startup["up_over_synapse"]["first_start"]
+        checked.append({"target": name, "value": value, "limit": limit, "met": value <= limit})
     return checked
+
+
+def unmeasured(results: dict[str, Any]) -> list[tuple[str, float, str]]:
+    """The targets whose step ran without the figure they judge: (name, limit, why)."""
+    startup = results.get("startup")
+    if startup is None or startup["synapse"] is not None:
+        return []
+    why = (startup.get("reason") or "Synapse not run").strip().splitlines()[0]
+    return [(*STARTUP_TARGET, f"Synapse not measured: {why}")]
 
 
 def table(results: dict[str, Any]) -> str:
@@ -159,13 +175,20 @@ def table(results: dict[str, Any]) -> str:
     lines += _repair(results.get("repair"))
     lines += _your_data(results.get("your_data"))
     lines += _default_config(results.get("default_config"))
-    lines += ["", "Targets"]
+    lines += _startup(results.get("startup"))
+    return "\n".join([*lines, "", *_targets(results)])
+
+
+def _targets(results: dict[str, Any]) -> list[str]:
+    lines = ["Targets"]
     for target in results["targets"]:
         mark = "met " if target["met"] else "MISSED"
         lines.append(
             f"  [{mark}] {target['target']}: {target['value']:g} (limit {target['limit']:g})"
         )
-    return "\n".join(lines)
+    for name, limit, why in unmeasured(results):
+        lines.append(f"  [n/a ] {name}: not measured (limit {limit:g}); {why}")
+    return lines
 
 
 def _observability(seen: dict[str, Any] | None) -> list[str]:
@@ -234,6 +257,26 @@ def _default_config(up: dict[str, Any] | None) -> list[str]:
         f"  {loop['clients']} clients, closed loop: {loop['unkeyed']} msg/s unkeyed, "
         f"{loop['keyed']} msg/s keyed"
     )
+    return lines
+
+
+def _startup(seen: dict[str, Any] | None) -> list[str]:
+    if seen is None:
+        return []
+    other = seen["synapse"]
+    lines = [
+        "",
+        f"Start-up to the first 200, medians of {seen['runs']} alternating runs (s): "
+        "`cruddur up` to /readyz" + (f", Synapse {other['version']} to /health" if other else ""),
+        f"{'':16}{'first start':>12}{'restart':>10}",
+    ]
+    rows = [("cruddur up", seen["up"]["median_seconds"])]
+    if other is not None:
+        rows += [("Synapse", other["median_seconds"]), ("up / Synapse", seen["up_over_synapse"])]
+    for name, figures in rows:
+        lines.append(f"  {name:14}{figures['first_start']:>12.2f}{figures['restart']:>10.2f}")
+    if other is None:
+        lines.append(f"  Synapse not measured: {seen.get('reason') or '?'}")
     return lines
 
 

@@ -21,6 +21,7 @@ from bench import (
     report,
     scaling,
     sealing,
+    startup,
     throughput,
     your_data,
 )
@@ -48,6 +49,8 @@ class Plan:
     # 100,000 items, which would slow their loads and scans several times.
     own_emulators: bool = True
     up_warm_rounds: int = 3  # step (5): closed-loop rounds between the cold and warm figures
+    startup_runs: int = 5  # step (7): first starts and restarts of `cruddur up`, and Synapse's
+    synapse: bool = True  # step (7): beside Synapse's (installed once into the user's cache)
 
 
 # Seconds long: each step runs and writes every figure, on the fewest samples that make them.
@@ -64,6 +67,8 @@ TINY = Plan(
     your_data_messages=600,
     own_emulators=False,  # a few hundred items in the rig's: a JVM start would be most of a step
     up_warm_rounds=1,
+    startup_runs=1,  # one first start and one restart of `cruddur up`
+    synapse=False,  # installs nothing: the ratio is a full run's
 )
 
 
@@ -134,6 +139,10 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
             )
     step("(6) the Lambda handler's cold import beside `import boto3` …")
     results["lambda_import"] = lambda_import.measure(plan.lambda_import_runs)
+    beside = f" beside Synapse {startup.SYNAPSE_VERSION}'s" if plan.synapse else ""
+    step(f"(7) start-up: `cruddur up` to /readyz{beside}, {plan.startup_runs} runs …")
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-startup-") as work:
+        results["startup"] = startup.measure(Path(work), plan.startup_runs, plan.synapse)
     step("done")
     results["targets"] = report.check_targets(results)
     return results

@@ -128,6 +128,14 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
         assert f"| {target['target']} | **{target['value']:.3g}** |" in page
     assert "`repair-inboxes --all` over 30 conversations, once more" in page
     assert "logging and metrics: API CPU per send with / without" in page
+    # (7) start-up to /readyz, a first start then a restart; the tiny plan installs no Synapse,
+    # so its target is shown not measured, neither met nor missed.
+    ready = results["startup"]
+    for kind in ("first_start", "restart"):
+        assert 0 < ready["up"]["median_seconds"][kind] < 120
+    assert ready["synapse"] is None
+    assert "| `cruddur up` ready / Synapse ready (first start) | not measured | 1.8 | |" in page
+    assert "[n/a ] `cruddur up` ready / Synapse ready (first start): not measured" in result.stdout
     # A reaction is one write to the message item; the stream passes over it (no row moves).
     for what in ("react", "unreact"):
         assert 0 < capacity[f"ours_{what}"][f"wcu_per_{what}"] <= 1, capacity
