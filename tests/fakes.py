@@ -95,10 +95,14 @@ class FakeConversations:
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return self.rows.get((owner_uuid, group_uuid))
 
-    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
+    async def first_inbox_page(
+        self, owner_uuid: str, limit: int
+    ) -> tuple[list[InboxEntry], list[InboxEntry], Position | None]:
         mine = [row for (owner, _), row in self.rows.items() if owner == owner_uuid]
         pinned = [row for row in mine if row.pinned]
-        return sorted(pinned, key=lambda row: row.last_message_sk, reverse=True)
+        pinned.sort(key=lambda row: row.last_message_sk, reverse=True)
+        others, last = await self.query_inbox(owner_uuid, limit)
+        return pinned, others, last
 
     async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str

@@ -86,7 +86,7 @@ class World:
     def read_rows(self) -> dict[tuple[str, str], dict[str, Any]]:
         rows = {}
         for item in self.scan():
-            if item[keys.PK]["S"].startswith(keys.INBOX_PREFIX):
+            if item[keys.SK]["S"].startswith(keys.INBOX_PREFIX):  # rows, not pins
                 rows[(item[GROUP_UUID]["S"], item[USER_UUID]["S"])] = item
         return rows
 

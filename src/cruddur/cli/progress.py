@@ -172,8 +172,10 @@ class CountedMessages:
     def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
         return self.store.inbox_position(owner_uuid, after)
 
-    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
-        return await self.store.pinned_rows(owner_uuid)
+    async def first_inbox_page(
+        self, owner_uuid: str, limit: int
+    ) -> tuple[list[InboxEntry], list[InboxEntry], Position | None]:
+        return await self.store.first_inbox_page(owner_uuid, limit)
 
     async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str

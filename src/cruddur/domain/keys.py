@@ -11,7 +11,7 @@ builds or parses a key.
 | data key   | DATAKEY                   | {key_id}: hex, time-ordered |
 | block      | BLOCK#{owner}             | USER#{blocked}              |
 | revocation | REVOKED                   | {sha256(token)}             |
-| pins       | PINS#{owner}              | PINS                        |
+| pins       | GRP#{owner}               | PINS                        |
 | upload     | UPLOAD#{attachment}       | UPLOAD                      |
 | files      | FILES#{user}              | FILES                       |
 | user key (keys table) | USERKEY#{user} | KEY                          |
@@ -33,8 +33,11 @@ USER_PREFIX = "USER#"
 REVOKED_PK = "REVOKED"
 USER_KEY_PREFIX = "USERKEY#"  # the keys table's
 USER_KEY_SK = "KEY"
-PINS_PREFIX = "PINS#"
 PINS_SK = "PINS"
+# The pins item's sort key in the inbox index: above every activity key (they start with the
+# year's digits) and above "~", the key before every row that a page's position may name.
+PINS_INDEX_SK = "~pins"
+LEGACY_PINS_PREFIX = "PINS#"
 UPLOAD_PREFIX = "UPLOAD#"
 UPLOAD_SK = "UPLOAD"
 FILES_PREFIX = "FILES#"
@@ -104,8 +107,15 @@ def block_key(owner_uuid: str, blocked_uuid: str) -> Key:
 
 
 def pins_key(owner_uuid: str) -> Key:
-    """Which of the owner's conversations are pinned: one small item, read with the first page."""
-    return {"pk": f"{PINS_PREFIX}{owner_uuid}", "sk": PINS_SK}
+    """Which of the owner's conversations are pinned: one small item in the owner's inbox
+    partition, at the top of the inbox index, so the first page's one Query reads it too."""
+    return {"pk": inbox_pk(owner_uuid), "sk": PINS_SK}
+
+
+def legacy_pins_key(owner_uuid: str) -> Key:
+    """Where the pins item lived before it joined the inbox partition: moved from there on the
+    owner's first inbox read or pin (stores/inbox_choices.move_legacy_pins)."""
+    return {"pk": f"{LEGACY_PINS_PREFIX}{owner_uuid}", "sk": PINS_SK}
 
 
 def blocks_pk(owner_uuid: str) -> str:

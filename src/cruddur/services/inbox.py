@@ -3,8 +3,6 @@ first, and their choices for each (mute, archive, pin)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from cruddur.domain.clock import format_timestamp
 from cruddur.domain.model import InboxChoices, InboxEntry, Page, parse_uuid
 from cruddur.services.context import MessagingContext, publish
@@ -30,11 +28,9 @@ async def list_inbox(
     if archived or after is not None:
         found, last = await ctx.store.query_inbox(owner, limit, after, view)
         return page_of(ctx, scope, expire_previews(ctx, found), last)
-    # The first page: the pinned rows and the newest others at once (a page's worth: the pinned
-    # take some of its places, and the cursor follows the last of the others shown).
-    pinned, (others, last) = await asyncio.gather(
-        ctx.store.pinned_rows(owner), ctx.store.query_inbox(owner, limit, None, view)
-    )
+    # The first page: the pinned rows and the newest others, read together (a page's worth: the
+    # pinned take some of its places, and the cursor follows the last of the others shown).
+    pinned, others, last = await ctx.store.first_inbox_page(owner, limit)
     room = max(limit - len(pinned), 0)
     if len(others) > room:
         # The next page starts after the last other row shown; when the pinned rows filled

@@ -4,6 +4,7 @@ become pages: built here, with no I/O, and run by the stores (`stores/`) on a ta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cruddur.adapters.dynamodb import inbox_items, message_items, text_sealer
@@ -14,6 +15,7 @@ from cruddur.adapters.dynamodb.attributes import (
     LAST_MESSAGE_SK,
     MUTED,
     PINNED_AT,
+    PINNED_GROUPS,
     Item,
     binary,
     s,
@@ -52,7 +54,15 @@ def inbox_index_key(owner_uuid: str, after: InboxEntry | None) -> keys.Key:
 # blocks); past them, the page ends early with a cursor where the last query stopped.
 INBOX_QUERIES_MAX = 5
 
-InboxPage = tuple[list[InboxEntry], keys.Key | None]
+
+@dataclass(frozen=True)
+class InboxRead:
+    """One inbox page as read: its rows, where the next starts, and the groups the owner
+    pinned (the pins item sorts first in the index, so the first page's Query reads it too)."""
+
+    rows: list[InboxEntry]
+    last: keys.Key | None
+    pinned_groups: list[str]
 
 
 # A row is archived while nothing arrived since it was archived (or for good while muted):
@@ -62,7 +72,7 @@ _ARCHIVED = (
     f" OR {ARCHIVED_UPTO} >= {LAST_MESSAGE_AT}))"
 )
 # The inbox's views: the rows each shows, besides those a block hides. The default view leaves
-# out the pinned rows (the first page reads them first, from the pins item) and the archived.
+# out the pinned rows (the first page shows them first, from the pins item) and the archived.
 INBOX_VIEWS = {
     "inbox": f"attribute_not_exists({PINNED_AT}) AND NOT {_ARCHIVED}",
     "archived": _ARCHIVED,
@@ -74,14 +84,18 @@ def inbox_query(
 ) -> dict[str, Any]:
     """B: a user's inbox, newest activity first (the index is eventually consistent). Rows
     hidden by a block, and those of the other view, are filtered out by DynamoDB (still read, so
-    a page may take more than one query: `inbox_pages`)."""
+    a page may take more than one query: `inbox_pages`). The first page of the inbox view asks
+    for one item more: the pins item, when there is one, comes first and takes a place."""
     args = {
         "IndexName": keys.INBOX_INDEX,
         "KeyConditionExpression": "pk = :pk",
         "FilterExpression": f"attribute_not_exists({HIDDEN}) AND {INBOX_VIEWS[view]}",
         "ExpressionAttributeValues": {":pk": s(keys.inbox_pk(owner_uuid))},
     }
-    return _page_args(table, args, limit, start)
+    query = _page_args(table, args, limit, start)
+    if start is None and view == "inbox":
+        query["Limit"] += 1
+    return query
 
 
 def inbox_pages(
@@ -91,15 +105,20 @@ def inbox_pages(
     start: keys.Key | None,
     sealer: text_sealer.TextSealer,
     view: str = "inbox",
-) -> Operation[InboxPage]:
+) -> Operation[InboxRead]:
     """Pattern B: the Queries of one inbox page (more than one when hidden rows are stepped
     over), and the page."""
     args = inbox_query(table, owner_uuid, limit, start, view)
     found: list[Item] = []
+    pinned: list[str] = []
     last: dict[str, Any] | None = None
     for _ in range(INBOX_QUERIES_MAX):
         response = yield "Query", args
-        found.extend(response.get("Items", []))
+        for item in response.get("Items", []):
+            if item[keys.SK]["S"] == keys.PINS_SK:
+                pinned = sorted(item.get(PINNED_GROUPS, {}).get("SS", []))
+            else:
+                found.append(item)
         last = response.get("LastEvaluatedKey")
         if len(found) > limit or last is None:
             break
@@ -107,7 +126,7 @@ def inbox_pages(
     rows, cursor = _page({"Items": found}, limit, INBOX_KEY_FIELDS)
     if cursor is None and len(found) <= limit and last is not None:
         cursor = {name: last[name]["S"] for name in INBOX_KEY_FIELDS}  # stopped early
-    return [inbox_items.inbox_from_item(item, sealer) for item in rows], cursor
+    return InboxRead([inbox_items.inbox_from_item(item, sealer) for item in rows], cursor, pinned)
 
 
 def _page_args(

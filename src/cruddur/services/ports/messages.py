@@ -45,8 +45,12 @@ class Conversations(Protocol):
         """Where an inbox page starts that follows the row `after` (None: before every row)."""
         ...
 
-    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
-        """The owner's pinned rows (at most MAX_PINNED), newest activity first."""
+    async def first_inbox_page(
+        self, owner_uuid: str, limit: int
+    ) -> tuple[list[InboxEntry], list[InboxEntry], Position | None]:
+        """The first page of the inbox view, read together: the owner's pinned rows (at most
+        MAX_PINNED) and the newest of the others (`query_inbox`'s first page), each newest
+        activity first, and where the others' next page starts."""
         ...
 
     async def apply_choices(

@@ -46,7 +46,7 @@ class AccountData:
         """The owner's rows, pins and blocks deleted, and the blocks of them by the others
         they talked with; on those others' rows they are "Deleted account". Items changed."""
         doomed = [keys.inbox_key(owner_uuid, group) for group, _ in conversations]
-        doomed.append(keys.pins_key(owner_uuid))
+        doomed += [keys.pins_key(owner_uuid), keys.legacy_pins_key(owner_uuid)]
         doomed += [
             {keys.PK: item[keys.PK]["S"], keys.SK: item[keys.SK]["S"]}
             for item in await self._query(keys.blocks_pk(owner_uuid), keys.USER_PREFIX)

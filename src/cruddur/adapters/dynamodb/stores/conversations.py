@@ -20,6 +20,7 @@ from cruddur.adapters.dynamodb.errors import (
 )
 from cruddur.adapters.dynamodb.stores import inbox_choices, read_positions
 from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.cache import TtlCache
 from cruddur.domain import keys
 from cruddur.domain.model import (
     InboxChoices,
@@ -31,6 +32,10 @@ from cruddur.domain.model import (
 )
 from cruddur.errors import Conflict, PairExists
 
+# How long, and for how many owners, a process remembers that an owner's pins were moved.
+PINS_MOVED_SECONDS = 24 * 3600.0
+PINS_MOVED_OWNERS = 100_000
+
 
 class ConversationTable:
     """Reads and writes of the API, composed around the one table object."""
@@ -38,6 +43,9 @@ class ConversationTable:
     def __init__(self, table: AsyncTable) -> None:
         self.table = table
         self.sealer = table.sealer
+        # Owners whose pins item this process knows is where it lives now (none can be left at
+        # the legacy key: nothing writes there any more), so each costs one look there at most.
+        self._pins_moved: TtlCache[str, bool] = TtlCache(PINS_MOVED_SECONDS, PINS_MOVED_OWNERS)
 
     async def close(self) -> None:
         await self.table.close()
@@ -57,8 +65,26 @@ class ConversationTable:
     ) -> tuple[list[InboxEntry], Position | None]:
         start = _start(after, keys.INBOX_KEY_FIELDS, keys.inbox_pk(owner_uuid))
         fill = reads.inbox_pages(self.table.name, owner_uuid, limit, start, self.sealer, view)
-        found, last = await self.table.run(fill)
-        return found, _position(last)
+        read = await self.table.run(fill)
+        return read.rows, _position(read.last)
+
+    async def first_inbox_page(
+        self, owner_uuid: str, limit: int
+    ) -> tuple[list[InboxEntry], list[InboxEntry], Position | None]:
+        """The first page's pinned rows and newest others, from one Query (the pins item comes
+        with the rows) and, when the owner pinned some, one BatchGetItem."""
+        fill = reads.inbox_pages(self.table.name, owner_uuid, limit, None, self.sealer)
+        read = await self.table.run(fill)
+        groups = read.pinned_groups or await self._legacy_pins(owner_uuid)
+        pinned = await inbox_choices.pinned_rows(self.table, owner_uuid, groups)
+        return pinned, read.rows, _position(read.last)
+
+    async def _legacy_pins(self, owner_uuid: str) -> list[str]:
+        if self._pins_moved.get(owner_uuid):
+            return []
+        groups = await inbox_choices.move_legacy_pins(self.table, owner_uuid)
+        self._pins_moved.put(owner_uuid, True)
+        return groups
 
     def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
         return positions.position_of(reads.inbox_index_key(owner_uuid, after))
@@ -128,12 +154,11 @@ class ConversationTable:
                 raise PairExists("the conversation already exists") from exc
             raise Conflict("starting the conversation collided with another write") from exc
 
-    async def pinned_rows(self, owner_uuid: str) -> list[InboxEntry]:
-        return await inbox_choices.pinned_rows(self.table, owner_uuid)
-
     async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
     ) -> InboxEntry:
+        if choices.pinned is not None or choices.archived:
+            await self._legacy_pins(owner_uuid)  # so MAX_PINNED counts the pins made before
         return await inbox_choices.apply(self.table, owner_uuid, group_uuid, choices, now)
 
     # -- D: the reader's share of the inbox updates -----------------------------------------

@@ -3,9 +3,10 @@ the first page of an inbox starts with.
 
 The choices are attributes of the owner's row (OWNER_CHOICES) that the stream processor
 never writes, so its updates keep them. Which rows are pinned is also kept in one small item
-per owner (`PINS#{owner}`): the first page reads it and those rows (at most MAX_PINNED) instead
-of scanning the inbox for them. A change of pinning writes the row and that item in one
-transaction, so the two never disagree.
+per owner, in the owner's inbox partition and at the top of the inbox index (keys.pins_key): the
+first page's one Query reads it with the newest rows, then those rows (at most MAX_PINNED) are
+read by key instead of scanning the inbox for them. A change of pinning writes the row and that
+item in one transaction, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -80,10 +81,9 @@ async def apply(
     return inbox_items.inbox_from_item(row, table.sealer)
 
 
-async def pinned_rows(table: AsyncTable, owner_uuid: str) -> list[InboxEntry]:
-    """The owner's pinned rows, newest activity first; those a block hides are left out."""
-    pins = await table.get(keys.pins_key(owner_uuid))
-    groups = sorted(pins.get(PINNED_GROUPS, {}).get("SS", [])) if pins else []
+async def pinned_rows(table: AsyncTable, owner_uuid: str, groups: list[str]) -> list[InboxEntry]:
+    """The owner's pinned rows of `groups` (the pins item's), newest activity first; those a
+    block hides, or no longer pinned, are left out."""
     if not groups:
         return []
     rows = await table.batch_get([keys.inbox_key(owner_uuid, group) for group in groups])
@@ -124,20 +124,42 @@ def _expression(sets: dict[str, str], removes: set[str]) -> str:
     return " ".join(parts)
 
 
+async def move_legacy_pins(table: AsyncTable, owner_uuid: str) -> list[str]:
+    """The groups of the owner's pins item where it lived before (keys.legacy_pins_key), moved
+    into the inbox partition (a union: any pin made since stays); [] when there was none."""
+    legacy = keys.legacy_pins_key(owner_uuid)
+    item = await table.get(legacy)
+    groups = sorted(item.get(PINNED_GROUPS, {}).get("SS", [])) if item else []
+    if groups:
+        moved = _pins_update(owner_uuid, f"ADD {PINNED_GROUPS} :group", groups)
+        await table.call("UpdateItem", {"TableName": table.name, **moved})
+    if item is not None:
+        await table.call("DeleteItem", operations.delete(table.name, legacy))
+    return groups
+
+
+def _pins_update(owner_uuid: str, change: str, groups: list[str]) -> dict[str, Any]:
+    """An update of the pins item that keeps it at the top of the owner's inbox index."""
+    return {
+        "Key": to_attrs(keys.pins_key(owner_uuid)),
+        "UpdateExpression": f"{change} SET {LAST_MESSAGE_SK} = :top",
+        "ExpressionAttributeValues": {":group": {"SS": groups}, ":top": s(keys.PINS_INDEX_SK)},
+    }
+
+
 def _pins_change(owner_uuid: str, group_uuid: str, choices: InboxChoices) -> dict[str, Any] | None:
     """The pins item's update, when pinning changes: a pin within MAX_PINNED, or an unpin."""
-    values: dict[str, Any] = {":group": {"SS": [group_uuid]}}
-    change: dict[str, Any] = {"Key": to_attrs(keys.pins_key(owner_uuid))}
     if choices.pinned:
-        change["UpdateExpression"] = f"ADD {PINNED_GROUPS} :group"
+        change = _pins_update(owner_uuid, f"ADD {PINNED_GROUPS} :group", [group_uuid])
         change["ConditionExpression"] = (
             f"attribute_not_exists({PINNED_GROUPS}) OR size({PINNED_GROUPS}) < :most"
             f" OR contains({PINNED_GROUPS}, :one)"
         )
-        values |= {":most": {"N": str(MAX_PINNED)}, ":one": s(group_uuid)}
-    elif choices.pinned is not None or choices.archived:
-        change["UpdateExpression"] = f"DELETE {PINNED_GROUPS} :group"
-    else:
-        return None
-    change["ExpressionAttributeValues"] = values
-    return change
+        change["ExpressionAttributeValues"] |= {
+            ":most": {"N": str(MAX_PINNED)},
+            ":one": s(group_uuid),
+        }
+        return change
+    if choices.pinned is not None or choices.archived:
+        return _pins_update(owner_uuid, f"DELETE {PINNED_GROUPS} :group", [group_uuid])
+    return None

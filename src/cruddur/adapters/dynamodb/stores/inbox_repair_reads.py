@@ -169,6 +169,7 @@ class RepairReads:
         args = operations.query(
             self.table.name,
             keys.inbox_pk(user_uuid),
+            prefix=keys.INBOX_PREFIX,  # the rows, not the pins item beside them
             projection=GROUP_UUID,
             consistent=False,
         )
