@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,7 +36,11 @@ bearer = HTTPBearer(
 # One dependency a service of the runtime (bootstrap.Runtime, built once per process): a route
 # names the services it uses, and a test replaces one by `app.dependency_overrides[get_x]`.
 # They are async on purpose: a sync one costs a hop through the thread pool on every request.
-# Only the slow path (first sight of a token) goes to a thread.
+# Only the slow path (first sight of a token) goes to a thread. Each dependency a request
+# resolves costs FastAPI some 20 µs of CPU (docs/benchmarks.md, "The figures behind design
+# choices"), so the hot routes take few: the send's services come as one (SendingDep), file
+# links are a function of the messaging context, and the signed-in user's lookup reads the
+# accounts service from the runtime itself.
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -93,13 +98,27 @@ ErasureDep = Annotated[Erasure | None, Depends(get_erasure)]  # None: no erasure
 LocalFilesDep = Annotated[LocalFiles | None, Depends(get_local_files)]  # None: files in S3
 
 
-async def get_file_links(messaging: MessagingDep) -> Links | None:
+@dataclass(frozen=True)
+class Sending:
+    """What a send uses, as one dependency."""
+
+    messaging: MessagingContext
+    users: UsersDirectory
+    idempotency: Idempotency
+
+
+async def get_sending(request: Request) -> Sending:
+    runtime = _runtime(request)
+    return Sending(runtime.messaging, runtime.users, runtime.idempotency)
+
+
+SendingDep = Annotated[Sending, Depends(get_sending)]
+
+
+def file_links(messaging: MessagingContext) -> Links | None:
     """The short-lived URLs of a file and its thumbnail (Shelf.links); None: text only."""
     shelf = messaging.shelf
     return None if shelf is None else shelf.links
-
-
-FileLinksDep = Annotated[Links | None, Depends(get_file_links)]
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -107,7 +126,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def current_user(
     request: Request,
-    accounts: AccountsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> UserRef:
     """The bearer token's user, else the session cookie's: the pages' scripts call this same
@@ -122,7 +140,7 @@ async def current_user(
             raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
         if request.method not in SAFE_METHODS:
             session.check_csrf(request, request.headers.get(session.CSRF_HEADER))
-    user = await user_of(accounts, token)
+    user = await user_of(_runtime(request).accounts, token)
     note_user(request.scope, user.uuid)
     return UserRef(user.uuid, user.handle, user.display_name)
 

@@ -13,13 +13,13 @@ from fastapi.templating import Jinja2Templates
 from cruddur.api import session
 from cruddur.api.deps import (
     AccountsDep,
-    FileLinksDep,
     HubDep,
     MessagingDep,
     SignInGate,
     UsersDep,
     client_address,
     end_session,
+    file_links,
     user_of,
 )
 from cruddur.api.errors import status_of
@@ -228,7 +228,6 @@ async def conversation_page(
     request: Request,
     accounts: AccountsDep,
     messaging: MessagingDep,
-    links: FileLinksDep,
 ) -> Response:
     user = await reading_user(request, accounts)
     if user is None:
@@ -243,7 +242,7 @@ async def conversation_page(
     blockers = await ctx.blocks.blockers_between(user.uuid, row.other.uuid)
     return render(request, "messages.html", user, **await _inbox(ctx, user),
                   group=row.group_uuid, other=row.other,
-                  messages=[MessagePublic.of(m, user.uuid, links).model_dump()
+                  messages=[MessagePublic.of(m, user.uuid, file_links(ctx)).model_dump()
                             for m in page.items],
                   next_messages=page.next_cursor, read_until=row.other_read_until,
                   read_at=row.other_read_at, blocked=user.uuid in blockers,

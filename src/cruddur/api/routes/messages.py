@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from cruddur.api.deps import CurrentUser, FileLinksDep, IdempotencyDep, MessagingDep, UsersDep
+from cruddur.api.deps import CurrentUser, MessagingDep, SendingDep, file_links
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.params import EmojiPath, GroupUuid, MessageUuid, rate_limited
@@ -45,13 +45,13 @@ async def list_messages(
     message_group_uuid: GroupUuid,
     user: CurrentUser,
     messaging: MessagingDep,
-    links: FileLinksDep,
     limit: Annotated[int, LIMIT_QUERY] = 20,
     cursor: Annotated[str | None, CURSOR_QUERY] = None,
 ) -> Response:
     """One page of a conversation, oldest first within the page; X-Next-Cursor leads to older.
     How far the other member has read is on the conversation (`GET /api/message_groups/{id}`)."""
     page = await reading.list_messages(messaging, user.uuid, message_group_uuid, limit, cursor)
+    links = file_links(messaging)
     return page_response(
         [MessagePublic.of(message, user.uuid, links) for message in page.items],
         page.next_cursor,
@@ -64,11 +64,10 @@ async def get_message(
     message_uuid: MessageUuid,
     user: CurrentUser,
     messaging: MessagingDep,
-    links: FileLinksDep,
 ) -> MessagePublic:
     """One message (as it reads now: edited, or deleted)."""
     found = await editing.get_message(messaging, user.uuid, message_group_uuid, message_uuid)
-    return MessagePublic.of(found, user.uuid, links)
+    return MessagePublic.of(found, user.uuid, file_links(messaging))
 
 
 @router.patch(
@@ -82,14 +81,13 @@ async def edit_message(
     body: MessageEdit,
     user: CurrentUser,
     messaging: MessagingDep,
-    links: FileLinksDep,
 ) -> MessagePublic:
     """Edit your own message: its text changes, `edited_at` is set; both members see it live,
     and if it is the conversation's last message, the inbox previews follow."""
     edited = await editing.edit_message(
         messaging, user, message_group_uuid, message_uuid, body.message
     )
-    return MessagePublic.of(edited, user.uuid, links)
+    return MessagePublic.of(edited, user.uuid, file_links(messaging))
 
 
 @router.delete(
@@ -163,10 +161,7 @@ async def delete_reaction(
 async def create_message(
     body: MessageCreate,
     user: CurrentUser,
-    messaging: MessagingDep,
-    users: UsersDep,
-    idempotency: IdempotencyDep,
-    links: FileLinksDep,
+    sending: SendingDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -180,15 +175,15 @@ async def create_message(
     if the two of you have none yet. With `attachments` (uploads to this conversation) the
     text may be left out."""
     message = await post_message(
-        messaging,
-        users,
+        sending.messaging,
+        sending.users,
         user,
         body.message,
         group_uuid=body.message_group_uuid,
         handle=body.handle,
-        idempotency=idempotency,
+        idempotency=sending.idempotency,
         key=idempotency_key,
         reply_to=body.reply_to,
         attachments=body.attachments,
     )
-    return MessageCreatedPublic.created(message, links)
+    return MessageCreatedPublic.created(message, file_links(sending.messaging))
