@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     # client: the limits count by client address, and behind a load balancer the peer is the
     # balancer. Unset: none, the peer is the client (anyone could claim any address otherwise).
     trusted_proxies: str = ""
-    # Local accounts: password hashes computed at once (19 MiB each; unset: half the cores, at
+    # Local accounts: password hashes computed at once (7 MiB each; unset: half the cores, at
     # least one); more wait a tenth of a second, then get 503 with Retry-After.
     password_hash_slots: int | None = Field(default=None, ge=1, le=64)
     access_token_ttl: int = Field(default=3600, ge=60, le=86_400)

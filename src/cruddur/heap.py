@@ -1,6 +1,6 @@
 """How long-running processes keep their heap small and the collector's pauses short.
 
-**Large blocks go back to the system.** glibc serves big allocations (a password hash's 19 MiB)
+**Large blocks go back to the system.** glibc serves big allocations (a password hash's 7 MiB)
 with mmap and returns them on free, but after the first such free it raises its threshold to
 that size, and later ones stay in the heap for good: one sign-in left the API a hash's size larger.
 A fixed threshold keeps every block over 256 KiB mapped, so a hash's memory is given back.

@@ -11,10 +11,10 @@ from cruddur.adapters.auth.passwords import Passwords
 from cruddur.errors import Overloaded
 
 
-def test_hashes_use_owasps_parameters_not_the_librarys_64_mib():
+def test_hashes_use_owasps_least_memory_parameters_not_the_librarys_64_mib():
     stored = Passwords().hash("correct horse battery")
     assert "$argon2id$" in stored
-    assert "m=19456,t=2,p=1" in stored
+    assert "m=7168,t=5,p=1" in stored
 
 
 def test_past_the_slots_a_hash_is_shed_with_retry_after():
