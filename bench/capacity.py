@@ -48,7 +48,7 @@ async def _measure(settings: Settings, work_dir: Path, messages: int) -> dict[st
     meter = CapacityMeter()
     store = storage.build_store(ours, meter=meter)
     dynamo_schema.create_table(
-        AwsClients(ours).dynamodb(), dynamo_schema.table_definition(ours.table_name)
+        AwsClients(ours).wire, dynamo_schema.table_definition(ours.table_name)
     )
     ctx = bootstrap.build_messaging(ours, store)
     # The stream's inbox updates count on the same meter: a message's cost includes them.

@@ -47,7 +47,7 @@ def measure(settings: Settings, conversations: int, *, fresh: bool = True) -> di
 
 def _measure(table: Settings, conversations: int) -> dict[str, Any]:
     dynamo_schema.create_table(
-        AwsClients(table).dynamodb(), dynamo_schema.table_definition(table.table_name)
+        AwsClients(table).wire, dynamo_schema.table_definition(table.table_name)
     )
     loader = Loader(storage.build_table(table), storage.build_sealer(table))
     rows = _load(loader, conversations)

@@ -118,7 +118,7 @@ def rig(work_dir: Path) -> Iterator[Rig]:
         )
         store = storage.build_store(settings, meter=CapacityMeter())
         definition = dynamo_schema.table_definition(settings.table_name)
-        dynamo_schema.create_table(AwsClients(settings).dynamodb(), definition)
+        dynamo_schema.create_table(AwsClients(settings).wire, definition)
         upgrade(settings.users_database_url)
         bootstrap.cursor_secret(settings)  # made once here, shared with the API process
         api = _child(["serve", *target_args(settings), "--port", "0"])

@@ -33,7 +33,7 @@ def measure(
     scaled = settings.model_copy(update={"table_name": "bench-scaling"})
     store = storage.build_store(scaled)
     dynamo_schema.create_table(
-        AwsClients(scaled).dynamodb(), dynamo_schema.table_definition(scaled.table_name)
+        AwsClients(scaled).wire, dynamo_schema.table_definition(scaled.table_name)
     )
     # Loaded in bulk over the blocking table, from a few threads; read as the API reads.
     loader = Loader(storage.build_table(scaled), store.sealer)

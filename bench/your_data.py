@@ -44,7 +44,7 @@ def measure(settings: Settings, messages: int, *, fresh: bool = True) -> dict[st
             }
         )
         dynamo_schema.create_table(
-            AwsClients(ours).dynamodb(), dynamo_schema.table_definition(ours.table_name)
+            AwsClients(ours).wire, dynamo_schema.table_definition(ours.table_name)
         )
         return asyncio.run(_measure(ours, messages))
 

@@ -30,7 +30,7 @@ from cruddur.domain.model import UserRef
 from cruddur.errors import TableMissing
 from cruddur.local.dynamodb_local import DynamoDBLocal
 from cruddur.services.context import MessagingContext
-from tests.boto import client_of
+from tests.boto import control_of
 from tests.own_loop import run
 from tests.processes import processes_owned_by
 from tests.session_services import SERVICES_KEY, TestServices
@@ -210,12 +210,12 @@ def fresh_store(settings: Settings) -> Iterator[ConversationTable]:
     (tests/own_loop.py)."""
     store = storage.build_store(settings, meter=CapacityMeter())
     definition = dynamo_schema.table_definition(settings.table_name)
-    dynamo_schema.create_table(client_of(store), definition)
+    dynamo_schema.create_table(control_of(store), definition)
     yield store
     run(store.close())
-    dynamo_schema.drop_table(client_of(store), settings.table_name)
+    dynamo_schema.drop_table(control_of(store), settings.table_name)
     with contextlib.suppress(TableMissing):
-        dynamo_schema.drop_table(client_of(store), settings.keys_table)
+        dynamo_schema.drop_table(control_of(store), settings.keys_table)
 
 
 @pytest.fixture

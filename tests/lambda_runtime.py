@@ -16,7 +16,6 @@ import boto3
 
 from cruddur.adapters import aws_clients
 from cruddur.adapters.aws_clients import AwsClients
-from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.config import Settings
 from cruddur_infra import lambda_package
 
@@ -65,7 +64,7 @@ def stream_event(settings: Settings) -> dict[str, Any]:
     streams = boto3.client(
         "dynamodbstreams", **aws_clients.client_args(settings.aws_region, settings.aws_endpoint_url)
     )
-    arn = dynamo_schema.stream_arn(client, settings.table_name)
+    arn = client.describe_table(TableName=settings.table_name)["Table"]["LatestStreamArn"]
     records: list[dict[str, Any]] = []
     shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
     for shard in shards:

@@ -76,7 +76,7 @@ def build_user_keys(
     clients = clients or AwsClients(settings)
 
     def create() -> None:
-        create_keys_table(clients.dynamodb(), settings.keys_table)
+        create_keys_table(clients.wire, settings.keys_table)
 
     local = settings.aws_endpoint_url is not None
     table = DynamoTable(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.boto import client_of
+from tests.boto import client_of, control_of
 from tests.e2e.conftest import Api, Member, eventually
 
 
@@ -113,7 +113,7 @@ def test_readiness_and_reads_fail_cleanly_when_the_table_is_gone(api: Api):
     from cruddur.adapters.dynamodb import schema as dynamo_schema
 
     definition = dynamo_schema.table_definition(api.store.table.name)
-    dynamo_schema.create_table(client_of(api.store), definition)
+    dynamo_schema.create_table(control_of(api.store), definition)
 
 
 def test_repeated_failed_logins_are_slowed_down_per_account(api: Api):

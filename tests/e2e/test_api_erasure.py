@@ -19,7 +19,7 @@ from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.errors import Erased
-from tests.boto import client_of
+from tests.boto import control_of
 from tests.e2e.conftest import Api, Member, eventually, running, snapshot
 from tests.e2e.test_api_attachments import jpeg_with_gps, upload
 from tests.e2e.test_api_chat import inbox_row, messages
@@ -169,7 +169,7 @@ def test_erasure_reaches_a_backup_and_leaves_the_other_members_words(
         assert "unreadable: its author's account was deleted" in scanned.output
         assert "bob's own words" in scanned.output
     finally:
-        dynamo_schema.drop_table(client_of(store), restored)
+        dynamo_schema.drop_table(control_of(store), restored)
     # Her handle is free: a new account takes it and sees nothing of the old one.
     newcomer = api.signup(ada.handle)
     assert newcomer.uuid != ada.uuid

@@ -20,7 +20,7 @@ from cruddur.cli import main
 from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.errors import Unreadable
-from tests.boto import client_of
+from tests.boto import client_of, control_of
 from tests.e2e.conftest import Api, Member, eventually, running
 from tests.own_loop import in_own_thread
 
@@ -31,7 +31,7 @@ def _restore_copy(store: ConversationTable, source: str) -> str:
     """Every item of `source` in a new table, as a point-in-time restore holds them."""
     client = client_of(store)
     name = f"restored-{uuid.uuid4().hex[:10]}"
-    dynamo_schema.create_table(client, dynamo_schema.table_definition(name))
+    dynamo_schema.create_table(control_of(store), dynamo_schema.table_definition(name))
     for page in client.get_paginator("scan").paginate(TableName=source, ConsistentRead=True):
         for item in page["Items"]:
             client.put_item(TableName=name, Item=item)
@@ -97,7 +97,7 @@ def test_a_table_restored_under_another_name_reads_every_message_through_the_api
         assert "unreadable" not in scanned.output
         assert json.dumps(TEXTS[3]) in scanned.output
     finally:
-        dynamo_schema.drop_table(client_of(store), restored)
+        dynamo_schema.drop_table(control_of(store), restored)
 
 
 def test_a_data_key_wrapped_for_another_data_set_does_not_open(

@@ -62,8 +62,9 @@ def _new_table(dynamodb_local: DynamoDBLocal, folder: Path) -> tuple[str, Settin
     """A fresh table, made directly (not through the recorder: making it is no component's)."""
     table = f"perm-{uuid.uuid4().hex[:10]}"
     direct = _settings(dynamodb_local.endpoint_url, table, folder)
-    dynamo_schema.create_table(AwsClients(direct).dynamodb(), dynamo_schema.table_definition(table))
-    dynamo_schema.create_keys_table(AwsClients(direct).dynamodb(), direct.keys_table)
+    wire = AwsClients(direct).wire
+    dynamo_schema.create_table(wire, dynamo_schema.table_definition(table))
+    dynamo_schema.create_keys_table(wire, direct.keys_table)
     return table, direct
 
 

@@ -56,10 +56,10 @@ def test_persistent_data_survives_a_restart_and_stop_leaves_no_process(tmp_path:
     settings = Settings(data_dir=tmp_path)
     with DynamoDBLocal(data_dir=tmp_path / "db") as server:
         pid = server.process.pid if server.process else -1
-        client = AwsClients(
+        wire = AwsClients(
             settings.model_copy(update={"aws_endpoint_url": server.endpoint_url})
-        ).dynamodb()
-        dynamo_schema.create_table(client, dynamo_schema.table_definition("kept"))
+        ).wire
+        dynamo_schema.create_table(wire, dynamo_schema.table_definition("kept"))
     assert not Path(f"/proc/{pid}").exists()
     with DynamoDBLocal(data_dir=tmp_path / "db") as server:
         client = AwsClients(

@@ -59,7 +59,7 @@ def test_local_dead_letters_are_mended_and_removed(ctx: MessagingContext, settin
 def stream_records(settings) -> tuple[str, list[dict[str, Any]]]:
     """Every record on the table's stream now: (stream arn, records with their shard)."""
     streams = AwsClients(settings).streams_wire
-    arn = dynamo_schema.stream_arn(AwsClients(settings).dynamodb(), settings.table_name)
+    arn = dynamo_schema.stream_arn(AwsClients(settings).wire, settings.table_name)
     found = []
     description = streams.call("DescribeStream", {"StreamArn": arn})["StreamDescription"]
     for shard in description["Shards"]:

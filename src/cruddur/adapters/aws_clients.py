@@ -1,6 +1,6 @@
-"""Every AWS client, configured in one place: the data-plane wires (`dynamodb/wire.py`) of the
-API, the poller and the Lambda, and the boto3 clients of the control plane, Cognito, KMS, SQS
-and S3.
+"""Every AWS client, configured in one place: the wires to DynamoDB (`dynamodb/wire.py`) of the
+API, the poller, the Lambda and the table's control plane, and the boto3 clients of Cognito,
+KMS, SQS and S3.
 
 The functions take plain arguments, so the stream Lambda builds its one wire without pydantic or
 the app; `AwsClients` builds everything else from Settings, one of each per process. Credentials
@@ -111,7 +111,9 @@ class AwsClients:
         return dynamodb_wire(self.settings.aws_region, self.settings.aws_endpoint_url, STREAMS)
 
     def dynamodb(self) -> DynamoDBClient:
-        """boto3, for the control plane only: creating, describing and dropping tables."""
+        """boto3's DynamoDB client: for the tests and the benchmark, which look at the table
+        through a client independent of the product's wire (the product itself never makes one:
+        it would load botocore's DynamoDB model, ~8 MiB)."""
         return dynamodb_client(self.settings.aws_region, self.settings.aws_endpoint_url)
 
     # Cognito, KMS, SQS and S3 at their own endpoint setting or AWS's address.

@@ -209,7 +209,7 @@ def handle_errors(func: F) -> F:
             raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
         except ValidationError as exc:  # a setting from the environment that cannot be
             raise click.ClickException(describe_invalid(exc)) from exc
-        except BotoCoreError as exc:  # the control plane's boto3: an endpoint that is not there
+        except BotoCoreError as exc:  # boto3's clients (Cognito, KMS, S3): no answer
             raise click.ClickException(f"AWS did not answer: {exc} [unavailable]") from exc
 
     return wrapper  # type: ignore[return-value]

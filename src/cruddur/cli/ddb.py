@@ -32,7 +32,7 @@ def schema_load(settings: Settings) -> None:
     definition = dynamo_schema.table_definition(
         settings.table_name, settings.billing_mode, settings.read_capacity, settings.write_capacity
     )
-    created = dynamo_schema.create_table(AwsClients(settings).dynamodb(), definition)
+    created = dynamo_schema.create_table(AwsClients(settings).wire, definition)
     state = "created" if created else "already exists with the expected schema"
     click.echo(f"{describe_target(settings)}: {state}")
 
@@ -41,10 +41,8 @@ def schema_load(settings: Settings) -> None:
 @with_target()
 def list_tables(settings: Settings) -> None:
     """List the tables at the target."""
-    client = AwsClients(settings).dynamodb()
-    for page in client.get_paginator("list_tables").paginate():
-        for name in page.get("TableNames", []):
-            click.echo(name)
+    for name in dynamo_schema.table_names(AwsClients(settings).wire):
+        click.echo(name)
 
 
 @ddb.command("drop")
@@ -60,7 +58,7 @@ def drop(settings: Settings, yes: bool) -> None:
                 "stdin is not a terminal, so nobody can confirm"
             )
         click.confirm(f"Drop {target}? Every message in it is deleted.", abort=True)
-    dynamo_schema.drop_table(AwsClients(settings).dynamodb(), settings.table_name)
+    dynamo_schema.drop_table(AwsClients(settings).wire, settings.table_name)
     click.echo(f"dropped {target}")
 
 

@@ -69,7 +69,7 @@ def _prepare(settings: Settings, seed: bool) -> None:
         settings.read_capacity,
         settings.write_capacity,
     )
-    dynamo_schema.create_table(AwsClients(settings).dynamodb(), definition)
+    dynamo_schema.create_table(AwsClients(settings).wire, definition)
     upgrade(settings.users_database_url)
     if seed:
         demo.seed_users(storage.build_users(settings))

@@ -31,7 +31,7 @@ def build_poller(
     """The poller; with a hub, each applied inbox change is also announced to live browsers.
     It copies sealed previews and never opens one: it is built without any key."""
     store = store or storage.build_inbox_updates(settings)
-    arn = dynamo_schema.stream_arn(AwsClients(settings).dynamodb(), settings.table_name)
+    arn = dynamo_schema.stream_arn(AwsClients(settings).wire, settings.table_name)
     inbox: InboxWriter = store if hub is None else PublishingInbox(store, hub)
     return StreamPoller(
         AwsClients(settings).streams_wire,

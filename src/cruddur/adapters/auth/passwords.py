@@ -68,8 +68,8 @@ class Passwords:
         self._wait = wait
         # The hashing runs on `slots` threads of its own, not on whichever of the server's 40
         # request threads came: glibc gives threads their own malloc arenas and keeps freed
-        # memory in them, so a hash's memory (19 MiB then) hashed once on each of 40 threads stayed resident (the
-        # attack suite measured 380 MB after a login flood).
+        # memory in them, so a hash's memory (19 MiB then) taken once on each of 40 threads
+        # stayed resident (the attack suite measured 380 MB after a login flood).
         self._hashing = ThreadPoolExecutor(
             max_workers=slots, thread_name_prefix="argon2", initializer=_lower_priority
         )

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+import time
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from cruddur.adapters.dynamodb.errors import translate_code
+from cruddur.adapters.dynamodb.wire import CorruptAnswer, DynamoError, NoAnswer
 from cruddur.domain.keys import EXPIRES_AT, INBOX_INDEX
-from cruddur.errors import CruddurError, Unavailable
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from cruddur.errors import TableMissing, Unavailable
 
 log = logging.getLogger(__name__)
+
+IN_USE = "ResourceInUseException"  # CreateTable of a table that exists
+WAIT_SECONDS = 300.0  # for a table to become active or go (seconds on AWS, none locally)
+WAIT_EVERY = 0.5
+LIST_PAGES_MAX = 10_000  # of 100 tables: far past an account's limit, and still bounded
+
+
+class Control(Protocol):
+    """What the control plane needs of a wire (wire.SyncWire)."""
+
+    def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]: ...
+
 
 KEY_SCHEMA = [
     {"AttributeName": "pk", "KeyType": "HASH"},
@@ -54,63 +64,54 @@ def table_definition(
     return definition
 
 
-def create_table(client: DynamoDBClient, definition: dict[str, Any]) -> bool:
+def create_table(wire: Control, definition: dict[str, Any]) -> bool:
     """Create the table and wait until it is active. False (and no change) if it already exists."""
     name = definition["TableName"]
     try:
-        client.create_table(**definition)
-    except ClientError as exc:
-        if _code(exc) != "ResourceInUseException":
-            raise _translated(exc, name) from exc
-        check_existing(client, definition)
-        ensure_ttl(client, name)
+        _call(wire, "CreateTable", definition, name, passthrough=(IN_USE,))
+    except DynamoError:
+        check_existing(wire, definition)
+        ensure_ttl(wire, name)
         return False
-    except BotoCoreError as exc:
-        raise _translated(exc, name) from exc
-    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-    ensure_ttl(client, name)
+    _wait(wire, name, exists=True)
+    ensure_ttl(wire, name)
     log.info("created table %s", name)
     return True
 
 
-def create_keys_table(client: DynamoDBClient, name: str) -> bool:
+def create_keys_table(wire: Control, name: str) -> bool:
     """The keys table (stores/user_keys.py), if it is not there; False if it already was. Never
     with a TTL, a stream or backups: what is deleted from it must be gone."""
     from cruddur.adapters.dynamodb.stores.user_keys import keys_table_definition
 
     try:
-        client.create_table(**keys_table_definition(name))
-    except ClientError as exc:
-        if _code(exc) != "ResourceInUseException":
-            raise _translated(exc, name) from exc
-    except BotoCoreError as exc:
-        raise _translated(exc, name) from exc
-    else:
-        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-        log.info("created keys table %s", name)
-        return True
-    # Made meanwhile by another process, maybe still being made: usable once active.
-    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-    return False
+        _call(wire, "CreateTable", keys_table_definition(name), name, passthrough=(IN_USE,))
+    except DynamoError:
+        # Made meanwhile by another process, maybe still being made: usable once active.
+        _wait(wire, name, exists=True)
+        return False
+    _wait(wire, name, exists=True)
+    log.info("created keys table %s", name)
+    return True
 
 
-def ensure_ttl(client: DynamoDBClient, name: str) -> None:
+def ensure_ttl(wire: Control, name: str) -> None:
     """Let DynamoDB delete expired idempotency records (no cost; reads check expiry anyway)."""
-    try:
-        described = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-        if described.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
-            return
-        client.update_time_to_live(
-            TableName=name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": EXPIRES_AT},
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise _translated(exc, name) from exc
+    described = _call(wire, "DescribeTimeToLive", {"TableName": name}, name)
+    if described["TimeToLiveDescription"].get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
+        return
+    specification = {"Enabled": True, "AttributeName": EXPIRES_AT}
+    _call(
+        wire,
+        "UpdateTimeToLive",
+        {"TableName": name, "TimeToLiveSpecification": specification},
+        name,
+    )
 
 
-def check_existing(client: DynamoDBClient, definition: dict[str, Any]) -> None:
+def check_existing(wire: Control, definition: dict[str, Any]) -> None:
     """An existing table must have our keys, index and stream, or nothing here will work."""
-    table = describe(client, definition["TableName"])
+    table = describe(wire, definition["TableName"])
     indexes = {i["IndexName"]: i["KeySchema"] for i in table.get("GlobalSecondaryIndexes", [])}
     stream = table.get("StreamSpecification", {})
     problems = []
@@ -127,15 +128,12 @@ def check_existing(client: DynamoDBClient, definition: dict[str, Any]) -> None:
         raise Unavailable(f"table {definition['TableName']!r} exists but: " + "; ".join(problems))
 
 
-def describe(client: DynamoDBClient, name: str) -> dict[str, Any]:
-    try:
-        return dict(client.describe_table(TableName=name)["Table"])
-    except (ClientError, BotoCoreError) as exc:
-        raise _translated(exc, name) from exc
+def describe(wire: Control, name: str) -> dict[str, Any]:
+    return dict(_call(wire, "DescribeTable", {"TableName": name}, name)["Table"])
 
 
-def stream_arn(client: DynamoDBClient, name: str) -> str:
-    arn = describe(client, name).get("LatestStreamArn")
+def stream_arn(wire: Control, name: str) -> str:
+    arn = describe(wire, name).get("LatestStreamArn")
     if not arn:
         raise Unavailable(
             f"table {name!r} has no stream; recreate it with `cruddur ddb schema-load`"
@@ -143,20 +141,54 @@ def stream_arn(client: DynamoDBClient, name: str) -> str:
     return str(arn)
 
 
-def drop_table(client: DynamoDBClient, name: str) -> None:
+def table_names(wire: Control) -> Iterator[str]:
+    """Every table at the endpoint, page by page (ListTables answers 100 at most)."""
+    args: dict[str, Any] = {}
+    for _ in range(LIST_PAGES_MAX):
+        page = _call(wire, "ListTables", args, "")
+        yield from page.get("TableNames", [])
+        if "LastEvaluatedTableName" not in page:
+            return
+        args = {"ExclusiveStartTableName": page["LastEvaluatedTableName"]}
+
+
+def drop_table(wire: Control, name: str) -> None:
+    _call(wire, "DeleteTable", {"TableName": name}, name)
+    _wait(wire, name, exists=False)
+
+
+# The control plane rides the data plane's wire: a boto3 client would load botocore's DynamoDB
+# model (docs/benchmarks.md, "The figures behind design choices") into every process that makes
+# or looks up a table, `cruddur up` and the stream poller among them. What boto3's waiters did
+# for tables is `_wait`.
+def _call(
+    wire: Control,
+    action: str,
+    payload: dict[str, Any],
+    name: str,
+    passthrough: tuple[str, ...] = (),
+) -> dict[str, Any]:
     try:
-        client.delete_table(TableName=name)
-        client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-    except (ClientError, BotoCoreError) as exc:
-        raise _translated(exc, name) from exc
+        return wire.call(action, payload)
+    except DynamoError as exc:
+        if exc.code in passthrough:
+            raise
+        raise translate_code(exc.code, name) from exc
+    except (NoAnswer, CorruptAnswer) as exc:
+        raise Unavailable(f"DynamoDB did not answer: {exc}") from exc
 
 
-# The control plane is boto3's (it waits for tables, which the wire does not need to know).
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _translated(exc: ClientError | BotoCoreError, name: str) -> CruddurError:
-    if isinstance(exc, BotoCoreError):
-        return Unavailable(f"DynamoDB did not answer: {type(exc).__name__}")
-    return translate_code(_code(exc), name)
+def _wait(wire: Control, name: str, *, exists: bool) -> None:
+    """Until the table is active (`exists`) or gone; Unavailable past WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            status = describe(wire, name).get("TableStatus")
+        except TableMissing:
+            status = None
+        if (status == "ACTIVE") if exists else (status is None):
+            return
+        if time.monotonic() > deadline:
+            state = "active" if exists else "deleted"
+            raise Unavailable(f"table {name!r} was not {state} after {WAIT_SECONDS:.0f} s")
+        time.sleep(WAIT_EVERY)

@@ -6,8 +6,8 @@ answer back into Python values: a large share of the API's CPU per send and most
 poller's (docs/benchmarks.md, "The figures behind design choices"). The stores already build
 DynamoDB JSON, so this sends it as it is: the same requests through two transports, urllib3
 here for blocking callers (the stream Lambda's runtime ships botocore and urllib3, not aiohttp)
-and aiohttp on an event loop (`async_wire.py`). boto3 keeps the control plane (creating and
-describing tables).
+and aiohttp on an event loop (`async_wire.py`). The control plane (making, describing, listing
+and dropping tables: `schema.py`) rides the blocking one too.
 
 Signing is SigV4 (`sigv4.py`, checked against botocore's signer) with botocore's credential
 chain: one chain for the process. What botocore did around each call and a user of AWS would
