@@ -29,7 +29,7 @@ import httpx
 
 from bench.rig import BENCH_LIMITS, _api_url, _stop
 from bench.stats import Summary, ratio, timed
-from bench.throughput import cpu_seconds
+from bench.throughput import cpu_seconds, rss_kib
 from bench.workload import Account, KeepAliveClient, sign_up, start
 
 Send = Callable[[int], object]
@@ -60,6 +60,7 @@ def measure(
     work_dir: Path, iterations: int, messages: int, clients: int, warm_rounds: int = 3
 ) -> dict[str, Any]:
     with cruddur_up(work_dir) as (url, pid, start_seconds):
+        ready_rss = rss_kib(pid)
         http = httpx.Client(base_url=url, timeout=30)
         pairs = [_pair(http) for _ in range(clients)]
         sender, group = pairs[0]
@@ -77,8 +78,12 @@ def measure(
         }
         client.close()
         http.close()
+        # The process's high-water mark: its sign-ups (a password hash each) and sends included.
+        peak_rss = rss_kib(pid, "VmHWM")
     return {
         "start_seconds": round(start_seconds, 2),
+        "ready_rss_mib": round(ready_rss / 1024, 1),
+        "peak_rss_mib": round(peak_rss / 1024, 1),
         "cold": cold,
         "warm": warm,
         "cold_over_warm_p50": {

@@ -160,6 +160,8 @@ def _default_config(up: dict[str, Any] | None) -> list[str]:
         f"/ {warm['keyed']['p50_ms']:.1f} ms |",
         f"| … {loop['clients']} clients, closed loop: unkeyed / keyed | {loop['unkeyed']} "
         f"/ {loop['keyed']} msg/s |",
+        f"| … its RSS: ready / peak over the step's sign-ups and sends | {up['ready_rss_mib']} "
+        f"/ {up['peak_rss_mib']} MiB |",
     ]
 
 
