@@ -37,6 +37,7 @@ from cruddur.adapters.dynamodb.text_sealer import TextSealer
 from cruddur.adapters.files.local import LocalFiles
 from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.config import Settings
+from cruddur.domain.attachments import Reencoded
 from cruddur.domain.model import UserRef
 from cruddur.services.context import Shelf
 from cruddur.services.ports.files import FileStore
@@ -144,14 +145,19 @@ def build_users(settings: Settings) -> UsersDirectory:
     return UsersDirectory(make_engine(settings.users_database_url))
 
 
+def _reencode(data: bytes, content_type: str) -> Reencoded:
+    # Pillow (~6 MiB of RSS) loads with the first photo someone sends, not at every start.
+    from cruddur.adapters.files.images import reencode
+
+    return reencode(data, content_type)
+
+
 def build_shelf(
     settings: Settings, table: AsyncTable, secret: bytes, clients: AwsClients | None = None
 ) -> tuple[Shelf, LocalFiles | None]:
     """Where photos and files go: the attachments bucket, or the data dir (then also the local
     files, which the API's own upload and file endpoints serve, their links signed with a key
     derived from `secret`)."""
-    from cruddur.adapters.files.images import reencode
-
     local: LocalFiles | None = None
     files: FileStore
     if settings.attachments_bucket:
@@ -165,7 +171,7 @@ def build_shelf(
     shelf = Shelf(
         files=files,
         uploads=UploadTable(table),
-        reencode=reencode,
+        reencode=_reencode,
         max_bytes=settings.attachment_max_bytes,
         attach_within_seconds=settings.attach_within_seconds,
         link_seconds=settings.attachment_link_seconds,
