@@ -10,7 +10,15 @@ from collections.abc import Iterator
 import pytest
 
 from cruddur import bootstrap, storage
-from cruddur.adapters.dynamodb.attributes import PINNED_GROUPS, to_attrs
+from cruddur.adapters.dynamodb.attributes import (
+    ARCHIVED_UPTO,
+    HIDDEN,
+    LAST_MESSAGE_AT,
+    MUTED,
+    PINNED_AT,
+    PINNED_GROUPS,
+    to_attrs,
+)
 from cruddur.adapters.dynamodb.stores.account_data import AccountData
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
@@ -79,38 +87,60 @@ def test_the_first_page_is_one_query_and_pinned_rows_one_batch_get(
     assert page.items[0].pinned
 
 
-def test_a_pins_item_where_it_lived_before_is_moved_on_the_first_read(
-    proxied: tuple[Settings, ConversationTable], wire: Recorder, new_store
+# The inbox view's filter as the release before the pins item moved wrote it (at 08f86a5).
+OLD_INBOX_VIEW = (
+    f"attribute_not_exists({HIDDEN}) AND attribute_not_exists({PINNED_AT}) AND NOT "
+    f"(attribute_exists({ARCHIVED_UPTO}) AND (attribute_exists({MUTED}) OR {ARCHIVED_UPTO} >= "
+    f"{LAST_MESSAGE_AT}))"
+)
+
+
+def test_both_releases_read_the_pins_a_rolling_deployment_writes(
+    proxied: tuple[Settings, ConversationTable], new_store
 ):
     settings, store = proxied
     ctx = bootstrap.build_messaging(settings, store)
     ada = make_user("ada")
     groups = _conversations(settings, store, ctx, ada, 3)
     run(inbox_service.set_inbox_choices(ctx, ada.uuid, groups[0], InboxChoices(pinned=True)))
-    # As an older release left it: the pins item under PINS#{owner}, none in the inbox partition.
     table = store.table
-    moved = run(table.get(keys.pins_key(ada.uuid)))
-    assert moved is not None
-    legacy = {**moved, **to_attrs(keys.legacy_pins_key(ada.uuid))}
-    legacy.pop("last_message_sk")
-    run(table.call("PutItem", {"TableName": table.name, "Item": legacy}))
-    run(
-        table.call(
-            "DeleteItem", {"TableName": table.name, "Key": to_attrs(keys.pins_key(ada.uuid))}
-        )
-    )
+    # The older release: its inbox query never meets the new item, its pins item is current.
+    old_view = {
+        "TableName": table.name,
+        "IndexName": keys.INBOX_INDEX,
+        "KeyConditionExpression": "pk = :pk",
+        "FilterExpression": OLD_INBOX_VIEW,
+        "ExpressionAttributeValues": {":pk": {"S": keys.inbox_pk(ada.uuid)}},
+        "ScanIndexForward": False,
+    }
+    seen = run(table.call("Query", old_view))["Items"]
+    assert [item["sk"]["S"] for item in seen] == [
+        f"{keys.INBOX_PREFIX}{g}" for g in (groups[2], groups[1])
+    ]
+    legacy = run(table.get(keys.legacy_pins_key(ada.uuid)))
+    assert legacy is not None
+    assert legacy[PINNED_GROUPS]["SS"] == [groups[0]]
 
-    later = new_store(settings)  # another process: it has not looked for this owner yet
+    # A pin the older release wrote (only at the old key) shows in this one's first page.
+    run(inbox_service.set_inbox_choices(ctx, ada.uuid, groups[1], InboxChoices(pinned=True)))
+    only_old = {"TableName": table.name, "Key": to_attrs(keys.pins_key(ada.uuid))}
+    only_old |= {
+        "UpdateExpression": f"DELETE {PINNED_GROUPS} :g",
+        "ExpressionAttributeValues": {":g": {"SS": [groups[1]]}},
+    }
+    run(table.call("UpdateItem", only_old))
+    later = new_store(settings)  # a process that has not read the old key yet
     page = run(inbox_service.list_inbox(bootstrap.build_messaging(settings, later), ada.uuid, 3))
-    assert [row.group_uuid for row in page.items] == [groups[0], groups[2], groups[1]]
-    assert run(table.get(keys.legacy_pins_key(ada.uuid))) is None
-    now = run(table.get(keys.pins_key(ada.uuid)))
-    assert now is not None
-    assert now[PINNED_GROUPS]["SS"] == [groups[0]]
-    assert now["last_message_sk"]["S"] == keys.PINS_INDEX_SK
+    assert [row.group_uuid for row in page.items] == [groups[1], groups[0], groups[2]]
+    assert [row.pinned for row in page.items] == [True, True, False]
 
-    # Erasure takes the pins item, wherever it is.
-    run(table.call("PutItem", {"TableName": table.name, "Item": legacy}))
+    # An unpin reaches both; a group an item still lists is not shown pinned once its row is not.
+    run(inbox_service.set_inbox_choices(ctx, ada.uuid, groups[0], InboxChoices(pinned=False)))
+    page = run(inbox_service.list_inbox(ctx, ada.uuid, 3))
+    assert [row.pinned for row in page.items] == [True, False, False]
+    assert groups[0] not in run(table.get(keys.legacy_pins_key(ada.uuid)))[PINNED_GROUPS]["SS"]
+
+    # Erasure takes the pins item at both keys.
     conversations = run(AccountData(table).conversations(ada.uuid))
     assert sorted(group for group, _ in conversations) == sorted(groups)  # rows only
     run(AccountData(table).forget(ada.uuid, conversations, "2026-12-07T00:00:00.000000+00:00"))

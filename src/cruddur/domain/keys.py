@@ -113,8 +113,10 @@ def pins_key(owner_uuid: str) -> Key:
 
 
 def legacy_pins_key(owner_uuid: str) -> Key:
-    """Where the pins item lived before it joined the inbox partition: moved from there on the
-    owner's first inbox read or pin (stores/inbox_choices.move_legacy_pins)."""
+    """Where the pins item lived before it joined the inbox partition, and what a release before
+    that reads: kept up to date beside it, and read as well (at most every 10 minutes an owner
+    and process), so a rolling deployment or a rollback keeps everyone's pins. A later release
+    drops it."""
     return {"pk": f"{LEGACY_PINS_PREFIX}{owner_uuid}", "sk": PINS_SK}
 
 

@@ -77,6 +77,8 @@ INBOX_VIEWS = {
     "inbox": f"attribute_not_exists({PINNED_AT}) AND NOT {_ARCHIVED}",
     "archived": _ARCHIVED,
 }
+# The pins item, which only the inbox view's first page meets (it sorts above every row).
+_PINS_ITEM = f"attribute_exists({PINNED_GROUPS})"
 
 
 def inbox_query(
@@ -89,7 +91,8 @@ def inbox_query(
     args = {
         "IndexName": keys.INBOX_INDEX,
         "KeyConditionExpression": "pk = :pk",
-        "FilterExpression": f"attribute_not_exists({HIDDEN}) AND {INBOX_VIEWS[view]}",
+        "FilterExpression": f"(attribute_not_exists({HIDDEN}) AND {INBOX_VIEWS[view]})"
+        + (f" OR {_PINS_ITEM}" if view == "inbox" else ""),
         "ExpressionAttributeValues": {":pk": s(keys.inbox_pk(owner_uuid))},
     }
     query = _page_args(table, args, limit, start)

@@ -32,9 +32,10 @@ from cruddur.domain.model import (
 )
 from cruddur.errors import Conflict, PairExists
 
-# How long, and for how many owners, a process remembers that an owner's pins were moved.
-PINS_MOVED_SECONDS = 24 * 3600.0
-PINS_MOVED_OWNERS = 100_000
+# How long, and for how many owners, a process remembers the pins item at its old key: one
+# GetItem per owner and process at most this often (it was one beside every first page).
+LEGACY_PINS_SECONDS = 600.0
+PINS_OWNERS = 100_000
 
 
 class ConversationTable:
@@ -43,9 +44,9 @@ class ConversationTable:
     def __init__(self, table: AsyncTable) -> None:
         self.table = table
         self.sealer = table.sealer
-        # Owners whose pins item this process knows is where it lives now (none can be left at
-        # the legacy key: nothing writes there any more), so each costs one look there at most.
-        self._pins_moved: TtlCache[str, bool] = TtlCache(PINS_MOVED_SECONDS, PINS_MOVED_OWNERS)
+        # What the owner's pins item at its old key held, when this process last looked: an
+        # older release may still write only there during a rolling deployment.
+        self._legacy_pins: TtlCache[str, list[str]] = TtlCache(LEGACY_PINS_SECONDS, PINS_OWNERS)
 
     async def close(self) -> None:
         await self.table.close()
@@ -75,16 +76,15 @@ class ConversationTable:
         with the rows) and, when the owner pinned some, one BatchGetItem."""
         fill = reads.inbox_pages(self.table.name, owner_uuid, limit, None, self.sealer)
         read = await self.table.run(fill)
-        groups = read.pinned_groups or await self._legacy_pins(owner_uuid)
+        legacy = self._legacy_pins.get(owner_uuid)
+        if legacy is None:
+            legacy = await inbox_choices.legacy_pinned_groups(self.table, owner_uuid)
+            self._legacy_pins.put(owner_uuid, legacy)
+        # The rows say what is pinned now (pinned_rows keeps those with `pinned_at`): a group
+        # one of the items still lists after an unpin is left out there.
+        groups = sorted({*read.pinned_groups, *legacy})
         pinned = await inbox_choices.pinned_rows(self.table, owner_uuid, groups)
         return pinned, read.rows, _position(read.last)
-
-    async def _legacy_pins(self, owner_uuid: str) -> list[str]:
-        if self._pins_moved.get(owner_uuid):
-            return []
-        groups = await inbox_choices.move_legacy_pins(self.table, owner_uuid)
-        self._pins_moved.put(owner_uuid, True)
-        return groups
 
     def inbox_position(self, owner_uuid: str, after: InboxEntry | None) -> Position:
         return positions.position_of(reads.inbox_index_key(owner_uuid, after))
@@ -157,8 +157,6 @@ class ConversationTable:
     async def apply_choices(
         self, owner_uuid: str, group_uuid: str, choices: InboxChoices, now: str
     ) -> InboxEntry:
-        if choices.pinned is not None or choices.archived:
-            await self._legacy_pins(owner_uuid)  # so MAX_PINNED counts the pins made before
         return await inbox_choices.apply(self.table, owner_uuid, group_uuid, choices, now)
 
     # -- D: the reader's share of the inbox updates -----------------------------------------

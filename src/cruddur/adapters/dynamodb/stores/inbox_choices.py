@@ -6,7 +6,8 @@ never writes, so its updates keep them. Which rows are pinned is also kept in on
 per owner, in the owner's inbox partition and at the top of the inbox index (keys.pins_key): the
 first page's one Query reads it with the newest rows, then those rows (at most MAX_PINNED) are
 read by key instead of scanning the inbox for them. A change of pinning writes the row and that
-item in one transaction, so the two never disagree.
+item in one transaction, so the two never disagree (and, for a release that reads only there,
+the item at its old key: keys.legacy_pins_key).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ async def apply(
         values,
         condition=f"attribute_exists({keys.PK})",
     )
-    pin = _pins_change(owner_uuid, group_uuid, choices)
-    if pin is None:
+    pins = _pins_changes(owner_uuid, group_uuid, choices)
+    if pins is None:
         try:
             answer = await table.call(
                 "UpdateItem",
@@ -65,7 +66,12 @@ async def apply(
     try:
         await table.call(
             "TransactWriteItems",
-            {"TransactItems": [{"Update": update}, {"Update": {"TableName": table.name, **pin}}]},
+            {
+                "TransactItems": [
+                    {"Update": update},
+                    *({"Update": {"TableName": table.name, **pin}} for pin in pins),
+                ]
+            },
             passthrough=(TRANSACTION_CANCELED,),
         )
     except DynamoError as exc:
@@ -124,33 +130,47 @@ def _expression(sets: dict[str, str], removes: set[str]) -> str:
     return " ".join(parts)
 
 
-async def move_legacy_pins(table: AsyncTable, owner_uuid: str) -> list[str]:
-    """The groups of the owner's pins item where it lived before (keys.legacy_pins_key), moved
-    into the inbox partition (a union: any pin made since stays); [] when there was none."""
-    legacy = keys.legacy_pins_key(owner_uuid)
-    item = await table.get(legacy)
-    groups = sorted(item.get(PINNED_GROUPS, {}).get("SS", [])) if item else []
-    if groups:
-        moved = _pins_update(owner_uuid, f"ADD {PINNED_GROUPS} :group", groups)
-        await table.call("UpdateItem", {"TableName": table.name, **moved})
-    if item is not None:
-        await table.call("DeleteItem", operations.delete(table.name, legacy))
-    return groups
+async def legacy_pinned_groups(table: AsyncTable, owner_uuid: str) -> list[str]:
+    """The groups of the owner's pins item at its old key (keys.legacy_pins_key)."""
+    item = await table.get(keys.legacy_pins_key(owner_uuid))
+    return sorted(item.get(PINNED_GROUPS, {}).get("SS", [])) if item else []
 
 
 def _pins_update(owner_uuid: str, change: str, groups: list[str]) -> dict[str, Any]:
-    """An update of the pins item that keeps it at the top of the owner's inbox index."""
+    """An update of the pins item that keeps it at the top of the owner's inbox index. Its
+    `pinned_at` keeps it out of the inbox view's filter as an older release reads it (a release
+    that knew no pins item there would take it for a row); the view lets it through by its
+    `groups` (reads.INBOX_VIEWS)."""
     return {
         "Key": to_attrs(keys.pins_key(owner_uuid)),
-        "UpdateExpression": f"{change} SET {LAST_MESSAGE_SK} = :top",
+        "UpdateExpression": f"{change} SET {LAST_MESSAGE_SK} = :top, {PINNED_AT} = :top",
         "ExpressionAttributeValues": {":group": {"SS": groups}, ":top": s(keys.PINS_INDEX_SK)},
     }
 
 
-def _pins_change(owner_uuid: str, group_uuid: str, choices: InboxChoices) -> dict[str, Any] | None:
-    """The pins item's update, when pinning changes: a pin within MAX_PINNED, or an unpin."""
+def _legacy_update(owner_uuid: str, change: str, groups: list[str]) -> dict[str, Any]:
+    """The same change to the pins item at its old key, which an older release reads: written
+    too while a rolling deployment or a rollback may run one (keys.legacy_pins_key)."""
+    return {
+        "Key": to_attrs(keys.legacy_pins_key(owner_uuid)),
+        "UpdateExpression": change,
+        "ExpressionAttributeValues": {":group": {"SS": groups}},
+    }
+
+
+def _pins_changes(
+    owner_uuid: str, group_uuid: str, choices: InboxChoices
+) -> list[dict[str, Any]] | None:
+    """The pins items' updates, when pinning changes: a pin within MAX_PINNED (counted on the
+    item in the index), or an unpin; the item at the old key follows."""
     if choices.pinned:
-        change = _pins_update(owner_uuid, f"ADD {PINNED_GROUPS} :group", [group_uuid])
+        action = f"ADD {PINNED_GROUPS} :group"
+    elif choices.pinned is not None or choices.archived:
+        action = f"DELETE {PINNED_GROUPS} :group"
+    else:
+        return None
+    change = _pins_update(owner_uuid, action, [group_uuid])
+    if choices.pinned:
         change["ConditionExpression"] = (
             f"attribute_not_exists({PINNED_GROUPS}) OR size({PINNED_GROUPS}) < :most"
             f" OR contains({PINNED_GROUPS}, :one)"
@@ -159,7 +179,4 @@ def _pins_change(owner_uuid: str, group_uuid: str, choices: InboxChoices) -> dic
             ":most": {"N": str(MAX_PINNED)},
             ":one": s(group_uuid),
         }
-        return change
-    if choices.pinned is not None or choices.archived:
-        return _pins_update(owner_uuid, f"DELETE {PINNED_GROUPS} :group", [group_uuid])
-    return None
+    return [change, _legacy_update(owner_uuid, action, [group_uuid])]
