@@ -17,7 +17,7 @@ from cruddur.adapters.shared_state.local import LocalState
 from cruddur.adapters.users.directory import UsersDirectory, make_engine
 from cruddur.adapters.users.migrations import upgrade
 from cruddur.cache import TtlCache
-from cruddur.errors import Conflict, Forbidden, Invalid, Unauthorized
+from cruddur.errors import Conflict, Forbidden, Invalid, Overloaded, Unauthorized
 from cruddur.services.accounts import Accounts
 from cruddur.services.revocations import Revocations
 from tests.fakes import FakePasswords, FakeRevocationStore, FakeTokens, FakeUsers
@@ -120,3 +120,23 @@ def test_without_an_issuer_local_accounts_are_refused_before_anything_is_written
     with pytest.raises(Forbidden):
         accounts.log_in("ada", PASSWORD)
     assert accounts.users.by_login("ada") is None
+
+
+class BusyRehashing(FakePasswords):
+    """Every hash made with other parameters, and no slot free to make it again."""
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return True
+
+    def hash(self, password: str) -> str:
+        if getattr(self, "signed_up", False):
+            raise Overloaded("sign-in is busy; try again in a moment", retry_after=1)
+        self.signed_up = True
+        return super().hash(password)
+
+
+def test_a_right_password_signs_in_when_no_slot_is_free_to_rehash_it(tmp_path: Path):
+    accounts = _accounts("fake", tmp_path)
+    accounts.passwords = BusyRehashing()
+    accounts.sign_up("ada", "Ada", "ada@example.org", PASSWORD)
+    assert accounts.log_in("ada", PASSWORD).user.handle == "ada"

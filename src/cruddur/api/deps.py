@@ -40,7 +40,8 @@ bearer = HTTPBearer(
 # resolves costs FastAPI some 20 µs of CPU (docs/benchmarks.md, "The figures behind design
 # choices"), so the hot routes take few: the send's services come as one (SendingDep), file
 # links are a function of the messaging context, and the signed-in user's lookup reads the
-# accounts service from the runtime itself.
+# accounts service from the runtime itself. So a test replaces the sending services by
+# overriding get_sending, and sign-in by replacing `runtime.accounts`, not get_accounts.
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -11,7 +12,7 @@ from cruddur.cache import TtlCache
 from cruddur.domain.model import User
 from cruddur.domain.profile import login_key
 from cruddur.domain.text import refuse_controls
-from cruddur.errors import Forbidden, Unauthorized, Unavailable
+from cruddur.errors import Forbidden, Overloaded, Unauthorized, Unavailable
 from cruddur.services.limits import Limits
 from cruddur.services.ports.people import PasswordHasher, TokenIssuing, TokenVerifying, UserStore
 from cruddur.services.revocations import Revocations
@@ -83,9 +84,11 @@ class Accounts:
                 self.limits.count("login_failures", key, client)
             raise Unauthorized("wrong handle or password")
         if user.cognito_user_id and self.passwords.needs_rehash(user.password_hash or ""):
-            # Made with an older release's parameters: the first sign-in moves it to today's.
-            new_hash = self.passwords.hash(password)
-            self.users.set_local_sign_in(user.uuid, new_hash, user.cognito_user_id)
+            # Made with an older release's parameters: a sign-in moves it to today's, when a
+            # hashing slot is free (a busy moment never turns a right password into a 503).
+            with contextlib.suppress(Overloaded):
+                new_hash = self.passwords.hash(password)
+                self.users.set_local_sign_in(user.uuid, new_hash, user.cognito_user_id)
         return self._session(issuer, user)
 
     def _session(self, issuer: TokenIssuing, user: User) -> Session:

@@ -70,6 +70,9 @@ def create_table(wire: Control, definition: dict[str, Any]) -> bool:
     try:
         _call(wire, "CreateTable", definition, name, passthrough=(IN_USE,))
     except DynamoError:
+        # There already, or being made (by another process, or by this very call whose answer
+        # was lost and retried): usable once active.
+        _wait(wire, name, exists=True)
         check_existing(wire, definition)
         ensure_ttl(wire, name)
         return False

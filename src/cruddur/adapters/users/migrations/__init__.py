@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from cruddur.adapters.users.schema import metadata
 
@@ -74,6 +75,11 @@ def create_at_head(database_url: str) -> bool:
             connection.execute(text(_VERSION_TABLE))
             connection.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": HEAD})
         return True
+    except DBAPIError:
+        # Two processes starting on one new database: the other made it meanwhile.
+        if current_revision(database_url) == HEAD:
+            return True
+        raise
     finally:
         engine.dispose()
 
