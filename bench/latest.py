@@ -212,9 +212,14 @@ def _short(value: float) -> str:
 
 def render(results: dict[str, Any], commit: str) -> str:
     when = results["when"][:10]
+    run = (
+        "Latest full run: `make bench`"
+        if "scaling" in results
+        else "Latest run: `python -m bench --skip-scaling` (all but step 4, the pages at scale)"
+    )
     lines = [
         BEGIN,
-        f"Latest full run: `make bench` at `{commit}`, {when}, {results['machine']} "
+        f"{run} at `{commit}`, {when}, {results['machine']} "
         "(`bench/results/results.json`, `results.png`).",
         "",
         *targets(results),
