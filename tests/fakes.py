@@ -60,9 +60,15 @@ class FakeConversations:
     held_starts: int = 0
 
     async def query_messages(
-        self, group_uuid: str, limit: int, after: Position | None = None
+        self,
+        group_uuid: str,
+        limit: int,
+        after: Position | None = None,
+        floor: str | None = None,
     ) -> tuple[list[Message], Position | None]:
         newest_first = sorted(self.messages.get(group_uuid, {}).items(), reverse=True)
+        if floor is not None:
+            newest_first = [(sk, m) for sk, m in newest_first if sk >= floor]
         if after is not None:
             start = positions.key_of(after, keys.MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid))
             newest_first = [(sk, m) for sk, m in newest_first if sk < start["sk"]]
@@ -169,7 +175,7 @@ class FakeConversations:
             )
 
     async def mark_read(
-        self, reader: str, other: str, group_uuid: str, now: str
+        self, reader: str, other: str | None, group_uuid: str, now: str
     ) -> ReadPosition | None:
         row = self.rows[(reader, group_uuid)]
         if row.unread_count == 0:
@@ -240,7 +246,7 @@ class FakeEdits:
         self,
         group_uuid: str,
         message_uuid: str,
-        members: tuple[str, str],
+        members: tuple[str, ...],
         member_uuid: str,
         emoji: str,
         present: bool,

@@ -24,6 +24,7 @@ from cruddur.api.routes import (
     account,
     attachments,
     auth,
+    group_members,
     health,
     message_groups,
     messages,
@@ -107,7 +108,16 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def _include_routes(app: FastAPI) -> None:
-    for module in (auth, account, users, message_groups, messages, attachments, health):
+    for module in (
+        auth,
+        account,
+        users,
+        message_groups,
+        group_members,
+        messages,
+        attachments,
+        health,
+    ):
         app.include_router(module.router)
     # The web pages ride on the same app: one process serves the JSON API and the browser.
     app.include_router(live.router)

@@ -26,6 +26,7 @@ from cruddur.adapters.dynamodb.stores.blocks import BlockTable
 from cruddur.adapters.dynamodb.stores.claims import ClaimTable
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.edits import MessageEdits
+from cruddur.adapters.dynamodb.stores.groups import GroupTable
 from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
 from cruddur.adapters.files.local import LocalFiles
 from cruddur.adapters.shared_state.local import LocalState
@@ -76,6 +77,8 @@ def build_messaging(
         cursors=CursorCodec(secret or cursor_secret(settings)),
         edits=MessageEdits(store.table),
         blocks=BlockTable(store.table),
+        groups=GroupTable(store.table),
+        max_group_members=settings.group_max_members,
         max_chars=settings.message_max_chars,
         retention_days=settings.retention_days,
         page_max=settings.page_max,
@@ -104,6 +107,8 @@ def build_limits(settings: Settings, state: SharedState) -> Limits:
         profile_lookups_per_minute=settings.limit_profile_lookups_per_minute,
         uploads_per_hour=settings.limit_uploads_per_hour,
         exports_per_hour=settings.limit_exports_per_hour,
+        group_starts_per_hour=settings.limit_group_starts_per_hour,
+        members_added_per_hour=settings.limit_members_added_per_hour,
     )
     return Limits(state, rules, settings.limit_streams_per_user)
 

@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     # Per user: uploads begun an hour; exports of their data an hour.
     limit_uploads_per_hour: int = Field(default=100, ge=1)
     limit_exports_per_hour: int = Field(default=1, ge=1)
+    # Group conversations: members at most (the creator counts; a start or a change is one
+    # transaction of the members' rows, so at most 98); per user, groups started an hour and
+    # people added to groups an hour.
+    group_max_members: int = Field(default=50, ge=3, le=98)
+    limit_group_starts_per_hour: int = Field(default=20, ge=1)
+    limit_members_added_per_hour: int = Field(default=200, ge=1)
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
 

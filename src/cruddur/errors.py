@@ -52,6 +52,10 @@ class Blocked(Forbidden):
     code = "blocked"
 
 
+class NotAdmin(Forbidden):
+    code = "not_admin"
+
+
 class Conflict(CruddurError):
     code = "conflict"
 

@@ -234,7 +234,10 @@ def test_the_other_members_read_position_shows_on_the_inbox_and_the_page(api: Ap
     assert row["other_read_until"] == first["created_at"]
     assert row["other_read_at"] == event["read_at"] >= first["created_at"]
     one = api.http.get(f"/api/message_groups/{group}", headers=ada.auth).json()
-    assert one == row  # the conversation on its own reads as its inbox row
+    members = one.pop("members")
+    assert one == row  # the conversation on its own reads as its inbox row, with its members
+    assert [m["uuid"] for m in members] == [ada.uuid, bob.uuid]
+    assert members[1]["read_until"] == first["created_at"]
     eve = api.signup()
     assert api.http.get(f"/api/message_groups/{group}", headers=eve.auth).status_code == 404
     # Bob's own row says nothing of Ada's reading: she has not read anything of his.

@@ -35,6 +35,17 @@ class World:
     leaver: Member  # signs out: not the token the other requests use
     group: str
     message: str
+    team: str  # a group of the member (its admin), the peer and `spare`
+    spare: Member  # removed from the team by the requests
+    newcomer: Member  # added to it
+
+
+def _team(api: Api, member: Member, *others: Member) -> str:
+    body = {"handles": [m.handle for m in others]}
+    response = api.http.post("/api/message_groups", json=body, headers=member.auth)
+    assert response.status_code == 201, response.text
+    group: str = response.json()["uuid"]
+    return group
 
 
 @pytest.fixture
@@ -43,8 +54,12 @@ def world(api: Api) -> World:
     sent = api.send(member, message="the first", handle=peer.handle)
     # The stream's inbox rows written: a snapshot taken now changes only if a request writes.
     group = sent["message_group_uuid"]
+    spare = api.signup()
+    team = _team(api, member, peer, spare)
     eventually(lambda: all(_in_inbox(api, who, group) for who in (member, peer)))
-    return World(member, peer, api.signup(), api.signup(), group, sent["uuid"])
+    return World(
+        member, peer, api.signup(), api.signup(), group, sent["uuid"], team, spare, api.signup()
+    )
 
 
 def _in_inbox(api: Api, member: Member, group: str) -> bool:
@@ -80,6 +95,12 @@ def _requests(w: World) -> dict[str, dict[str, Any]]:
         "putReaction": {"path": {**message, "emoji": "👍"}},
         "deleteReaction": {"path": {**message, "emoji": "👍"}},
         "sendMessage": {"json": {"message": "hello", "message_group_uuid": w.group}},
+        "startConversation": {"json": {"handles": [w.peer.handle, w.newcomer.handle]}},
+        "addMembers": {"path": {"message_group_uuid": w.team},
+                       "json": {"handles": [w.newcomer.handle]}},
+        "removeMember": {"path": {"message_group_uuid": w.team, "handle": w.spare.handle}},
+        "setMemberRole": {"path": {"message_group_uuid": w.team, "handle": w.peer.handle},
+                          "json": {"role": "admin"}},
         "getHealth": {}, "getReadiness": {},
     }  # fmt: skip
 
@@ -112,6 +133,10 @@ OPERATION_IDS = {
     "PUT /api/messages/{message_group_uuid}/{message_uuid}/reactions/{emoji}": "putReaction",
     "DELETE /api/messages/{message_group_uuid}/{message_uuid}/reactions/{emoji}": "deleteReaction",
     "POST /api/messages": "sendMessage",
+    "POST /api/message_groups": "startConversation",
+    "POST /api/message_groups/{message_group_uuid}/members": "addMembers",
+    "DELETE /api/message_groups/{message_group_uuid}/members/@{handle}": "removeMember",
+    "PATCH /api/message_groups/{message_group_uuid}/members/@{handle}": "setMemberRole",
     "GET /healthz": "getHealth",
     "GET /readyz": "getReadiness",
 }
@@ -179,7 +204,8 @@ def test_every_json_body_refuses_every_wrong_type_and_writes_nothing(api: Api, w
                 assert errors[0]["code"] == "invalid", case
                 assert errors[0]["field"].split(".")[0] == name, case
     assert walked == {"signUp", "logIn", "deleteMe", "changeConversation", "beginUpload",
-                      "editMessage", "sendMessage"}  # fmt: skip
+                      "editMessage", "sendMessage", "startConversation", "addMembers",
+                      "setMemberRole"}  # fmt: skip
     assert snapshot(api) == before
     assert api.runtime.users.count() == users
 

@@ -65,6 +65,8 @@ TEXT_OPERATIONS = _ops(
     "PATCH /api/messages/{message_group_uuid}/{message_uuid}",
     "POST /api/message_groups/{message_group_uuid}/attachments",
     "DELETE /api/me",
+    "POST /api/message_groups",
+    "PATCH /api/message_groups/{message_group_uuid}",
 )
 ACCEPTED = (
     Accepted(
@@ -89,7 +91,9 @@ ACCEPTED = (
         "positive_data_acceptance",
         TEXT_OPERATIONS,
         BAD_INPUT,
-        frozenset({"handle", "email", "password", "login", "display_name", "message", "name"}),
+        frozenset(
+            {"handle", "email", "password", "login", "display_name", "message", "name", "title"}
+        ),
         "domain/text.py refuses text with nothing visible, judged by Unicode category (a lone"
         " mark, a format or filler character): no JSON Schema pattern can name a category. It"
         " also refuses control characters (C0/C1, lone surrogates, noncharacters), which a"
@@ -113,6 +117,21 @@ ACCEPTED = (
         "what a send names must exist and be yours: not yourself as the recipient, a message of"
         " this conversation to reply to, your own uploads - state, not shape",
         r"to yourself|not a message of this conversation|was deleted|not an upload of yours",
+    ),
+    Accepted(
+        "positive_data_acceptance",
+        _ops(
+            "PATCH /api/message_groups/{message_group_uuid}",
+            "PATCH /api/message_groups/{message_group_uuid}/members/@{handle}",
+            "DELETE /api/message_groups/{message_group_uuid}/members/@{handle}",
+            "POST /api/message_groups",
+        ),
+        BAD_INPUT,
+        frozenset({"message_group_uuid", "title", "handles"}),
+        "the run's pinned conversation is a direct one, which has no members to change and no"
+        " title; a start must name someone besides yourself, and a title only for a group -"
+        " state, not shape",
+        r"direct conversation|at least one other person",
     ),
     Accepted(
         "positive_data_acceptance",

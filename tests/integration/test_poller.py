@@ -77,6 +77,11 @@ class Flaky:
     def __init__(self, inbox: InboxWriter, broken: str) -> None:
         self.inbox, self.broken = inbox, broken
 
+    def group_members(
+        self, group_uuid: str, written_at: float | None
+    ) -> list[tuple[str, str]] | None:
+        return self.inbox.group_members(group_uuid, written_at)
+
     def apply_inbox_change(self, change: InboxChange) -> bool:
         if change.group_uuid == self.broken:
             raise Unavailable("DynamoDB refused the request (ThrottlingException)")

@@ -64,6 +64,11 @@ class Stream:
 
 
 class NoInbox:
+    def group_members(
+        self, group_uuid: str, written_at: float | None
+    ) -> list[tuple[str, str]] | None:
+        return []
+
     def apply_inbox_change(self, change: InboxChange) -> bool:
         raise AssertionError("no record here is a message")
 

@@ -29,6 +29,11 @@ class Rows:
     def __init__(self, failing: frozenset[str] = frozenset()) -> None:
         self.failing = failing
 
+    def group_members(
+        self, group_uuid: str, written_at: float | None
+    ) -> list[tuple[str, str]] | None:
+        return []
+
     def apply_inbox_change(self, change: InboxChange) -> bool:
         if change.latest.message_uuid in self.failing:
             raise RuntimeError("throttled")

@@ -147,9 +147,13 @@ class CountedMessages:
         self.store, self.shown = store, shown
 
     async def query_messages(
-        self, group_uuid: str, limit: int, after: Position | None = None
+        self,
+        group_uuid: str,
+        limit: int,
+        after: Position | None = None,
+        floor: str | None = None,
     ) -> tuple[list[Message], Position | None]:
-        page, following = await self.store.query_messages(group_uuid, limit, after)
+        page, following = await self.store.query_messages(group_uuid, limit, after, floor)
         self.shown.advance(len(page))
         return page, following
 
@@ -189,7 +193,7 @@ class CountedMessages:
         return await self.store.find_pair(user_a, user_b)
 
     async def mark_read(
-        self, reader: str, other: str, group_uuid: str, now: str
+        self, reader: str, other: str | None, group_uuid: str, now: str
     ) -> ReadPosition | None:
         return await self.store.mark_read(reader, other, group_uuid, now)
 

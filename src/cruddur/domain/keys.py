@@ -12,6 +12,7 @@ builds or parses a key.
 | block      | BLOCK#{owner}             | USER#{blocked}              |
 | revocation | REVOKED                   | {sha256(token)}             |
 | pins       | GRP#{owner}               | PINS                        |
+| members    | MEMBERS#{group}           | MEMBERS                     |
 | upload     | UPLOAD#{attachment}       | UPLOAD                      |
 | files      | FILES#{user}              | FILES                       |
 | user key (keys table) | USERKEY#{user} | KEY                          |
@@ -40,6 +41,8 @@ PINS_INDEX_SK = "~pins"
 LEGACY_PINS_PREFIX = "PINS#"
 UPLOAD_PREFIX = "UPLOAD#"
 UPLOAD_SK = "UPLOAD"
+MEMBERS_PREFIX = "MEMBERS#"
+MEMBERS_SK = "MEMBERS"
 FILES_PREFIX = "FILES#"
 FILES_SK = "FILES"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
@@ -127,6 +130,12 @@ def blocks_pk(owner_uuid: str) -> str:
 def upload_key(attachment_id: str) -> Key:
     """An upload not attached yet (with a TTL): who may attach it, where, until when."""
     return {"pk": f"{UPLOAD_PREFIX}{attachment_id}", "sk": UPLOAD_SK}
+
+
+def members_key(group_uuid: str) -> Key:
+    """A group's membership item: its members and their roles, its title, its version. The
+    stream processor fans a message out from it; each member's own row answers pattern E."""
+    return {"pk": f"{MEMBERS_PREFIX}{group_uuid}", "sk": MEMBERS_SK}
 
 
 def files_key(user_uuid: str) -> Key:

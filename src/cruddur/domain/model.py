@@ -23,13 +23,25 @@ class UserRef:
 
 
 @dataclass(frozen=True)
+class GroupEvent:
+    """A change to a group's membership or title, kept in its timeline as an item of its own:
+    who did it (the message's sender), to whom, and the new title of a rename."""
+
+    kind: str  # one of domain/groups.EVENT_KINDS
+    target_uuid: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     group_uuid: str
     message_uuid: str
     text: str  # "" once deleted
     created_at: str
     sender: UserRef
-    member_uuids: tuple[str, str]
+    # A direct conversation's two members, carried by each message for the stream processor;
+    # a group's message carries none (the processor reads the group's membership item).
+    member_uuids: tuple[str, ...]
     edited_at: str | None = None  # the last edit or the deletion
     deleted: bool = False  # a tombstone: it keeps its place in the conversation, not its text
     rev: int = 0  # edits and the deletion count up: the stream keeps the highest it has seen
@@ -39,6 +51,7 @@ class Message:
     reply_to: Reply | None = None  # that message as it reads now, when the reply is shown
     attachments: tuple[Attachment, ...] = ()  # its photos and files; a deletion removes them
     expires_at: int | None = None  # epoch seconds, under a retention period; None: kept
+    event: GroupEvent | None = None  # a group's event item: `text` says it in words
 
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -114,6 +127,13 @@ class InboxEntry:
     # How far the owner has read, and when (their export shows it).
     read_sk: str | None = None
     read_at: str | None = None
+    # A group's row: its title, how many members it has, the first few other members' names
+    # (for a row without a title), and where the owner's membership starts.
+    kind: str = "direct"
+    title: str | None = None
+    member_count: int = 2
+    member_names: tuple[str, ...] = ()
+    joined_sk: str | None = None
 
     @property
     def read_until(self) -> str | None:
@@ -166,10 +186,11 @@ class LastMessage:
     message_uuid: str
     created_at: str
     sender_uuid: str
-    member_uuids: tuple[str, str]
+    member_uuids: tuple[str, ...]  # a direct conversation's two; () for a group's message
     sealed_preview: bytes  # empty once deleted
     rev: int = 0  # 0: as sent; each edit, and the deletion, add one
     deleted: bool = False
+    event: bool = False  # a group's event item: it moves the rows' preview, is never unread
 
     @property
     def sort_key(self) -> str:
@@ -186,6 +207,8 @@ class InboxChange:
     unread_sks: frozenset[str] = field(default_factory=frozenset)
     # Unread messages deleted since: their tokens leave the row's unread set.
     dropped_sks: frozenset[str] = field(default_factory=frozenset)
+    # A group member's row may be gone (they left): then there is nothing to apply, not a fault.
+    optional: bool = False
 
 
 @dataclass(frozen=True)

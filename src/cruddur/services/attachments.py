@@ -29,9 +29,8 @@ from cruddur.domain.attachments import (
 )
 from cruddur.domain.model import UserRef, parse_uuid
 from cruddur.errors import Conflict, Invalid
-from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, Shelf, within_limit
-from cruddur.services.membership import require_member
+from cruddur.services.membership import require_member, require_no_block_in
 
 log = logging.getLogger(__name__)
 ACCEPTED = "photos (JPEG, PNG, WebP, GIF), PDF, plain text or zip"
@@ -62,8 +61,8 @@ async def begin_upload(
     decided from the bytes at attach time; a declared type we never take is refused now."""
     shelf = shelf_of(ctx)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    members = await require_member(ctx, sender.uuid, group_uuid)
-    await require_no_block(ctx, sender, members[1])
+    access = await require_member(ctx, sender.uuid, group_uuid)
+    await require_no_block_in(ctx, sender, access)
     name = clean_name(name)
     if content_type not in CONTENT_TYPES:
         raise Invalid(f"files may be {ACCEPTED}", field="content_type")

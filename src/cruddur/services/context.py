@@ -15,6 +15,7 @@ from cruddur.domain.cursors import CursorCodec
 from cruddur.live_events.hub import Event, Publisher
 from cruddur.services.limits import Limits
 from cruddur.services.ports.files import FileStore, Reencoder, Uploads
+from cruddur.services.ports.groups import GroupStore
 from cruddur.services.ports.messages import BlockList, Conversations, Edits
 
 # How long a "no block between these two" answer is trusted on the send path. A block made in
@@ -40,17 +41,17 @@ class MembershipCache:
 
     def __init__(self, size: int = 50_000) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, user_uuid: str, group_uuid: str) -> tuple[str, str] | None:
+    def get(self, user_uuid: str, group_uuid: str) -> tuple[str, ...] | None:
         with self._lock:
             members = self._entries.get((user_uuid, group_uuid))
             if members is not None:
                 self._entries.move_to_end((user_uuid, group_uuid))
             return members
 
-    def put(self, user_uuid: str, group_uuid: str, members: tuple[str, str]) -> None:
+    def put(self, user_uuid: str, group_uuid: str, members: tuple[str, ...]) -> None:
         with self._lock:
             self._entries[(user_uuid, group_uuid)] = members
             self._entries.move_to_end((user_uuid, group_uuid))
@@ -97,6 +98,8 @@ class MessagingContext:
     limits: Limits | None = None  # the API's; None for operators' tools (seeding, the bench)
     events: Publisher = field(default_factory=NoEvents)
     shelf: Shelf | None = None  # photos and files; None: messages are text only (the bench)
+    groups: GroupStore | None = None  # group conversations; None: direct ones only (unit tests)
+    max_group_members: int = 50
     retention_days: int | None = None  # messages expire after this many days; None: never
     # (low uuid, high uuid) -> who of the two blocks the other.
     block_cache: TtlCache[tuple[str, str], frozenset[str]] = field(

@@ -33,7 +33,8 @@ class Delivery:
 
     sender: UserRef
     text: str
-    members: tuple[str, str]  # the sender's uuid first
+    # A direct conversation's two members, the sender's uuid first; () for a group's.
+    members: tuple[str, ...]
     group_uuid: str | None = None
     recipient: UserRef | None = None  # set when sent to a person rather than into a group
     reply_to: Message | None = None  # the message of the same conversation it answers
@@ -53,8 +54,8 @@ async def into_group(
     """A message into a group (pattern C): its text and the sender's membership checked."""
     text = _text(ctx, text, with_files)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    members = await members_of(ctx, sender.uuid, group_uuid)
-    return Delivery(sender, text, members, group_uuid=group_uuid)
+    access = await members_of(ctx, sender.uuid, group_uuid)
+    return Delivery(sender, text, access.members, group_uuid=group_uuid)
 
 
 async def to_user(
@@ -92,8 +93,10 @@ async def replying(ctx: MessagingContext, delivery: Delivery, reply_to: str) -> 
 
 
 async def require_permitted(ctx: MessagingContext, delivery: Delivery) -> None:
-    """Blocked if either member blocked the other."""
-    await require_no_block(ctx, delivery.sender, delivery.members[1])
+    """Blocked if either member of a direct conversation blocked the other (a group both
+    share stays shared)."""
+    if delivery.members:
+        await require_no_block(ctx, delivery.sender, delivery.members[1])
 
 
 async def deliver(

@@ -17,9 +17,13 @@ from cruddur.domain.text import clean_message
 from cruddur.errors import NotFound
 from cruddur.metrics import figures
 from cruddur.services.attachments import delete_files
-from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, publish, within_limit
-from cruddur.services.membership import require_member
+from cruddur.services.membership import (
+    Access,
+    audience,
+    require_member,
+    require_no_block_in,
+)
 from cruddur.services.reading import with_replies
 from cruddur.services.retention import SHORTEST_RETENTION, past_retention
 
@@ -62,16 +66,16 @@ async def edit_message(
     text = clean_message(text, ctx.max_chars)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
-    members = await require_member(ctx, author.uuid, group_uuid)
+    access = await require_member(ctx, author.uuid, group_uuid)
     await _not_past_retention(ctx, group_uuid, message_uuid)
     # A block stops new words either way, edits too (deleting your own stays possible).
-    await require_no_block(ctx, author, members[1])
+    await require_no_block_in(ctx, author, access)
     # Edits and deletions are writes of the same kind as sends: one limit for all of them.
     await within_limit(ctx, "send", author.uuid)
     edited = await ctx.edits.edit(
         group_uuid, message_uuid, author.uuid, text, format_timestamp(ctx.clock())
     )
-    await _announce(ctx, members, group_uuid, message_uuid)
+    await _announce(ctx, access, group_uuid, message_uuid)
     log.debug("message edited group=%s", group_uuid)
     figures.MESSAGE_CHANGES.labels("edit").inc()
     [shown] = await with_replies(ctx, group_uuid, [edited])
@@ -83,14 +87,14 @@ async def delete_message(
 ) -> None:
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
-    members = await require_member(ctx, author.uuid, group_uuid)
+    access = await require_member(ctx, author.uuid, group_uuid)
     # Edits and deletions are writes of the same kind as sends: one limit for all of them.
     await within_limit(ctx, "send", author.uuid)
     removed = await ctx.edits.delete(
         group_uuid, message_uuid, author.uuid, format_timestamp(ctx.clock())
     )
     await delete_files(ctx, removed)
-    await _announce(ctx, members, group_uuid, message_uuid)
+    await _announce(ctx, access, group_uuid, message_uuid)
     log.debug("message deleted group=%s", group_uuid)
     figures.MESSAGE_CHANGES.labels("delete").inc()
 
@@ -108,20 +112,20 @@ async def react(
     emoji = clean_reaction(emoji)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
     message_uuid = parse_uuid(message_uuid, "message_uuid")
-    members = await require_member(ctx, member.uuid, group_uuid)
+    access = await require_member(ctx, member.uuid, group_uuid)
     if present:
         # A block stops reactions either way, as it stops words; taking yours away stays possible.
-        await require_no_block(ctx, member, members[1])
+        await require_no_block_in(ctx, member, access)
     # One limit for every write a person makes to a conversation.
     await within_limit(ctx, "send", member.uuid)
-    await ctx.edits.react(group_uuid, message_uuid, members, member.uuid, emoji, present)
-    await _announce(ctx, members, group_uuid, message_uuid)
+    await ctx.edits.react(group_uuid, message_uuid, access.members, member.uuid, emoji, present)
+    await _announce(ctx, access, group_uuid, message_uuid)
     figures.MESSAGE_CHANGES.labels("react" if present else "unreact").inc()
 
 
 async def _announce(
-    ctx: MessagingContext, members: tuple[str, str], group_uuid: str, message_uuid: str
+    ctx: MessagingContext, access: Access, group_uuid: str, message_uuid: str
 ) -> None:
     event = {"type": "message", "group": group_uuid, "message_uuid": message_uuid}
-    for member in members:
+    for member in await audience(ctx, group_uuid, access):
         await publish(ctx, member, event)

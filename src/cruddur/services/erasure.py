@@ -4,7 +4,8 @@ What a person wrote is sealed under a key of theirs (adapters/crypto/sealing.py)
 destroys that key, so their messages, edits, previews, quotes, file names and their name on each
 message stop opening everywhere at once — the live table, every point-in-time backup, every
 export of the stream — with no message rewritten. Then what names them elsewhere goes: their
-inbox rows, pins and blocks, their name on the other members' rows ("Deleted account"), their
+inbox rows, pins and blocks, their place in each group (the others read "A deleted account
+left"), their name on the other members' rows ("Deleted account"), their
 files, every token of theirs, and their row in the users directory (their handle is free; a new
 account with it has a new uuid and sees nothing of the old one).
 
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 
 from cruddur.domain.attachments import file_key, thumbnail_key
 from cruddur.domain.clock import format_timestamp
-from cruddur.domain.model import User
+from cruddur.domain.model import User, UserRef
+from cruddur.services import group_changes
 from cruddur.services.accounts import Accounts
 from cruddur.services.context import MessagingContext, publish
 from cruddur.services.ports.messages import AccountRecords, KeyShredder
@@ -46,7 +48,14 @@ class Erased:
 async def erase_account(
     ctx: MessagingContext, erasure: Erasure, accounts: Accounts, user: User
 ) -> Erased:
-    conversations = await erasure.records.conversations(user.uuid)
+    every = await erasure.records.conversations(user.uuid)
+    # They leave each group they were in ("A deleted account left"): its other members keep it.
+    groups = [group for group, other in every if not other]
+    for group in groups:
+        await group_changes.leave_erased(
+            ctx, UserRef(user.uuid, user.handle, user.display_name), group
+        )
+    conversations = [(group, other) for group, other in every if other]
     files = await _delete_files(ctx, user.uuid)
     # The key: from here on nothing they wrote opens, anywhere.
     await asyncio.to_thread(erasure.keys.erase, user.uuid)
@@ -60,9 +69,13 @@ async def erase_account(
     for group, other in conversations:
         await publish(ctx, other, {"type": "inbox", "group": group})
     log.info(
-        "account erased: %d conversations, %d files, %d items", len(conversations), files, changed
+        "account erased: %d conversations, %d groups left, %d files, %d items",
+        len(conversations),
+        len(groups),
+        files,
+        changed,
     )
-    return Erased(len(conversations), files, changed)
+    return Erased(len(every), files, changed)
 
 
 async def _delete_files(ctx: MessagingContext, user_uuid: str) -> int:

@@ -70,21 +70,46 @@ async def export_account(ctx: MessagingContext, records: AccountRecords, user: U
             continue
         if row is None:
             continue
-        messages = await _every_message(ctx, group)
+        # A group's member reads (and exports) it from their joining on.
+        messages = await _every_message(ctx, group, row.joined_sk)
         total += len(messages)
         for message in messages:
             for attachment in message.attachments:
                 files[_file_name(attachment)] = attachment
-        document["conversations"].append(_conversation(row, messages, user.uuid))
+        conversation = _conversation(row, messages, user.uuid)
+        if row.kind != "direct":
+            conversation.update(await _group(ctx, group))
+        document["conversations"].append(conversation)
     data = await asyncio.to_thread(_zip, ctx, document, files)
     return Export(data, len(document["conversations"]), total, len(files))
 
 
-async def _every_message(ctx: MessagingContext, group: str) -> list[Message]:
+async def _group(ctx: MessagingContext, group_uuid: str) -> dict[str, Any]:
+    """A group's title and members, as its members see them."""
+    group = None if ctx.groups is None else await ctx.groups.get_group(group_uuid)
+    if group is None:
+        return {"kind": "group"}
+    return {
+        "kind": "group",
+        "title": group.title,
+        "members": [
+            {
+                "uuid": m.uuid,
+                "handle": m.handle,
+                "display_name": m.display_name,
+                "role": m.role,
+                "joined_at": m.joined_at,
+            }
+            for m in group.members
+        ],
+    }
+
+
+async def _every_message(ctx: MessagingContext, group: str, floor: str | None) -> list[Message]:
     found: list[Message] = []
     start: Position | None = None
     while True:
-        page, start = await ctx.store.query_messages(group, PAGE, start)
+        page, start = await ctx.store.query_messages(group, PAGE, start, floor)
         # As the app's pages show them: none past its retention, each quote as it reads now.
         found += await as_shown(ctx, group, page)
         if start is None:
@@ -95,6 +120,7 @@ async def _every_message(ctx: MessagingContext, group: str) -> list[Message]:
 def _conversation(row: InboxEntry, messages: list[Message], owner: str) -> dict[str, Any]:
     return {
         "uuid": row.group_uuid,
+        "kind": row.kind,
         "with": {
             "uuid": row.other.uuid,
             "handle": row.other.handle,
@@ -120,6 +146,7 @@ def _message(message: Message, owner: str) -> dict[str, Any]:
         "from": {"handle": message.sender.handle, "display_name": message.sender.display_name},
         "mine": message.sender.uuid == owner,
         "text": message.text,
+        "event": None if message.event is None else message.event.kind,
         "edited_at": message.edited_at,
         "deleted": message.deleted,
         "reply_to": None
@@ -176,9 +203,8 @@ def _page(document: dict[str, Any]) -> str:
     ]
     for conversation in document["conversations"]:
         other = conversation["with"]
-        parts.append(
-            f"<h2>With {e(other['display_name'])} <small>@{e(other['handle'])}</small></h2>"
-        )
+        handle = f" <small>@{e(other['handle'])}</small>" if other["handle"] else ""
+        parts.append(f"<h2>With {e(other['display_name'])}{handle}</h2>")
         for m in conversation["messages"]:
             text = "<em>deleted</em>" if m["deleted"] else e(m["text"]).replace("\n", "<br>")
             quote = (

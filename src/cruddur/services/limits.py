@@ -144,6 +144,8 @@ def rules_from(
     profile_lookups_per_minute: int = 60,
     uploads_per_hour: int = 100,
     exports_per_hour: int = 1,
+    group_starts_per_hour: int = 20,
+    members_added_per_hour: int = 200,
 ) -> dict[str, Rule]:
     return {
         "send": Rule(send_per_minute, 60, "you are sending too fast; wait a moment"),
@@ -163,6 +165,12 @@ def rules_from(
         ),
         "upload": Rule(uploads_per_hour, 3600, "too many uploads; try later"),
         "export": Rule(exports_per_hour, 3600, "you exported your data lately; try in an hour"),
+        "group_start": Rule(
+            group_starts_per_hour, 3600, "you started many groups lately; try later"
+        ),
+        "member_add": Rule(
+            members_added_per_hour, 3600, "you added many people to groups lately; try later"
+        ),
         # Public: without it, anyone could list who has an account by trying handles.
         "profile": Rule(
             profile_lookups_per_minute, 60, "too many profile lookups from this address; wait"

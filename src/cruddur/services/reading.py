@@ -18,10 +18,11 @@ async def list_messages(
     """One page of a conversation, oldest first within the page; the cursor leads to older ones."""
     check_limit(ctx, limit)
     group_uuid = parse_uuid(group_uuid, "message_group_uuid")
-    await members_of(ctx, viewer, group_uuid)
+    access = await members_of(ctx, viewer, group_uuid)
     scope = f"messages:{viewer}:{group_uuid}"
     after = decode_cursor(ctx, scope, cursor)
-    found, last = await ctx.store.query_messages(group_uuid, limit, after)
+    # A group member reads from their joining on, never before.
+    found, last = await ctx.store.query_messages(group_uuid, limit, after, access.joined_sk)
     shown = await as_shown(ctx, group_uuid, found)
     shown.reverse()
     return page_of(ctx, scope, shown, last)

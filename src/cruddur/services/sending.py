@@ -183,11 +183,13 @@ class _Keyed:
 
 async def _replayed(ctx: MessagingContext, keyed: _Keyed, delivery: Delivery) -> Message | None:
     """The message a first attempt with this key and body stored, as it now stands."""
-    sender, other = delivery.members
+    sender = delivery.sender.uuid
     held = await keyed.idempotency.store.held_claim(sender, keyed.key)
     if held is None or not constant_time.equal(held.fingerprint, keyed.fingerprint):
         return None
-    group = delivery.group_uuid or await ctx.store.find_pair(sender, other)
+    group = delivery.group_uuid
+    if group is None and delivery.recipient is not None:
+        group = await ctx.store.find_pair(sender, delivery.recipient.uuid)
     if group is None:
         return None
     try:
@@ -200,11 +202,7 @@ async def _replayed(ctx: MessagingContext, keyed: _Keyed, delivery: Delivery) ->
 def _fingerprint(
     idempotency: Idempotency, key: str, delivery: Delivery, attachments: Sequence[str]
 ) -> str:
-    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
-        raise Invalid(
-            f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
-            field="Idempotency-Key",
-        )
+    check_key(key)
     recipient = delivery.recipient
     request = {
         "message": delivery.text,
@@ -219,6 +217,32 @@ def _fingerprint(
         request["attachments"] = ",".join(attachments)
     body = json.dumps(request, sort_keys=True).encode()
     return hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
+
+
+def check_key(key: str) -> None:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise Invalid(
+            f"an Idempotency-Key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
+            field="Idempotency-Key",
+        )
+
+
+async def claim_identity(
+    ctx: MessagingContext, idempotency: Idempotency, user_uuid: str, key: str, request: object
+) -> MessageIdentity:
+    """The identity every retry of this keyed request writes (a request of another body under
+    the key is a Conflict): for requests other than sends (a group's start)."""
+    check_key(key)
+    body = json.dumps(request, sort_keys=True).encode()
+    fingerprint = hmac.new(idempotency.fingerprint_key, body, hashlib.sha256).hexdigest()
+    held = await idempotency.store.claim(
+        user_uuid, key, Claim(fingerprint, new_identity(ctx)), idempotency.ttl_seconds
+    )
+    if not constant_time.equal(held.fingerprint, fingerprint):
+        raise Conflict(
+            "this Idempotency-Key was used with another request", field="Idempotency-Key"
+        )
+    return held.identity
 
 
 async def _claim(ctx: MessagingContext, keyed: _Keyed, sender: UserRef) -> MessageIdentity:

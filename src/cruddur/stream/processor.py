@@ -23,7 +23,13 @@ from typing import Protocol
 from cruddur.domain.inbox_changes import changes_for
 from cruddur.domain.model import InboxChange, LastMessage
 from cruddur.errors import Invalid, NotFound
-from cruddur.stream.records import MalformedRecord, Record, message_of, sequence_number
+from cruddur.stream.records import (
+    MalformedRecord,
+    Record,
+    message_of,
+    sequence_number,
+    written_at,
+)
 
 log = logging.getLogger(__name__)
 # One pool for the process (a Lambda container keeps it between invocations); boto3 clients are
@@ -33,6 +39,13 @@ _WRITERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="inbox-writer")
 
 class InboxWriter(Protocol):
     def apply_inbox_change(self, change: InboxChange) -> bool: ...
+
+    def group_members(
+        self, group_uuid: str, written_at: float | None
+    ) -> list[tuple[str, str]] | None:
+        """A group's members (uuid, where their membership starts) for a message written at
+        `written_at` (epoch seconds; None: unknown); None if the group has no membership item."""
+        ...
 
 
 # Failures that no retry can cure; anything else (throttling, a row that kept changing, an
@@ -81,6 +94,7 @@ class BatchResult:
 def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResult:
     result = BatchResult(records=len(records))
     groups: dict[str, list[tuple[str, LastMessage]]] = {}
+    written: dict[str, float | None] = {}
     for record in records:
         seq = sequence_number(record)
         try:
@@ -93,7 +107,11 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
             continue
         if message is not None:
             groups.setdefault(message.group_uuid, []).append((seq, message))
-    outcomes = _WRITERS.map(lambda item: _apply_group(inbox, *item), groups.items())
+            at, known = written_at(record), written.get(message.group_uuid, 0.0)
+            written[message.group_uuid] = None if at is None or known is None else max(at, known)
+    outcomes = _WRITERS.map(
+        lambda item: _apply_group(inbox, item[0], item[1], written.get(item[0])), groups.items()
+    )
     for (_, entries), (updates, failed, poisoned) in zip(groups.items(), outcomes, strict=True):
         result.messages += len(entries)
         result.updates += updates
@@ -119,31 +137,43 @@ def process_records(records: Sequence[Record], inbox: InboxWriter) -> BatchResul
 
 
 def _apply_group(
-    inbox: InboxWriter, group: str, entries: list[tuple[str, LastMessage]]
+    inbox: InboxWriter,
+    group: str,
+    entries: list[tuple[str, LastMessage]],
+    written: float | None = None,
 ) -> tuple[int, list[str], set[str]]:
     """(rows updated, sequence numbers that failed, those of them that failed for good)."""
     try:
-        return _apply(inbox, [m for _, m in entries]), [], set()
+        return _apply(inbox, [m for _, m in entries], written), [], set()
     except Exception as exc:  # noqa: BLE001 - any failure: isolate the records, report them
         log.warning(
             "group %s: coalesced update failed (%s); applying one by one",
             group,
             type(exc).__name__,
         )
-        return 0, *_apply_each(inbox, entries)
+        return 0, *_apply_each(inbox, entries, written)
 
 
-def _apply(inbox: InboxWriter, messages: list[LastMessage]) -> int:
-    return sum(inbox.apply_inbox_change(change) for change in changes_for(messages))
+def _apply(inbox: InboxWriter, messages: list[LastMessage], written: float | None) -> int:
+    members = None
+    if len({bool(m.member_uuids) for m in messages}) > 1:
+        # A direct conversation's messages all name their two members: one that names none
+        # is unreadable. Applied one by one, only it fails.
+        raise NotFound("messages of one conversation disagree on whether it is a group")
+    if not messages[0].member_uuids:  # a group's: its membership item names the members
+        members = inbox.group_members(messages[0].group_uuid, written)
+        if members is None:  # a message naming no members, of no group: it can never apply
+            raise NotFound("a message without members, of a group that has no membership item")
+    return sum(inbox.apply_inbox_change(change) for change in changes_for(messages, members))
 
 
 def _apply_each(
-    inbox: InboxWriter, entries: list[tuple[str, LastMessage]]
+    inbox: InboxWriter, entries: list[tuple[str, LastMessage]], written: float | None
 ) -> tuple[list[str], set[str]]:
     failed, poisoned = [], set()
     for seq, message in entries:
         try:
-            _apply(inbox, [message])
+            _apply(inbox, [message], written)
         except Exception as exc:  # noqa: BLE001
             permanent = isinstance(exc, PERMANENT)
             log.error(

@@ -26,3 +26,8 @@ class PublishingInbox:
             },
         )
         return applied
+
+    def group_members(
+        self, group_uuid: str, written_at: float | None
+    ) -> list[tuple[str, str]] | None:
+        return self.inbox.group_members(group_uuid, written_at)

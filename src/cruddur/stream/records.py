@@ -42,3 +42,12 @@ def message_of(record: Record) -> LastMessage | None:
     if keys.message_pk(message.group_uuid) != pk:
         raise MalformedRecord("message key and group disagree")
     return message
+
+
+def written_at(record: Record) -> float | None:
+    """When DynamoDB wrote the record's item (epoch seconds, rounded down), if it says."""
+    value = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None

@@ -197,3 +197,28 @@ BLOCKED_DISPLAY_NAME = "blocked_display_name"
 BLOCKED_AT = "blocked_at"
 # A pair item's two people.
 USER_UUIDS = "user_uuids"
+# Groups. A group's messages carry no MEMBER_UUIDS; a group member's reactions are a string set
+# each, named by the member (`reactions_for`). An event item (a join, a leave, a rename) is a
+# message item with EVENT (its kind), EVENT_TARGET (whom it concerns) and EVENT_TITLE.
+EVENT = "event"
+EVENT_TARGET = "event_target"
+EVENT_TITLE = "event_title"
+GROUP_REACTIONS_PREFIX = "rx_"
+# A group member's inbox row: the group's title, its size, the first few other members' names,
+# where the owner's membership starts, and the version of the membership it was written from.
+KIND = "kind"
+TITLE = "title"
+MEMBER_COUNT = "member_count"
+MEMBER_NAMES = "member_names"
+JOINED_SK = "joined_sk"
+MEMBERS_VERSION = "members_version"
+# The membership item: a map of member uuid -> [handle, display name, role, joined_at,
+# joined_sk], the order they joined in (a list of uuids), and when the group began.
+MEMBERS = "members"
+MEMBER_ORDER = "member_order"
+
+
+def reactions_for(member_uuid: str) -> str:
+    """A group member's reactions to a message: an attribute of its own, so each member's
+    reaction is one ADD whatever the group's size (hex digits: no placeholder needed)."""
+    return GROUP_REACTIONS_PREFIX + member_uuid.replace("-", "")

@@ -13,11 +13,16 @@ from cruddur.adapters.dynamodb.attributes import (
     ARCHIVED_UPTO,
     GROUP_UUID,
     HIDDEN,
+    JOINED_SK,
+    KIND,
     LAST_MESSAGE,
     LAST_MESSAGE_AT,
     LAST_MESSAGE_REV,
     LAST_MESSAGE_SK,
     LAST_SENDER_UUID,
+    MEMBER_COUNT,
+    MEMBER_NAMES,
+    MEMBERS_VERSION,
     MUTED,
     OTHER_READ_AT,
     OTHER_READ_SK,
@@ -28,6 +33,7 @@ from cruddur.adapters.dynamodb.attributes import (
     PINNED_AT,
     READ_AT,
     READ_SK,
+    TITLE,
     UNREAD,
     USER_UUID,
     Item,
@@ -38,6 +44,7 @@ from cruddur.adapters.dynamodb.attributes import (
 )
 from cruddur.adapters.dynamodb.text_sealer import TextSealer
 from cruddur.domain import keys
+from cruddur.domain.groups import row_name
 from cruddur.domain.model import UNREAD_CAP, InboxEntry, LastMessage, UserRef
 from cruddur.errors import Erased
 
@@ -48,7 +55,11 @@ def unread_token(sort_key: str) -> bytes:
 
 def inbox_item(owner: UserRef, other: UserRef, first: LastMessage) -> Item:
     """A member's row as a conversation starts: its first message, unread by its recipient."""
-    unread = frozenset() if first.sender_uuid == owner.uuid else frozenset({first.sort_key})
+    unread = (
+        frozenset()
+        if first.sender_uuid == owner.uuid or first.event
+        else frozenset({first.sort_key})
+    )
     return inbox_row(owner.uuid, other, first, unread)
 
 
@@ -92,6 +103,12 @@ def inbox_row(
     return item
 
 
+# What a group member's row holds besides a direct row's (adapters/dynamodb/group_items.py).
+GROUP_ROW_ATTRIBUTES = frozenset(
+    {KIND, TITLE, MEMBER_COUNT, MEMBER_NAMES, JOINED_SK, MEMBERS_VERSION}
+)
+
+
 # Every attribute an inbox row holds; its bounded form keeps these and nothing else.
 INBOX_ROW_ATTRIBUTES = frozenset(
     {
@@ -114,6 +131,7 @@ INBOX_ROW_ATTRIBUTES = frozenset(
         OTHER_READ_AT,
         HIDDEN,
         *OWNER_CHOICES,
+        *GROUP_ROW_ATTRIBUTES,
     }
 )
 
@@ -150,11 +168,7 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
     return InboxEntry(
         owner_uuid=item[USER_UUID]["S"],
         group_uuid=group,
-        other=UserRef(
-            item[OTHER_USER_UUID]["S"],
-            item[OTHER_USER_HANDLE]["S"],
-            item[OTHER_USER_DISPLAY_NAME]["S"],
-        ),
+        other=_other(item),
         last_message=shown,
         last_message_at=item[LAST_MESSAGE_AT]["S"],
         last_message_sk=last_sk,
@@ -167,7 +181,32 @@ def inbox_from_item(item: Mapping[str, Any], sealer: TextSealer) -> InboxEntry:
         pinned=PINNED_AT in item,
         read_sk=item.get(READ_SK, {}).get("S"),
         read_at=item.get(READ_AT, {}).get("S"),
+        **_group_fields(item),
     )
+
+
+def _other(item: Mapping[str, Any]) -> UserRef:
+    """Whom a row is with: the other member of a direct conversation; for a group, no one
+    person, and the group's name (its title, or its members': "Ada, Bruno and 3 others")."""
+    if KIND in item:
+        fields = _group_fields(item)
+        name = row_name(fields["title"], fields["member_names"], fields["member_count"])
+        return UserRef("", "", name)
+    return UserRef(
+        item[OTHER_USER_UUID]["S"], item[OTHER_USER_HANDLE]["S"], item[OTHER_USER_DISPLAY_NAME]["S"]
+    )
+
+
+def _group_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    if KIND not in item:
+        return {}
+    return {
+        "kind": item[KIND]["S"],
+        "title": item.get(TITLE, {}).get("S"),
+        "member_count": int(item[MEMBER_COUNT]["N"]),
+        "member_names": tuple(str(v["S"]) for v in item.get(MEMBER_NAMES, {}).get("L", [])),
+        "joined_sk": item.get(JOINED_SK, {}).get("S"),
+    }
 
 
 def is_archived(row: Mapping[str, Any]) -> bool:

@@ -16,6 +16,10 @@ from cruddur.adapters.dynamodb.attributes import (
     EDITED_AT,
     ERASED_HANDLE,
     ERASED_NAME,
+    EVENT,
+    EVENT_TARGET,
+    EVENT_TITLE,
+    GROUP_REACTIONS_PREFIX,
     GROUP_UUID,
     LAST_MESSAGE,
     LAST_MESSAGE_SK,
@@ -33,6 +37,7 @@ from cruddur.adapters.dynamodb.attributes import (
     USER_UUID,
     Item,
     binary,
+    reactions_for,
     s,
     sealed,
     to_attrs,
@@ -40,37 +45,56 @@ from cruddur.adapters.dynamodb.attributes import (
 from cruddur.adapters.dynamodb.text_sealer import TextSealer
 from cruddur.domain import keys
 from cruddur.domain.attachments import Attachment, file_preview
-from cruddur.domain.model import LastMessage, Message, UserRef
+from cruddur.domain.model import GroupEvent, LastMessage, Message, UserRef
 from cruddur.domain.text import preview
 from cruddur.errors import Erased
 
 
+def sealing_author(message: Message) -> str | None:
+    """Whose key seals a message: its author's; the table's for the event an erased account
+    leaves behind (its own key is gone)."""
+    return (
+        None
+        if message.event is not None and message.event.kind == "erased"
+        else (message.sender.uuid)
+    )
+
+
 def message_item(message: Message, sealer: TextSealer) -> Item:
     group, sort_key, author = message.group_uuid, message.sort_key, message.sender.uuid
+    sealing = sealing_author(message)
     names = json.dumps([message.sender.handle, message.sender.display_name])
     item = {
         **to_attrs(keys.message_key(group, message.created_at, message.message_uuid)),
         GROUP_UUID: s(group),
         MESSAGE_UUID: s(message.message_uuid),
-        TEXT: {"B": sealer.seal(message.text, group, sort_key, author)},
+        TEXT: {"B": sealer.seal(message.text, group, sort_key, sealing)},
         CREATED_AT: s(message.created_at),
         USER_UUID: s(author),
         # Who wrote it, sealed under their key: erasing them leaves no name on their messages.
-        SENDER: {"B": sealer.seal(names, group, _sender_context(sort_key), author)},
-        # Membership of a DM never changes: the stream processor reads it from here.
-        MEMBER_UUIDS: {"L": [s(uuid) for uuid in message.member_uuids]},
+        SENDER: {"B": sealer.seal(names, group, _sender_context(sort_key), sealing)},
     }
+    if message.member_uuids:
+        # Membership of a DM never changes: the stream processor reads it from here. A group's
+        # message names none, so it stays the same size whatever the group's.
+        item[MEMBER_UUIDS] = {"L": [s(uuid) for uuid in message.member_uuids]}
+    if message.event is not None:
+        item[EVENT] = s(message.event.kind)
+        if message.event.target_uuid is not None:
+            item[EVENT_TARGET] = s(message.event.target_uuid)
+        if message.event.title is not None:
+            item[EVENT_TITLE] = s(message.event.title)
     if message.reply_to_uuid is not None:
         item[REPLY_TO] = s(message.reply_to_uuid)
     if message.expires_at is not None:  # the table's TTL deletes it; reads skip it before
         item[keys.EXPIRES_AT] = {"N": str(message.expires_at)}
     if message.attachments:
         item[ATTACHMENTS] = {
-            "B": seal_attachments(message.attachments, sealer, group, sort_key, author)
+            "B": seal_attachments(message.attachments, sealer, group, sort_key, sealing)
         }
     short = preview(message.text) if message.text else file_preview(message.attachments)
     if short != message.text:  # else the inbox rows show the message itself: one value, not two
-        item[PREVIEW] = {"B": sealer.seal(short, group, sort_key, author)}
+        item[PREVIEW] = {"B": sealer.seal(short, group, sort_key, sealing)}
     return item
 
 
@@ -115,14 +139,38 @@ def message_from_item(item: Mapping[str, Any], sealer: TextSealer) -> Message:
         edited_at=item.get(EDITED_AT, {}).get("S"),
         deleted=deleted,
         rev=revision(item),
-        reactions={
-            member: frozenset(item[name]["SS"])
-            for member, name in zip(sorted(members), REACTIONS, strict=True)
-            if name in item
-        },
+        reactions={} if deleted else reactions_of(item, members),
         reply_to_uuid=item.get(REPLY_TO, {}).get("S"),
         attachments=() if deleted else attachments_of(item, sealer),
         expires_at=int(item[keys.EXPIRES_AT]["N"]) if keys.EXPIRES_AT in item else None,
+        event=event_of(item),
+    )
+
+
+def reactions_of(item: Mapping[str, Any], members: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    if members:  # a direct conversation's: one attribute per member's place
+        return {
+            member: frozenset(item[name]["SS"])
+            for member, name in zip(sorted(members), REACTIONS, strict=True)
+            if name in item
+        }
+    # A group's: the attribute names the member (hex digits, put back in uuid form).
+    found = {}
+    for name, value in item.items():
+        if name.startswith(GROUP_REACTIONS_PREFIX) and value.get("SS"):
+            h = name.removeprefix(GROUP_REACTIONS_PREFIX)
+            member = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            found[member] = frozenset(value["SS"])
+    return found
+
+
+def event_of(item: Mapping[str, Any]) -> GroupEvent | None:
+    if EVENT not in item:
+        return None
+    return GroupEvent(
+        kind=str(item[EVENT]["S"]),
+        target_uuid=item.get(EVENT_TARGET, {}).get("S"),
+        title=item.get(EVENT_TITLE, {}).get("S"),
     )
 
 
@@ -157,8 +205,11 @@ def attachments_of(item: Mapping[str, Any], sealer: TextSealer) -> tuple[Attachm
     )
 
 
-def reactions_attribute(members: tuple[str, str], member: str) -> str:
-    """The attribute holding `member`'s reactions to a message of these two members."""
+def reactions_attribute(members: tuple[str, ...], member: str) -> str:
+    """The attribute holding `member`'s reactions to a message of these two members (or of a
+    group: `members` is empty)."""
+    if not members:
+        return reactions_for(member)
     return REACTIONS[sorted(members).index(member)]
 
 
@@ -189,10 +240,14 @@ def last_message_of(item: Mapping[str, Any]) -> LastMessage:
         sealed_preview=b"" if deleted else binary(item.get(PREVIEW, item[TEXT])["B"]),
         rev=revision(item),
         deleted=deleted,
+        event=EVENT in item,
     )
 
 
-def _members(item: Mapping[str, Any]) -> tuple[str, str]:
+def _members(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """A direct conversation's two members; () for a group's message (it names none)."""
+    if MEMBER_UUIDS not in item:
+        return ()
     members = [str(value["S"]) for value in item[MEMBER_UUIDS]["L"]]
     if len(members) != 2:
         raise ValueError("a message names exactly two members")

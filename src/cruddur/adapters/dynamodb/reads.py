@@ -31,14 +31,18 @@ INDEX_SORT_KEY = LAST_MESSAGE_SK  # the inbox index's sort key
 
 
 def messages_query(
-    table: str, group_uuid: str, limit: int, start: keys.Key | None
+    table: str, group_uuid: str, limit: int, start: keys.Key | None, floor: str | None = None
 ) -> dict[str, Any]:
-    """A: messages of a group, newest first."""
-    args = {
+    """A: messages of a group, newest first; from `floor` on (a sort key: where a group
+    member's membership starts), if given."""
+    args: dict[str, Any] = {
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": s(keys.message_pk(group_uuid))},
         "ConsistentRead": True,
     }
+    if floor is not None:
+        args["KeyConditionExpression"] += " AND sk >= :floor"
+        args["ExpressionAttributeValues"][":floor"] = s(floor)
     return _page_args(table, args, limit, start)
 
 
@@ -144,10 +148,15 @@ def _page_args(
 
 
 def messages_page(
-    table: str, group_uuid: str, limit: int, start: keys.Key | None, sealer: text_sealer.TextSealer
+    table: str,
+    group_uuid: str,
+    limit: int,
+    start: keys.Key | None,
+    sealer: text_sealer.TextSealer,
+    floor: str | None = None,
 ) -> Operation[tuple[list[Message], keys.Key | None]]:
     """Pattern A: one Query, one page."""
-    response = yield "Query", messages_query(table, group_uuid, limit, start)
+    response = yield "Query", messages_query(table, group_uuid, limit, start, floor)
     found, last = _page(response, limit, MESSAGE_KEY_FIELDS)
     return [message_items.message_from_item(item, sealer) for item in found], last
 

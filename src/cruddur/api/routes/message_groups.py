@@ -14,8 +14,12 @@ from cruddur.api.deps import CurrentUser, MessagingDep
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
 from cruddur.api.params import GroupUuid, rate_limited
-from cruddur.api.schemas.conversations import ConversationChange, ConversationPublic
-from cruddur.services import inbox, read_marks
+from cruddur.api.schemas.conversations import (
+    ConversationChange,
+    ConversationDetail,
+    ConversationPublic,
+)
+from cruddur.services import group_changes, groups, inbox, read_marks
 from cruddur.services.typing_notices import notify_typing
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["inbox"])
@@ -45,11 +49,11 @@ async def list_message_groups(
 @router.get("/api/message_groups/{message_group_uuid}", operation_id="getConversation")
 async def get_message_group(
     message_group_uuid: GroupUuid, user: CurrentUser, messaging: MessagingDep
-) -> ConversationPublic:
-    """One conversation as your inbox shows it, with how far the other member has read
-    (`other_read_until`, `other_read_at`: "Seen"). Shown even while you block them."""
-    entry = await inbox.get_conversation(messaging, user.uuid, message_group_uuid)
-    return ConversationPublic.of(entry)
+) -> ConversationDetail:
+    """One conversation as your inbox shows it, with its members: their roles and how far
+    each has read (`read_until`: "Seen by"; in a direct conversation also `other_read_until`,
+    `other_read_at`). Shown even while you block someone in it."""
+    return ConversationDetail.shown(await groups.view(messaging, user, message_group_uuid))
 
 
 @router.patch("/api/message_groups/{message_group_uuid}", operation_id="changeConversation")
@@ -58,11 +62,15 @@ async def change_message_group(
     body: ConversationChange,
     user: CurrentUser,
     messaging: MessagingDep,
-) -> ConversationPublic:
-    """Mute, archive or pin one of your conversations (any of them; for you only)."""
-    choices = body.choices()
-    entry = await inbox.set_inbox_choices(messaging, user.uuid, message_group_uuid, choices)
-    return ConversationPublic.of(entry)
+) -> ConversationDetail:
+    """Mute, archive or pin one of your conversations (for you only); rename a group
+    (`title`, any member, for everyone)."""
+    choices = body.choices()  # checked before anything is written
+    if "title" in body.model_fields_set:
+        await group_changes.rename(messaging, user, message_group_uuid, body.title)
+    if choices is not None:
+        await inbox.set_inbox_choices(messaging, user.uuid, message_group_uuid, choices)
+    return ConversationDetail.shown(await groups.view(messaging, user, message_group_uuid))
 
 
 @router.post(

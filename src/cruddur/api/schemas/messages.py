@@ -3,6 +3,8 @@ reactions, the message it answers, its files)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cruddur.api.schemas.attachments import AttachmentPublic, Links
@@ -85,10 +87,22 @@ class ReplyPublic(BaseModel):
     deleted: bool
 
 
+class EventPublic(BaseModel):
+    """What an event item of a conversation records (its `message` says it in words)."""
+
+    kind: Literal["created", "started", "added", "removed", "left", "erased", "role", "renamed"]
+    actor: str = Field(description="the uuid of who did it")
+    target: str | None = Field(default=None, description="the uuid of whom it concerns")
+    title: str | None = Field(
+        default=None, description="a rename's new title; a role change's new role"
+    )
+
+
 class MessagePublic(BaseModel):
     uuid: str
     display_name: str
     handle: str
+    user_uuid: str = Field(default="", description="its author's uuid")
     message: str = Field(description='the text; "" once deleted')
     created_at: str
     edited_at: str | None = Field(
@@ -105,6 +119,11 @@ class MessagePublic(BaseModel):
     )
     attachments: list[AttachmentPublic] = Field(
         default_factory=list, description="its photos and files (none once deleted)"
+    )
+    event: EventPublic | None = Field(
+        default=None,
+        description="set on a group's event items (a join, a leave, a rename): styled apart,"
+        " never unread",
     )
 
     @classmethod
@@ -125,7 +144,17 @@ class MessagePublic(BaseModel):
             ],
             reply_to=None if message.reply_to is None else _reply(message.reply_to),
             attachments=[AttachmentPublic.of(a, links) for a in message.attachments],
+            user_uuid=message.sender.uuid,
+            event=None if message.event is None else _event(message),
         )
+
+
+def _event(message: Message) -> EventPublic:
+    event = message.event
+    assert event is not None
+    return EventPublic.model_construct(
+        kind=event.kind, actor=message.sender.uuid, target=event.target_uuid, title=event.title
+    )
 
 
 def _reply(reply: Reply) -> ReplyPublic:

@@ -28,10 +28,15 @@ class Conversations(Protocol):
     """Messages, inbox rows and pairs (patterns A–F of DESIGN §3)."""
 
     async def query_messages(
-        self, group_uuid: str, limit: int, after: Position | None = None
+        self,
+        group_uuid: str,
+        limit: int,
+        after: Position | None = None,
+        floor: str | None = None,
     ) -> tuple[list[Message], Position | None]:
-        """Newest first; where the next (older) page starts, or None at the end. InvalidCursor
-        for a position this store did not make for this group."""
+        """Newest first, from the sort key `floor` on if given; where the next (older) page
+        starts, or None at the end. InvalidCursor for a position this store did not make for
+        this group."""
         ...
 
     async def query_inbox(
@@ -80,8 +85,11 @@ class Conversations(Protocol):
         ...
 
     async def mark_read(
-        self, reader: str, other: str, group_uuid: str, now: str
-    ) -> ReadPosition | None: ...
+        self, reader: str, other: str | None, group_uuid: str, now: str
+    ) -> ReadPosition | None:
+        """The reader's row read up to its latest message; the other member's row of a direct
+        conversation told how far (`other` None: a group's, whose rows are not told)."""
+        ...
 
 
 class Edits(Protocol):
@@ -109,7 +117,7 @@ class Edits(Protocol):
         self,
         group_uuid: str,
         message_uuid: str,
-        members: tuple[str, str],
+        members: tuple[str, ...],
         member_uuid: str,
         emoji: str,
         present: bool,

@@ -53,10 +53,14 @@ class ConversationTable:
 
     # -- A: messages of a group, newest first ---------------------------------------------
     async def query_messages(
-        self, group_uuid: str, limit: int, after: Position | None = None
+        self,
+        group_uuid: str,
+        limit: int,
+        after: Position | None = None,
+        floor: str | None = None,
     ) -> tuple[list[Message], Position | None]:
         start = _start(after, keys.MESSAGE_KEY_FIELDS, keys.message_pk(group_uuid))
-        page = reads.messages_page(self.table.name, group_uuid, limit, start, self.sealer)
+        page = reads.messages_page(self.table.name, group_uuid, limit, start, self.sealer, floor)
         found, last = await self.table.run(page)
         return found, _position(last)
 
@@ -161,7 +165,7 @@ class ConversationTable:
 
     # -- D: the reader's share of the inbox updates -----------------------------------------
     async def mark_read(
-        self, reader: str, other: str, group_uuid: str, now: str
+        self, reader: str, other: str | None, group_uuid: str, now: str
     ) -> ReadPosition | None:
         return await read_positions.mark_read(self.table, reader, other, group_uuid, now)
 

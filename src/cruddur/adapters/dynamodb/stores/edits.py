@@ -117,7 +117,7 @@ class MessageEdits:
         self,
         group_uuid: str,
         message_uuid: str,
-        members: tuple[str, str],
+        members: tuple[str, ...],
         member_uuid: str,
         emoji: str,
         present: bool,

@@ -71,7 +71,10 @@ class InboxRepair:
             if newest is None:
                 outcome.skipped = "no messages"
                 return outcome
-            members = newest.member_uuids
+            if not newest.member_uuids:
+                outcome.skipped = "a group conversation (its rows are not rebuilt yet)"
+                return outcome
+            members = (newest.member_uuids[0], newest.member_uuids[1])
             rows = self.reads.rows(group_uuid, members)
             expected = self._expected(group_uuid, newest, rows, outcome)
             if expected is None:
@@ -93,7 +96,7 @@ class InboxRepair:
         rows: dict[str, Item],
         outcome: GroupOutcome,
     ) -> dict[str, Item] | None:
-        members = newest.member_uuids
+        members = (newest.member_uuids[0], newest.member_uuids[1])
         reads = {owner: read_position(owner, members, rows) for owner in members}
         messages = self.reads.messages_after(group_uuid, unread_since(reads))
         unread = unread_of(members, reads, messages)

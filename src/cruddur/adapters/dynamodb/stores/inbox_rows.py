@@ -21,6 +21,7 @@ from typing import Any
 
 from cruddur.adapters.dynamodb import inbox_items, operations
 from cruddur.adapters.dynamodb.attributes import (
+    JOINED_SK,
     LAST_MESSAGE_REV,
     LAST_MESSAGE_SK,
     READ_SK,
@@ -34,6 +35,7 @@ from cruddur.adapters.dynamodb.errors import (
     item_too_large,
     translate_code,
 )
+from cruddur.adapters.dynamodb.stores.group_members import GroupMembers
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
@@ -51,14 +53,26 @@ class InboxRowMissing(NotFound):
 class InboxUpdates:
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
+        self.groups = GroupMembers(table)
+
+    def group_members(
+        self, group_uuid: str, written_at: float | None
+    ) -> list[tuple[str, str]] | None:
+        return self.groups.members(group_uuid, written_at)
 
     def apply_inbox_change(self, change: InboxChange) -> bool:
-        """Apply one member's share of a batch. Returns False if it was already applied."""
-        applied = self._apply(change)
-        if change.dropped_sks:
-            # Deleted while unread: the tokens leave the set. Removing a token that is not there
-            # changes nothing, so a replay is harmless.
-            self._drop_unread(change)
+        """Apply one member's share of a batch. Returns False if it was already applied, or
+        if a group member's row is gone (they left: it is never written again)."""
+        try:
+            applied = self._apply(change)
+            if change.dropped_sks:
+                # Deleted while unread: the tokens leave the set. Removing a token that is not
+                # there changes nothing, so a replay is harmless.
+                self._drop_unread(change)
+        except InboxRowMissing:
+            if change.optional:
+                return False
+            raise
         return applied
 
     def _apply(self, change: InboxChange) -> bool:
@@ -78,7 +92,7 @@ class InboxUpdates:
         latest, last, rev = change.latest, LAST_MESSAGE_SK, LAST_MESSAGE_REV
         row = self.table.get(
             keys.inbox_key(change.owner_uuid, change.group_uuid),
-            projection=f"{last}, {rev}, {READ_SK}, {UNREAD}",
+            projection=f"{last}, {rev}, {READ_SK}, {UNREAD}, {JOINED_SK}",
         )
         if row is None:
             raise InboxRowMissing("no inbox row for a member of this message's group")
@@ -86,7 +100,9 @@ class InboxUpdates:
         current_rev = int(row.get(rev, {}).get("N", "0"))
         read = row.get(READ_SK, {}).get("S")
         have = {binary(token) for token in row.get(UNREAD, {}).get("BS", [])}
-        move = (
+        # A group member's row shows nothing from before they (last) joined.
+        joined = row.get(JOINED_SK, {}).get("S", "")
+        move = latest.sort_key >= joined and (
             current is None
             or latest.sort_key > current
             or (latest.sort_key == current and latest.rev > current_rev)
@@ -94,7 +110,9 @@ class InboxUpdates:
         candidates = frozenset(
             sk
             for sk in unread
-            if (read is None or sk > read) and inbox_items.unread_token(sk) not in have
+            if (read is None or sk > read)
+            and sk >= joined
+            and inbox_items.unread_token(sk) not in have
         )
         add = _oldest(candidates, max(0, UNREAD_CAP - len(have)))
         if not move and not add:
@@ -206,6 +224,10 @@ def _fast_condition(change: InboxChange, unread: frozenset[str]) -> tuple[str, d
         newer += f" OR ({last} = :{last} AND (attribute_not_exists({rev}) OR {rev} < :{rev}))"
     condition = f"attribute_exists({keys.PK}) AND ({newer})"
     values: dict[str, Any] = {}
+    if change.optional:  # a group's row: nothing from before its owner joined
+        oldest = min([change.latest.sort_key, *unread])
+        condition += f" AND (attribute_not_exists({JOINED_SK}) OR {JOINED_SK} <= :oldest)"
+        values[":oldest"] = s(oldest)
     if unread:
         condition += (
             f" AND (attribute_not_exists({READ_SK}) OR {READ_SK} < :min_unread)"

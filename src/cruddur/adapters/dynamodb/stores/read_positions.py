@@ -27,7 +27,7 @@ MAX_TRIES = 8
 
 
 async def mark_read(
-    table: AsyncTable, reader: str, other: str, group_uuid: str, now: str
+    table: AsyncTable, reader: str, other: str | None, group_uuid: str, now: str
 ) -> ReadPosition | None:
     """Everything up to the row's latest message is read; its unread set empties, and the
     other member's row learns how far this reader has read. None if it already was read."""
@@ -56,7 +56,8 @@ async def mark_read(
         except DynamoError:
             continue
         position = ReadPosition(group_uuid, reader, last, now)
-        await _tell_other(table, other, position)
+        if other is not None:  # a group's members read each other's rows instead
+            await _tell_other(table, other, position)
         return position
     raise Conflict("the conversation kept changing; try again")
 

@@ -1,0 +1,189 @@
+"""Group conversations over HTTP, on DynamoDB Local with the stream poller: starting one,
+sending, unread per member, adding, removing, leaving, roles, renames, event items, access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import Api, Member, eventually, stream_caught_up
+from tests.e2e.test_api_chat import error_code, inbox_row
+
+
+def start(api: Api, creator: Member, *others: Member, **body: Any) -> httpx.Response:
+    payload = {"handles": [m.handle for m in others], **body}
+    return api.http.post("/api/message_groups", json=payload, headers=creator.auth)
+
+
+def group_of(api: Api, creator: Member, *others: Member, **body: Any) -> dict[str, Any]:
+    response = start(api, creator, *others, **body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def page(api: Api, member: Member, group: str) -> httpx.Response:
+    return api.http.get(f"/api/messages/{group}", headers=member.auth)
+
+
+def detail(api: Api, member: Member, group: str) -> httpx.Response:
+    return api.http.get(f"/api/message_groups/{group}", headers=member.auth)
+
+
+def test_a_group_starts_sends_and_counts_unread_per_member(api: Api):
+    ada, bruno, chen = api.signup("ada"), api.signup("bruno"), api.signup("chen")
+    group = group_of(api, ada, bruno, chen, title="Trip")
+    g = group["uuid"]
+    assert group["kind"] == "group"
+    assert group["title"] == "Trip"
+    assert group["member_count"] == 3
+    assert [(m["handle"], m["role"]) for m in group["members"]] == [
+        ("ada", "admin"),
+        ("bruno", "member"),
+        ("chen", "member"),
+    ]
+    # Everyone has the row at once (written with the group), its start unread by no one.
+    for member in (ada, bruno, chen):
+        row = inbox_row(api, member, g)
+        assert row is not None
+        assert row["display_name"] == "Trip"
+        assert row["unread_count"] == 0
+    api.send(bruno, message_group_uuid=g, message="hello all")
+    api.send(chen, message_group_uuid=g, message="hi!")
+    stream_caught_up(api, g, ada.uuid, bruno.uuid, chen.uuid)
+    counts = {m.handle: inbox_row(api, m, g)["unread_count"] for m in (ada, bruno, chen)}  # type: ignore[index]
+    assert counts == {"ada": 2, "bruno": 1, "chen": 1}
+    shown = page(api, ada, g).json()
+    assert [m["message"] for m in shown] == ["Ada started the group “Trip”", "hello all", "hi!"]
+    assert shown[0]["event"] == {
+        "kind": "created",
+        "actor": ada.uuid,
+        "target": None,
+        "title": "Trip",
+    }
+    assert shown[1]["event"] is None
+    assert shown[1]["user_uuid"] == bruno.uuid
+    # Reading is per member: Ada's read shows in the group's "Seen by", nobody else's changes.
+    assert api.http.post(f"/api/message_groups/{g}/read", headers=ada.auth).status_code == 204
+    seen = {m["handle"]: m["read_until"] for m in detail(api, bruno, g).json()["members"]}
+    assert seen["ada"] == shown[-1]["created_at"]
+    assert seen["chen"] is None
+    assert inbox_row(api, bruno, g)["unread_count"] == 1  # type: ignore[index]
+
+
+def test_a_row_without_a_title_names_the_members(api: Api):
+    ada, *others = (api.signup() for _ in range(5))
+    g = group_of(api, ada, *others)["uuid"]
+    row = inbox_row(api, ada, g)
+    assert row is not None
+    names = [o.handle.title() for o in others]
+    assert row["display_name"] == f"{names[0]}, {names[1]} and 2 others"
+    assert row["handle"] == ""
+    assert row["member_count"] == 5
+
+
+def test_one_handle_is_the_direct_conversation(api: Api):
+    ada, bruno = api.signup(), api.signup()
+    first = start(api, ada, bruno)
+    assert first.status_code == 201, first.text
+    again = start(api, bruno, ada)
+    assert again.status_code == 200
+    assert again.json()["uuid"] == first.json()["uuid"]
+    assert first.json()["kind"] == "direct"
+    # It is the one conversation of the pair: a send to the handle lands in it.
+    sent = api.send(ada, handle=bruno.handle, message="hi")
+    assert sent["message_group_uuid"] == first.json()["uuid"]
+    members = api.http.post(
+        f"/api/message_groups/{sent['message_group_uuid']}/members",
+        json={"handles": [api.signup().handle]},
+        headers=ada.auth,
+    )
+    assert members.status_code == 400, members.text
+
+
+def test_added_members_read_from_joining_and_removed_ones_lose_access(api: Api):
+    ada, bruno, chen, dana = (api.signup() for _ in range(4))
+    g = group_of(api, ada, bruno, chen)["uuid"]
+    api.send(bruno, message_group_uuid=g, message="before dana")
+    added = api.http.post(
+        f"/api/message_groups/{g}/members", json={"handles": [dana.handle]}, headers=ada.auth
+    )
+    assert added.status_code == 200, added.text
+    assert [m["handle"] for m in added.json()["members"]][-1] == dana.handle
+    api.send(chen, message_group_uuid=g, message="after dana")
+    stream_caught_up(api, g, ada.uuid, bruno.uuid, chen.uuid, dana.uuid)
+    texts = [m["message"] for m in page(api, dana, g).json()]
+    assert "before dana" not in texts
+    assert texts[-1] == "after dana"
+    assert texts[0].endswith(f"added {dana.handle.title()}")
+    assert inbox_row(api, dana, g)["unread_count"] == 1  # type: ignore[index]
+    # Only admins add and remove; a member may not.
+    refused = api.http.delete(f"/api/message_groups/{g}/members/@{chen.handle}", headers=bruno.auth)
+    assert refused.status_code == 403
+    assert error_code(refused) == "not_admin"
+    removed = api.http.delete(f"/api/message_groups/{g}/members/@{chen.handle}", headers=ada.auth)
+    assert removed.status_code == 204, removed.text
+    assert page(api, chen, g).status_code == 404
+    sent = api.http.post(
+        "/api/messages", json={"message_group_uuid": g, "message": "x"}, headers=chen.auth
+    )
+    assert sent.status_code == 404
+    api.send(bruno, message_group_uuid=g, message="without chen")
+    stream_caught_up(api, g, ada.uuid, bruno.uuid)
+    # The row left Chen's inbox, and no late record brings it back.
+    assert inbox_row(api, chen, g) is None
+    assert detail(api, ada, g).json()["member_count"] == 3
+
+
+def test_the_last_admin_leaving_makes_the_longest_standing_member_one(api: Api):
+    ada, bruno, chen = api.signup(), api.signup(), api.signup()
+    g = group_of(api, ada, bruno, chen)["uuid"]
+    left = api.http.delete(f"/api/message_groups/{g}/members/@{ada.handle}", headers=ada.auth)
+    assert left.status_code == 204
+    roles = {m["handle"]: m["role"] for m in detail(api, bruno, g).json()["members"]}
+    assert roles == {bruno.handle: "admin", chen.handle: "member"}
+    texts = [m["message"] for m in page(api, bruno, g).json()]
+    assert texts[-1] == f"{ada.handle.title()} left"
+    made = api.http.patch(
+        f"/api/message_groups/{g}/members/@{chen.handle}",
+        json={"role": "admin"},
+        headers=bruno.auth,
+    )
+    assert made.status_code == 200, made.text
+    renamed = api.http.patch(f"/api/message_groups/{g}", json={"title": "Us"}, headers=chen.auth)
+    assert renamed.status_code == 200
+    assert renamed.json()["title"] == "Us"
+    eventually(lambda: (inbox_row(api, bruno, g) or {}).get("display_name") == "Us")
+
+
+def test_bad_group_requests_are_4xx_and_write_nothing(api: Api):
+    ada, bruno, chen = api.signup(), api.signup(), api.signup()
+    assert start(api, ada).status_code == 422
+    assert start(api, ada, ada).status_code == 400
+    missing = api.http.post(
+        "/api/message_groups", json={"handles": [bruno.handle, "nobody_here"]}, headers=ada.auth
+    )
+    assert missing.status_code == 404
+    long = start(api, ada, bruno, chen, title="x" * 101)
+    assert long.status_code == 422
+    assert error_code(long) == "invalid"
+    blocked = api.http.post(f"/api/users/@{ada.handle}/block", headers=chen.auth)
+    assert blocked.status_code in (200, 201, 204), blocked.text
+    refused = start(api, ada, bruno, chen)
+    assert refused.status_code == 403
+    assert error_code(refused) == "blocked"
+    assert api.http.get("/api/message_groups", headers=ada.auth).json() == []
+
+
+def test_a_keyed_start_retried_makes_one_group(api: Api):
+    ada, bruno, chen = api.signup(), api.signup(), api.signup()
+    headers = {**ada.auth, "Idempotency-Key": "start-1"}
+    body = {"handles": [bruno.handle, chen.handle]}
+    first = api.http.post("/api/message_groups", json=body, headers=headers)
+    again = api.http.post("/api/message_groups", json=body, headers=headers)
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert first.json()["uuid"] == again.json()["uuid"]
+    other = api.http.post("/api/message_groups", json={"handles": [bruno.handle]}, headers=headers)
+    assert other.status_code == 409
