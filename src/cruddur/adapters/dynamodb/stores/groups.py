@@ -21,6 +21,7 @@ from cruddur.adapters.dynamodb.attributes import (
     READ_AT,
     READ_SK,
     TITLE,
+    UNREAD,
     USER_UUID,
 )
 from cruddur.adapters.dynamodb.errors import (
@@ -28,12 +29,15 @@ from cruddur.adapters.dynamodb.errors import (
     TRANSACTION_CANCELED,
     cancellation_codes,
 )
-from cruddur.adapters.dynamodb.inbox_items import last_message_attrs
+from cruddur.adapters.dynamodb.inbox_items import last_message_attrs, unread_token
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain import keys
 from cruddur.domain.groups import Group, Member
 from cruddur.domain.model import Message
 from cruddur.errors import Conflict
+
+# The newest messages a new member's row is brought up to (those sent while they joined).
+CATCH_UP = 20
 
 
 class GroupTable:
@@ -133,22 +137,38 @@ class GroupTable:
             await self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED,))
 
     async def catch_up(self, group_uuid: str, member: Member) -> None:
-        """A new member's row shows the group's newest message since they joined: one sent while
-        they were being added may have reached the stream processor before they were a member."""
+        """A new member's row shows the group's newest messages since they joined, unread as
+        the stream would have counted them: one sent while they were being added may have
+        reached the stream processor before they were a member. The stream's own update of
+        them, before or after, changes nothing more (the preview only moves forward; a token
+        in the unread set is there once)."""
         request = operations.query(
-            self.table.name, keys.message_pk(group_uuid), newest_first=True, limit=1
+            self.table.name, keys.message_pk(group_uuid), newest_first=True, limit=CATCH_UP
         )
         answer = await self.table.call("Query", request)
-        items = answer.get("Items", [])
-        if not items or items[0][keys.SK]["S"] <= member.joined_sk:
+        newer = [
+            message_items.last_message_of(item)
+            for item in answer.get("Items", [])
+            if item[keys.SK]["S"] > member.joined_sk
+        ]
+        if not newer:
             return
-        latest = message_items.last_message_of(items[0])
-        attrs = last_message_attrs(latest)
+        attrs = last_message_attrs(newer[0])
+        values = {f":{name}": value for name, value in attrs.items()}
+        expression = "SET " + ", ".join(f"{name} = :{name}" for name in attrs)
+        unread = {
+            unread_token(m.sort_key)
+            for m in newer
+            if m.rev == 0 and not m.event and not m.deleted and m.sender_uuid != member.uuid
+        }
+        if unread:
+            expression += f" ADD {UNREAD} :unread"
+            values[":unread"] = {"BS": sorted(unread)}
         update = operations.update(
             self.table.name,
             keys.inbox_key(member.uuid, group_uuid),
-            "SET " + ", ".join(f"{name} = :{name}" for name in attrs),
-            {f":{name}": value for name, value in attrs.items()},
+            expression,
+            values,
             condition=f"attribute_exists({keys.PK}) AND {LAST_MESSAGE_SK} < :{LAST_MESSAGE_SK}",
         )
         # Refused: the stream was first, and the row already shows it (or a later one).
