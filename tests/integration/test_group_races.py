@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from cruddur.adapters.dynamodb.stores.inbox_repair import InboxRepair
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.groups import Group
-from cruddur.domain.model import UNREAD_CAP, Message, UserRef
+from cruddur.domain.model import UNREAD_CAP, InboxChoices, Message, UserRef
 from cruddur.errors import NotFound
 from cruddur.services import group_changes, groups, sending
 from cruddur.services.context import MessagingContext
@@ -160,3 +161,43 @@ def test_a_message_item_does_not_grow_with_the_group(ctx: MessagingContext):
         sizes.append(len(item))
     assert sizes[0] == sizes[1]
     assert len(group_now(ctx, large.entry.group_uuid).members) == 50
+
+
+def test_repair_rebuilds_every_members_row_of_a_group(
+    ctx: MessagingContext, settings: Settings, inbox: InboxUpdates
+):
+    directory = FakeDirectory()
+    people = [directory.add(h) for h in ("ada", "bruno", "chen", "dana")]
+    ada, bruno, chen, dana = people
+    conversation, _ = run(groups.start(ctx, directory, ada, ["bruno", "chen"], "Crew"))
+    g = conversation.entry.group_uuid
+    run(sending.send_message(ctx, bruno, g, "one"))
+    run(group_changes.add_members(ctx, directory, ada, g, ["dana"]))
+    run(sending.send_message(ctx, chen, g, "two"))
+    drain(settings, inbox)
+    run(ctx.store.mark_read(bruno.uuid, None, g, "2030-01-01T00:00:00.000000Z"))
+    run(ctx.store.apply_choices(chen.uuid, g, InboxChoices(muted=True), "2030-01-01T00:00:00Z"))
+    # Rows lost and damaged: Dana's gone, Ada's showing nothing unread.
+    table = inbox.table
+    table.call("DeleteItem", {"TableName": table.name, "Key": _key(dana, g)})
+    table.call(
+        "UpdateItem",
+        {
+            "TableName": table.name,
+            "Key": _key(ada, g),
+            "UpdateExpression": "REMOVE unread, member_count",
+        },
+    )
+    repair = InboxRepair(table)
+    outcome = repair.repair(g)
+    assert {r.owner_uuid for r in outcome.repairs} == {ada.uuid, dana.uuid}
+    check_rows_agree(ctx, g, [ada, chen, dana])  # Bruno has read it all: below
+    chen_row = run(ctx.store.get_inbox_row(chen.uuid, g))
+    assert chen_row is not None
+    assert chen_row.muted  # the owner's choices are kept
+    assert run(ctx.store.get_inbox_row(bruno.uuid, g)).unread_count == 0  # type: ignore[union-attr]
+    assert repair.repair(g).repairs == []  # a second run changes nothing
+
+
+def _key(person: UserRef, group_uuid: str) -> dict[str, Any]:
+    return {name: {"S": value} for name, value in keys.inbox_key(person.uuid, group_uuid).items()}

@@ -1,4 +1,5 @@
-"""Rebuild inbox rows from what is authoritative (`cruddur ddb repair-inboxes`).
+"""Rebuild inbox rows from what is authoritative (`cruddur ddb repair-inboxes`): a direct
+conversation's two, as below; a group's, every member's (inbox_repair_groups).
 
 A conversation's two rows derive from its message partition (the newest message, the unread
 ones), from the read positions (each member's own `read_sk`, mirrored on the other's row as
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from cruddur.adapters.dynamodb import inbox_items, operations
+from cruddur.adapters.dynamodb import group_items, inbox_items, operations
 from cruddur.adapters.dynamodb.attributes import GROUP_UUID, USER_UUID, Item
 from cruddur.adapters.dynamodb.errors import CONDITION_FAILED
+from cruddur.adapters.dynamodb.stores.inbox_repair_groups import expected_rows, reads_from
 from cruddur.adapters.dynamodb.stores.inbox_repair_plan import (
     GroupOutcome,
     RowRepair,
@@ -35,6 +37,7 @@ from cruddur.adapters.dynamodb.stores.inbox_repair_plan import (
 from cruddur.adapters.dynamodb.stores.inbox_repair_reads import Profiles, RepairReads
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
+from cruddur.domain import keys
 from cruddur.domain.model import LastMessage, UserRef
 from cruddur.errors import Conflict
 
@@ -71,12 +74,12 @@ class InboxRepair:
             if newest is None:
                 outcome.skipped = "no messages"
                 return outcome
-            if not newest.member_uuids:
-                outcome.skipped = "a group conversation (its rows are not rebuilt yet)"
-                return outcome
-            members = (newest.member_uuids[0], newest.member_uuids[1])
-            rows = self.reads.rows(group_uuid, members)
-            expected = self._expected(group_uuid, newest, rows, outcome)
+            if newest.member_uuids:
+                members = (newest.member_uuids[0], newest.member_uuids[1])
+                rows = self.reads.rows(group_uuid, members)
+                expected = self._expected(group_uuid, newest, rows, outcome)
+            else:  # a group's: every member's row, from its membership item
+                rows, expected = self._expected_group(group_uuid, newest, outcome)
             if expected is None:
                 return outcome
             try:
@@ -123,6 +126,18 @@ class InboxRepair:
                 choices=rows.get(owner),
             )
         return expected
+
+    def _expected_group(
+        self, group_uuid: str, newest: LastMessage, outcome: GroupOutcome
+    ) -> tuple[dict[str, Item], dict[str, Item] | None]:
+        item = self.table.get(keys.members_key(group_uuid))
+        if item is None:
+            outcome.skipped = "a group's messages without its membership item"
+            return {}, None
+        group = group_items.group_of(item)
+        rows = self.reads.rows(group_uuid, group.uuids)
+        messages = self.reads.messages_after(group_uuid, reads_from(group, rows))
+        return rows, expected_rows(group, newest, rows, messages)
 
     def _write(self, current: Item | None, expected: Item, *, dry_run: bool) -> RowRepair | None:
         group, owner = expected[GROUP_UUID]["S"], expected[USER_UUID]["S"]

@@ -97,6 +97,7 @@ def unread_of(
             if (
                 message.sender_uuid != owner
                 and not message.deleted
+                and not message.event
                 and (read is None or message.sort_key > read[0])
                 and len(unread[owner]) < UNREAD_CAP
             ):

@@ -4,7 +4,7 @@ only; the repair's one write is its own (inbox_repair)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cruddur.adapters.dynamodb import message_items, operations
@@ -84,7 +84,7 @@ class RepairReads:
     def messages_after(self, group_uuid: str, since: str | None) -> Iterator[LastMessage]:
         yield from self._query(group_uuid, since, forward=True, limit=None)
 
-    def rows(self, group_uuid: str, members: tuple[str, str]) -> dict[str, Item]:
+    def rows(self, group_uuid: str, members: Sequence[str]) -> dict[str, Item]:
         wanted = [keys.inbox_key(owner, group_uuid) for owner in members]
         return {
             str(item[USER_UUID]["S"]): item
