@@ -3,6 +3,9 @@ sending, unread per member, adding, removing, leaving, roles, renames, event ite
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from typing import Any
 
 import httpx
@@ -187,3 +190,51 @@ def test_a_keyed_start_retried_makes_one_group(api: Api):
     assert first.json()["uuid"] == again.json()["uuid"]
     other = api.http.post("/api/message_groups", json={"handles": [bruno.handle]}, headers=headers)
     assert other.status_code == 409
+
+
+def test_reactions_replies_edits_and_deletions_work_in_a_group(api: Api):
+    ada, bruno, chen = api.signup(), api.signup(), api.signup()
+    g = group_of(api, ada, bruno, chen)["uuid"]
+    first = api.send(bruno, message_group_uuid=g, message="first")
+    reply = api.send(chen, message_group_uuid=g, message="a reply", reply_to=first["uuid"])
+    assert reply["reply_to"]["uuid"] == first["uuid"]
+    for member in (ada, chen):
+        put = api.http.put(f"/api/messages/{g}/{first['uuid']}/reactions/👍", headers=member.auth)
+        assert put.status_code == 204, put.text
+    edited = api.http.patch(
+        f"/api/messages/{g}/{first['uuid']}", json={"message": "first, edited"}, headers=bruno.auth
+    )
+    assert edited.status_code == 200, edited.text
+    shown = {m["uuid"]: m for m in page(api, ada, g).json()}
+    assert shown[first["uuid"]]["message"] == "first, edited"
+    assert shown[first["uuid"]]["reactions"] == [{"emoji": "👍", "count": 2, "mine": True}]
+    not_theirs = api.http.delete(f"/api/messages/{g}/{first['uuid']}", headers=chen.auth)
+    assert not_theirs.status_code in (403, 404)
+    gone = api.http.delete(f"/api/messages/{g}/{first['uuid']}", headers=bruno.auth)
+    assert gone.status_code == 204
+    tombstone = {m["uuid"]: m for m in page(api, chen, g).json()}[first["uuid"]]
+    assert tombstone["deleted"] is True
+    assert tombstone["reactions"] == []
+
+
+def test_an_erased_member_leaves_every_group_and_the_export_lists_members(api: Api):
+    ada, bruno, chen = api.signup(), api.signup(), api.signup()
+    g = group_of(api, ada, bruno, chen, title="Book club")["uuid"]
+    api.send(chen, message_group_uuid=g, message="chen's words")
+    exported = api.http.get("/api/me/export", headers=ada.auth)
+    assert exported.status_code == 200, exported.text
+    document = json.loads(zipfile.ZipFile(io.BytesIO(exported.content)).read("cruddur-export.json"))
+    [conversation] = document["conversations"]
+    assert conversation["kind"] == "group"
+    assert conversation["title"] == "Book club"
+    assert [m["handle"] for m in conversation["members"]] == [ada.handle, bruno.handle, chen.handle]
+    gone = api.http.request(
+        "DELETE", "/api/me", json={"password": "correct horse battery"}, headers=chen.auth
+    )
+    assert gone.status_code == 204, gone.text
+    members = detail(api, ada, g).json()["members"]
+    assert [m["handle"] for m in members] == [ada.handle, bruno.handle]
+    shown = page(api, bruno, g).json()
+    assert shown[-1]["message"] == "A deleted account left"
+    words = [m for m in shown if m["user_uuid"] == chen.uuid and m["event"] is None]
+    assert [(m["message"], m["deleted"]) for m in words] == [("", True)]
