@@ -239,9 +239,12 @@ async def conversation_page(
         page = await reading.list_messages(ctx, user.uuid, group, PAGE)
     except (NotFound, Invalid):
         return not_found(request, user)
-    blockers = await ctx.blocks.blockers_between(user.uuid, row.other.uuid)
+    # A group has no one other member: its blocks fold messages on the page, they stop nothing.
+    group_kind = row.kind != "direct"
+    blockers = set() if group_kind else await ctx.blocks.blockers_between(user.uuid, row.other.uuid)
     return render(request, "messages.html", user, **await _inbox(ctx, user),
-                  group=row.group_uuid, other=row.other,
+                  group=row.group_uuid, other=row.other, kind=row.kind,
+                  member_count=row.member_count,
                   messages=[MessagePublic.of(m, user.uuid, file_links(ctx)).model_dump()
                             for m in page.items],
                   next_messages=page.next_cursor, read_until=row.other_read_until,

@@ -61,7 +61,8 @@ async function send(composer) {
   composer.typing.sent();
   chat.showError("");
   chat.append([await response.json()]);
-  box.value = "";
+  // Only what was sent goes: a next message begun while this one was on its way stays.
+  if (box.value.trim() === text) box.value = "";
   uploads.clear();
   reply.set(null);
   composer.count();

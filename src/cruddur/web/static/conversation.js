@@ -1,11 +1,14 @@
 // The conversation page: its messages, older ones a page at a time, kept live; "Seen" under
 // yours; reactions, replies (and the jump to a quoted message), edits and deletions; the full
-// view of a photo; block. The composer below it is composer.js.
-import { call, cursorPages, getJSON, problem } from "./api.js";
+// view of a photo; block. The composer below it is composer.js, its live events
+// conversation-live.js; what a group adds (its people, their panel, "Seen by", folded messages
+// of someone you block) is group.js.
+import { call, cursorPages, problem } from "./api.js";
 import { el, keepFocus } from "./dom.js";
 import { setupComposer } from "./composer.js";
+import { followLive } from "./conversation-live.js";
 import { openEditor } from "./editor.js";
-import { onEvent, typingShown } from "./live.js";
+import { becomeGroup } from "./group.js";
 import { carryMenu, showMenu } from "./menu.js";
 import { messageItem } from "./message.js";
 import { refreshTimes, timeEl } from "./times.js";
@@ -25,14 +28,27 @@ class Conversation {
     this.readAt = data.readAt || null;
     this.sendError = document.getElementById("send-error");
     this.setReply = () => {};  // the composer's, once it is set up
+    this.kind = data.kind || "direct";
+    this.people = null;  // a group's (people.js), and its panel (members.js)
+    this.panel = null;
+    this.leaving = false;  // you asked to leave the group: its disappearance is no news
+    this.data = new Map();  // each message drawn, as the server last gave it: drawn again at will
   }
   showError(text) { this.sendError.textContent = text; this.sendError.hidden = !text; }
-  item(m) { return messageItem(m, this.me); }
+  item(m) { this.data.set(m.uuid, m); return messageItem(m, this.me, this.people); }
   known() { return new Set([...this.list.children].map((li) => li.dataset.uuid)); }
   atBottom() { return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80; }
-  // "Seen" under your newest message the other member has read.
+  // "Seen" under your newest message the other member has read; in a group, "Seen by …" and
+  // the names over each run of messages (people.js). A reader at the bottom stays there as the
+  // list grows by it (the newest message's "Seen" was drawn below the fold).
   showSeen() {
+    const stay = this.atBottom();
     this.list.querySelectorAll(".seen").forEach((s) => s.remove());
+    if (this.people) this.people.arrange(this.list);
+    else this.showDirectSeen();
+    if (stay) this.list.scrollTop = this.list.scrollHeight;
+  }
+  showDirectSeen() {
     if (!this.readUntil) return;
     const read = [...this.list.querySelectorAll("li.mine")].filter((li) => li.dataset.created <= this.readUntil);
     const last = read.pop();
@@ -69,6 +85,13 @@ class Conversation {
     old.replaceWith(fresh);
     restore(fresh);
     this.showSeen();
+  }
+  // Every message drawn again from what it was (a group's blocks now known).
+  redraw() { [...this.data.values()].forEach((m) => this.replace(m)); }
+  // A folded message of someone you block, shown as asked.
+  reveal(item) {
+    this.people.unfolded.add(item.dataset.uuid);
+    this.replace(this.data.get(item.dataset.uuid));
   }
   async refetch(uuid, options) {
     const response = await call("GET", `/api/messages/${this.group}/${uuid}`);
@@ -110,32 +133,6 @@ class Conversation {
   }
 }
 
-function followLive(chat) {
-  const { group } = chat;
-  const typing = typingShown(document.getElementById("typing"));
-  onEvent(async (event) => {
-    if (event.type === "connected") {
-      // Connected (or back after a drop): how far they have read may have moved meanwhile.
-      const { data: conversation } = await getJSON(`/api/message_groups/${group}`);
-      if (conversation.other_read_until) chat.read(conversation.other_read_until, conversation.other_read_at);
-    }
-    if (event.type === "connected" || (event.type === "inbox" && event.group === group)) {
-      const { data } = await getJSON(`/api/messages/${group}?limit=20`);
-      const fresh = chat.append(data);
-      if (fresh.some((m) => m.handle !== chat.me)) typing.hide();  // their message arrived
-      // Opened, or new messages shown: read. (Viewing the page itself, a GET, changes nothing.)
-      if (fresh.length || event.type === "connected") await call("POST", `/api/message_groups/${group}/read`);
-    } else if (event.type === "message" && event.group === group) {
-      await chat.refetch(event.message_uuid);  // edited, deleted, or reacted to
-    } else if (event.type === "read" && event.group === group) {
-      if (!chat.readUntil || event.read_until > chat.readUntil) chat.read(event.read_until, event.read_at);
-      chat.showSeen();
-    } else if (event.type === "typing" && event.group === group) {
-      typing.show(event.display_name || chat.otherName);
-    }
-  });
-}
-
 // The full-size view of a photo; closed, the focus goes back to the thumbnail that opened it.
 function photoViewer() {
   const viewer = document.getElementById("viewer");
@@ -159,7 +156,7 @@ function pickReaction(chat, button, item) {
     "menu picker");
 }
 async function deleteMessage(chat, item) {
-  if (!confirm("Delete this message for both of you?")) return;
+  if (!confirm(`Delete this message for ${chat.people ? "everyone" : "both of you"}?`)) return;
   const response = await call("DELETE", `/api/messages/${chat.group}/${item.dataset.uuid}`);
   if (!response.ok) { chat.showError(await problem(response)); return; }
   await chat.refetch(item.dataset.uuid);
@@ -182,6 +179,7 @@ async function onListClick(chat, openPhoto, e) {
   if (action === "reply") chat.setReply(item);
   else if (action === "react") pickReaction(chat, button, item);
   else if (action === "delete") await deleteMessage(chat, item);
+  else if (action === "reveal") chat.reveal(item);
   else openEditor(chat, item);
 }
 
@@ -203,6 +201,7 @@ function setupBlock(chat) {
 export function setupConversation() {
   const chat = new Conversation(document.body.dataset);
   const { list } = chat;
+  if (chat.kind === "group") becomeGroup(chat);  // before the first drawing: names in runs
   const initial = JSON.parse(document.getElementById("initial-messages").textContent);
   list.replaceChildren(...initial.map((m) => chat.item(m)));
   list.addEventListener("scroll", () => { if (list.scrollTop < 60) chat.older(); });

@@ -1,5 +1,6 @@
 // The inbox: its own page on phones, the left pane at desktop widths. Rows redrawn live, more
-// on scroll, the archived ones on demand; each row's menu mutes, archives or pins it.
+// on scroll, the archived ones on demand; each row's menu mutes, archives or pins it. A group's
+// row names its people's count where a person's names their handle.
 import { call, cursorPages, getJSON, problem } from "./api.js";
 import { el, keepFocus } from "./dom.js";
 import { onEvent } from "./live.js";
@@ -9,6 +10,20 @@ import { refreshTimes, timeEl } from "./times.js";
 
 const UNREAD_CAP = Number(document.body.dataset.unreadCap);
 const ROW = "#inbox li[data-group]";
+const NOTE = "cruddur-inbox-note";
+
+// Off to the inbox, which then says `note` once ("You left …"): a group you are no longer in.
+export function toInbox(note) {
+  sessionStorage.setItem(NOTE, note);
+  location.assign("/");
+}
+function showNote() {
+  const note = sessionStorage.getItem(NOTE);
+  const status = document.getElementById("inbox-status");
+  if (!note || !status) return;
+  sessionStorage.removeItem(NOTE);
+  status.replaceChildren(el("p", { class: "note" }, note));
+}
 
 function badge(count) {
   // The server counts exactly up to its cap (100); at the cap it means "that many or more".
@@ -18,9 +33,10 @@ function badge(count) {
 function inboxRow(row, selected) {
   const attrs = { href: `/messages/${row.uuid}` };
   if (row.uuid === selected) attrs["aria-current"] = "page";
+  const group = row.kind === "group";
   const link = el("a", attrs,
     el("span", { class: "who" }, el("strong", {}, row.display_name), " ",
-       el("span", { class: "handle" }, `@${row.handle}`)),
+       el("span", { class: "handle" }, group ? `${row.member_count} people` : `@${row.handle}`)),
     timeEl(row.created_at),
     el("span", { class: row.deleted || row.expired ? "preview gone" : "preview" },
        row.expired ? "Older messages expired" : row.deleted ? "Message deleted" : row.message));
@@ -35,7 +51,8 @@ function inboxRow(row, selected) {
   if (row.pinned) item["data-pinned"] = "";
   if (row.archived) item["data-archived"] = "";
   const options = el("button", { type: "button", class: "row-menu quiet", "aria-haspopup": "menu",
-    "aria-expanded": "false", "aria-label": `Options for the conversation with ${row.display_name}` }, "⋯");
+    "aria-expanded": "false",
+    "aria-label": `Options for ${group ? "the group" : "the conversation with"} ${row.display_name}` }, "⋯");
   return el("li", item, link, options);
 }
 
@@ -129,5 +146,7 @@ export function setupInbox() {
     if (button) showRowMenu(inbox, button);
   });
   showUnreadTotal(inbox.total());
-  onEvent((event) => { if (event.type === "inbox" || event.type === "connected") reload(inbox, event); });
+  showNote();
+  // "members": a group's name, or who is in it, changed: its row's name may read otherwise.
+  onEvent((event) => { if (["inbox", "members", "connected"].includes(event.type)) reload(inbox, event); });
 }

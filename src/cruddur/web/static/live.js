@@ -2,6 +2,7 @@
 // each (re)connection is told to the listeners as "connected" so they refetch what they show.
 // Typing notices ride on them: theirs shown a few seconds, ours told every few seconds.
 import { call } from "./api.js";
+import { someNames } from "./names.js";
 
 const TYPING_SHOWN_MS = 6000;  // how long "… is typing" stays without another notice
 const TYPING_EVERY_MS = 3000;  // how often a typist tells the server (it rate-limits)
@@ -22,19 +23,35 @@ export function live() {
   source.addEventListener("signed_out", () => { source.close(); location.assign("/signin"); });
 }
 
-// "… is typing" in `line`, gone after a few seconds without another notice.
+// "… is typing" in `line`: each typist (by handle) shown until a few seconds pass without
+// another notice of theirs, or their message arrives; in a group, several at once ("Ada and
+// Bruno are typing…"), each on its own timer so one stopping leaves the others shown.
 export function typingShown(line) {
-  let timer = null;
+  const typists = new Map();  // handle → {name, timer}, in the order they started
+  function draw() {
+    const names = [...typists.values()].map((t) => t.name);
+    line.textContent = names.length ? `${someNames(names)} ${names.length === 1 ? "is" : "are"} typing…` : "";
+  }
+  function stop(handle) {
+    const typist = typists.get(handle);
+    if (!typist) return;
+    clearTimeout(typist.timer);
+    typists.delete(handle);
+    draw();
+  }
   return {
-    show(name) {
-      line.textContent = `${name} is typing…`;
-      clearTimeout(timer);
-      timer = setTimeout(() => { line.textContent = ""; }, TYPING_SHOWN_MS);
+    show(handle, name) {
+      const known = typists.get(handle);
+      if (known) clearTimeout(known.timer);
+      // Set again on a known key, a Map keeps its place: the names do not swap at each notice.
+      typists.set(handle, { name, timer: setTimeout(() => stop(handle), TYPING_SHOWN_MS) });
+      draw();
     },
-    hide() { clearTimeout(timer); line.textContent = ""; },
+    stop,
+    hide() { [...typists.keys()].forEach(stop); },
   };
 }
-// Tells the other member of `group` that you are typing, at most every few seconds.
+// Tells the other members of `group` that you are typing, at most every few seconds.
 export function typingTold(group) {
   let last = 0;
   return {

@@ -1,5 +1,6 @@
 // One message drawn from the API's answer: its sender, the message it quotes, its text, files,
-// time, reactions, and the tools on it.
+// time, reactions, and the tools on it. In a group, also the items that say who joined, left or
+// renamed it, and the folded messages of someone you block.
 import { el } from "./dom.js";
 import { timeEl } from "./times.js";
 
@@ -52,12 +53,29 @@ function decorate(item) {
   item.append(tools);
   return item;
 }
-// `me`: the handle of the one reading, whose messages are "mine".
-export function messageItem(m, me) {
+// A group's event ("Ada added Chen"): the server's sentence, set apart, nothing to do on it.
+function eventItem(m) {
+  return el("li", { "data-uuid": m.uuid, "data-created": m.created_at, tabindex: "-1", class: "event" },
+    el("p", {}, m.message), " ", timeEl(m.created_at));
+}
+// A message of someone you block, in a group you are both in: folded until you ask to see it.
+// No name, no text, no tools; it keeps its place (and its time) in the conversation.
+function foldedItem(m) {
+  return el("li", { "data-uuid": m.uuid, "data-created": m.created_at, "data-user": m.user_uuid || "",
+    tabindex: "-1", class: "theirs folded" },
+    el("p", {}, "A message from someone you blocked — ",
+       el("button", { type: "button", class: "quiet", "data-action": "reveal" }, "show")));
+}
+// `me`: the handle of the one reading, whose messages are "mine". `people` (people.js), in a
+// group: who is blocked, and which of their messages were unfolded.
+export function messageItem(m, me, people = null) {
+  if (m.event) return eventItem(m);
+  if (people && people.folds(m)) return foldedItem(m);
   const classes = [m.handle === me ? "mine" : "theirs"];
   if (m.deleted) classes.push("deleted");
   const item = el("li", { "data-uuid": m.uuid, "data-created": m.created_at, tabindex: "-1",
-    class: classes.join(" "), "data-preview": m.message.slice(0, 120), "data-name": m.display_name },
+    class: classes.join(" "), "data-preview": m.message.slice(0, 120), "data-name": m.display_name,
+    "data-user": m.user_uuid || m.handle },
     el("span", { class: "sender" }, m.display_name));
   if (m.reply_to) item.append(quote(m.reply_to));
   item.append(el("p", {}, m.deleted ? "Message deleted" : m.message));
