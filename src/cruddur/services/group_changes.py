@@ -86,6 +86,7 @@ async def add_members(
     if not handles:
         raise Invalid("name at least one person to add", field="handles")
     found = await people(ctx, users, actor, handles)
+    charged: set[str] = set()
 
     async def plan(group: Group) -> Change | None:
         group.require_admin(actor.uuid)
@@ -93,8 +94,10 @@ async def add_members(
         if not fresh:
             return None
         rules.check_size(len(group.members) + len(fresh), ctx.max_group_members)
-        for _ in fresh:
-            await within_limit(ctx, "member_add", actor.uuid)
+        for person in fresh:
+            if person.uuid not in charged:  # a plan made again after a lost race: once each
+                await within_limit(ctx, "member_add", actor.uuid)
+                charged.add(person.uuid)
         events, joining = [], []
         for person in fresh:
             event = event_message(
