@@ -81,3 +81,54 @@ def test_an_outsiders_own_cursor_does_not_open_another_group(api: Api, pair_and_
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "invalid_cursor"
+
+
+def _group_requests(group: str, member: Member) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        ("GET", f"/api/message_groups/{group}", {}),
+        ("PATCH", f"/api/message_groups/{group}", {"json": {"title": "mine now"}}),
+        ("PATCH", f"/api/message_groups/{group}", {"json": {"muted": True}}),
+        ("POST", f"/api/message_groups/{group}/members", {"json": {"handles": [member.handle]}}),
+        ("DELETE", f"/api/message_groups/{group}/members/@{member.handle}", {}),
+        (
+            "PATCH",
+            f"/api/message_groups/{group}/members/@{member.handle}",
+            {"json": {"role": "member"}},
+        ),
+        ("POST", f"/api/message_groups/{group}/typing", {}),
+        ("POST", f"/api/message_groups/{group}/read", {}),
+        ("GET", f"/api/messages/{group}", {}),
+        ("POST", "/api/messages", {"json": {"message": "let me in", "message_group_uuid": group}}),
+        (
+            "POST",
+            f"/api/message_groups/{group}/attachments",
+            {"json": {"name": "a.txt", "content_type": "text/plain", "size": 3}},
+        ),
+    ]
+
+
+def test_a_stranger_and_a_removed_member_get_404_on_every_group_route(api: Api):
+    ada, bob, carl, eve = api.signup(), api.signup(), api.signup(), api.signup()
+    body = {"handles": [bob.handle, carl.handle]}
+    group = api.http.post("/api/message_groups", json=body, headers=ada.auth).json()["uuid"]
+    api.send(bob, message="members only", message_group_uuid=group)
+    removed = api.http.delete(
+        f"/api/message_groups/{group}/members/@{carl.handle}", headers=ada.auth
+    )
+    assert removed.status_code == 204
+    stream_caught_up(api, group, ada.uuid, bob.uuid)
+    before = snapshot(api)
+    missing = str(uuid.uuid4())
+    for outsider in (eve, carl):
+        for method, path, extra in _group_requests(group, bob):
+            response = api.http.request(method, path, headers=outsider.auth, **extra)
+            assert response.status_code == 404, (outsider.handle, method, path, response.text)
+            twin = api.http.request(
+                method,
+                path.replace(group, missing),
+                headers=outsider.auth,
+                **(_swap(extra, group, missing) if path == "/api/messages" else extra),
+            )
+            assert twin.status_code == 404
+            assert response.json()["errors"] == twin.json()["errors"]
+    assert snapshot(api) == before
