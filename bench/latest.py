@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import groups, report
 
 BEGIN, END = "<!-- latest figures: begin -->", "<!-- latest figures: end -->"
 
@@ -21,6 +21,8 @@ BEGIN, END = "<!-- latest figures: begin -->", "<!-- latest figures: end -->"
 def targets(results: dict[str, Any]) -> list[str]:
     rows = ["| target | latest | limit | |", "|---|---|---|---|"]
     for target in results["targets"]:
+        if groups.is_target(target["target"]):
+            continue  # in the groups' own section (groups.render)
         met = "met" if target["met"] else "**missed**"
         rows.append(
             f"| {target['target']} | **{_short(target['value'])}** "
@@ -242,7 +244,10 @@ def update(page: Path, results_path: Path) -> None:
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(text):
         sys.exit(f"{page}: no {BEGIN} … {END} block to replace")
-    page.write_text(pattern.sub(lambda _: render(results, commit), text))
+    text = pattern.sub(lambda _: render(results, commit), text)
+    if "groups" in results:  # step (3b)'s figures: their own section, from this run too
+        text = groups.replace_section(text, groups.render(results, commit, "`make bench`"))
+    page.write_text(text)
 
 
 if __name__ == "__main__":

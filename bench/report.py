@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import groups
 from bench.overhead import LAYERS
 from bench.throughput import KNEE_GAIN
 
@@ -65,6 +66,7 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ("WCU per message: burst / single", burst["wcu_per_message"], ours["wcu_per_message"]),
     ):
         checked.append({"target": name, "value": value, "limit": limit, "met": value < limit})
+    checked += groups.targets(results.get("groups"))  # step (3b): names carry its sizes
     startup = results.get("startup")
     if startup is not None and startup["up_over_synapse"]["first_start"] is not None:
         (name, limit), value = STARTUP_TARGET, startup["up_over_synapse"]["first_start"]
@@ -166,6 +168,7 @@ def table(results: dict[str, Any]) -> str:
                 f"  {what:26}{c[f'wcu_per_{what}']:7.2f}{c[f'rcu_per_{what}']:9.2f}"
                 f"{c[f'calls_per_{what}']:9.2f}"
             )
+    lines += groups.table_lines(results)
     lines += ["", "Scaling (service layer, p50 ms)" if "scaling" in results else ""]
     for pattern, entry in results.get("scaling", {}).items():
         lines.append(

@@ -40,6 +40,13 @@ class Rig:
         if self.poller is None:
             self.poller = _child(["stream", "run", *target_args(self.settings)])
 
+    def stop_poller(self) -> None:
+        """For a step that follows the stream with a poller of its own (3b): this one's
+        checkpoint stays in the data dir, so the two never apply a batch both."""
+        if self.poller is not None:
+            _stop(self.poller)
+            self.poller = None
+
 
 def target_args(settings: Settings) -> list[str]:
     assert settings.aws_endpoint_url is not None

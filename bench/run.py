@@ -14,6 +14,7 @@ from typing import Any
 from bench import (
     capacity,
     default_config,
+    groups,
     lambda_import,
     observability,
     overhead,
@@ -36,6 +37,9 @@ class Plan:
     client_counts: tuple[int, ...] = (1, 2, 4, 8)
     messages: int = 800
     capacity_messages: int = 50
+    group_sizes: tuple[int, ...] = groups.SIZES  # step (3b), beside a direct conversation
+    group_messages: int = 20  # step (3b): single sends, then as many in bursts, per size
+    group_lag_messages: int = 200  # step (3b): paced, into the largest group and as many direct
     warm_up_rounds: int = 10  # at most; fewer once DynamoDB Local's JIT has settled
     small: tuple[int, int] = (100, 10)
     large: tuple[int, int] = (100_000, 5_000)
@@ -59,6 +63,9 @@ TINY = Plan(
     client_counts=(1, 2),
     messages=12,  # a few sends a client: every throughput figure, lag sampled from each send
     capacity_messages=5,
+    group_sizes=(3, 10),  # ten members: the page still has its ten authors
+    group_messages=3,
+    group_lag_messages=6,
     warm_up_rounds=2,
     large=(300, 40),
     lambda_import_runs=1,
@@ -113,6 +120,18 @@ def run(plan: Plan, progress: Any = print) -> dict[str, Any]:
         results["throughput_paced"] = paced
         step("(3) capacity per message …")
         results["capacity"] = capacity.measure(system.settings, Path(work), plan.capacity_messages)
+        # After (2): DynamoDB Local's JIT has settled. Nothing after it needs the rig's poller.
+        system.stop_poller()
+        step("(3b) groups beside a direct conversation: capacity, send, stream lag, a page …")
+        results["groups"] = groups.measure(
+            system,
+            Path(work),
+            plan.group_sizes,
+            plan.group_messages,
+            plan.group_lag_messages,
+            plan.iterations,
+            progress=step,
+        )
         if plan.scaling:
             step(f"(4) scaling: writing {plan.large[0]} messages and {plan.large[1]} inbox rows …")
             results["scaling"] = scaling.measure(

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import latest, report
+from bench import groups, latest, report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,10 +122,23 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
         name for name, *_ in report.TARGETS
     }
     assert "Targets" in result.stdout
-    # docs/benchmarks.md's tables come from these results: a row for each target, with its value.
+    # docs/benchmarks.md's tables come from these results: a row for each target, with its value
+    # (step 3b's in the groups' own section).
     page = latest.render(results, "abc1234")
+    section = groups.render(results, "abc1234", "`make bench`")
     for target in results["targets"]:
-        assert f"| {target['target']} | **{target['value']:.3g}** |" in page
+        shown = section if groups.is_target(target["target"]) else page
+        assert f"| {target['target']} | **{target['value']:.3g}** |" in shown
+    # (3b) groups beside a direct conversation: capacity counted per size, the rest printed.
+    seen = results["groups"]
+    assert [entry["size"] for entry in seen["capacity"]["sizes"]] == [3, 10]
+    for entry in seen["capacity"]["sizes"]:
+        assert entry["single"]["row_updates_per_message"] == entry["size"]
+    assert seen["lag"]["group"]["n"] == seen["lag"]["messages_each"] > 0
+    assert seen["page"]["authors"] == 10
+    assert sum(groups.is_target(target["target"]) for target in results["targets"]) == 5
+    assert "Group conversations (3b)" in result.stdout
+    assert "| WCU per message, single / in bursts of 20" in section
     assert "`repair-inboxes --all` over 30 conversations, once more" in page
     assert "logging and metrics: API CPU per send with / without" in page
     # (7) start-up to /readyz, a first start then a restart; the tiny plan installs no Synapse,

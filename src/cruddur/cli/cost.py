@@ -9,7 +9,7 @@ import click
 
 from cruddur.cli.common import handle_errors
 from cruddur.costs import prices as price_data
-from cruddur.costs.inputs import Deployment, MeasuredUnits, Workload
+from cruddur.costs.inputs import Deployment, MeasuredUnits, Workload, parse_group_mix
 from cruddur.costs.model import Estimate, estimate
 from cruddur.errors import Invalid
 
@@ -51,6 +51,22 @@ DEFAULT_RESULTS = Path("bench/results/results.json")
     help="Storage is priced as it stands after this many months (messages are kept).",
 )
 @click.option(
+    "--group-mix",
+    default="",
+    metavar="SIZE:SHARE,…",
+    help="Messages into group conversations, as members:share of all messages, e.g. "
+    "3:0.2,10:0.1,50:0.02 (the rest are direct). Each is priced with the bench's units for its "
+    "size: the stream updates every member's row and reads the membership item once a batch.",
+)
+@click.option(
+    "--group-changes",
+    type=click.FloatRange(0),
+    default=Workload.group_changes_per_conversation,
+    show_default=True,
+    help="Changes of members or title per group conversation (each an event item fanned out "
+    "and every row refreshed), besides its start.",
+)
+@click.option(
     "--bench-results",
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_RESULTS,
@@ -72,6 +88,8 @@ def cost(
     visits_per_user: float,
     peak_to_mean: float,
     months: int,
+    group_mix: str,
+    group_changes: float,
     bench_results: Path,
     prices_path: Path | None,
     as_json: bool,
@@ -91,6 +109,8 @@ def cost(
         visits_per_user=visits_per_user,
         peak_to_mean=peak_to_mean,
         months_kept=months,
+        group_mix=parse_group_mix(group_mix),
+        group_changes_per_conversation=group_changes,
     )
     units = MeasuredUnits.from_bench(_read_results(bench_results))
     prices = price_data.load(prices_path)
@@ -129,6 +149,7 @@ def report(
         f" {workload.visits_per_user:g} visits/user/day, peak {workload.peak_to_mean:g}× mean",
         f"  measured by the bench ({units.measured}): send {units.send.wcu:g} WCU,"
         f" start {units.start.wcu:g} WCU, visit {units.visit.rcu:g} RCU + {units.visit.wcu:g} WCU",
+        *_groups(workload, units),
         "",
     ]
     # The two ways to pay for the table's requests first: they are the choice to make.
@@ -146,3 +167,23 @@ def report(
         *(f"    - {item}" for item in result.not_priced),
     ]
     return "\n".join(lines)
+
+
+def _groups(workload: Workload, units: MeasuredUnits) -> list[str]:
+    """The group mix and the units each size is priced with (as measured, or between two)."""
+    if not workload.group_mix:
+        return []
+    shares = ", ".join(f"{share:.3g} into groups of {size}" for size, share in workload.group_mix)
+    lines = [
+        f"  groups: {shares}; {workload.direct_share:.3g} direct;"
+        f" {workload.group_changes_per_conversation:g} changes of members or title per group"
+    ]
+    measured = {g.size for g in units.groups}
+    for size, _ in workload.group_mix:
+        group = units.group(size)
+        how = "" if size in measured else " (between the sizes measured)"
+        lines.append(
+            f"    a group of {size}{how}: send {group.send.wcu:.4g} WCU + {group.send.rcu:.3g} RCU,"
+            f" start {group.start.wcu:.4g} WCU, change {group.change.wcu:.4g} WCU"
+        )
+    return lines

@@ -53,6 +53,9 @@ NOT_PRICED = [
     "S3 for the CloudTrail and access logs, SQS for the dead letters, ECR for the image",
     "AWS Config rules (only with the config_rules context flag)",
 ]
+# The stream function's billed time is assumed per message (a direct one's two rows); a group's
+# message has it write every member's row, which is counted in write units, not in its time.
+GROUP_LAMBDA = "the stream function's longer run writing a group's rows (priced as a direct one's)"
 
 
 def estimate(
@@ -77,7 +80,7 @@ def estimate(
         shared=[_rounded(line) for line in shared],
         on_demand=_rounded(table.on_demand(day, ddb)),
         provisioned=_rounded(table.provisioned(day, workload.peak_to_mean, ddb)),
-        not_priced=list(NOT_PRICED),
+        not_priced=list(NOT_PRICED) + ([GROUP_LAMBDA] if workload.group_mix else []),
     )
 
 

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cruddur.adapters.crypto import sealing
-from cruddur.adapters.dynamodb import inbox_items, message_items, pair_items
+from cruddur.adapters.dynamodb import group_items, inbox_items, message_items, pair_items
+from cruddur.domain.groups import ADMIN, MEMBER, Group, Member
 from cruddur.domain.model import Message, UserRef
 
 
@@ -31,6 +32,39 @@ def sample_item_sizes(message_chars: int) -> tuple[int, int, int]:
         item_bytes(stored),
         item_bytes(inbox_items.inbox_item(b, a, message_items.last_message_of(stored))),
         item_bytes(pair_items.pair_item(a, b, group)),
+    )
+
+
+def sample_group_sizes(members: int, message_chars: int) -> tuple[int, int]:
+    """Bytes of a group's membership item and of a member's row of it, as the adapters build
+    them, for a group of `members` whose last message has `message_chars` characters."""
+    group_uuid = str(uuid.uuid4())
+    joined_at = "2026-01-01T00:00:00.000000+00:00"
+    joined_sk = f"{joined_at}#{uuid.uuid4()}"
+    people = tuple(
+        Member(
+            str(uuid.uuid4()),
+            f"handle_{index:04d}",
+            f"Display Name {index:04d}",
+            ADMIN if index == 0 else MEMBER,
+            joined_at,
+            joined_sk,
+        )
+        for index in range(members)
+    )
+    group = Group(group_uuid, None, people, version=1, created_at=joined_at)
+    message = Message(
+        group_uuid=group_uuid,
+        message_uuid=str(uuid.uuid4()),
+        text="x" * message_chars,
+        created_at=joined_at,
+        sender=people[0].ref,
+        member_uuids=(),  # a group's message names no members: its membership item does
+    )
+    latest = message_items.last_message_of(message_items.message_item(message, SIZE_ONLY))
+    return (
+        item_bytes(group_items.members_item(group)),
+        item_bytes(group_items.member_row(group, people[-1], latest)),
     )
 
 

@@ -36,7 +36,14 @@ def stream_processor(workload: Workload, deploy: Deployment, price: Mapping[str,
 
 def live_events(workload: Workload, deploy: Deployment, price: Mapping[str, float]) -> Line:
     # Live events are pub/sub: nothing is stored, so the cache bills its minimum storage.
-    ecpus = workload.messages_per_day * DAYS_PER_MONTH * deploy.ecpus_per_message
+    # `ecpus_per_message` is a direct message's, to its two members; a group's reaches each.
+    ecpus = (
+        workload.messages_per_day
+        * DAYS_PER_MONTH
+        * deploy.ecpus_per_message
+        * workload.members_per_message
+        / 2
+    )
     return Line(
         "ElastiCache Serverless (Valkey)",
         price["minimum_gb"] * price["usd_per_gb_hour"] * HOURS_PER_MONTH

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from cruddur.costs.bill import DAYS_PER_MONTH, HOURS_PER_MONTH, SECONDS_PER_DAY, Line
 from cruddur.costs.inputs import MeasuredUnits, Units, Workload
-from cruddur.costs.sizes import sample_item_sizes
+from cruddur.costs.sizes import sample_group_sizes, sample_item_sizes
 
 GIB = 1024**3
 # Target utilisation DynamoDB's auto scaling keeps by default: provision above the peak.
@@ -16,14 +16,26 @@ PROVISIONED_TARGET = 0.7
 
 
 def per_day(workload: Workload, units: MeasuredUnits) -> Units:
-    """A day's units and calls: each operation's measured ones times how often it runs."""
-    sends = max(0.0, workload.messages_per_day - workload.starts_per_day)
-    starts, visits = workload.starts_per_day, workload.visits_per_day
-    send, start, visit = units.send, units.start, units.visit
+    """A day's units and calls: each operation's measured ones times how often it runs.
+
+    A direct conversation's first message starts it; the rest are plain sends. A group is
+    started on its own (its start writes an event item, not a message): every message of a
+    group is a send into it, each one fanned out to every member's row by the stream."""
+    direct = workload.messages_per_day * workload.direct_share
+    starts = direct / workload.messages_per_conversation
+    sends = max(0.0, direct - starts)
+    visits = workload.visits_per_day
+    counted = [(sends, units.send), (starts, units.start), (visits, units.visit)]
+    for size, share in workload.group_mix:
+        group = units.group(size)
+        messages = workload.messages_per_day * share
+        started = messages / workload.messages_per_conversation
+        changes = started * workload.group_changes_per_conversation
+        counted += [(messages, group.send), (started, group.start), (changes, group.change)]
     return Units(
-        wcu=sends * send.wcu + starts * start.wcu + visits * visit.wcu,
-        rcu=sends * send.rcu + starts * start.rcu + visits * visit.rcu,
-        calls=sends * send.calls + starts * start.calls + visits * visit.calls,
+        wcu=sum(count * unit.wcu for count, unit in counted),
+        rcu=sum(count * unit.rcu for count, unit in counted),
+        calls=sum(count * unit.calls for count, unit in counted),
     )
 
 
@@ -81,12 +93,19 @@ def data_events(day: Units, price: Mapping[str, float]) -> Line:
 
 
 def stored_gib(workload: Workload, overhead: float) -> float:
-    """The table and its index after `months_kept`: every message; per conversation a pair
-    item and two inbox rows, each row stored again in the inbox index (projection ALL)."""
+    """The table and its index after `months_kept`: every message; per direct conversation a
+    pair item and two inbox rows, per group one membership item, a row per member and its event
+    items; each row stored again in the inbox index (projection ALL)."""
     message, row, pair = sample_item_sizes(workload.message_chars)
     messages = workload.messages_per_day * DAYS_PER_MONTH * workload.months_kept
-    conversations = messages / workload.messages_per_conversation
+    conversations = messages * workload.direct_share / workload.messages_per_conversation
     total = messages * (message + overhead) + conversations * (
         (pair + overhead) + 2 * 2 * (row + overhead)
     )
+    events = 1 + workload.group_changes_per_conversation  # its start's, then one a change
+    for size, share in workload.group_mix:
+        members, member_row = sample_group_sizes(size, workload.message_chars)
+        groups = messages * share / workload.messages_per_conversation
+        rows = size * 2 * (member_row + overhead)
+        total += groups * ((members + overhead) + rows + events * (message + overhead))
     return total / GIB
