@@ -25,6 +25,7 @@ from cruddur.domain.model import (
     Message,
     Position,
     ReadPosition,
+    RowAccess,
     User,
     UserRef,
 )
@@ -100,6 +101,10 @@ class FakeConversations:
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return self.rows.get((owner_uuid, group_uuid))
+
+    async def get_access(self, owner_uuid: str, group_uuid: str) -> RowAccess | None:
+        row = self.rows.get((owner_uuid, group_uuid))
+        return None if row is None else RowAccess(row.kind, row.other.uuid, row.joined_sk)
 
     async def first_inbox_page(
         self, owner_uuid: str, limit: int

@@ -33,6 +33,7 @@ from cruddur.domain.model import (
     Message,
     Position,
     ReadPosition,
+    RowAccess,
     UserRef,
 )
 from cruddur.services.ports.messages import Conversations
@@ -188,6 +189,9 @@ class CountedMessages:
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         return await self.store.get_inbox_row(owner_uuid, group_uuid)
+
+    async def get_access(self, owner_uuid: str, group_uuid: str) -> RowAccess | None:
+        return await self.store.get_access(owner_uuid, group_uuid)
 
     async def find_pair(self, user_a: str, user_b: str) -> str | None:
         return await self.store.find_pair(user_a, user_b)

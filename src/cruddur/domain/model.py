@@ -145,6 +145,16 @@ class InboxEntry:
         return None if self.other_read_sk is None else keys.created_at_of_sk(self.other_read_sk)
 
 
+@dataclass(frozen=True)
+class RowAccess:
+    """What pattern E needs of a member's row: whether it is a group's, the other member of a
+    direct conversation, and where a group member's membership starts."""
+
+    kind: str
+    other_uuid: str
+    joined_sk: str | None = None
+
+
 # Pinned conversations head the first page of an inbox: a handful, as in the chats people use.
 MAX_PINNED = 5
 

@@ -43,8 +43,16 @@ async def members_of(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> 
     cached = ctx.members.get(user_uuid, group_uuid)
     if cached is not None:
         return Access(cached)
-    row = await ctx.store.get_inbox_row(user_uuid, group_uuid)
-    return remember(ctx, user_uuid, group_uuid, row)
+    # Only what access needs: the row's sealed preview is left out, so checking a member never
+    # loads the key of whoever wrote last (a page then loads its authors' keys in one batch).
+    access = await ctx.store.get_access(user_uuid, group_uuid)
+    if access is None:
+        raise NotFound("no such conversation", field="message_group_uuid")
+    if access.kind != "direct":
+        return Access((), access.joined_sk)
+    members = (user_uuid, access.other_uuid)
+    ctx.members.put(user_uuid, group_uuid, members)
+    return Access(members)
 
 
 def remember(

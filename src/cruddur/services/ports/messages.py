@@ -20,6 +20,7 @@ from cruddur.domain.model import (
     Message,
     Position,
     ReadPosition,
+    RowAccess,
     UserRef,
 )
 
@@ -67,6 +68,11 @@ class Conversations(Protocol):
 
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         """The owner's row of the group: None when the owner is not a member."""
+        ...
+
+    async def get_access(self, owner_uuid: str, group_uuid: str) -> RowAccess | None:
+        """Pattern E: what the owner's row says of their access (None: not a member), read
+        consistently, without its sealed preview (so no key is loaded for it)."""
         ...
 
     async def put_message(self, message: Message) -> Message:

@@ -12,7 +12,7 @@ from cruddur.adapters.dynamodb import (
     reads,
 )
 from cruddur.adapters.dynamodb.async_table import AsyncTable
-from cruddur.adapters.dynamodb.attributes import GROUP_UUID
+from cruddur.adapters.dynamodb.attributes import GROUP_UUID, JOINED_SK, KIND, OTHER_USER_UUID
 from cruddur.adapters.dynamodb.errors import (
     CONDITION_FAILED,
     TRANSACTION_CANCELED,
@@ -28,6 +28,7 @@ from cruddur.domain.model import (
     Message,
     Position,
     ReadPosition,
+    RowAccess,
     UserRef,
 )
 from cruddur.errors import Conflict, PairExists
@@ -115,6 +116,26 @@ class ConversationTable:
         return None if item is None else message_items.message_from_item(item, self.sealer)
 
     # -- E: membership ----------------------------------------------------------------------
+    async def get_access(self, owner_uuid: str, group_uuid: str) -> RowAccess | None:
+        request = operations.get(
+            self.table.name,
+            keys.inbox_key(owner_uuid, group_uuid),
+            projection="#other, #kind, #joined",
+        )
+        request["ExpressionAttributeNames"] = {
+            "#other": OTHER_USER_UUID,
+            "#kind": KIND,
+            "#joined": JOINED_SK,
+        }
+        item = (await self.table.call("GetItem", request)).get("Item")
+        if item is None:
+            return None
+        return RowAccess(
+            kind=item.get(KIND, {}).get("S", "direct"),
+            other_uuid=item.get(OTHER_USER_UUID, {}).get("S", ""),
+            joined_sk=item.get(JOINED_SK, {}).get("S"),
+        )
+
     async def get_inbox_row(self, owner_uuid: str, group_uuid: str) -> InboxEntry | None:
         item = await self.table.get(keys.inbox_key(owner_uuid, group_uuid))
         return None if item is None else inbox_items.inbox_from_item(item, self.sealer)
