@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench import groups, latest, report
 
@@ -132,10 +133,15 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     # (3b) groups beside a direct conversation: capacity counted per size, the rest printed.
     seen = results["groups"]
     assert [entry["size"] for entry in seen["capacity"]["sizes"]] == [3, 10]
-    for entry in seen["capacity"]["sizes"]:
-        assert entry["single"]["row_updates_per_message"] == entry["size"]
+    check_group_figures(seen)
     assert seen["lag"]["group"]["n"] == seen["lag"]["messages_each"] > 0
-    assert seen["page"]["authors"] == 10
+    priced = subprocess.run(
+        [sys.executable, "-m", "cruddur", "cost", "--bench-results", str(tmp_path / "results.json"),
+         *workload, "--group-mix", "3:0.2,10:0.1,50:0.02"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert priced.returncode == 0, priced.stderr
+    assert "a group of 50 (between the sizes measured)" in priced.stdout
     assert sum(groups.is_target(target["target"]) for target in results["targets"]) == 5
     assert "Group conversations (3b)" in result.stdout
     assert "| WCU per message, single / in bursts of 20" in section
@@ -153,3 +159,32 @@ def test_the_tiny_benchmark_runs_and_writes_its_results(tmp_path: Path):
     for what in ("react", "unreact"):
         assert 0 < capacity[f"ours_{what}"][f"wcu_per_{what}"] <= 1, capacity
     assert "a reaction put / taken away" in page
+
+
+def check_group_figures(seen: dict[str, Any]) -> None:
+    """Step 3b's counted figures (not timed: exact on any machine)."""
+    capacity = seen["capacity"]
+    assert capacity["direct"]["single"]["row_updates_per_message"] == 2
+    for entry in capacity["sizes"]:
+        size, single, burst = entry["size"], entry["single"], entry["burst"]
+        assert single["row_updates_per_message"] == size  # one update of each member's row
+        assert single["membership_reads_per_message"] == 1  # one batch a message
+        assert single["wcu_per_message"] > capacity["direct"]["single"]["wcu_per_message"]
+        # A burst is one batch: each row once, the membership item once, for all its messages.
+        assert burst["bursts"] == 1
+        assert burst["wcu_per_message"] < single["wcu_per_message"]
+        # Once every row is at the unread cap, each one that is not the sender's is read first.
+        assert entry["at_cap"]["rcu_per_message"] >= single["rcu_per_message"] + size - 1
+        assert entry["start"]["wcu_per_start"] > 0
+        assert entry["change"]["row_updates_per_change"] == size  # its event, fanned out
+    wcu = [entry["single"]["wcu_per_message"] for entry in capacity["sizes"]]
+    assert wcu == sorted(wcu)  # more members, more rows written
+    assert seen["lag"]["membership_reads_per_group_batch"] >= 1
+    page = seen["page"]
+    assert page["messages"] == 20
+    assert page["authors"] == 10
+    keys = page["key_reads"]
+    assert keys["group"]["cold"]["batches"] == 1  # every author's key in one batch
+    assert keys["group"]["cold"]["keys"] >= 10
+    assert keys["group"]["warm"] == {"batches": 0, "keys": 0, "data_key_reads": 0}
+    assert keys["direct"]["warm"]["batches"] == 0
