@@ -10,7 +10,14 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Api, Member, eventually, stream_caught_up
+from tests.e2e.conftest import (
+    Api,
+    Member,
+    eventually,
+    running,
+    second_process,
+    stream_caught_up,
+)
 from tests.e2e.test_api_chat import error_code, inbox_row
 
 
@@ -238,3 +245,31 @@ def test_an_erased_member_leaves_every_group_and_the_export_lists_members(api: A
     assert shown[-1]["message"] == "A deleted account left"
     words = [m for m in shown if m["user_uuid"] == chen.uuid and m["event"] is None]
     assert [(m["message"], m["deleted"]) for m in words] == [("", True)]
+
+
+def test_a_removed_member_loses_access_at_once_in_every_api_process(settings, store, redis_url):
+    shared = second_process(settings, redis_url)
+    with (
+        running(settings, store, **shared) as one,
+        running(settings, store, **shared, data_dir=settings.data_dir / "two") as two,
+    ):
+        ada, bruno, chen = one.signup(), one.signup(), one.signup()
+        g = group_of(one, ada, bruno, chen)["uuid"]
+        # Chen's access is read, then kept, by the second process.
+        for n in range(3):
+            two.send(chen, message_group_uuid=g, message=f"chen {n}")
+        assert page(two, chen, g).status_code == 200
+        gone = one.http.delete(f"/api/message_groups/{g}/members/@{chen.handle}", headers=ada.auth)
+        assert gone.status_code == 204
+        # The very next request to the other process is a stranger's.
+        body = {"message_group_uuid": g, "message": "still here?"}
+        assert two.http.post("/api/messages", json=body, headers=chen.auth).status_code == 404
+        assert page(two, chen, g).status_code == 404
+        # Added back, Chen reads from the new joining on, through either process.
+        back = one.http.post(
+            f"/api/message_groups/{g}/members", json={"handles": [chen.handle]}, headers=ada.auth
+        )
+        assert back.status_code == 200
+        texts = [m["message"] for m in page(two, chen, g).json()]
+        assert texts == [f"{ada.handle.title()} added {chen.handle.title()}"]
+        two.send(chen, message_group_uuid=g, message="back")

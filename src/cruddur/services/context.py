@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cruddur.cache import TtlCache
@@ -59,6 +61,36 @@ class MembershipCache:
                 self._entries.popitem(last=False)
 
 
+class GroupAccessCache:
+    """Where a group member's access starts (their `joined_sk`), remembered for a minute at
+    most, and only while the group's epoch in the shared state is the one read before the row:
+    every removal and leave counts the epoch up, before and after it is written, so an entry
+    made before the removal is never used after it, in any API process (services/membership)."""
+
+    SECONDS = 60.0
+
+    def __init__(self, size: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[tuple[str, str], tuple[str | None, int, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_uuid: str, group_uuid: str, epoch: int) -> tuple[str | None] | None:
+        """(joined_sk,) if an entry of this epoch and younger than SECONDS is kept."""
+        with self._lock:
+            entry = self._entries.get((user_uuid, group_uuid))
+            if entry is None or entry[1] != epoch or self._clock() - entry[2] > self.SECONDS:
+                return None
+            return (entry[0],)
+
+    def put(self, user_uuid: str, group_uuid: str, joined_sk: str | None, epoch: int) -> None:
+        with self._lock:
+            self._entries[(user_uuid, group_uuid)] = (joined_sk, epoch, self._clock())
+            self._entries.move_to_end((user_uuid, group_uuid))
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class Shelf:
     """Where photos and files go: the object store, the uploads not attached yet, how images
@@ -95,6 +127,7 @@ class MessagingContext:
     page_max: int = 100
     clock: Clock = utc_now
     members: MembershipCache = field(default_factory=MembershipCache)
+    group_access: GroupAccessCache = field(default_factory=GroupAccessCache)
     limits: Limits | None = None  # the API's; None for operators' tools (seeding, the bench)
     events: Publisher = field(default_factory=NoEvents)
     shelf: Shelf | None = None  # photos and files; None: messages are text only (the bench)
@@ -114,6 +147,40 @@ async def publish(ctx: MessagingContext, user_uuid: str, event: Event) -> None:
         ctx.events.publish(user_uuid, event)
     else:
         await asyncio.to_thread(ctx.events.publish, user_uuid, event)
+
+
+# A group's epoch in the shared state: counted up by every removal and leave. It outlives any
+# entry of GroupAccessCache many times over (an epoch that expired reads 0, never a stale match:
+# a removal counts up twice).
+EPOCH_SECONDS = 86_400.0
+
+
+def epoch_key(group_uuid: str) -> str:
+    return f"group-epoch:{group_uuid}"
+
+
+async def group_epoch(ctx: MessagingContext, group_uuid: str) -> int | None:
+    """The group's epoch (None: no shared state here, the operators' tools: nothing is kept)."""
+    if ctx.limits is None:
+        return None
+    state = ctx.limits.state
+    key = epoch_key(group_uuid)
+    [value] = state.read(key) if state.in_process else await asyncio.to_thread(state.read, key)
+    return value
+
+
+async def next_epoch(ctx: MessagingContext, group_uuid: str) -> bool:
+    """Count the group's epoch up: every process's kept access to it is void. False if the
+    shared state could not be reached."""
+    if ctx.limits is None:
+        return True
+    state = ctx.limits.state
+    key = epoch_key(group_uuid)
+    if state.in_process:
+        value = state.incr(key, EPOCH_SECONDS)
+    else:
+        value = await asyncio.to_thread(state.incr, key, EPOCH_SECONDS)
+    return value > 0  # Redis's incr answers 0 when it could not count
 
 
 async def within_limit(ctx: MessagingContext, rule: str, user_uuid: str) -> None:

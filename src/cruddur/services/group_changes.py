@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from cruddur.domain import groups as rules
 from cruddur.domain.groups import MEMBER, Group, Member
 from cruddur.domain.model import GroupEvent, Message, UserRef, parse_uuid
-from cruddur.errors import Conflict, Invalid, NotFound
-from cruddur.services.context import MessagingContext, publish, within_limit
+from cruddur.errors import Conflict, Invalid, NotFound, Unavailable
+from cruddur.services.context import MessagingContext, next_epoch, publish, within_limit
 from cruddur.services.groups import Conversation, event_message, people, store_of, view
 from cruddur.services.ports.people import Directory
 
@@ -59,12 +59,19 @@ async def _apply(
         change = await plan(before)
         if change is None:
             return before  # nothing to change
+        # Whoever goes loses access at once, in every API process: the group's epoch counts
+        # up before the write and again after it, so no access kept before the write, nor
+        # read while it was made, is used again (services/membership.py).
+        if change.removed and not await next_epoch(ctx, group_uuid):
+            raise Unavailable("the shared state did not answer; try again")
         try:
             await store.change_group(
                 before, change.after, change.events, change.added, change.removed
             )
         except Conflict:
             continue
+        if change.removed and not await next_epoch(ctx, group_uuid):
+            log.warning("group %s: access kept elsewhere lasts at most a minute more", group_uuid)
         for member in change.added:
             await store.catch_up(group_uuid, member)
         await _announce(ctx, before, change)

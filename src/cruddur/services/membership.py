@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cruddur.domain.model import InboxEntry, UserRef, parse_uuid
 from cruddur.errors import NotFound
 from cruddur.services.blocking import require_no_block
-from cruddur.services.context import MessagingContext
+from cruddur.services.context import MessagingContext, group_epoch
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,21 @@ async def members_of(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> 
     cached = ctx.members.get(user_uuid, group_uuid)
     if cached is not None:
         return Access(cached)
+    # A group's access, kept while no one has left it since (read before the row, so a
+    # removal that lands between the two voids what is kept).
+    epoch = await group_epoch(ctx, group_uuid)
+    if epoch is not None:
+        kept = ctx.group_access.get(user_uuid, group_uuid, epoch)
+        if kept is not None:
+            return Access((), kept[0])
     # Only what access needs: the row's sealed preview is left out, so checking a member never
     # loads the key of whoever wrote last (a page then loads its authors' keys in one batch).
     access = await ctx.store.get_access(user_uuid, group_uuid)
     if access is None:
         raise NotFound("no such conversation", field="message_group_uuid")
     if access.kind != "direct":
+        if epoch is not None:
+            ctx.group_access.put(user_uuid, group_uuid, access.joined_sk, epoch)
         return Access((), access.joined_sk)
     members = (user_uuid, access.other_uuid)
     ctx.members.put(user_uuid, group_uuid, members)
