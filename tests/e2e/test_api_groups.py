@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -273,3 +274,22 @@ def test_a_removed_member_loses_access_at_once_in_every_api_process(settings, st
         texts = [m["message"] for m in page(two, chen, g).json()]
         assert texts == [f"{ada.handle.title()} added {chen.handle.title()}"]
         two.send(chen, message_group_uuid=g, message="back")
+
+
+def test_two_tries_of_one_keyed_start_at_once_make_one_group(api: Api):
+    ada, bruno, chen = api.signup(), api.signup(), api.signup()
+    headers = {**ada.auth, "Idempotency-Key": "start-at-once"}
+    body = {"handles": [bruno.handle, chen.handle], "title": "Once"}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: api.http.post("/api/message_groups", json=body, headers=headers),
+                range(4),
+            )
+        )
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(201) == 1, [a.text for a in answers]  # one made it; the rest found it
+    assert codes.count(200) == 3
+    assert len({a.json()["uuid"] for a in answers}) == 1
+    rows = api.http.get("/api/message_groups", headers=ada.auth).json()
+    assert [r["title"] for r in rows] == ["Once"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cruddur.domain import groups as rules
 from cruddur.domain.groups import ADMIN, MEMBER, Group, Member
 from cruddur.domain.model import GroupEvent, InboxEntry, Message, UserRef, parse_uuid
-from cruddur.errors import Blocked, Invalid, NotFound, PairExists
+from cruddur.errors import Blocked, Conflict, Invalid, NotFound, PairExists
 from cruddur.metrics import figures
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, publish, within_limit
@@ -121,7 +121,13 @@ async def start(
         version=1,
         created_at=first.created_at,
     )
-    await store.create_group(group, first)
+    try:
+        await store.create_group(group, first)
+    except Conflict:
+        # Two tries of one keyed start at once: the one that lost finds the group made.
+        if await store.get_group(group_uuid) is None:
+            raise
+        return await view(ctx, creator, group_uuid), False
     log.info("group started group=%s members=%d", group_uuid, len(members))
     figures.CONVERSATIONS_STARTED.inc()
     for member in group.uuids:
