@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench.rig import BENCH_LIMITS, _api_url, _stop
+from bench.rig import BENCH_LIMITS, _api_url, stop_process
 from bench.stats import Summary, ratio, timed
 from bench.throughput import cpu_seconds, rss_kib
 from bench.workload import Account, KeepAliveClient, sign_up, start
@@ -53,7 +53,7 @@ def cruddur_up(work_dir: Path) -> Iterator[tuple[str, int, float]]:
         url = _api_url(process)
         yield url, process.pid, time.perf_counter() - started
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def measure(

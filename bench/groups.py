@@ -50,8 +50,8 @@ from typing import Any
 import click
 import httpx
 
-from bench.rig import Rig, rig, target_args
-from bench.stats import Summary, ratio, timed
+from bench.rig import Rig, rig, stop_process, target_args
+from bench.stats import Summary, head_commit, ratio, timed
 from bench.workload import Account, KeepAliveClient, send, sign_up, start, stranger
 from cruddur import bootstrap, storage
 from cruddur.adapters.aws_clients import AwsClients
@@ -550,14 +550,7 @@ def _poller(system: Rig) -> Iterator[_PollerProcess]:
         poller.start()
         yield poller
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_process(process)
 
 
 def _pages(
@@ -1048,12 +1041,7 @@ def main(
         out.write_text(json.dumps(results, indent=2) + "\n")
         click.echo(f"wrote {out}")
     if docs is not None:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        commit = head_commit()
         how = (
             f"`python -m bench.groups --sizes {','.join(map(str, chosen))} --messages {messages}"
             f" --lag-messages {lag_messages} --iterations {iterations}"

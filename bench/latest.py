@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from bench import groups, report
+from bench.stats import head_commit
 
 BEGIN, END = "<!-- latest figures: begin -->", "<!-- latest figures: end -->"
 
@@ -234,12 +234,7 @@ def render(results: dict[str, Any], commit: str) -> str:
 
 def update(page: Path, results_path: Path) -> None:
     results = json.loads(results_path.read_text())
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    commit = head_commit()
     text = page.read_text()
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(text):

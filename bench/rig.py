@@ -44,7 +44,7 @@ class Rig:
         """For a step that follows the stream with a poller of its own (3b): this one's
         checkpoint stays in the data dir, so the two never apply a batch both."""
         if self.poller is not None:
-            _stop(self.poller)
+            stop_process(self.poller)
             self.poller = None
 
 
@@ -90,7 +90,7 @@ def _api_url(process: subprocess.Popen[str]) -> str:
     raise Unavailable("the API process did not start")
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
+def stop_process(process: subprocess.Popen[str]) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -135,5 +135,5 @@ def rig(work_dir: Path) -> Iterator[Rig]:
             yield system
         finally:
             if system.poller is not None:
-                _stop(system.poller)
-            _stop(api)
+                stop_process(system.poller)
+            stop_process(api)

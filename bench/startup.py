@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from bench.rig import BENCH_LIMITS, _stop
+from bench.rig import BENCH_LIMITS, stop_process
 from bench.stats import ratio
 from cruddur.errors import Unavailable
 
@@ -128,7 +128,7 @@ def ready_seconds(launch: Launch, timeout: float = READY_TIMEOUT) -> float:
         try:
             return _poll(process, launch, http, started, timeout)
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 def _poll(

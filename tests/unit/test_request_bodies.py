@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from cruddur.api import schemas
 from cruddur.api.emoji_pattern import emoji_pattern
+from cruddur.api.params import IDEMPOTENCY_KEY_PATTERN
 from cruddur.api.routes import account, attachments, auth, health, message_groups, messages, users
-from cruddur.api.routes.messages import IDEMPOTENCY_KEY_PATTERN
 from cruddur.api.schemas.common import HANDLE_PATTERN, RequestBody
 from cruddur.api.schemas.conversations import ConversationChange
 from cruddur.domain.model import InboxChoices

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Header, Path
 
 from cruddur.api.schemas.common import HANDLE_PATTERN, ErrorBody
+from cruddur.services.sending import IDEMPOTENCY_KEY_MAX
 
 GroupUuid = Annotated[
     str, Path(description="the conversation's uuid", json_schema_extra={"format": "uuid"})
@@ -53,3 +54,18 @@ def rate_limited(*names: str) -> dict[int | str, dict[str, Any]]:
             RATE_LIMITS: list(names),
         }
     }
+
+
+# What post_message takes (printable ASCII, 1 to 255), documented only: a key outside it is the
+# service's 400, as before. HTTP drops a value's outer spaces, so they cannot begin or end one.
+IDEMPOTENCY_KEY_PATTERN = (
+    rf"^[\x21-\x7e](?:[\x20-\x7e]{{0,{IDEMPOTENCY_KEY_MAX - 2}}}[\x21-\x7e])?$"
+)
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        max_length=IDEMPOTENCY_KEY_MAX,
+        description="retries with the same key return the first result and store nothing",
+        json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
+    ),
+]

@@ -101,9 +101,9 @@ async def start(
         return await _direct(ctx, creator, others[0])
     rules.check_size(len(others) + 1, ctx.max_group_members)
     store = store_of(ctx)
-    identity = new_identity(ctx)
-    group_uuid = group_uuid or identity.group_uuid
-    existing = await store.get_group(group_uuid)
+    keyed = group_uuid is not None
+    group_uuid = group_uuid or new_identity(ctx).group_uuid
+    existing = await store.get_group(group_uuid) if keyed else None
     if existing is not None:  # a retried start (its Idempotency-Key named this group)
         existing.require_member(creator.uuid)
         return await view(ctx, creator, group_uuid), False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cruddur.domain.model import InboxEntry, UserRef, parse_uuid
+from cruddur.domain.model import InboxEntry, RowAccess, UserRef, parse_uuid
 from cruddur.errors import NotFound
 from cruddur.services.blocking import require_no_block
 from cruddur.services.context import MessagingContext, group_epoch
@@ -55,13 +55,9 @@ async def members_of(ctx: MessagingContext, user_uuid: str, group_uuid: str) -> 
     access = await ctx.store.get_access(user_uuid, group_uuid)
     if access is None:
         raise NotFound("no such conversation", field="message_group_uuid")
-    if access.kind != "direct":
-        if epoch is not None:
-            ctx.group_access.put(user_uuid, group_uuid, access.joined_sk, epoch)
-        return Access((), access.joined_sk)
-    members = (user_uuid, access.other_uuid)
-    ctx.members.put(user_uuid, group_uuid, members)
-    return Access(members)
+    if access.kind != "direct" and epoch is not None:
+        ctx.group_access.put(user_uuid, group_uuid, access.joined_sk, epoch)
+    return _kept(ctx, user_uuid, group_uuid, access)
 
 
 def remember(
@@ -71,9 +67,14 @@ def remember(
     kept for the next time."""
     if row is None:
         raise NotFound("no such conversation", field="message_group_uuid")
+    return _kept(ctx, user_uuid, group_uuid, RowAccess(row.kind, row.other.uuid, row.joined_sk))
+
+
+def _kept(ctx: MessagingContext, user_uuid: str, group_uuid: str, row: RowAccess) -> Access:
+    """The access a row gives; a direct conversation's two members are kept for good."""
     if row.kind != "direct":
         return Access((), row.joined_sk)
-    members = (user_uuid, row.other.uuid)
+    members = (user_uuid, row.other_uuid)
     ctx.members.put(user_uuid, group_uuid, members)
     return Access(members)
 

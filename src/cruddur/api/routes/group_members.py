@@ -3,14 +3,11 @@ members: adding people, removing them or leaving, and their roles."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 
 from cruddur.api.deps import CurrentUser, IdempotencyDep, MessagingDep, UsersDep
 from cruddur.api.errors import ERROR_RESPONSES
-from cruddur.api.params import GroupUuid, HandlePath, rate_limited
-from cruddur.api.routes.messages import IDEMPOTENCY_KEY_PATTERN
+from cruddur.api.params import GroupUuid, HandlePath, IdempotencyKeyHeader, rate_limited
 from cruddur.api.schemas.common import ErrorBody
 from cruddur.api.schemas.conversations import (
     ConversationDetail,
@@ -19,7 +16,7 @@ from cruddur.api.schemas.conversations import (
     RoleChange,
 )
 from cruddur.services import group_changes, groups
-from cruddur.services.sending import IDEMPOTENCY_KEY_MAX, claim_identity
+from cruddur.services.sending import claim_identity
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["groups"])
 ADMINS_ONLY: dict[int | str, dict[str, object]] = {
@@ -45,14 +42,7 @@ async def start_conversation(
     users: UsersDep,
     idempotency: IdempotencyDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=IDEMPOTENCY_KEY_MAX,
-            description="retries with the same key return the first result and start nothing",
-            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> ConversationDetail:
     """A group of you and 2 to 49 others (the server's member limit applies), with an
     optional title; you are its first admin. With one handle: the direct conversation with

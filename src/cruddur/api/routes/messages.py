@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 
 from cruddur.api.deps import CurrentUser, MessagingDep, SendingDep, file_links
 from cruddur.api.errors import ERROR_RESPONSES
 from cruddur.api.paging import CURSOR_QUERY, LIMIT_QUERY, PAGED, page_response
-from cruddur.api.params import EmojiPath, GroupUuid, MessageUuid, rate_limited
+from cruddur.api.params import (
+    EmojiPath,
+    GroupUuid,
+    IdempotencyKeyHeader,
+    MessageUuid,
+    rate_limited,
+)
 from cruddur.api.schemas.common import ErrorBody
 from cruddur.api.schemas.messages import (
     MessageCreate,
@@ -19,14 +25,9 @@ from cruddur.api.schemas.messages import (
     MessagePublic,
 )
 from cruddur.services import editing, reading
-from cruddur.services.sending import IDEMPOTENCY_KEY_MAX, post_message
+from cruddur.services.sending import post_message
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["messages"])
-# What post_message takes (printable ASCII, 1 to 255), documented only: a key outside it is the
-# service's 400, as before. HTTP drops a value's outer spaces, so they cannot begin or end one.
-IDEMPOTENCY_KEY_PATTERN = (
-    rf"^[\x21-\x7e](?:[\x20-\x7e]{{0,{IDEMPOTENCY_KEY_MAX - 2}}}[\x21-\x7e])?$"
-)
 CHANGE_RESPONSES: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorBody, "description": "not your message"},
     409: {"model": ErrorBody, "description": "the message was deleted"},
@@ -162,14 +163,7 @@ async def create_message(
     body: MessageCreate,
     user: CurrentUser,
     sending: SendingDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=IDEMPOTENCY_KEY_MAX,
-            description="retries with the same key return the first result and store nothing",
-            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> MessageCreatedPublic:
     """Send into a conversation (message_group_uuid) or to a user (handle): it is started
     if the two of you have none yet. With `attachments` (uploads to this conversation) the
