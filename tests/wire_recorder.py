@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,9 +53,22 @@ def calls_of(target: str, body: dict[str, Any]) -> list[Call]:
             for item in body["TransactItems"]
             for kind, request in item.items()
         ]
+    if operation == "BatchExecuteStatement":  # each statement needs its own PartiQL action
+        return [_statement_call(entry["Statement"]) for entry in body["Statements"]]
     if operation in {"BatchWriteItem", "BatchGetItem"}:
         return [Call(f"dynamodb:{operation}", table, False) for table in body["RequestItems"]]
     return [Call(f"dynamodb:{operation}", body.get("TableName", ""), "IndexName" in body)]
+
+
+_PARTIQL_TABLE = re.compile(r'^\s*(\w+)\s+(?:FROM\s+|INTO\s+)?"([^"]+)"', re.IGNORECASE)
+
+
+def _statement_call(statement: str) -> Call:
+    """UPDATE "t" ... -> dynamodb:PartiQLUpdate on t (SELECT, INSERT, DELETE alike)."""
+    found = _PARTIQL_TABLE.match(statement)
+    assert found is not None, statement
+    verb, table = found.groups()
+    return Call(f"dynamodb:PartiQL{verb.capitalize()}", table, False)
 
 
 @contextmanager

@@ -87,6 +87,7 @@ TABLE_OPERATIONS = (
     "Query",
     "BatchGetItem",
     "TransactWriteItems",
+    "BatchExecuteStatement",
 )
 
 

@@ -22,8 +22,10 @@ API_INDEX_ACTIONS = ("dynamodb:Query",)
 # first words, destroyed when they are erased.
 API_KEYS_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:PutItem")
 
-# The stream processor (Lambda execution role): the inbox updates, and reading a row on replay.
-STREAM_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+# The stream processor (Lambda execution role): the inbox updates, a group's as PartiQL UPDATE
+# statements (BatchExecuteStatement needs the PartiQL action of its statements), and reading a
+# row on replay or a group's membership item.
+STREAM_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PartiQLUpdate", "dynamodb:UpdateItem")
 # What the event source mapping does with the function's role to read the stream.
 STREAM_READ_ACTIONS = (
     "dynamodb:DescribeStream",

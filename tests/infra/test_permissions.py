@@ -27,7 +27,7 @@ from cruddur.api.server import ApiServer
 from cruddur.app import create_app
 from cruddur.config import Settings
 from cruddur.local.dynamodb_local import DynamoDBLocal
-from cruddur.services import sending
+from cruddur.services import groups, sending
 from cruddur_infra.lambda_package import runtime_folder, unpack
 from cruddur_infra.permissions import (
     API_INDEX_ACTIONS,
@@ -38,6 +38,7 @@ from cruddur_infra.permissions import (
 from tests.conftest import make_user
 from tests.e2e.conftest import Api, Member
 from tests.e2e.test_api_attachments import jpeg_with_gps, upload
+from tests.fakes import FakeDirectory
 from tests.lambda_runtime import build_zip, invoke, stream_event
 from tests.own_loop import run
 from tests.wire_recorder import Call, Recorder, calls_of, recording
@@ -160,6 +161,11 @@ def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
     ada, bob = make_user("ada"), make_user("bob")
     group = run(sending.start_conversation(ctx, ada, bob, "first")).group_uuid
     run(sending.send_message(ctx, bob, group, "second"))
+    # A group's message too: its rows go as PartiQL statements, its members read once a batch.
+    directory = FakeDirectory()
+    people = [directory.add(f"member{index}") for index in range(4)]
+    started, _ = run(groups.start(ctx, directory, people[0], [p.handle for p in people[1:]]))
+    run(sending.send_message(ctx, people[1], started.entry.group_uuid, "to all"))
     run(store.close())
     event = stream_event(direct)
     task, runtime = unpack(build_zip(tmp_path), tmp_path), runtime_folder(tmp_path)
@@ -176,6 +182,19 @@ def test_the_stream_role_grants_exactly_the_calls_the_lambda_makes(
     calls = wire.take()
     assert _actions(calls, table, index=False) == set(STREAM_TABLE_ACTIONS)
     assert _actions(calls, table, index=True) == set()
+
+
+def test_a_batch_of_statements_counts_as_the_partiql_action_of_each():
+    body = {
+        "Statements": [
+            {"Statement": 'UPDATE "t" SET "a" = ? WHERE "pk" = ?', "Parameters": []},
+            {"Statement": 'DELETE FROM "u" WHERE "pk" = ?', "Parameters": []},
+        ]
+    }
+    assert calls_of("DynamoDB_20120810.BatchExecuteStatement", body) == [
+        Call("dynamodb:PartiQLUpdate", "t", False),
+        Call("dynamodb:PartiQLDelete", "u", False),
+    ]
 
 
 def test_a_transaction_counts_as_the_actions_of_its_items():

@@ -11,6 +11,7 @@ import sys
 import time
 import types
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cruddur.domain.model import InboxChange, Message, UserRef
@@ -86,6 +87,9 @@ class Flaky:
         if change.group_uuid == self.broken:
             raise Unavailable("DynamoDB refused the request (ThrottlingException)")
         return self.inbox.apply_inbox_change(change)
+
+    def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
+        return sum(self.apply_inbox_change(change) for change in changes)
 
 
 def test_a_transient_failure_is_retried_then_dead_lettered(ctx, settings, store, alice, bob, inbox):

@@ -5,6 +5,7 @@ waits on a stop event that records each wait and ends the run after a number of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ class NoInbox:
         return []
 
     def apply_inbox_change(self, change: InboxChange) -> bool:
+        raise AssertionError("no record here is a message")
+
+    def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
         raise AssertionError("no record here is a message")
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,9 @@ class Rows:
         if change.latest.message_uuid in self.failing:
             raise RuntimeError("throttled")
         return True
+
+    def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
+        return sum(self.apply_inbox_change(change) for change in changes)
 
 
 def sent(seconds_ago: float, sequence_number: int) -> dict[str, Any]:

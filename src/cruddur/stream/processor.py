@@ -35,11 +35,14 @@ log = logging.getLogger(__name__)
 # One pool for the process (a Lambda container keeps it between invocations); boto3 clients are
 # safe to share between threads.
 _WRITERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="inbox-writer")
-_FAN_OUT = ThreadPoolExecutor(max_workers=16, thread_name_prefix="inbox-fan-out")
 
 
 class InboxWriter(Protocol):
     def apply_inbox_change(self, change: InboxChange) -> bool: ...
+
+    def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
+        """Many rows' changes (a group's), at once: how many applied."""
+        ...
 
     def group_members(
         self, group_uuid: str, written_at: float | None
@@ -168,10 +171,10 @@ def _apply(inbox: InboxWriter, messages: list[LastMessage], written: float | Non
     changes = changes_for(messages, members)
     if len(changes) <= 2:
         return sum(inbox.apply_inbox_change(change) for change in changes)
-    # A group's rows are independent: written at once, so a group of 50 costs about a round
-    # trip more than a direct conversation, not 48. Its own pool: a writer of `_WRITERS`
-    # waiting on `_WRITERS` could wait for ever.
-    return sum(_FAN_OUT.map(inbox.apply_inbox_change, changes))
+    # A group's rows are independent: written together (PartiQL statements, 25 a call, the
+    # calls at once), so a group of 50 costs about a round trip more than a direct
+    # conversation, not 48.
+    return inbox.apply_inbox_changes(changes)
 
 
 def _apply_each(

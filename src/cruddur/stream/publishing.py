@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cruddur.domain.model import InboxChange
 from cruddur.live_events.hub import Publisher
 from cruddur.stream.processor import InboxWriter
@@ -14,6 +16,16 @@ class PublishingInbox:
 
     def apply_inbox_change(self, change: InboxChange) -> bool:
         applied = self.inbox.apply_inbox_change(change)
+        self._announce(change)
+        return applied
+
+    def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
+        applied = self.inbox.apply_inbox_changes(changes)
+        for change in changes:
+            self._announce(change)
+        return applied
+
+    def _announce(self, change: InboxChange) -> None:
         # Announced even when the row already showed it: a new conversation's rows are written
         # with its first message, so its record changes nothing, yet the browsers must hear of
         # it. An event only says "refresh"; a replayed one costs a browser one cheap read.
@@ -25,7 +37,6 @@ class PublishingInbox:
                 "message_uuid": change.latest.message_uuid,
             },
         )
-        return applied
 
     def group_members(
         self, group_uuid: str, written_at: float | None

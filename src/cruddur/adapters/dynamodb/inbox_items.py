@@ -53,6 +53,14 @@ def unread_token(sort_key: str) -> bytes:
     return hashlib.sha256(sort_key.encode()).digest()[:8]
 
 
+def oldest_unread(sort_keys: frozenset[str], most: int) -> frozenset[str]:
+    """The `most` oldest: the set keeps the first unread messages to arrive, as a rebuilt row
+    does (`inbox_row`); past the cap the count shows "99+" whichever ones are kept."""
+    if len(sort_keys) <= most:
+        return sort_keys
+    return frozenset(sorted(sort_keys)[:most])
+
+
 def inbox_item(owner: UserRef, other: UserRef, first: LastMessage) -> Item:
     """A member's row as a conversation starts: its first message, unread by its recipient."""
     unread = (

@@ -36,9 +36,20 @@ METERED = frozenset(
         "BatchWriteItem",
         "TransactGetItems",
         "TransactWriteItems",
+        "BatchExecuteStatement",
     }
 )
-WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+# BatchExecuteStatement: the stream's PartiQL updates (inbox_statements.py), its only use here.
+WRITES = frozenset(
+    {
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+        "BatchExecuteStatement",
+    }
+)
 
 # BatchGetItem takes at most this many keys; unprocessed keys are asked for again this many
 # times (the wire already retries throttling) before the caller is told to try again.

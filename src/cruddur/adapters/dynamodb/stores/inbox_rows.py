@@ -17,6 +17,7 @@ idempotent and order-free:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from cruddur.adapters.dynamodb import inbox_items, operations
@@ -35,6 +36,7 @@ from cruddur.adapters.dynamodb.errors import (
     item_too_large,
     translate_code,
 )
+from cruddur.adapters.dynamodb.stores import inbox_fan_out
 from cruddur.adapters.dynamodb.stores.group_members import GroupMembers
 from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
@@ -51,9 +53,13 @@ class InboxRowMissing(NotFound):
 
 
 class InboxUpdates:
-    def __init__(self, table: DynamoTable) -> None:
+    def __init__(self, table: DynamoTable, *, statements: bool = True) -> None:
+        """`statements=False`: a group's rows one UpdateItem each, as a direct conversation's.
+        For measuring capacity on DynamoDB Local, which reports none for BatchExecuteStatement;
+        DynamoDB bills each statement as that UpdateItem."""
         self.table = table
         self.groups = GroupMembers(table)
+        self.statements = statements
 
     def group_members(
         self, group_uuid: str, written_at: float | None
@@ -75,11 +81,29 @@ class InboxUpdates:
             raise
         return applied
 
+    def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
+        """Many rows' shares of a batch (a group's), written together: `inbox_fan_out`."""
+        return inbox_fan_out.apply_all(self, changes)
+
+    def read_and_apply(self, change: InboxChange) -> bool:
+        """The slow path alone, for a row whose fast path's condition failed elsewhere."""
+        try:
+            return self._read_and_apply(
+                change, inbox_items.oldest_unread(change.unread_sks, UNREAD_CAP)
+            )
+        except InboxRowMissing:
+            if change.optional:
+                return False
+            raise
+
     def _apply(self, change: InboxChange) -> bool:
-        unread = _oldest(change.unread_sks, UNREAD_CAP)
+        unread = inbox_items.oldest_unread(change.unread_sks, UNREAD_CAP)
         condition, values = _fast_condition(change, unread)
         if self._update(change, move=True, add=unread, condition=condition, values=values):
             return True
+        return self._read_and_apply(change, unread)
+
+    def _read_and_apply(self, change: InboxChange, unread: frozenset[str]) -> bool:
         for _ in range(MAX_TRIES):
             applied = self._apply_as_read(change, unread)
             if applied is not None:
@@ -114,7 +138,7 @@ class InboxUpdates:
             and sk >= joined
             and inbox_items.unread_token(sk) not in have
         )
-        add = _oldest(candidates, max(0, UNREAD_CAP - len(have)))
+        add = inbox_items.oldest_unread(candidates, max(0, UNREAD_CAP - len(have)))
         if not move and not add:
             return False
         # Conditional on exactly what we read: if the row moved meanwhile, read it again.
@@ -236,14 +260,6 @@ def _fast_condition(change: InboxChange, unread: frozenset[str]) -> tuple[str, d
         values[":min_unread"] = s(min(unread))
         values[":room"] = {"N": str(UNREAD_CAP - len(unread))}
     return condition, values
-
-
-def _oldest(sort_keys: frozenset[str], most: int) -> frozenset[str]:
-    """The `most` oldest: the set keeps the first unread messages to arrive, as a rebuilt row
-    does (`inbox_items.inbox_row`); past the cap the count shows "99+" whichever ones are kept."""
-    if len(sort_keys) <= most:
-        return sort_keys
-    return frozenset(sorted(sort_keys)[:most])
 
 
 def _unchanged(seen: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
