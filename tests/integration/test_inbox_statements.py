@@ -10,6 +10,7 @@ refused (PartiQL not granted) still lands, one row at a time.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -57,7 +58,20 @@ STATES: list[tuple[str, dict[str, Any] | None, tuple[int, int], tuple[int, ...]]
     ("its last message edited", {"last": 30}, (30, 2), ()),
     ("an older edit", {"last": 30, "rev": 3}, (30, 2), ()),
     ("gone", None, (30, 0), (20, 30)),
+    ("room for exactly two", {"last": 10, "unread": UNREAD_CAP - 2}, (30, 0), (20, 30)),
+    ("joined at the oldest unread", {"last": 10, "joined": 20}, (30, 0), (20, 30)),
+    ("an edit with unread", {"last": 10}, (30, 1), (20, 30)),
 ]
+# The states a statement applies itself; every other row's condition fails, and it goes on from
+# the row the refusal returned (none for the row that is gone).
+BY_STATEMENT = {
+    "fresh",
+    "the sender's own",
+    "its last message edited",
+    "room for exactly two",
+    "joined at the oldest unread",
+    "an edit with unread",
+}
 
 
 def _row(owner: str, group: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +118,39 @@ def _rows(inbox: InboxUpdates, group: str, owners: list[str]) -> list[dict[str, 
     return found
 
 
-@pytest.mark.parametrize("copies", [1, 3])  # 10 rows, or 30: two calls, one of 5 statements
+def _routes(inbox: InboxUpdates) -> dict[str, list[str]]:
+    """Whose rows went on past their statement: by the slow path, or by the one-row path."""
+    routes: dict[str, list[str]] = {"slow": [], "one row": []}
+    slow, whole = inbox.read_and_apply, inbox.apply_inbox_change
+
+    def by_slow(change: InboxChange, seen: dict[str, Any] | None = None) -> bool:
+        routes["slow"].append(change.owner_uuid)
+        return slow(change, seen)
+
+    def by_row(change: InboxChange) -> bool:
+        routes["one row"].append(change.owner_uuid)
+        return whole(change)
+
+    inbox.read_and_apply = by_slow  # type: ignore[method-assign]
+    inbox.apply_inbox_change = by_row  # type: ignore[method-assign]
+    return routes
+
+
+def _counted(inbox: InboxUpdates) -> Counter[str]:
+    calls: Counter[str] = Counter()
+    call = inbox.table.call
+
+    def counted(
+        action: str, payload: dict[str, Any], passthrough: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        calls[action] += 1
+        return call(action, payload, passthrough)
+
+    inbox.table.call = counted  # type: ignore[method-assign]
+    return calls
+
+
+@pytest.mark.parametrize("copies", [1, 3])  # 13 rows, or 39: two calls, one of 14 statements
 def test_statements_leave_every_row_as_the_one_row_path_does(
     settings: Settings, store: ConversationTable, copies: int
 ):
@@ -118,21 +164,33 @@ def test_statements_leave_every_row_as_the_one_row_path_does(
         for group in groups:
             _prepare(inbox, group, owners)
             changes += _changes(group, owners)
+        routes, calls = _routes(inbox), _counted(inbox)
         applied = inbox.apply_inbox_changes(changes)
+        if inbox is by_statements:
+            names = {state[0]: owner for state, owner in zip(STATES, owners, strict=True)}
+            assert routes["one row"] == []
+            assert sorted(routes["slow"]) == sorted(
+                [o for name, o in names.items() if name not in BY_STATEMENT] * copies
+            )
+            assert calls["BatchExecuteStatement"] == -(-len(changes) // 25)
+        # A refused write returns the row as it stood: only the row that is gone is read.
+        assert calls["GetItem"] == copies
         # Applied twice: a replay changes nothing and applies nothing.
         assert inbox.apply_inbox_changes(changes) == 0
         results.append((applied, [_rows(inbox, group, owners) for group in groups]))
     (applied, rows), (expected_applied, expected_rows) = results
     assert rows == expected_rows
     # All but the older edit (nothing newer to show) and the row that is gone.
-    assert applied == expected_applied == copies * 8
-    fresh, gone = rows[0][0], rows[0][-1]
+    assert applied == expected_applied == copies * (len(STATES) - 2)
+    at = {state[0]: index for index, state in enumerate(STATES)}
+    fresh, gone = rows[0][at["fresh"]], rows[0][at["gone"]]
     assert fresh is not None
     assert gone is None
     assert len(fresh["unread"]["BS"]) == 2
     assert fresh["last_message_sk"] == {"S": _sk(30)}
-    assert rows[0][4] is not None
-    assert len(rows[0][4]["unread"]["BS"]) == 1
+    read_past = rows[0][at["read past one"]]
+    assert read_past is not None
+    assert len(read_past["unread"]["BS"]) == 1
 
 
 def test_a_batch_refused_whole_still_lands_one_row_at_a_time(
@@ -151,7 +209,7 @@ def test_a_batch_refused_whole_still_lands_one_row_at_a_time(
     monkeypatch.setattr(inbox.table, "call", no_partiql)
     owners, group = [str(uuid.uuid4()) for _ in STATES], str(uuid.uuid4())
     _prepare(inbox, group, owners)
-    assert inbox.apply_inbox_changes(_changes(group, owners)) == 8
+    assert inbox.apply_inbox_changes(_changes(group, owners)) == len(STATES) - 2
     assert refused == ["BatchExecuteStatement"]
     assert _rows(inbox, group, owners)[0]["last_message_sk"] == {"S": _sk(30)}  # type: ignore[index]
 
@@ -167,3 +225,30 @@ def test_a_missing_row_that_must_exist_is_an_error_not_a_new_row(
     with pytest.raises(NotFound):
         inbox.apply_inbox_changes(changes)
     assert all(inbox.table.get(keys.inbox_key(owner, group)) is None for owner in owners)
+
+
+def test_a_statement_refused_for_another_reason_goes_the_one_row_way(
+    settings: Settings, store: ConversationTable, monkeypatch, caplog
+):
+    inbox = InboxUpdates(storage.build_table(settings))
+    call = inbox.table.call
+
+    def throttled(action: str, payload: dict[str, Any], passthrough: tuple[str, ...] = ()):
+        if action == "BatchExecuteStatement":  # answered, each statement refused, none run
+            error = {"Code": "ThrottlingError", "Message": "slow down"}
+            return {"Responses": [{"Error": error} for _ in payload["Statements"]]}
+        return call(action, payload, passthrough)
+
+    monkeypatch.setattr(inbox.table, "call", throttled)
+    routes = _routes(inbox)
+    owners, group = [str(uuid.uuid4()) for _ in STATES], str(uuid.uuid4())
+    _prepare(inbox, group, owners)
+    with caplog.at_level("WARNING"):
+        assert inbox.apply_inbox_changes(_changes(group, owners)) == len(STATES) - 2
+        inbox.apply_inbox_changes(_changes(group, owners))
+    assert sorted(routes["one row"]) == sorted(owners * 2)
+    assert routes["slow"] == []
+    # Said once a process, not once a row or a message.
+    assert [r.getMessage() for r in caplog.records].count(
+        "inbox statements refused (ThrottlingError): those rows go one at a time"
+    ) == 1

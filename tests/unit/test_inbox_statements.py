@@ -21,6 +21,8 @@ def test_a_statement_binds_one_parameter_for_each_placeholder():
         built = inbox_statements.fast_update("cruddur-messages", change, change.unread_sks)
         assert built["Statement"].count("?") == len(built["Parameters"])
         assert built["Statement"].startswith('UPDATE "cruddur-messages" SET "last_message" = ?')
+        # A refusal brings the row as it stood: the slow path starts from it, with no read.
+        assert built["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
 
 
 def test_only_what_the_row_needs_is_asked():
@@ -45,7 +47,22 @@ def test_a_batch_holds_one_to_25_statements():
 
 
 def test_each_statement_is_answered_in_order():
-    answer = {"Responses": [{}, {"Error": {"Code": "ConditionalCheckFailed"}}, {"Error": {}}]}
-    assert inbox_statements.refusals(answer, 3) == [None, "ConditionalCheckFailed", "Error"]
+    row = {"pk": {"S": "p"}, "unread": {"BS": ["MTIzNDU2Nzg="]}}
+    answer = {
+        "Responses": [
+            {},
+            {"Error": {"Code": "ConditionalCheckFailed", "Item": row}},
+            {"Error": {"Code": "ConditionalCheckFailed"}},  # no row: it is gone
+            {"Error": {}},
+        ]
+    }
+    refused = inbox_statements.refusals(answer, 4)
+    assert refused == [
+        None,
+        inbox_statements.Refusal("ConditionalCheckFailed", row),
+        inbox_statements.Refusal("ConditionalCheckFailed"),
+        inbox_statements.Refusal("Error"),
+    ]
+    assert [r.condition_failed for r in refused if r is not None] == [True, True, False]
     with pytest.raises(ValueError, match="2 answers to 3"):
         inbox_statements.refusals({"Responses": [{}, {}]}, 3)

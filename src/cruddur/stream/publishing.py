@@ -15,15 +15,19 @@ class PublishingInbox:
         self.hub = hub
 
     def apply_inbox_change(self, change: InboxChange) -> bool:
-        applied = self.inbox.apply_inbox_change(change)
-        self._announce(change)
-        return applied
+        try:
+            return self.inbox.apply_inbox_change(change)
+        finally:
+            self._announce(change)
 
     def apply_inbox_changes(self, changes: Sequence[InboxChange]) -> int:
-        applied = self.inbox.apply_inbox_changes(changes)
-        for change in changes:
-            self._announce(change)
-        return applied
+        # Announced even if one row fails: the rest were written, and an event only says
+        # "refresh" (a browser told of a row that did not change reads it once, for nothing).
+        try:
+            return self.inbox.apply_inbox_changes(changes)
+        finally:
+            for change in changes:
+                self._announce(change)
 
     def _announce(self, change: InboxChange) -> None:
         # Announced even when the row already showed it: a new conversation's rows are written

@@ -16,6 +16,7 @@ path, which knows what to do with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cruddur.adapters.dynamodb import inbox_items
@@ -25,6 +26,7 @@ from cruddur.adapters.dynamodb.attributes import (
     LAST_MESSAGE_SK,
     READ_SK,
     UNREAD,
+    Item,
     s,
     to_attrs,
 )
@@ -34,6 +36,18 @@ from cruddur.domain.model import UNREAD_CAP, InboxChange
 STATEMENTS_MAX = 25  # BatchExecuteStatement's limit
 # A statement's refusal, as BatchExecuteStatement names it (not the exception's name).
 CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    # The row as it stood, when a failed condition returned it: the slow path need not read it.
+    row: Item | None = None
+
+    @property
+    def condition_failed(self) -> bool:
+        # The batch's own name for it; the exception's name too, should an answer use that.
+        return self.code in {CONDITION_FAILED, "ConditionalCheckFailedException"}
 
 
 def _name(attribute: str) -> str:
@@ -70,7 +84,12 @@ def fast_update(table: str, change: InboxChange, unread: frozenset[str]) -> dict
         where.append(f"({tokens} IS MISSING OR size({tokens}) <= ?)")
         params += [s(min(unread)), {"N": str(UNREAD_CAP - len(unread))}]
     statement = f"UPDATE {_name(table)} {' '.join(sets)} WHERE {' AND '.join(where)}"
-    return {"Statement": statement, "Parameters": params}
+    # A refusal carries the row as it stood (no read units): the slow path starts from it.
+    return {
+        "Statement": statement,
+        "Parameters": params,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
 
 
 def batch(statements: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -80,9 +99,14 @@ def batch(statements: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"Statements": list(statements)}
 
 
-def refusals(answer: dict[str, Any], count: int) -> list[str | None]:
-    """Each statement's refusal (its error code), None for one applied, in request order."""
+def refusals(answer: dict[str, Any], count: int) -> list[Refusal | None]:
+    """Each statement's refusal, None for one applied, in request order."""
     responses = answer.get("Responses", [])
     if len(responses) != count:
         raise ValueError(f"{len(responses)} answers to {count} statements")
-    return [None if "Error" not in r else str(r["Error"].get("Code") or "Error") for r in responses]
+    return [None if "Error" not in r else _refusal(r["Error"]) for r in responses]
+
+
+def _refusal(error: dict[str, Any]) -> Refusal:
+    row = error.get("Item")
+    return Refusal(str(error.get("Code") or "Error"), dict(row) if row else None)

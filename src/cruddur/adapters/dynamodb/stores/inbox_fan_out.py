@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cruddur.adapters.dynamodb import inbox_items, inbox_statements
+from cruddur.adapters.dynamodb.attributes import Item
 from cruddur.adapters.dynamodb.errors import VALIDATION
+from cruddur.adapters.dynamodb.table import DynamoTable
 from cruddur.adapters.dynamodb.wire import DynamoError
 from cruddur.domain.model import UNREAD_CAP, InboxChange
-
-if TYPE_CHECKING:
-    from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 
 log = logging.getLogger(__name__)
 # A group's calls at once: its batches of statements, then the rows they left to other paths.
@@ -32,7 +31,18 @@ STATEMENTS_REFUSED = (VALIDATION, "AccessDeniedException", "UnknownOperationExce
 _REFUSALS_LOGGED: set[str] = set()
 
 
-def apply_all(rows: InboxUpdates, changes: Sequence[InboxChange]) -> int:
+class Rows(Protocol):
+    """What this needs of the stream's writer (`inbox_rows.InboxUpdates`)."""
+
+    table: DynamoTable
+    statements: bool
+
+    def apply_inbox_change(self, change: InboxChange) -> bool: ...
+
+    def read_and_apply(self, change: InboxChange, seen: Item | None = None) -> bool: ...
+
+
+def apply_all(rows: Rows, changes: Sequence[InboxChange]) -> int:
     """Apply every change; the number applied (as `apply_inbox_change` counts: True)."""
     many = [change for change in changes if not change.dropped_sks]
     # A deletion's change also takes tokens out of the set: the one-row path does both.
@@ -43,19 +53,25 @@ def apply_all(rows: InboxUpdates, changes: Sequence[InboxChange]) -> int:
     chunks = [many[start : start + size] for start in range(0, len(many), size)]
     applied, slow = 0, []
     for chunk, refused in zip(chunks, _ROWS.map(lambda c: _call(rows, c), chunks), strict=True):
-        for change, code in zip(chunk, refused, strict=True):
-            if code is None:
+        for change, refusal in zip(chunk, refused, strict=True):
+            if refusal is None:
                 applied += 1
-            elif code == inbox_statements.CONDITION_FAILED:
-                slow.append(change)
+            elif refusal.condition_failed:
+                slow.append((change, refusal.row))
             else:
+                _log_once(refusal.code)
                 whole.append(change)
+
+    def rest(job: tuple[InboxChange, Item | None] | InboxChange) -> bool:
+        if isinstance(job, InboxChange):
+            return rows.apply_inbox_change(job)
+        return rows.read_and_apply(*job)
+
     # From the caller's thread, never from one of the pool's: nothing here waits on itself.
-    applied += sum(_ROWS.map(rows.read_and_apply, slow))
-    return applied + sum(_ROWS.map(rows.apply_inbox_change, whole))
+    return applied + sum(_ROWS.map(rest, [*slow, *whole]))
 
 
-def _call(rows: InboxUpdates, changes: list[InboxChange]) -> list[str | None]:
+def _call(rows: Rows, changes: list[InboxChange]) -> list[inbox_statements.Refusal | None]:
     """One BatchExecuteStatement of these rows' fast paths: each one's refusal, or None."""
     statements = [
         inbox_statements.fast_update(
@@ -70,8 +86,15 @@ def _call(rows: InboxUpdates, changes: list[InboxChange]) -> list[str | None]:
             passthrough=STATEMENTS_REFUSED,
         )
     except DynamoError as exc:
-        if exc.code not in _REFUSALS_LOGGED:  # once a process: the rows still land
-            _REFUSALS_LOGGED.add(exc.code)
-            log.warning("inbox statements refused (%s): rows go one at a time", exc.code)
-        return [exc.code] * len(changes)
+        _log_once(exc.code)
+        return [inbox_statements.Refusal(exc.code)] * len(changes)
     return inbox_statements.refusals(answer, len(changes))
+
+
+def _log_once(code: str) -> None:
+    """A refusal other than a failed condition (PartiQL not granted, a row too large, throttling
+    past the wire's retries): its rows still land one at a time, and the log says so once a
+    process for each kind, not once a message."""
+    if code not in _REFUSALS_LOGGED:
+        _REFUSALS_LOGGED.add(code)
+        log.warning("inbox statements refused (%s): those rows go one at a time", code)

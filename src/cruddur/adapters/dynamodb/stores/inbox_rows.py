@@ -27,6 +27,7 @@ from cruddur.adapters.dynamodb.attributes import (
     LAST_MESSAGE_SK,
     READ_SK,
     UNREAD,
+    Item,
     binary,
     s,
 )
@@ -85,12 +86,12 @@ class InboxUpdates:
         """Many rows' shares of a batch (a group's), written together: `inbox_fan_out`."""
         return inbox_fan_out.apply_all(self, changes)
 
-    def read_and_apply(self, change: InboxChange) -> bool:
-        """The slow path alone, for a row whose fast path's condition failed elsewhere."""
+    def read_and_apply(self, change: InboxChange, seen: Item | None = None) -> bool:
+        """The slow path alone, for a row whose fast path's condition failed elsewhere (`seen`:
+        the row as that refusal returned it, if it did)."""
+        unread = inbox_items.oldest_unread(change.unread_sks, UNREAD_CAP)
         try:
-            return self._read_and_apply(
-                change, inbox_items.oldest_unread(change.unread_sks, UNREAD_CAP)
-            )
+            return self._read_and_apply(change, unread, seen)
         except InboxRowMissing:
             if change.optional:
                 return False
@@ -99,25 +100,34 @@ class InboxUpdates:
     def _apply(self, change: InboxChange) -> bool:
         unread = inbox_items.oldest_unread(change.unread_sks, UNREAD_CAP)
         condition, values = _fast_condition(change, unread)
-        if self._update(change, move=True, add=unread, condition=condition, values=values):
-            return True
-        return self._read_and_apply(change, unread)
+        applied, seen = self._update(
+            change, move=True, add=unread, condition=condition, values=values
+        )
+        return applied or self._read_and_apply(change, unread, seen)
 
-    def _read_and_apply(self, change: InboxChange, unread: frozenset[str]) -> bool:
+    def _read_and_apply(
+        self, change: InboxChange, unread: frozenset[str], seen: Item | None = None
+    ) -> bool:
         for _ in range(MAX_TRIES):
-            applied = self._apply_as_read(change, unread)
+            applied, seen = self._apply_as_read(change, unread, seen)
             if applied is not None:
                 return applied
         raise Conflict("the inbox row kept changing under the stream processor")
 
-    def _apply_as_read(self, change: InboxChange, unread: frozenset[str]) -> bool | None:
-        """The slow path, once: read the row, then write what it lacks, conditional on exactly
-        what was read. True: applied; False: nothing to apply; None: the row moved meanwhile."""
+    def _apply_as_read(
+        self, change: InboxChange, unread: frozenset[str], seen: Item | None
+    ) -> tuple[bool | None, Item | None]:
+        """The slow path, once: the row as a refused write returned it (`seen`; a refusal costs
+        no read), else read; then write what it lacks, conditional on exactly that. (True,
+        _): applied; (False, _): nothing to apply; (None, the row now if returned): it moved
+        meanwhile."""
         latest, last, rev = change.latest, LAST_MESSAGE_SK, LAST_MESSAGE_REV
-        row = self.table.get(
-            keys.inbox_key(change.owner_uuid, change.group_uuid),
-            projection=f"{last}, {rev}, {READ_SK}, {UNREAD}, {JOINED_SK}",
-        )
+        row = seen
+        if row is None:
+            row = self.table.get(
+                keys.inbox_key(change.owner_uuid, change.group_uuid),
+                projection=f"{last}, {rev}, {READ_SK}, {UNREAD}, {JOINED_SK}",
+            )
         if row is None:
             raise InboxRowMissing("no inbox row for a member of this message's group")
         current = row.get(last, {}).get("S")
@@ -140,7 +150,7 @@ class InboxUpdates:
         )
         add = inbox_items.oldest_unread(candidates, max(0, UNREAD_CAP - len(have)))
         if not move and not add:
-            return False
+            return False, None
         # Conditional on exactly what we read: if the row moved meanwhile, read it again.
         condition, values = _unchanged({last: current, READ_SK: read})
         if current is not None:
@@ -154,9 +164,8 @@ class InboxUpdates:
         )
         if have:
             values[":seen_size"] = {"N": str(len(have))}
-        if self._update(change, move=move, add=add, condition=condition, values=values):
-            return True
-        return None  # the row moved meanwhile: read it again
+        applied, now = self._update(change, move=move, add=add, condition=condition, values=values)
+        return (True, None) if applied else (None, now)  # moved meanwhile: again, from `now`
 
     def _drop_unread(self, change: InboxChange) -> None:
         tokens = sorted({inbox_items.unread_token(sk) for sk in change.dropped_sks})
@@ -180,7 +189,9 @@ class InboxUpdates:
         add: frozenset[str],
         condition: str,
         values: dict[str, Any],
-    ) -> bool:
+    ) -> tuple[bool, Item | None]:
+        """(True, None) if written; else (False, the row as it stood, if DynamoDB returned it:
+        a refusal asked for it costs no read units)."""
         values = dict(values)
         clauses = []
         if move:
@@ -197,17 +208,18 @@ class InboxUpdates:
                 " ".join(clauses),
                 values,
                 condition=condition,
+                old_on_failure=True,
             )
             self.table.call("UpdateItem", update, passthrough=(CONDITION_FAILED, VALIDATION))
         except DynamoError as exc:
             if exc.code == CONDITION_FAILED:
-                return False
+                return False, exc.body.get("Item")
             if not item_too_large(exc):
                 raise translate_code(exc.code, self.table.name) from exc
             # The caller reads the row again and retries against its bounded form.
             self._shrink(change)
-            return False
-        return True
+            return False, None
+        return True, None
 
     def _shrink(self, change: InboxChange) -> None:
         """Rewrite a row at DynamoDB's item size limit in its bounded form, unless it moved
