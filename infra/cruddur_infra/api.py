@@ -52,11 +52,22 @@ class ApiStack(cdk.Stack):
                 password_length=48, exclude_punctuation=True
             ),
         )
+        # Web Push: the tasks derive the server's VAPID key pair from it (Secrets Manager makes
+        # strings, not EC keys). Kept for good: browsers bind each subscription to the key.
+        vapid_secret = secretsmanager.Secret(
+            self,
+            "VapidSecret",
+            description="derives the Web Push (VAPID) key (CRUDDUR_VAPID_SECRET)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=48, exclude_punctuation=True
+            ),
+        )
         database_url = secretsmanager.Secret(
             self, "DatabaseUrl", description="DATABASE_URL of the users directory (PostgreSQL)"
         )
         secrets = {
             "CRUDDUR_CURSOR_SECRET": ecs.Secret.from_secrets_manager(cursor_secret),
+            "CRUDDUR_VAPID_SECRET": ecs.Secret.from_secrets_manager(vapid_secret),
             "DATABASE_URL": ecs.Secret.from_secrets_manager(database_url),
         }
         environment = {
@@ -78,7 +89,7 @@ class ApiStack(cdk.Stack):
         }
         if data.allowed_regions:
             environment["CRUDDUR_ALLOWED_REGIONS"] = data.allowed_regions
-        stored = [cursor_secret, database_url]
+        stored = [cursor_secret, vapid_secret, database_url]
         if deploy.auth_mode == "local":
             # One RSA key for every task, or a token one task issued fails on the next. Secrets
             # Manager cannot generate an RSA key: the operator stores one (see README).

@@ -28,6 +28,7 @@ from cruddur.api.routes import (
     health,
     message_groups,
     messages,
+    push,
     users,
 )
 from cruddur.bootstrap import Runtime, build_runtime, cursor_secret, derived
@@ -116,6 +117,7 @@ def _include_routes(app: FastAPI) -> None:
         group_members,
         messages,
         attachments,
+        push,
         health,
     ):
         app.include_router(module.router)

@@ -19,7 +19,7 @@ from cruddur.adapters.auth.jwks import KeySource, StaticKeys
 from cruddur.adapters.auth.passwords import DEFAULT_SLOTS, Passwords
 from cruddur.adapters.auth.tokens import TokenIssuer, TokenVerifier
 from cruddur.adapters.aws_clients import AwsClients
-from cruddur.adapters.crypto import secret_files
+from cruddur.adapters.crypto import secret_files, vapid
 from cruddur.adapters.crypto.sealing import Sealer
 from cruddur.adapters.dynamodb.stores.account_data import AccountData
 from cruddur.adapters.dynamodb.stores.blocks import BlockTable
@@ -27,6 +27,7 @@ from cruddur.adapters.dynamodb.stores.claims import ClaimTable
 from cruddur.adapters.dynamodb.stores.conversations import ConversationTable
 from cruddur.adapters.dynamodb.stores.edits import MessageEdits
 from cruddur.adapters.dynamodb.stores.groups import GroupTable
+from cruddur.adapters.dynamodb.stores.push_devices import PushDevices
 from cruddur.adapters.dynamodb.stores.revocations import RevocationTable
 from cruddur.adapters.files.local import LocalFiles
 from cruddur.adapters.shared_state.local import LocalState
@@ -34,6 +35,7 @@ from cruddur.adapters.users.directory import UsersDirectory
 from cruddur.cache import TtlCache
 from cruddur.config import Settings
 from cruddur.domain.cursors import CursorCodec
+from cruddur.domain.push import PushOrigins
 from cruddur.errors import Invalid
 from cruddur.live_events.hub import EventHub, Publisher
 from cruddur.live_events.local_hub import LocalHub
@@ -42,6 +44,7 @@ from cruddur.services.context import MessagingContext, NoEvents
 from cruddur.services.erasure import Erasure
 from cruddur.services.limits import Limits, rules_from
 from cruddur.services.ports.people import SharedState
+from cruddur.services.ports.push import PushRegistry
 from cruddur.services.revocations import Revocations
 from cruddur.services.sending import Idempotency
 
@@ -109,6 +112,7 @@ def build_limits(settings: Settings, state: SharedState) -> Limits:
         exports_per_hour=settings.limit_exports_per_hour,
         group_starts_per_hour=settings.limit_group_starts_per_hour,
         members_added_per_hour=settings.limit_members_added_per_hour,
+        push_subscriptions_per_hour=settings.limit_push_subscriptions_per_hour,
     )
     return Limits(state, rules, settings.limit_streams_per_user)
 
@@ -212,6 +216,7 @@ def build_runtime(settings: Settings, store: ConversationTable | None = None) ->
     hub = build_hub(settings)
     messaging = build_messaging(settings, store, limits, hub, secret)
     messaging.shelf, local_files = storage.build_shelf(settings, store.table, secret, clients)
+    messaging.push = build_push(settings, store)
     records = AccountData(store.table)
     return Runtime(
         settings=settings,
@@ -226,6 +231,24 @@ def build_runtime(settings: Settings, store: ConversationTable | None = None) ->
         local_files=local_files,
         records=records,
         erasure=build_erasure(store, records, float(settings.access_token_ttl)),
+    )
+
+
+def vapid_secret(settings: Settings) -> bytes:
+    """CRUDDUR_VAPID_SECRET, else one generated once and kept (0600) in the data directory. The
+    push services know this server by the key derived from it: keep it for good."""
+    if settings.vapid_secret is not None:
+        return settings.vapid_secret.get_secret_value().encode()
+    return secret_files.load_or_create(Path(settings.data_dir) / "vapid-secret")
+
+
+def build_push(settings: Settings, store: ConversationTable) -> PushRegistry:
+    return PushRegistry(
+        store=PushDevices(store.table),
+        origins=PushOrigins.parse(settings.push_allowed_origins),
+        public_key=vapid.application_server_key(vapid.signing_key(vapid_secret(settings))),
+        max_devices=settings.push_max_devices,
+        lifetime_days=settings.push_lifetime_days,
     )
 
 

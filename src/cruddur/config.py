@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cruddur.domain.push import DEFAULT_PUSH_ORIGINS, PushOrigins
+
 USER_POOL_ID = re.compile(r"[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 CURSOR_SECRET_MIN = 16  # bytes of HMAC key: shorter ones can be guessed
@@ -179,10 +181,33 @@ class Settings(BaseSettings):
     limit_members_added_per_hour: int = Field(default=200, ge=1)
     # Web sessions: mark cookies Secure (true behind TLS termination); unset: by request scheme.
     cookie_secure: bool | None = None
+    # Web Push: the origins of the push services a subscription's endpoint may name (`*.name`:
+    # any name under it; an http origin only on a loopback address, for a local push service);
+    # devices a person keeps (past it the longest subscribed go); days a device lives unless
+    # its browser subscribes again; subscriptions per user an hour. The VAPID key is derived
+    # from CRUDDUR_VAPID_SECRET (on AWS from Secrets Manager), else from a file in the data dir.
+    push_allowed_origins: str = DEFAULT_PUSH_ORIGINS
+    push_max_devices: int = Field(default=5, ge=1, le=20)
+    push_lifetime_days: int = Field(default=60, ge=1, le=365)
+    limit_push_subscriptions_per_hour: int = Field(default=20, ge=1)
+    vapid_secret: SecretStr | None = None
 
     @field_validator("cursor_secret")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < CURSOR_SECRET_MIN:
+            raise ValueError(f"must be at least {CURSOR_SECRET_MIN} bytes (e.g. 32 random ones)")
+        return value
+
+    @field_validator("push_allowed_origins")
+    @classmethod
+    def _push_origins(cls, value: str) -> str:
+        PushOrigins.parse(value)  # a bad entry: a ValueError naming it, at start
+        return value
+
+    @field_validator("vapid_secret")
+    @classmethod
+    def _vapid_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode()) < CURSOR_SECRET_MIN:
             raise ValueError(f"must be at least {CURSOR_SECRET_MIN} bytes (e.g. 32 random ones)")
         return value

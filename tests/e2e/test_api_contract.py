@@ -67,6 +67,10 @@ def _in_inbox(api: Api, member: Member, group: str) -> bool:
     return any(row["uuid"] == group for row in rows)
 
 
+# A browser's key as `PushSubscription.toJSON()` gives it: a P-256 point, base64url.
+P256DH = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"
+
+
 def _requests(w: World) -> dict[str, dict[str, Any]]:
     """One valid request per operationId: path parameters, and the JSON body where one is taken."""
     message = {"message_group_uuid": w.group, "message_uuid": w.message}
@@ -101,6 +105,11 @@ def _requests(w: World) -> dict[str, dict[str, Any]]:
         "removeMember": {"path": {"message_group_uuid": w.team, "handle": w.spare.handle}},
         "setMemberRole": {"path": {"message_group_uuid": w.team, "handle": w.peer.handle},
                           "json": {"role": "admin"}},
+        "pushKey": {},
+        "pushSubscribe": {"json": {"endpoint": "https://fcm.googleapis.com/fcm/send/contract",
+                                   "expirationTime": None,
+                                   "keys": {"p256dh": P256DH, "auth": "MDEyMzQ1Njc4OWFiY2RlZg"}}},
+        "pushUnsubscribe": {"json": {"endpoint": "https://fcm.googleapis.com/fcm/send/contract"}},
         "getHealth": {}, "getReadiness": {},
     }  # fmt: skip
 
@@ -137,6 +146,9 @@ OPERATION_IDS = {
     "POST /api/message_groups/{message_group_uuid}/members": "addMembers",
     "DELETE /api/message_groups/{message_group_uuid}/members/@{handle}": "removeMember",
     "PATCH /api/message_groups/{message_group_uuid}/members/@{handle}": "setMemberRole",
+    "GET /api/push/key": "pushKey",
+    "POST /api/push/subscriptions": "pushSubscribe",
+    "DELETE /api/push/subscriptions": "pushUnsubscribe",
     "GET /healthz": "getHealth",
     "GET /readyz": "getReadiness",
 }
@@ -168,7 +180,7 @@ def _body_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[st
 def _declared(schema: dict[str, Any]) -> tuple[str, bool]:
     """A property's JSON type, and whether null is one of its values."""
     branches = schema.get("anyOf", [schema])
-    types = [branch.get("type") for branch in branches]
+    types = [branch.get("type", "object" if "$ref" in branch else None) for branch in branches]
     return next(t for t in types if t != "null"), "null" in types
 
 
@@ -178,6 +190,8 @@ WRONG: dict[str, list[Any]] = {
     "integer": ["12", 12.5, 1.0, True, [], {}],
     "string": [12, 1.5, True, [], {}],
     "array": ["x", 1, True, {}, [1], [True], [None], [{}]],
+    "number": ["12", True, [], {}],
+    "object": ["x", 1, 1.5, True, []],
 }
 
 
@@ -205,7 +219,7 @@ def test_every_json_body_refuses_every_wrong_type_and_writes_nothing(api: Api, w
                 assert errors[0]["field"].split(".")[0] == name, case
     assert walked == {"signUp", "logIn", "deleteMe", "changeConversation", "beginUpload",
                       "editMessage", "sendMessage", "startConversation", "addMembers",
-                      "setMemberRole"}  # fmt: skip
+                      "setMemberRole", "pushSubscribe", "pushUnsubscribe"}  # fmt: skip
     assert snapshot(api) == before
     assert api.runtime.users.count() == users
 

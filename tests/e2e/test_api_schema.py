@@ -135,6 +135,16 @@ ACCEPTED = (
     ),
     Accepted(
         "positive_data_acceptance",
+        _ops("POST /api/push/subscriptions"),
+        BAD_INPUT,
+        frozenset({"endpoint", "keys.p256dh", "keys.auth"}),
+        "an endpoint is a URL the server will post to: only those of the push services the"
+        " operator lists (domain/push.py), and a browser's key is a point on P-256 and a"
+        " 16-byte secret - no JSON Schema pattern can say either",
+        r"^(endpoint|keys\.p256dh|keys\.auth): ",
+    ),
+    Accepted(
+        "positive_data_acceptance",
         _ops("POST /api/users/@{handle}/block", "DELETE /api/users/@{handle}/block"),
         BAD_INPUT,
         frozenset({"handle"}),

@@ -220,10 +220,14 @@ def test_the_api_runs_behind_https_with_readyz_checks_autoscaling_and_secrets(cd
     task = _one(template(cdk_out, "CruddurApi"), "AWS::ECS::TaskDefinition")
     [container] = task["ContainerDefinitions"]
     assert container["Command"][:2] == ["serve", "--prod"]
-    assert {s["Name"] for s in container["Secrets"]} == {"CRUDDUR_CURSOR_SECRET", "DATABASE_URL"}
+    assert {s["Name"] for s in container["Secrets"]} == {
+        "CRUDDUR_CURSOR_SECRET",
+        "CRUDDUR_VAPID_SECRET",  # the Web Push key is derived from it, never in the template
+        "DATABASE_URL",
+    }
     assert container["Environment"]  # Cognito and table settings, no secret among them
     names = {e["Name"] for e in container["Environment"]}
-    assert "CRUDDUR_CURSOR_SECRET" not in names
+    assert not {"CRUDDUR_CURSOR_SECRET", "CRUDDUR_VAPID_SECRET"} & names
     assert "COGNITO_USER_POOL_ID" in names
     assert "CRUDDUR_TRUSTED_PROXIES" in names  # the VPC's range: the load balancer
 
@@ -296,6 +300,7 @@ def test_local_accounts_share_one_signing_key_from_secrets_manager(tmp_path: Pat
     local = _container(tmp_path)
     assert {s["Name"] for s in local["Secrets"]} == {
         "CRUDDUR_CURSOR_SECRET",
+        "CRUDDUR_VAPID_SECRET",
         "DATABASE_URL",
         "CRUDDUR_SIGNING_KEY",
     }

@@ -223,13 +223,13 @@ class Deployment:
     lambda_gb: float = 0.25
     nat_gateways: int = 1
     load_balancer_zones: int = 2
-    secrets: int = 2
+    secrets: int = 3  # the cursor secret, the VAPID secret, the users database's URL
     # The table's, the message key (wraps data keys), the audit trail's, the alarm topic's,
     # the attachments bucket's.
     kms_keys: int = 5
     # CruddurMonitoring: the metrics its alarms read (a math alarm pays for each), one
     # dashboard, and the app's own EMF metrics (the API's 10, the stream's 5).
-    alarm_metrics: int = 25
+    alarm_metrics: int = 26
     dashboards: int = 1
     custom_metrics: int = 15
     # Assumptions: the API's CPU per request (a profile of the API: ~5 ms per send), the stream

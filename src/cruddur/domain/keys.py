@@ -15,10 +15,13 @@ builds or parses a key.
 | members    | MEMBERS#{group}           | MEMBERS                     |
 | upload     | UPLOAD#{attachment}       | UPLOAD                      |
 | files      | FILES#{user}              | FILES                       |
+| push device| PUSH#{user}               | {sha256(endpoint)}          |
 | user key (keys table) | USERKEY#{user} | KEY                          |
 """
 
 from __future__ import annotations
+
+import hashlib
 
 PK = "pk"  # the table's partition key attribute
 SK = "sk"  # and its sort key
@@ -45,6 +48,7 @@ MEMBERS_PREFIX = "MEMBERS#"
 MEMBERS_SK = "MEMBERS"
 FILES_PREFIX = "FILES#"
 FILES_SK = "FILES"
+PUSH_PREFIX = "PUSH#"
 # Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL once it passes.
 EXPIRES_AT = "expires_at"
 INBOX_INDEX = "inbox-by-recency"
@@ -150,3 +154,12 @@ def user_key_key(user_uuid: str) -> Key:
 
 def user_of_key(pk: str) -> str:
     return pk.removeprefix(USER_KEY_PREFIX)
+
+
+def push_pk(user_uuid: str) -> str:
+    return f"{PUSH_PREFIX}{user_uuid}"
+
+
+def push_device_key(user_uuid: str, endpoint: str) -> Key:
+    # The endpoint hashed: one item per browser subscription, a key of fixed size.
+    return {PK: push_pk(user_uuid), SK: hashlib.sha256(endpoint.encode()).hexdigest()}

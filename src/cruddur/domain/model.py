@@ -272,3 +272,15 @@ class AccessClaims:
     username: str | None
     expires_at: float
     issued_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class PushDevice:
+    """A browser's push subscription: where its push service takes messages for it, and the
+    keys its messages are encrypted to (RFC 8291)."""
+
+    endpoint: str
+    p256dh: bytes
+    auth: bytes
+    subscribed_at: str  # when the browser last subscribed: the web app renews at each start
+    expires_at: int  # epoch seconds: DynamoDB's TTL deletes the device after it

@@ -19,6 +19,7 @@ from cruddur.services.limits import Limits
 from cruddur.services.ports.files import FileStore, Reencoder, Uploads
 from cruddur.services.ports.groups import GroupStore
 from cruddur.services.ports.messages import BlockList, Conversations, Edits
+from cruddur.services.ports.push import PushRegistry
 
 # How long a "no block between these two" answer is trusted on the send path. A block made in
 # this process is seen at once (the entry is dropped); one made in another API process takes at
@@ -134,6 +135,7 @@ class MessagingContext:
     groups: GroupStore | None = None  # group conversations; None: direct ones only (unit tests)
     max_group_members: int = 50
     retention_days: int | None = None  # messages expire after this many days; None: never
+    push: PushRegistry | None = None  # browsers' push subscriptions; None: not offered here
     # (low uuid, high uuid) -> who of the two blocks the other.
     block_cache: TtlCache[tuple[str, str], frozenset[str]] = field(
         default_factory=lambda: TtlCache(BLOCK_CACHE_SECONDS)

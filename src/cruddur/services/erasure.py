@@ -57,6 +57,8 @@ async def erase_account(
         )
     conversations = [(group, other) for group, other in every if other]
     files = await _delete_files(ctx, user.uuid)
+    if ctx.push is not None:  # no more pushes to their browsers
+        await ctx.push.store.remove_all(user.uuid)
     # The key: from here on nothing they wrote opens, anywhere.
     await asyncio.to_thread(erasure.keys.erase, user.uuid)
     erased_at = format_timestamp(ctx.clock())

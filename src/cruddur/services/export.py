@@ -21,9 +21,10 @@ from typing import Any
 
 from cruddur.domain.attachments import Attachment, download_name
 from cruddur.domain.clock import format_timestamp
-from cruddur.domain.model import InboxEntry, Message, Position, User
+from cruddur.domain.model import InboxEntry, Message, Position, User, UserRef
 from cruddur.domain.reactions import counts
 from cruddur.errors import NotFound
+from cruddur.services import push_devices
 from cruddur.services.context import MessagingContext
 from cruddur.services.ports.messages import AccountRecords
 from cruddur.services.reading import as_shown
@@ -59,6 +60,11 @@ async def export_account(ctx: MessagingContext, records: AccountRecords, user: U
                 "blocked_at": b.blocked_at,
             }
             for b in await ctx.blocks.blocks_of(user.uuid)
+        ],
+        # The browsers that get your notifications: where their push service takes them.
+        "push_devices": [
+            {"endpoint": d.endpoint, "subscribed_at": d.subscribed_at, "expires_at": d.expires_at}
+            for d in await push_devices.devices(ctx, UserRef(user.uuid, user.handle, ""))
         ],
     }
     files: dict[str, Attachment] = {}

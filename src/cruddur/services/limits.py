@@ -146,6 +146,7 @@ def rules_from(
     exports_per_hour: int = 1,
     group_starts_per_hour: int = 20,
     members_added_per_hour: int = 200,
+    push_subscriptions_per_hour: int = 20,
 ) -> dict[str, Rule]:
     return {
         "send": Rule(send_per_minute, 60, "you are sending too fast; wait a moment"),
@@ -170,6 +171,9 @@ def rules_from(
         ),
         "member_add": Rule(
             members_added_per_hour, 3600, "you added many people to groups lately; try later"
+        ),
+        "push_subscribe": Rule(
+            push_subscriptions_per_hour, 3600, "too many push subscriptions lately; try later"
         ),
         # Public: without it, anyone could list who has an account by trying handles.
         "profile": Rule(
