@@ -12,11 +12,12 @@ from cruddur.adapters.dynamodb import schema as dynamo_schema
 from cruddur.adapters.dynamodb.capacity import CapacityMeter
 from cruddur.domain import keys
 from cruddur.domain.model import UserRef
-from cruddur.services import sending
+from cruddur.services import group_changes, groups, sending
 from cruddur.services.context import MessagingContext
 from cruddur.stream.redrive import Redrive
 from tests.boto import client_of
 from tests.conftest import make_user
+from tests.fakes import FakeDirectory
 from tests.integration.helpers import drain
 from tests.integration.test_cli import run as cli
 from tests.integration.test_cli import target
@@ -146,3 +147,29 @@ def test_the_on_failure_queue_is_redriven_from_the_stream_or_by_rebuilding(
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert counts["ApproximateNumberOfMessages"] == "0"
     assert counts["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_a_group_members_lost_row_is_dead_lettered_and_rebuilt_a_removed_ones_is_not(
+    ctx: MessagingContext, settings, store
+):
+    directory = FakeDirectory()
+    ada, bruno, chen, dana = (directory.add(name) for name in ("ada", "bruno", "chen", "dana"))
+    started, _ = run(groups.start(ctx, directory, ada, [bruno.handle, chen.handle, dana.handle]))
+    group = started.entry.group_uuid
+    drain(settings, None)
+    # Dana is removed (her row goes with her membership, in one transaction): nothing to mend.
+    run(group_changes.remove_member(ctx, ada, group, dana.handle))
+    drain(settings, None)
+    # Bruno's row is lost while he is still a member: the stream must not pass over it.
+    drop_row(store, bruno, group)
+    run(sending.send_message(ctx, chen, group, "still there?"))
+    poller = drain(settings, None)
+    assert len(poller.dead_letters.entries()) == 1
+    assert shown(store, chen, group) == "still there?"  # the other rows landed
+
+    done = cli("stream", "redrive", *target(settings), "--data-dir", str(settings.data_dir))
+
+    assert done.exit_code == 0, done.output
+    assert poller.dead_letters.entries() == []
+    assert shown(store, bruno, group) == "still there?"
+    assert shown(store, dana, group) is None  # never brought back

@@ -69,7 +69,8 @@ class InboxUpdates:
 
     def apply_inbox_change(self, change: InboxChange) -> bool:
         """Apply one member's share of a batch. Returns False if it was already applied, or
-        if a group member's row is gone (they left: it is never written again)."""
+        if a group member's row is gone because they left (it is never written again); a
+        row gone while its owner is still a member was lost: InboxRowMissing."""
         try:
             applied = self._apply(change)
             if change.dropped_sks:
@@ -77,7 +78,7 @@ class InboxUpdates:
                 # there changes nothing, so a replay is harmless.
                 self._drop_unread(change)
         except InboxRowMissing:
-            if change.optional:
+            if self._left(change):
                 return False
             raise
         return applied
@@ -93,9 +94,23 @@ class InboxUpdates:
         try:
             return self._read_and_apply(change, unread, seen)
         except InboxRowMissing:
-            if change.optional:
+            if self._left(change):
                 return False
             raise
+
+    def _left(self, change: InboxChange) -> bool:
+        """A group member's row is missing: True if they are no longer a member (they left or
+        were removed after the batch's membership was read: nothing to apply). If they still
+        are, the row was lost (a group's rows come and go with its membership, in one
+        transaction): False, and the record fails, to be dead-lettered and mended by
+        `cruddur stream redrive`, which rebuilds the group's rows."""
+        if not change.optional:
+            return False
+        members = self.groups.members(change.group_uuid, None) or []  # read now
+        if any(uuid == change.owner_uuid for uuid, _ in members):
+            log.error("group %s: a member's inbox row is missing", change.group_uuid)
+            return False
+        return True
 
     def _apply(self, change: InboxChange) -> bool:
         unread = inbox_items.oldest_unread(change.unread_sks, UNREAD_CAP)
