@@ -125,9 +125,12 @@ class BufferedStream(logging.Handler):
         self.interval, self.most = interval, most
         self._waiting: list[logging.LogRecord | str] = []
         self._first = 0.0  # when the oldest waiting record came
-        self._due = threading.Condition(threading.Lock())
+        # Reentrant: a finalizer the collector runs while this thread holds it (an unclosed
+        # aiohttp session's, which asyncio reports with `logger.error`) logs through here.
+        self._due = threading.Condition(threading.RLock())
         # Held from taking a block to having written it: blocks leave in the order they came.
         self._writing = threading.Lock()
+        self._inside = threading.local()  # this thread is writing a block
         self._closed = False
         self._writer = threading.Thread(target=self._write_late, name="log-writer", daemon=True)
         self._writer.start()
@@ -157,17 +160,29 @@ class BufferedStream(logging.Handler):
             self.flush()
 
     def flush(self) -> None:
+        if getattr(self._inside, "writing", False):
+            # A line logged from inside this thread's write (a finalizer's): it goes with the
+            # next block. Taking `_writing` again here deadlocked this thread on itself, and
+            # with it every thread that logged after.
+            return
         with self._writing:
-            with self._due:
-                block, self._waiting = self._waiting, []
-            if not block:
-                return
+            self._inside.writing = True
             try:
-                text = "".join(x if isinstance(x, str) else self._line(x) for x in block)
-                self.stream.write(text)
-                self.stream.flush()
-            except Exception:  # noqa: BLE001 - a closed or broken stream: say so, never raise
-                self.handleError(logging.makeLogRecord({"msg": f"{len(block)} log lines lost"}))
+                self._write_block()
+            finally:
+                self._inside.writing = False
+
+    def _write_block(self) -> None:
+        with self._due:
+            block, self._waiting = self._waiting, []
+        if not block:
+            return
+        try:
+            text = "".join(x if isinstance(x, str) else self._line(x) for x in block)
+            self.stream.write(text)
+            self.stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or broken stream: say so, never raise
+            self.handleError(logging.makeLogRecord({"msg": f"{len(block)} log lines lost"}))
 
     def close(self) -> None:
         self.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -175,3 +176,36 @@ def test_a_closed_handler_still_writes_each_line() -> None:
     handler.close()
     logger.info("after close")
     assert stream.text() == "after close\n"
+
+
+def test_a_line_logged_while_a_block_is_written_waits_for_the_next_one() -> None:
+    """A finalizer run by the collector in the middle of a write (an unclosed aiohttp session's,
+    which asyncio reports with `logger.error`) logs through this handler from inside it. That
+    once deadlocked the writing thread on its own lock, and then every thread that logged: a
+    test run hung. Now the line waits for the next block, and nothing waits for ever."""
+    handler = BufferedStream(Recording(), interval=0.05)
+    logger = _logger(handler)
+    inner: list[bool] = []
+
+    class Reentrant(Recording):
+        def write(self, text: str) -> int:
+            if not inner:
+                inner.append(True)
+                logger.error("logged from inside a write")  # as a finalizer would
+            return super().write(text)
+
+    handler.stream = stream = Reentrant()
+    done = threading.Event()
+
+    def log_a_warning() -> None:
+        logger.warning("the first line")
+        done.set()
+
+    threading.Thread(target=log_a_warning, daemon=True).start()
+    assert done.wait(PATIENCE), "the handler deadlocked on itself"
+    deadline = time.monotonic() + PATIENCE
+    while "logged from inside a write" not in stream.text() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    text = stream.text()
+    assert text.index("the first line") < text.index("logged from inside a write")
+    handler.close()
