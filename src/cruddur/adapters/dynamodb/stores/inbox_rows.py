@@ -99,11 +99,9 @@ class InboxUpdates:
             raise
 
     def _left(self, change: InboxChange) -> bool:
-        """A group member's row is missing: True if they are no longer a member (they left or
-        were removed after the batch's membership was read: nothing to apply). If they still
-        are, the row was lost (a group's rows come and go with its membership, in one
-        transaction): False, and the record fails, to be dead-lettered and mended by
-        `cruddur stream redrive`, which rebuilds the group's rows."""
+        """A group member's row is missing: True if they are no longer a member (nothing to
+        apply). If they still are, the row was lost (rows come and go with the membership, in
+        one transaction): False; the record fails, and `cruddur stream redrive` mends it."""
         if not change.optional:
             return False
         members = self.groups.members(change.group_uuid, None) or []  # read now
