@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from cruddur.adapters.dynamodb.stores.inbox_rows import InboxUpdates
 from cruddur.config import Settings
@@ -21,3 +23,18 @@ def drain(
     while poller.poll_once():
         pass
     return poller
+
+
+def counted_calls(inbox: InboxUpdates) -> Counter[str]:
+    """The writer's DynamoDB calls from here on, counted by action."""
+    calls: Counter[str] = Counter()
+    call = inbox.table.call
+
+    def counted(
+        action: str, payload: dict[str, Any], passthrough: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        calls[action] += 1
+        return call(action, payload, passthrough)
+
+    inbox.table.call = counted  # type: ignore[method-assign]
+    return calls

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from typing import Any
 
 from cruddur import storage
 from cruddur.adapters.dynamodb.attributes import to_attrs
@@ -23,22 +22,9 @@ from cruddur.services.context import MessagingContext
 from cruddur.stream.processor import process_records
 from tests.boto import client_of
 from tests.fakes import FakeDirectory
+from tests.integration.helpers import counted_calls
 from tests.integration.records import insert_record
 from tests.own_loop import run
-
-
-def _counted(inbox: InboxUpdates) -> Counter[str]:
-    calls: Counter[str] = Counter()
-    call = inbox.table.call
-
-    def counted(
-        action: str, payload: dict[str, Any], passthrough: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        calls[action] += 1
-        return call(action, payload, passthrough)
-
-    inbox.table.call = counted  # type: ignore[method-assign]
-    return calls
 
 
 def test_a_message_into_a_group_of_50_writes_50_rows_and_reads_its_members_once(
@@ -53,7 +39,7 @@ def test_a_message_into_a_group_of_50_writes_50_rows_and_reads_its_members_once(
     # One UpdateItem a row, as DynamoDB bills each of the processor's PartiQL statements:
     # DynamoDB Local reports no capacity for BatchExecuteStatement.
     inbox = InboxUpdates(storage.build_table(settings, meter), statements=False)
-    calls = _counted(inbox)
+    calls = counted_calls(inbox)
     sent = [run(sending.send_message(ctx, people[i], group, "x" * 100)) for i in range(3)]
 
     result = process_records(
@@ -86,7 +72,7 @@ def test_a_single_message_reads_the_membership_item_again_in_each_batch(
     conversation, _ = run(groups.start(ctx, directory, people[0], [p.handle for p in people[1:]]))
     group = conversation.entry.group_uuid
     inbox = InboxUpdates(storage.build_table(settings, CapacityMeter()))
-    calls = _counted(inbox)
+    calls = counted_calls(inbox)
     for index in range(3):
         message = run(sending.send_message(ctx, people[index], group, f"hello {index}"))
         record = insert_record(message, 200 + index, store.sealer)

@@ -10,7 +10,6 @@ refused (PartiQL not granted) still lands, one row at a time.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from cruddur.config import Settings
 from cruddur.domain import keys
 from cruddur.domain.model import UNREAD_CAP, InboxChange, LastMessage
 from cruddur.errors import NotFound
+from tests.integration.helpers import counted_calls
 
 SENDER = str(uuid.uuid4())
 _MADE: list[InboxUpdates] = []
@@ -153,20 +153,6 @@ def _routes(inbox: InboxUpdates) -> dict[str, list[str]]:
     return routes
 
 
-def _counted(inbox: InboxUpdates) -> Counter[str]:
-    calls: Counter[str] = Counter()
-    call = inbox.table.call
-
-    def counted(
-        action: str, payload: dict[str, Any], passthrough: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        calls[action] += 1
-        return call(action, payload, passthrough)
-
-    inbox.table.call = counted  # type: ignore[method-assign]
-    return calls
-
-
 @pytest.mark.parametrize("copies", [1, 3])  # 13 rows, or 39: two calls, one of 14 statements
 def test_statements_leave_every_row_as_the_one_row_path_does(
     settings: Settings, store: ConversationTable, copies: int
@@ -181,7 +167,7 @@ def test_statements_leave_every_row_as_the_one_row_path_does(
         for group in groups:
             _prepare(inbox, group, owners)
             changes += _changes(group, owners)
-        routes, calls = _routes(inbox), _counted(inbox)
+        routes, calls = _routes(inbox), counted_calls(inbox)
         applied = inbox.apply_inbox_changes(changes)
         if inbox is by_statements:
             names = {state[0]: owner for state, owner in zip(STATES, owners, strict=True)}

@@ -21,7 +21,7 @@ from typing import Any
 
 from cruddur.domain.attachments import Attachment, download_name
 from cruddur.domain.clock import format_timestamp
-from cruddur.domain.model import InboxEntry, Message, Position, User, UserRef
+from cruddur.domain.model import InboxEntry, Message, Position, User
 from cruddur.domain.reactions import counts
 from cruddur.errors import NotFound
 from cruddur.services import push_devices
@@ -64,7 +64,7 @@ async def export_account(ctx: MessagingContext, records: AccountRecords, user: U
         # The browsers that get your notifications: where their push service takes them.
         "push_devices": [
             {"endpoint": d.endpoint, "subscribed_at": d.subscribed_at, "expires_at": d.expires_at}
-            for d in await push_devices.devices(ctx, UserRef(user.uuid, user.handle, ""))
+            for d in await push_devices.devices(ctx, user.uuid)
         ],
     }
     files: dict[str, Attachment] = {}

@@ -49,9 +49,9 @@ async def unsubscribe(ctx: MessagingContext, user: UserRef, endpoint: str) -> No
     await registry(ctx).store.remove(user.uuid, endpoint)
 
 
-async def devices(ctx: MessagingContext, user: UserRef) -> list[PushDevice]:
+async def devices(ctx: MessagingContext, user_uuid: str) -> list[PushDevice]:
     """This person's devices that have not expired, longest subscribed first."""
     if ctx.push is None:
         return []
     now = ctx.clock().timestamp()
-    return [d for d in await ctx.push.store.of(user.uuid) if d.expires_at > now]
+    return [d for d in await ctx.push.store.of(user_uuid) if d.expires_at > now]
